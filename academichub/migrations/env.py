@@ -1,0 +1,36 @@
+"""Alembic environment: the engine is handed in by academichub.db.migrate (or built from
+ACADEMICHUB_DATABASE_URL when alembic is run by hand for `revision --autogenerate`)."""
+
+from alembic import context
+from sqlmodel import SQLModel
+
+import academichub.models  # noqa: F401  (register tables)
+import subscribers.models  # noqa: F401
+
+target_metadata = SQLModel.metadata
+config = context.config
+
+
+def _engine():
+    engine = config.attributes.get("engine")
+    if engine is None:
+        from academichub.db import make_engine
+        from academichub.settings import load_settings
+
+        engine = make_engine(load_settings())
+    return engine
+
+
+def run_migrations_online() -> None:
+    engine = _engine()
+    with engine.begin() as connection:
+        context.configure(
+            connection=connection,
+            target_metadata=target_metadata,
+            render_as_batch=connection.dialect.name == "sqlite",
+            compare_type=True,
+        )
+        context.run_migrations()
+
+
+run_migrations_online()

@@ -1,0 +1,100 @@
+"""Database tables for papers, feed listings, editions and fetch logs.
+
+The schema itself is owned by Alembic (``academichub/migrations``); these classes are the
+Python view of it. Subscriber tables live in ``subscribers/models.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import date, datetime, timezone
+
+from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Paper(SQLModel, table=True):
+    """One scholarly work, however many feeds and versions it arrived through."""
+
+    id: str = Field(primary_key=True, max_length=200)  # bare arXiv id, or doi:<lower-case DOI>
+    arxiv_id: str | None = Field(default=None, index=True, max_length=64)
+    arxiv_version: int | None = None
+    doi: str | None = Field(default=None, index=True, max_length=200)
+    title: str
+    title_key: str = Field(default="", index=True, max_length=400)  # normalised title for matching
+    abstract: str = ""
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source_labels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    server: str = Field(default="", max_length=40)  # arxiv, medrxiv, biorxiv, journal
+    kind: str = Field(default="article", max_length=20)  # article, news, correction, retraction, editorial
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    doi_url: str | None = None
+    journal_ref: str | None = None
+    announce_type: str | None = Field(default=None, max_length=20)
+    published: date | None = None
+    first_seen: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PaperAlias(SQLModel, table=True):
+    """Every identifier a paper is known by (arXiv id, doi:..., a linked preprint's id)."""
+
+    __tablename__ = "paper_alias"
+    alias: str = Field(primary_key=True, max_length=200)
+    paper_id: str = Field(foreign_key="paper.id", index=True, max_length=200)
+
+
+class Listing(SQLModel, table=True):
+    """Which feed (source) listed which paper, and how."""
+
+    __table_args__ = (UniqueConstraint("source_key", "paper_id", "announce_type", "edition_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    source_key: str = Field(index=True, max_length=100)
+    paper_id: str = Field(foreign_key="paper.id", index=True, max_length=200)
+    announce_type: str | None = Field(default=None, max_length=20)
+    edition_date: date = Field(index=True)
+    seen_at: datetime = Field(default_factory=utcnow)
+
+
+class Edition(SQLModel, table=True):
+    """The papers that were new in one day's ingest."""
+
+    date: dt.date = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EditionPaper(SQLModel, table=True):
+    __tablename__ = "edition_paper"
+    edition_date: date = Field(foreign_key="edition.date", primary_key=True)
+    paper_id: str = Field(foreign_key="paper.id", primary_key=True, max_length=200)
+    position: int = 0
+    source_label: str = ""  # the label under which this edition lists the paper
+
+
+class FetchLog(SQLModel, table=True):
+    """What one source returned in one run: the record that tells a quiet day from a broken one."""
+
+    __tablename__ = "fetch_log"
+    __table_args__ = (Index("ix_fetch_log_source_time", "source_key", "fetched_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: str = Field(index=True, max_length=64)
+    edition_date: date | None = None
+    source_key: str = Field(max_length=100)
+    url: str
+    http_status: int | None = None
+    items: int = 0
+    new_papers: int = 0
+    bytes: int = 0
+    duration_ms: int = 0
+    etag: str | None = None
+    last_modified: str | None = None
+    health: str = Field(default="ok", max_length=20)  # ok, not_modified, no_announcement, suspect, failed
+    error: str | None = None
+    fetched_at: datetime = Field(default_factory=utcnow)

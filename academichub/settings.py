@@ -1,0 +1,82 @@
+"""One settings object, built once at the entry point and passed down.
+
+Every value comes from the environment (prefix ``ACADEMICHUB_``) or a ``.env`` file.
+The defaults are the embedded ones: a SQLite file under ``./var/``, an outbox folder of
+``.eml`` files, the bundled source list and no LLM, so AcademicHub runs with no keys.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+BUNDLED_SOURCES = PACKAGE_DIR / "sources.toml"
+SAMPLE_DAY_DIR = PACKAGE_DIR / "sample" / "day-2026-06-19"
+SAMPLE_DAY_DATE = "2026-06-19"
+# The repository root holds templates/email; with an editable install this resolves there.
+DEFAULT_TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+
+# The embedded demo key. Anything that signs links refuses it outside the demo (see
+# Settings.require_real_secret).
+PLACEHOLDER_SECRET = "embedded-demo-secret-change-me"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ACADEMICHUB_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    database_url: str = Field(
+        default="sqlite:///var/academichub.db",
+        description="SQLAlchemy URL; PostgreSQL works unchanged (postgresql+psycopg://...).",
+    )
+    outbox_dir: Path = Field(default=Path("var/outbox"), description="Where .eml files go when SES is not configured.")
+    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the web app, used in email links.")
+    secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Key that signs links in emails.")
+    llm_model: str | None = Field(default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer.")
+    sources_file: Path = Field(default=BUNDLED_SOURCES, description="TOML file listing the feeds to fetch.")
+    templates_dir: Path = Field(default=DEFAULT_TEMPLATES_DIR)
+
+    contact_email: str = Field(default="academichub@example.org", description="Contact address sent in the HTTP User-Agent.")
+    sender: str = Field(default="AcademicHub <briefing@example.org>", description="From: address of briefing emails.")
+    http_timeout: float = Field(default=30.0, gt=0)
+    http_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed fetch (429/5xx/network).")
+    http_backoff: float = Field(default=2.0, ge=0, description="First back-off delay in seconds; doubles each retry.")
+    arxiv_min_interval: float = Field(default=3.0, ge=0, description="Seconds between requests to arXiv (arXiv asks for 3).")
+    edition_timezone: str = Field(default="America/New_York", description="Time zone that decides 'today' for an edition.")
+    suspect_ratio: float = Field(default=0.3, gt=0, lt=1, description="A feed below this share of its recent median is suspect.")
+    preprint_match_days: int = Field(default=365, ge=1, description="How far back a journal article is compared with preprints.")
+    papers_per_email: int = Field(default=8, ge=1, le=30)
+    min_score: float = Field(default=0.05, ge=0, description="Relevance floor: papers below it are not sent.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _normalise_postgres_driver(cls, value: str) -> str:
+        # Accept the URL forms people paste (postgres://, postgresql://) and use psycopg 3.
+        for prefix in ("postgres://", "postgresql://"):
+            if value.startswith(prefix):
+                return "postgresql+psycopg://" + value[len(prefix):]
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def user_agent(self) -> str:
+        return f"AcademicHub/0.1 (+{self.base_url}; mailto:{self.contact_email})"
+
+    @property
+    def uses_placeholder_secret(self) -> bool:
+        return self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
+
+
+def load_settings(**overrides) -> Settings:
+    """Build the settings once, at an entry point (CLI, flow, web app, test)."""
+    return Settings(**overrides)

@@ -1,0 +1,164 @@
+"""All paper storage behind one small module: load what a batch needs, write what it produced."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+from sqlalchemy import func, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import Session, select
+
+from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias, utcnow
+from flows.dedupe import Batch, Known, Outcome, PaperState, surnames
+
+CHUNK = 900
+PREPRINT_SERVERS = ("arxiv", "biorxiv", "medrxiv")
+
+
+def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _insert(session: Session, model):
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model)
+
+
+def to_state(p: Paper) -> PaperState:
+    return PaperState(**{name: getattr(p, name) for name in PaperState.__slots__})
+
+
+def load_known(session: Session, batches: list[Batch], *, preprints_since: date | None) -> Known:
+    """Aliases and papers for every id in the batches, and recent preprints when journal
+    articles need to be compared with them."""
+    ids = {a for b in batches for r in b.records for a in (r.id, *r.aliases, *( [f"doi:{r.doi}"] if r.doi else []))}
+    known = Known()
+    for chunk in _chunks(sorted(ids)):
+        for alias, pid in session.exec(select(PaperAlias.alias, PaperAlias.paper_id).where(PaperAlias.alias.in_(chunk))):
+            known.aliases[alias] = pid
+    canonical = sorted(set(known.aliases.values()))
+    for chunk in _chunks(canonical):
+        for paper in session.exec(select(Paper).where(Paper.id.in_(chunk))):
+            known.papers[paper.id] = to_state(paper)
+    needs_preprints = any(r.server == "journal" and r.kind == "article" for b in batches for r in b.records)
+    if needs_preprints and preprints_since is not None:
+        rows = session.exec(
+            select(Paper.id, Paper.title_key, Paper.authors)
+            .where(Paper.server.in_(PREPRINT_SERVERS))
+            .where((Paper.published >= preprints_since) | (Paper.published.is_(None)))
+        )
+        known.preprints = [(pid, key, surnames(authors or [])) for pid, key, authors in rows]
+    return known
+
+
+def apply_outcome(session: Session, outcome: Outcome, day: date) -> int:
+    """Write a merge outcome; returns how many papers joined the day's edition."""
+    now = utcnow()
+    created = set(outcome.created)
+    new_rows = [dict(outcome.papers[pid].as_dict(), first_seen=now, updated_at=now) for pid in outcome.created]
+    for chunk in _chunks(new_rows, 500):
+        session.execute(_insert(session, Paper).on_conflict_do_nothing(), chunk)
+    changed = [dict(outcome.papers[pid].as_dict(), updated_at=now) for pid in outcome.updated if pid not in created]
+    for chunk in _chunks(changed, 500):
+        session.execute(update(Paper), chunk)
+    alias_rows = [{"alias": a, "paper_id": p} for a, p in outcome.new_aliases.items()]
+    for chunk in _chunks(alias_rows, 500):
+        session.execute(_insert(session, PaperAlias).on_conflict_do_nothing(), chunk)
+    listing_rows = [
+        {"source_key": s, "paper_id": p, "announce_type": t or "", "edition_date": day, "seen_at": now}
+        for s, p, t in sorted(outcome.listings, key=lambda x: (x[0], x[1], x[2] or ""))
+    ]
+    for chunk in _chunks(listing_rows, 500):
+        session.execute(_insert(session, Listing).on_conflict_do_nothing(), chunk)
+    added = add_to_edition(session, day, list(outcome.edition.items()))
+    session.commit()
+    return added
+
+
+def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]]) -> int:
+    session.execute(_insert(session, Edition).values(date=day, created_at=utcnow(), updated_at=utcnow()).on_conflict_do_nothing())
+    if not entries:
+        return 0
+    present = set()
+    ids = [pid for pid, _ in entries]
+    for chunk in _chunks(ids):
+        present.update(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date == day, EditionPaper.paper_id.in_(chunk))))
+    fresh = [(pid, label) for pid, label in entries if pid not in present]
+    if not fresh:
+        return 0
+    start = session.exec(select(func.coalesce(func.max(EditionPaper.position), 0)).where(EditionPaper.edition_date == day)).one()
+    rows = [{"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label} for i, (pid, label) in enumerate(fresh, 1)]
+    for chunk in _chunks(rows, 500):
+        session.execute(_insert(session, EditionPaper).on_conflict_do_nothing(), chunk)
+    session.execute(update(Edition).where(Edition.date == day).values(updated_at=utcnow()))
+    return len(fresh)
+
+
+# --- fetch log -----------------------------------------------------------------------------
+
+
+def last_validators(session: Session, source_key: str) -> tuple[str | None, str | None]:
+    """ETag and Last-Modified of the newest successful fetch of a source."""
+    row = session.exec(
+        select(FetchLog.etag, FetchLog.last_modified)
+        .where(FetchLog.source_key == source_key, FetchLog.error.is_(None), FetchLog.http_status == 200)
+        .order_by(FetchLog.fetched_at.desc(), FetchLog.id.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def item_history(session: Session, source_key: str, *, limit: int = 10) -> list[int]:
+    """Item counts of a source's recent healthy fetches (announcement days), oldest first."""
+    rows = session.exec(
+        select(FetchLog.items)
+        .where(FetchLog.source_key == source_key, FetchLog.health == "ok", FetchLog.items > 0)
+        .order_by(FetchLog.fetched_at.desc(), FetchLog.id.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def add_fetch_logs(session: Session, logs: Iterable[FetchLog]) -> None:
+    session.add_all(list(logs))
+    session.commit()
+
+
+# --- reading editions ------------------------------------------------------------------------
+
+
+def latest_edition_date(session: Session) -> date | None:
+    return session.exec(
+        select(Edition.date).join(EditionPaper, EditionPaper.edition_date == Edition.date).order_by(Edition.date.desc()).limit(1)
+    ).first()
+
+
+def edition_papers(session: Session, day: date) -> list[tuple[Paper, str]]:
+    """The papers of one edition with the label it lists them under, in edition order."""
+    rows = session.exec(
+        select(Paper, EditionPaper.source_label)
+        .join(EditionPaper, EditionPaper.paper_id == Paper.id)
+        .where(EditionPaper.edition_date == day)
+        .order_by(EditionPaper.position)
+    ).all()
+    return [(paper, label) for paper, label in rows]
+
+
+def fetch_logs_for_run(session: Session, run_id: str) -> list[FetchLog]:
+    return list(session.exec(select(FetchLog).where(FetchLog.run_id == run_id).order_by(FetchLog.id)))
+
+
+def recent_corpus(session: Session, *, until: date, days: int = 30, limit: int = 20000) -> list[tuple[str, str, str]]:
+    """(id, title, abstract) of papers first listed in the editions of the last ``days`` days:
+    the rolling window that TF-IDF weights are fitted on."""
+    since = until - timedelta(days=days)
+    rows = session.exec(
+        select(Paper.id, Paper.title, Paper.abstract)
+        .join(EditionPaper, EditionPaper.paper_id == Paper.id)
+        .where(EditionPaper.edition_date > since, EditionPaper.edition_date <= until)
+        .limit(limit)
+    ).all()
+    return [tuple(r) for r in rows]

@@ -1,0 +1,222 @@
+"""Pure deduplication: merge a day's feed items into one record per work.
+
+Rules (in this order):
+1. An item whose id or any alias (arXiv id, ``doi:...``) is already known merges into that paper:
+   cross-listings (same arXiv id in several category feeds) become one paper with the
+   categories and source labels merged; the same DOI from two feeds is one paper.
+2. A journal article with no shared id is compared with recent preprints: a near-identical
+   normalised title (rapidfuzz) plus at least one shared author surname links it to the
+   preprint as one paper (its DOI becomes an alias, its journal recorded).
+3. Otherwise it is a new paper.
+
+``replace``/``replace-cross`` items update the stored paper (newer version wins) and are not
+part of the day's edition unless the source asks for replacements. Merging the same input
+twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field, fields, replace
+from datetime import date
+
+from rapidfuzz import fuzz, process
+
+from flows.records import ARXIV_REPLACE_TYPES, PaperRecord
+
+TITLE_MATCH_CUTOFF = 93.0  # rapidfuzz ratio on normalised titles (0-100)
+TITLE_ONLY_CUTOFF = 98.0  # when one side lists no authors, the titles must agree almost exactly
+
+
+@dataclass(slots=True)
+class PaperState:
+    """A paper as stored (mirrors the columns of academichub.models.Paper)."""
+
+    id: str
+    title: str
+    title_key: str = ""
+    abstract: str = ""
+    authors: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    source_labels: list[str] = field(default_factory=list)
+    server: str = ""
+    kind: str = "article"
+    arxiv_id: str | None = None
+    arxiv_version: int | None = None
+    doi: str | None = None
+    abs_url: str | None = None
+    pdf_url: str | None = None
+    doi_url: str | None = None
+    journal_ref: str | None = None
+    announce_type: str | None = None
+    published: date | None = None
+
+    @classmethod
+    def from_record(cls, r: PaperRecord) -> "PaperState":
+        return cls(
+            id=r.id, title=r.title, title_key=r.title_key, abstract=r.abstract, authors=list(r.authors),
+            categories=list(r.categories), source_labels=[r.source_label] if r.source_label else [],
+            server=r.server, kind=r.kind, arxiv_id=r.arxiv_id, arxiv_version=r.arxiv_version, doi=r.doi,
+            abs_url=r.abs_url, pdf_url=r.pdf_url, doi_url=r.doi_url, journal_ref=r.journal_ref,
+            announce_type=r.announce_type, published=r.published,
+        )
+
+    def as_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+@dataclass(slots=True)
+class Known:
+    """What the store already holds for the ids in a batch."""
+
+    aliases: dict[str, str] = field(default_factory=dict)  # alias -> canonical id (ids map to themselves)
+    papers: dict[str, PaperState] = field(default_factory=dict)
+    # Preprints a journal article may be the published version of: (id, title_key, surnames).
+    preprints: list[tuple[str, str, frozenset[str]]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Batch:
+    source_key: str
+    records: list[PaperRecord]
+    include_replacements: bool = False
+
+
+@dataclass(slots=True)
+class Merge:
+    incoming: str
+    into: str
+    reason: str  # "cross-listing", "same arXiv id", "same DOI", "preprint and journal version"
+
+
+@dataclass(slots=True)
+class Outcome:
+    papers: dict[str, PaperState] = field(default_factory=dict)  # created or changed, by canonical id
+    created: list[str] = field(default_factory=list)
+    updated: set[str] = field(default_factory=set)
+    new_aliases: dict[str, str] = field(default_factory=dict)
+    listings: set[tuple[str, str, str | None]] = field(default_factory=set)  # (source, paper, announce type)
+    merges: list[Merge] = field(default_factory=list)
+    edition: dict[str, str] = field(default_factory=dict)  # paper id -> label, in order of arrival
+    new_by_source: dict[str, int] = field(default_factory=dict)
+
+
+def surnames(authors: list[str]) -> frozenset[str]:
+    out = set()
+    for name in authors:
+        parts = name.replace(",", " ").split()
+        if parts:
+            last = unicodedata.normalize("NFKD", parts[-1].casefold())
+            out.add("".join(ch for ch in last if ch.isalnum()))
+    return frozenset(s for s in out if len(s) > 1)
+
+
+def _union(first: list[str], second: list[str]) -> list[str]:
+    return first + [x for x in second if x not in first]
+
+
+def _in_edition(r: PaperRecord, include_replacements: bool) -> bool:
+    return include_replacements or r.announce_type not in ARXIV_REPLACE_TYPES and r.announce_type != "replace"
+
+
+def _merge_into(state: PaperState, r: PaperRecord, *, journal_version: bool) -> bool:
+    """Fold record ``r`` into ``state``; True if anything changed."""
+    before = state.as_dict()
+    state.categories = _union(state.categories, r.categories)
+    if r.source_label:
+        state.source_labels = _union(state.source_labels, [r.source_label])
+    newer = (
+        r.server == "arxiv"
+        and r.arxiv_version is not None
+        and (state.arxiv_version is None or r.arxiv_version > state.arxiv_version)
+    )
+    if newer:  # a new version replaces the text; the id stays
+        state.arxiv_version = r.arxiv_version
+        state.title, state.title_key = r.title, r.title_key
+        state.abstract = r.abstract or state.abstract
+        state.authors = r.authors or state.authors
+        state.announce_type = r.announce_type
+    if journal_version:
+        state.journal_ref = state.journal_ref or f"{r.journal_ref or r.source_label} (doi:{r.doi})"
+        if state.server == "arxiv" and not state.doi:
+            state.doi, state.doi_url = r.doi, r.doi_url
+    else:
+        state.doi = state.doi or r.doi
+        state.doi_url = state.doi_url or r.doi_url
+        state.journal_ref = state.journal_ref or r.journal_ref
+    state.abstract = state.abstract or r.abstract
+    state.authors = state.authors or r.authors
+    state.published = state.published or r.published
+    state.pdf_url = state.pdf_url or r.pdf_url
+    return state.as_dict() != before
+
+
+def _find_preprint(r: PaperRecord, pool: list[tuple[str, str, frozenset[str]]]) -> str | None:
+    if not pool or r.server != "journal" or r.kind != "article" or not r.title_key:
+        return None
+    mine = surnames(r.authors)
+    choices = [p[1] for p in pool]
+    for _title, score, index in process.extract(
+        r.title_key, choices, scorer=fuzz.ratio, score_cutoff=TITLE_MATCH_CUTOFF, limit=3
+    ):
+        theirs = pool[index][2]
+        if (mine and theirs and mine & theirs) or ((not mine or not theirs) and score >= TITLE_ONLY_CUTOFF):
+            return pool[index][0]
+    return None
+
+
+def merge_batches(batches: list[Batch], known: Known) -> Outcome:
+    out = Outcome()
+    aliases = dict(known.aliases)
+    states: dict[str, PaperState] = {}
+    pool = list(known.preprints)
+
+    def state_for(pid: str) -> PaperState:
+        if pid not in states:
+            states[pid] = replace(known.papers[pid]) if pid in known.papers else out.papers[pid]
+        return states[pid]
+
+    for batch in batches:
+        for r in batch.records:
+            candidates = [r.id, *r.aliases]
+            if r.doi and r.server != "arxiv":
+                candidates.append(f"doi:{r.doi}")
+            canonical = next((aliases[c] for c in candidates if c in aliases), None)
+            reason = ""
+            if canonical is not None:
+                if canonical == r.id:
+                    reason = "cross-listing" if r.server == "arxiv" else "same DOI"
+                else:
+                    reason = "same DOI" if r.id.startswith("doi:") else "same arXiv id"
+            else:
+                canonical = _find_preprint(r, pool)
+                reason = "preprint and journal version" if canonical else ""
+            if canonical is None:
+                state = PaperState.from_record(r)
+                out.papers[r.id] = state
+                states[r.id] = state
+                out.created.append(r.id)
+                for alias in [r.id, *r.aliases]:
+                    aliases.setdefault(alias, r.id)
+                    out.new_aliases.setdefault(alias, r.id)
+                if r.server in ("arxiv", "biorxiv", "medrxiv"):
+                    pool.append((r.id, r.title_key, surnames(r.authors)))
+                canonical = r.id
+                out.new_by_source[batch.source_key] = out.new_by_source.get(batch.source_key, 0) + 1
+            else:
+                state = state_for(canonical)
+                changed = _merge_into(state, r, journal_version=reason == "preprint and journal version")
+                if changed or canonical in out.papers:
+                    out.papers[canonical] = state
+                    if canonical not in out.created:
+                        out.updated.add(canonical)
+                for alias in [r.id, *r.aliases]:
+                    if alias not in aliases:
+                        aliases[alias] = canonical
+                        out.new_aliases[alias] = canonical
+                if canonical in out.created or reason == "preprint and journal version":
+                    out.merges.append(Merge(r.id, canonical, reason))
+            out.listings.add((batch.source_key, canonical, r.announce_type))
+            if canonical in out.created and canonical not in out.edition and _in_edition(r, batch.include_replacements):
+                out.edition[canonical] = r.source_label
+    return out

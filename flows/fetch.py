@@ -1,0 +1,175 @@
+"""HTTP fetching like a good citizen (the network edge of ingestion).
+
+- a descriptive User-Agent with a contact address, timeouts;
+- conditional GET (If-None-Match / If-Modified-Since) from the previous fetch of that source;
+- at least ``arxiv_min_interval`` seconds between requests to arXiv hosts, one connection;
+- retries with exponential back-off on 429/5xx and network errors, honouring ``Retry-After``
+  (tenacity does the retrying);
+- never raises for a failed fetch: the result carries a clear ``error`` for the fetch log.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import Callable
+from urllib.parse import urlparse
+
+import httpx
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
+from academichub.settings import Settings
+from flows.sources import ARXIV_HOSTS
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_AFTER = 300.0
+
+
+@dataclass(slots=True)
+class FetchResult:
+    url: str
+    status: int | None = None
+    body: bytes | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    duration_ms: int = 0
+    error: str | None = None
+    attempts: int = 1
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def size(self) -> int:
+        return len(self.body or b"")
+
+
+class _RetryableStatus(Exception):
+    def __init__(self, response: httpx.Response):
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+
+
+def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a Retry-After header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, min((when - now).total_seconds(), MAX_RETRY_AFTER))
+
+
+class Fetcher:
+    """One polite HTTP client. Tests pass a transport or base client; sleep/clock are injectable."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        client: httpx.Client | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ):
+        self._client = client or httpx.Client(
+            timeout=httpx.Timeout(settings.http_timeout),
+            limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+            follow_redirects=True,
+        )
+        self._client.headers["User-Agent"] = settings.user_agent
+        self._retries = settings.http_retries
+        self._backoff = settings.http_backoff
+        self._arxiv_interval = settings.arxiv_min_interval
+        self._sleep, self._clock = sleep, clock
+        self._last_request: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __enter__(self) -> "Fetcher":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _pace(self, url: str) -> None:
+        host = urlparse(url).hostname or ""
+        if not any(host == h or host.endswith("." + h) for h in ARXIV_HOSTS):
+            return
+        with self._lock:
+            last = self._last_request.get("arxiv")
+            if last is not None:
+                wait = self._arxiv_interval - (self._clock() - last)
+                if wait > 0:
+                    self._sleep(wait)
+            self._last_request["arxiv"] = self._clock()
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _RetryableStatus):
+            delay = retry_after_seconds(exc.response.headers.get("Retry-After"))
+            if delay is not None:
+                return delay
+        return wait_exponential(multiplier=self._backoff, max=120)(state)
+
+    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        headers = {}
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        started = self._clock()
+        attempts = 0
+
+        def attempt() -> httpx.Response:
+            nonlocal attempts
+            attempts += 1
+            self._pace(url)
+            response = self._client.get(url, headers=headers)
+            if response.status_code in RETRY_STATUSES:
+                raise _RetryableStatus(response)
+            return response
+
+        retrying = Retrying(
+            stop=stop_after_attempt(self._retries + 1),
+            wait=self._wait,
+            retry=retry_if_exception_type((_RetryableStatus, httpx.TransportError)),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        result = FetchResult(url=url)
+        try:
+            response = retrying(attempt)
+        except _RetryableStatus as exc:
+            r = exc.response
+            result.status = r.status_code
+            result.error = f"HTTP {r.status_code} {r.reason_phrase} after {attempts} attempt(s)"
+        except httpx.TimeoutException:
+            result.error = f"timed out after {attempts} attempt(s)"
+        except httpx.TransportError as exc:
+            result.error = f"network error after {attempts} attempt(s): {exc.__class__.__name__}: {exc}"
+        except httpx.InvalidURL as exc:
+            result.error = f"invalid URL: {exc}"
+        else:
+            result.status = response.status_code
+            result.etag = response.headers.get("ETag")
+            result.last_modified = response.headers.get("Last-Modified")
+            if response.status_code == 304:
+                pass
+            elif response.status_code >= 400:
+                result.error = f"HTTP {response.status_code} {response.reason_phrase}"
+            else:
+                result.body = response.content
+        result.attempts = attempts
+        result.duration_ms = int((self._clock() - started) * 1000)
+        return result

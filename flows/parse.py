@@ -1,0 +1,370 @@
+"""Pure parsing: bytes of a saved or fetched response -> ParsedFeed of normalised PaperRecords.
+
+The format is recognised from the content, never from a file name or URL: arXiv RSS/Atom
+(listing feeds and the query API), bioRxiv/medRxiv RSS 1.0 and their JSON ``details`` API,
+and generic journal RSS/Atom. Anything else is a FeedError with a message that says what
+arrived instead (an HTML error page, arXiv's plain-text ``Rate exceeded.``, broken XML...).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import feedparser
+
+from flows.normalise import (
+    category_label,
+    classify_kind,
+    clean_abstract,
+    clean_doi,
+    clean_title,
+    find_arxiv_id,
+    html_to_text,
+    split_arxiv_preamble,
+    split_authors,
+    squash,
+    title_key,
+)
+from flows.records import FeedError, FeedMeta, ParsedFeed, PaperRecord
+
+ARXIV_NS = "http://arxiv.org/schemas/atom"
+_HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
+_HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_ARXIV_FEED_CATS = re.compile(r"arxiv\.org/(?:rss|atom)/([\w.\-+]+)", re.IGNORECASE)
+_ARXIV_TITLE_CATS = re.compile(r"^([\w.\-+]+) updates on arXiv\.org", re.IGNORECASE)
+_RXIV_SUBJECT = re.compile(r"Subject Collection:\s*(.+)$", re.IGNORECASE)
+_RXIV_VERSION = re.compile(r"v(\d+)(?:\?|$|/)")
+
+
+def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
+    """Recognise and parse one response body. ``label`` overrides the source label (from config)."""
+    stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped:
+        raise FeedError("empty response body")
+    first = stripped[:1]
+    if first in (b"{", b"["):
+        return _parse_rxiv_json(stripped, label=label)
+    if first != b"<":
+        text = stripped[:120].decode("utf-8", "replace").strip()
+        if text.lower().startswith("rate exceeded"):
+            raise FeedError("rate limited by the server: it answered 'Rate exceeded.' (plain text) instead of a feed")
+        raise FeedError(f"plain text instead of a feed: {text!r}")
+    if _HTML_START.match(stripped):
+        m = _HTML_TITLE.search(stripped[:4096])
+        title = squash(m.group(1).decode("utf-8", "replace")) if m else ""
+        raise FeedError(f"an HTML page instead of a feed{f' ({title!r})' if title else ''}")
+    parsed = feedparser.parse(stripped, sanitize_html=False, resolve_relative_uris=False)
+    if not parsed.get("version"):
+        reason = parsed.get("bozo_exception") or "not RSS or Atom"
+        raise FeedError(f"broken XML, not a feed: {reason}")
+    if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
+        raise FeedError(f"broken XML: {parsed.bozo_exception}")
+    warnings = [f"feed is not well-formed, parsed what could be read: {parsed.bozo_exception}"] if parsed.bozo else []
+    family = _family(parsed)
+    if family == "arxiv":
+        feed = _parse_arxiv(parsed, label=label)
+        feed.meta.skip_days = _skip_days(stripped)
+    elif family == "rxiv":
+        feed = _parse_rxiv_rss(parsed, label=label)
+    else:
+        feed = _parse_journal(parsed, label=label)
+    feed.warnings.extend(warnings)
+    return feed
+
+
+# --- recognising the family ------------------------------------------------------------------
+
+
+def _family(parsed: Any) -> str:
+    f = parsed.feed
+    where = " ".join(str(x) for x in (f.get("link", ""), f.get("id", ""), f.get("title", ""))).lower()
+    if "arxiv.org" in where or ARXIV_NS in parsed.namespaces.values() and _looks_arxiv(parsed):
+        return "arxiv"
+    pub = str(f.get("prism_publicationname", "")).lower()
+    if pub in ("biorxiv", "medrxiv") or "biorxiv.org" in where or "medrxiv.org" in where:
+        return "rxiv"
+    if parsed.entries and all(str(e.get("dc_identifier", "")).lower().startswith("doi:10.1101/") for e in parsed.entries[:5]):
+        return "rxiv"
+    return "journal"
+
+
+def _looks_arxiv(parsed: Any) -> bool:
+    return any(find_arxiv_id(e.get("id"), e.get("link")) for e in parsed.entries[:5]) or not parsed.entries
+
+
+def _ns_prefix(parsed: Any, uri: str, default: str) -> str:
+    """The prefix a document gave a namespace (they can be renamed; never assume 'arxiv:')."""
+    for prefix, value in parsed.namespaces.items():
+        if value == uri and prefix:
+            return prefix.lower()
+    return default
+
+
+def _date(*values: Any) -> date | None:
+    for value in values:
+        if not value:
+            continue
+        if isinstance(value, str):
+            value = value.strip()
+            try:
+                return parsedate_to_datetime(value).date()  # RFC 822: keep the publisher's own day
+            except (TypeError, ValueError, IndexError):
+                pass
+            try:
+                return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
+            except ValueError:
+                try:
+                    return date.fromisoformat(value[:10])
+                except ValueError:
+                    continue
+    return None
+
+
+_SKIP_DAYS = re.compile(rb"<skipDays>(.*?)</skipDays>", re.IGNORECASE | re.DOTALL)
+_DAY = re.compile(rb"<day>\s*(\w+)\s*</day>", re.IGNORECASE)
+
+
+def _skip_days(body: bytes) -> tuple[str, ...]:
+    """RSS 2.0 <skipDays> of the channel. feedparser keeps only the last <day>, so read the
+    channel head (it precedes the items) directly."""
+    m = _SKIP_DAYS.search(body[:16384])
+    if not m:
+        return ()
+    return tuple(d.decode("ascii", "ignore").capitalize() for d in _DAY.findall(m.group(1)))
+
+
+# --- arXiv -----------------------------------------------------------------------------------
+
+
+def _parse_arxiv(parsed: Any, *, label: str | None) -> ParsedFeed:
+    prefix = _ns_prefix(parsed, ARXIV_NS, "arxiv")
+    f = parsed.feed
+    cats_text = ""
+    for pattern, field in ((_ARXIV_FEED_CATS, "link"), (_ARXIV_TITLE_CATS, "title")):
+        m = pattern.search(str(f.get(field, "")))
+        if m:
+            cats_text = m.group(1)
+            break
+    feed_cats = tuple(c for c in cats_text.split("+") if c)
+    is_api = "arxiv query" in str(f.get("title", "")).lower() or "/api/" in str(f.get("id", ""))
+    meta = FeedMeta(
+        format="arxiv-atom" if parsed.version.startswith("atom") else "arxiv-rss",
+        title=squash(str(f.get("title", ""))),
+        link=str(f.get("link", "")),
+        published=_date(f.get("published"), f.get("updated")),
+        categories=() if is_api else feed_cats,
+    )
+    records: list[PaperRecord] = []
+    skipped = 0
+    for e in parsed.entries:
+        rec = _arxiv_entry(e, prefix=prefix, feed_cats=feed_cats, label=label, is_api=is_api)
+        if rec is None:
+            skipped += 1
+        else:
+            records.append(rec)
+    return ParsedFeed(meta=meta, records=records, skipped=skipped)
+
+
+def _arxiv_entry(e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str | None, is_api: bool) -> PaperRecord | None:
+    abstract_raw, pre = split_arxiv_preamble(str(e.get("summary", "")))
+    found = find_arxiv_id(e.get("id"), e.get("link")) or (
+        (pre["id"], int(pre["version"]) if pre.get("version") else None) if pre.get("id") else None
+    )
+    title = clean_title(e.get("title"))
+    if not found or not title:
+        return None
+    arxiv_id, version = found
+    if version is None and pre.get("version"):
+        version = int(pre["version"])
+    announce = str(e.get(f"{prefix}_announce_type") or pre.get("type") or "").strip().lower() or None
+    if announce is None and is_api:
+        announce = "new" if (version or 1) == 1 else "replace"
+    categories = [t.get("term") for t in e.get("tags", []) if t.get("term")]
+    primary = e.get(f"{prefix}_primary_category")
+    if isinstance(primary, dict) and primary.get("term"):
+        categories = [primary["term"]] + [c for c in categories if c != primary["term"]]
+    # The label is the feed's own category, as the seed pages show it (a cross-list shows
+    # under the feed that listed it); the query API has no feed category, so use the primary.
+    shown = next((c for c in categories if c in feed_cats), feed_cats[0] if feed_cats else None)
+    shown = shown or (categories[0] if categories else None)
+    if e.get("authors") and len(e["authors"]) > 1:
+        authors = [squash(a.get("name", "")) for a in e["authors"] if a.get("name")]
+    else:
+        authors = split_authors(e.get("author"))
+    doi = clean_doi(e.get(f"{prefix}_doi"))
+    journal_ref = squash(str(e.get(f"{prefix}_journal_ref") or e.get(f"{prefix}_journal_reference") or "")) or None
+    rec = PaperRecord(
+        id=arxiv_id,
+        title=title,
+        abstract=clean_abstract(abstract_raw),
+        authors=authors,
+        categories=categories,
+        source_label=label or (f"arXiv ({category_label(shown)})" if shown else "arXiv"),
+        server="arxiv",
+        arxiv_id=arxiv_id,
+        arxiv_version=version,
+        doi=doi,
+        abs_url=f"https://arxiv.org/abs/{arxiv_id}",
+        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
+        journal_ref=journal_ref,
+        announce_type=announce,
+        published=_date(e.get("published"), e.get("updated")),
+        title_key=title_key(title),
+    )
+    if doi:
+        rec.aliases.append(f"doi:{doi}")
+    return rec
+
+
+# --- bioRxiv / medRxiv -----------------------------------------------------------------------
+
+
+def _rxiv_server(*hints: str) -> str:
+    text = " ".join(h for h in hints if h).lower()
+    return "medrxiv" if "medrxiv" in text else "biorxiv"
+
+
+def _server_name(server: str) -> str:
+    return {"medrxiv": "medRxiv", "biorxiv": "bioRxiv"}[server]
+
+
+def _parse_rxiv_rss(parsed: Any, *, label: str | None) -> ParsedFeed:
+    f = parsed.feed
+    server = _rxiv_server(str(f.get("prism_publicationname", "")), str(f.get("link", "")), str(f.get("title", "")))
+    m = _RXIV_SUBJECT.search(squash(str(f.get("title", ""))))
+    subject = m.group(1).strip() if m else ""
+    feed_label = label or (f"{_server_name(server)} ({subject})" if subject else _server_name(server))
+    meta = FeedMeta(format="rxiv-rss", title=squash(str(f.get("title", ""))), link=str(f.get("link", "")))
+    records, skipped = [], 0
+    for e in parsed.entries:
+        link = squash(str(e.get("link", "")))
+        doi = clean_doi(e.get("dc_identifier")) or clean_doi(e.get("id"))
+        title = clean_title(e.get("title"))
+        if not doi or not title:
+            skipped += 1
+            continue
+        vm = _RXIV_VERSION.search(link)
+        records.append(
+            PaperRecord(
+                id=f"doi:{doi}",
+                title=title,
+                abstract=clean_abstract(e.get("summary"), title=title),
+                authors=split_authors(e.get("author"), style="surname"),
+                categories=[subject.lower()] if subject else [],
+                source_label=feed_label,
+                server=_rxiv_server(link, server),
+                doi=doi,
+                arxiv_version=None,
+                abs_url=link.split("?")[0] or f"https://doi.org/{doi}",
+                pdf_url=(link.split("?")[0].replace("/cgi/content/short/", "/content/") + ".full.pdf") if vm else None,
+                announce_type="new" if not vm or vm.group(1) == "1" else "replace",
+                published=_date(e.get("prism_publicationdate"), e.get("updated"), e.get("published")),
+                title_key=title_key(title),
+            )
+        )
+    return ParsedFeed(meta=meta, records=records, skipped=skipped)
+
+
+def _parse_rxiv_json(body: bytes, *, label: str | None) -> ParsedFeed:
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise FeedError(f"broken JSON: {exc}") from None
+    if not isinstance(data, dict) or "collection" not in data:
+        raise FeedError("JSON that is not a bioRxiv/medRxiv 'details' response (no 'collection')")
+    messages = data.get("messages") or [{}]
+    status = str(messages[0].get("status", "ok")) if isinstance(messages[0], dict) else "ok"
+    if status.lower() != "ok" and not data["collection"]:
+        raise FeedError(f"the API answered status {status!r}")
+    records, skipped = [], 0
+    for item in data["collection"]:
+        if not isinstance(item, dict):
+            skipped += 1
+            continue
+        doi = clean_doi(item.get("doi"))
+        title = clean_title(item.get("title"))
+        if not doi or not title:
+            skipped += 1
+            continue
+        server = _rxiv_server(str(item.get("server", "")), doi)
+        category = squash(str(item.get("category", "")))
+        version = str(item.get("version", "1")).strip()
+        rec = PaperRecord(
+            id=f"doi:{doi}",
+            title=title,
+            abstract=clean_abstract(item.get("abstract"), title=title),
+            authors=split_authors(item.get("authors"), style="surname"),
+            categories=[category.lower()] if category else [],
+            source_label=label or (f"{_server_name(server)} ({category.title()})" if category else _server_name(server)),
+            server=server,
+            doi=doi,
+            arxiv_version=None,
+            abs_url=f"https://www.{server}.org/content/{doi}v{version}",
+            pdf_url=f"https://www.{server}.org/content/{doi}v{version}.full.pdf",
+            announce_type="new" if version in ("", "1") else "replace",
+            published=_date(item.get("date")),
+            title_key=title_key(title),
+        )
+        published_doi = clean_doi(str(item.get("published", "")))
+        if published_doi and published_doi != doi:
+            rec.aliases.append(f"doi:{published_doi}")  # the journal version, once it exists
+        records.append(rec)
+    meta = FeedMeta(format="rxiv-json", title="bioRxiv/medRxiv details API")
+    return ParsedFeed(meta=meta, records=records, skipped=skipped)
+
+
+# --- journals ---------------------------------------------------------------------------------
+
+
+def _parse_journal(parsed: Any, *, label: str | None) -> ParsedFeed:
+    f = parsed.feed
+    name = squash(str(f.get("prism_publicationname") or f.get("title") or "Journal"))
+    meta = FeedMeta(
+        format="journal-atom" if parsed.version.startswith("atom") else "journal-rss",
+        title=name,
+        link=str(f.get("link", "")),
+        published=_date(f.get("updated"), f.get("published")),
+    )
+    records, skipped = [], 0
+    for e in parsed.entries:
+        link = squash(str(e.get("link", "")))
+        doi = (
+            clean_doi(e.get("prism_doi"))
+            or clean_doi(e.get("dc_identifier"))
+            or clean_doi(e.get("id"))
+            or clean_doi(link)
+        )
+        title = clean_title(e.get("title"))
+        if not doi or not title:
+            skipped += 1
+            continue
+        authors = [n for a in e.get("authors", []) for n in split_authors(a.get("name"))]
+        summary = e.get("summary") or ""
+        if e.get("content"):
+            summary = max((c.get("value", "") for c in e["content"]), key=len) or summary
+        section = e.get("prism_section") or e.get("dc_type") or ""
+        records.append(
+            PaperRecord(
+                id=f"doi:{doi}",
+                title=title,
+                abstract=clean_abstract(summary, title=title),
+                authors=authors,
+                categories=[t.get("term") for t in e.get("tags", []) if t.get("term")],
+                source_label=label or name,
+                server="journal",
+                kind=classify_kind(title, url=link, section=str(section)),
+                doi=doi,
+                abs_url=link or f"https://doi.org/{doi}",
+                journal_ref=name,
+                announce_type="new",
+                published=_date(e.get("prism_publicationdate"), e.get("published"), e.get("updated"), e.get("dc_date")),
+                title_key=title_key(title),
+            )
+        )
+    return ParsedFeed(meta=meta, records=records, skipped=skipped)
+
+

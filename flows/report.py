@@ -1,0 +1,71 @@
+"""Run reports: plain data plus pure renderers (markdown for Prefect artifacts, text for the CLI)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+
+HEALTH_MARK = {"ok": "ok", "not_modified": "unchanged", "no_announcement": "no announcement", "suspect": "SUSPECT", "failed": "FAILED"}
+
+
+@dataclass(slots=True)
+class SourceReport:
+    key: str
+    origin: str
+    format: str
+    status: int | None
+    items: int
+    new: int
+    bytes: int
+    duration_ms: int
+    health: str
+    note: str = ""
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class IngestReport:
+    run_id: str
+    edition_date: date
+    sources: list[SourceReport] = field(default_factory=list)
+    new_papers: int = 0
+    updated_papers: int = 0
+    merges: dict[str, int] = field(default_factory=dict)
+    edition_added: int = 0
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.health == "failed"]
+
+    @property
+    def suspect(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.health == "suspect"]
+
+    def as_dict(self) -> dict:
+        d = asdict(self)
+        d["edition_date"] = self.edition_date.isoformat()
+        return d
+
+
+def _cell(text: object) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def ingest_markdown(r: IngestReport) -> str:
+    lines = [
+        f"# Ingest {r.edition_date.isoformat()} (run {r.run_id})",
+        "",
+        f"- new papers: **{r.new_papers}**, updated: {r.updated_papers}, added to the edition: **{r.edition_added}**",
+        "- duplicates merged: " + (", ".join(f"{k}: {v}" for k, v in sorted(r.merges.items())) or "none"),
+    ]
+    if r.failed:
+        lines.append(f"- **{len(r.failed)} source(s) FAILED**: " + ", ".join(s.key for s in r.failed))
+    if r.suspect:
+        lines.append(f"- **{len(r.suspect)} source(s) SUSPECT**: " + ", ".join(s.key for s in r.suspect))
+    lines += ["", "| source | health | items | new | HTTP | bytes | ms | note |", "|---|---|---:|---:|---|---:|---:|---|"]
+    for s in r.sources:
+        lines.append(
+            f"| {_cell(s.key)} | {HEALTH_MARK.get(s.health, s.health)} | {s.items} | {s.new} | {s.status or '-'} | "
+            f"{s.bytes} | {s.duration_ms} | {_cell(s.note or '')} |"
+        )
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,76 @@
+"""Source configuration: which feeds to read. Parsing the TOML is pure; reading the file is the edge."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ARXIV_HOSTS = ("arxiv.org", "export.arxiv.org", "rss.arxiv.org")
+_KEY = re.compile(r"^[A-Za-z0-9][\w.+\-]*$")
+
+
+class SourceConfigError(ValueError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    key: str
+    url: str
+    label: str | None = None
+    include_replacements: bool = False
+
+    def url_for(self, day: date) -> str:
+        return self.url.replace("{date}", day.isoformat()).replace("{yesterday}", (day - timedelta(days=1)).isoformat())
+
+    @property
+    def is_arxiv(self) -> bool:
+        host = urlparse(self.url).hostname or ""
+        return any(host == h or host.endswith("." + h) for h in ARXIV_HOSTS)
+
+
+@dataclass(frozen=True, slots=True)
+class SourceConfig:
+    sources: tuple[Source, ...]
+    arxiv_holidays: frozenset[date] = frozenset()
+
+
+def parse_sources(text: str, *, origin: str = "sources file") -> SourceConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceConfigError(f"{origin}: not valid TOML: {exc}") from None
+    entries = data.get("source", [])
+    if not isinstance(entries, list) or not entries:
+        raise SourceConfigError(f"{origin}: no [[source]] entries")
+    seen: set[str] = set()
+    sources = []
+    for i, entry in enumerate(entries, 1):
+        key, url = entry.get("key"), entry.get("url")
+        if not isinstance(key, str) or not _KEY.match(key):
+            raise SourceConfigError(f"{origin}: source #{i} needs a key of letters, digits, . _ + -")
+        if key in seen:
+            raise SourceConfigError(f"{origin}: source key {key!r} appears twice")
+        if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
+            raise SourceConfigError(f"{origin}: source {key!r} needs an http(s) url")
+        seen.add(key)
+        sources.append(Source(key=key, url=url, label=entry.get("label"), include_replacements=bool(entry.get("include_replacements", False))))
+    holidays = set()
+    for value in data.get("arxiv", {}).get("holidays", []):
+        try:
+            holidays.add(date.fromisoformat(str(value)))
+        except ValueError:
+            raise SourceConfigError(f"{origin}: arxiv.holidays has a bad date {value!r} (use YYYY-MM-DD)") from None
+    return SourceConfig(sources=tuple(sources), arxiv_holidays=frozenset(holidays))
+
+
+def load_sources(path: Path) -> SourceConfig:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SourceConfigError(f"cannot read the sources file {path}: {exc.strerror}") from None
+    return parse_sources(text, origin=str(path))
