@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import xml.sax
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -61,7 +62,8 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "not RSS or Atom"
         raise FeedError(f"broken XML, not a feed: {reason}")
-    if parsed.bozo and not parsed.entries and not parsed.feed.get("title"):
+    if parsed.bozo and isinstance(parsed.bozo_exception, xml.sax.SAXException):
+        # A truncated or malformed document: what it would yield is incomplete, so it is a failure.
         raise FeedError(f"broken XML: {parsed.bozo_exception}")
     warnings = [f"feed is not well-formed, parsed what could be read: {parsed.bozo_exception}"] if parsed.bozo else []
     family = _family(parsed)

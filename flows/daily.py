@@ -1,0 +1,133 @@
+"""The daily ``run`` flow: ingest -> the day's edition -> rank per subscriber -> compose -> render -> outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NONE as NO_CACHE
+from sqlalchemy.engine import Engine
+
+from academichub import store
+from academichub.db import open_database, session_scope
+from academichub.settings import Settings, load_settings
+from flows.compose import Briefing, PaperCard, compose_extractive
+from flows.ingest import run_ingest, today_in
+from flows.outbox import Outbox, build_message
+from flows.rank import Match, PaperText, rank
+from flows.render import render_briefing
+from flows.report import IngestReport, ingest_markdown
+from subscribers.service import active_subscribers
+
+
+@dataclass(slots=True)
+class Delivery:
+    email: str
+    language: str
+    papers: int
+    path: str | None
+    subject: str
+
+
+@dataclass(slots=True)
+class RunReport:
+    edition_date: date
+    ingest: IngestReport | None
+    edition_size: int
+    deliveries: list[Delivery] = field(default_factory=list)
+    dry_run: bool = False
+    outbox: str | None = None
+
+
+@dataclass(slots=True)
+class EditionData:
+    day: date
+    texts: list[PaperText]
+    cards: dict[str, PaperCard]
+    corpus: list[str]
+
+
+@task(name="load-edition", cache_policy=NO_CACHE)
+def load_edition(engine: Engine, day: date) -> EditionData:
+    with session_scope(engine) as session:
+        rows = store.edition_papers(session, day)
+        corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day)]
+    texts = [PaperText(p.id, p.title, p.abstract, p.kind) for p, _label in rows]
+    cards = {
+        p.id: PaperCard(p.id, p.title, label or (p.source_labels[0] if p.source_labels else ""), p.published,
+                        list(p.authors), p.abstract, p.abs_url, p.pdf_url, p.doi_url)
+        for p, label in rows
+    }
+    return EditionData(day=day, texts=texts, cards=cards, corpus=corpus)
+
+
+@task(name="match-subscribers", cache_policy=NO_CACHE)
+def match_subscribers(edition: EditionData, interests: dict[str, str], top_k: int, min_score: float) -> dict[str, list[Match]]:
+    return rank(edition.texts, interests, corpus=edition.corpus, top_k=top_k, min_score=min_score)
+
+
+@task(name="compose-render-deliver", cache_policy=NO_CACHE)
+def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool) -> list[Delivery]:
+    outbox = Outbox(Path(settings.outbox_dir))
+    out = []
+    with session_scope(engine) as session:
+        subscribers = active_subscribers(session)
+    for sub in subscribers:
+        briefing: Briefing = compose_extractive(
+            email=sub.email, name=sub.name, language=sub.language, interests=sub.interests,
+            edition_date=edition.day, edition_size=len(edition.texts), matches=matches.get(sub.email, []),
+            cards=edition.cards, wanted=sub.papers_per_email,
+        )
+        rendered = render_briefing(briefing, settings.templates_dir)
+        path = None
+        if not dry_run:
+            msg = build_message(rendered, sender=settings.sender, to=sub.email)
+            path = str(outbox.deliver(msg, edition=edition.day, html=rendered.html))
+        out.append(Delivery(sub.email, sub.language, len(briefing.items), path, rendered.subject))
+    return out
+
+
+def run_markdown(r: RunReport) -> str:
+    lines = [f"# Daily run {r.edition_date.isoformat()}{' (dry run)' if r.dry_run else ''}", "",
+             f"- edition: **{r.edition_size}** papers", f"- briefings: **{len(r.deliveries)}**"]
+    if r.outbox:
+        lines.append(f"- outbox: `{r.outbox}`")
+    lines += ["", "| subscriber | language | papers | subject |", "|---|---|---:|---|"]
+    lines += [f"| {d.email} | {d.language} | {d.papers} | {d.subject.replace('|', '/')} |" for d in r.deliveries]
+    return "\n".join(lines) + "\n"
+
+
+def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool) -> RunReport:
+    ingest = run_ingest(settings, engine, paths=paths, day=day)
+    edition = load_edition(engine, day)
+    with session_scope(engine) as session:
+        subs = active_subscribers(session)
+    interests = {s.email: s.interests for s in subs}
+    top_k = max([s.papers_per_email for s in subs] or [settings.papers_per_email])
+    matches = match_subscribers(edition, interests, top_k, settings.min_score)
+    for s in subs:
+        matches[s.email] = matches.get(s.email, [])[: s.papers_per_email]
+    deliveries = deliver_all(settings, engine, edition, matches, dry_run)
+    report = RunReport(
+        edition_date=day, ingest=ingest, edition_size=len(edition.texts), deliveries=deliveries, dry_run=dry_run,
+        outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),
+    )
+    create_markdown_artifact(key="daily-run", markdown=run_markdown(report), description=f"Daily run {day}")
+    if deliveries:
+        create_table_artifact(key="briefings", table=[{"subscriber": d.email, "language": d.language, "papers": d.papers} for d in deliveries])
+    return report
+
+
+@flow(name="daily-run", log_prints=True)
+def daily_flow(from_paths: list[str] | None = None, date_: str | None = None, dry_run: bool = False) -> RunReport:
+    """The whole day on whatever settings the environment gives (embedded defaults with none)."""
+    settings = load_settings()
+    day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
+    engine = open_database(settings)
+    return run_day(settings, engine, paths=from_paths, day=day, dry_run=dry_run)
+
+
+__all__ = ["daily_flow", "run_day", "RunReport", "ingest_markdown"]

@@ -1,0 +1,48 @@
+"""The embedded mail backend: write each message as .eml (and .html for a browser) to a folder."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid, parseaddr
+from pathlib import Path
+
+from flows.render import RenderedEmail
+
+
+def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: datetime | None = None) -> EmailMessage:
+    """multipart/alternative: the plain-text part first, then HTML; UTF-8; encoded headers."""
+    msg = EmailMessage()
+    msg["Subject"] = rendered.subject
+    msg["From"] = sender
+    msg["To"] = to
+    msg["Date"] = format_datetime(when or datetime.now(timezone.utc))
+    domain = parseaddr(sender)[1].split("@")[-1] or "academichub.local"
+    msg["Message-ID"] = make_msgid(domain=domain)
+    msg.set_content(rendered.text, charset="utf-8")
+    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    return msg
+
+
+def _safe_name(address: str) -> str:
+    return re.sub(r"[^A-Za-z0-9@._+-]+", "_", address)[:120]
+
+
+@dataclass(slots=True)
+class Outbox:
+    """Writes to <root>/<edition date>/<address>.eml; a rerun overwrites, never duplicates."""
+
+    root: Path
+
+    def deliver(self, msg: EmailMessage, *, edition: date, html: str) -> Path:
+        folder = self.root / edition.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = _safe_name(str(msg["To"]))
+        path = folder / f"{stem}.eml"
+        tmp = path.with_suffix(".eml.tmp")
+        tmp.write_bytes(msg.as_bytes())
+        tmp.replace(path)
+        (folder / f"{stem}.html").write_text(html, encoding="utf-8")
+        return path

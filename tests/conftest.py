@@ -1,0 +1,77 @@
+"""Shared fixtures: real recorded feeds, a fresh database per test (SQLite, and PostgreSQL when
+ACADEMICHUB_TEST_DATABASE_URL is set), and one Prefect test harness per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from academichub.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PG_URL = os.environ.get("ACADEMICHUB_TEST_DATABASE_URL")
+
+
+def fixture_bytes(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
+
+
+def _reset_postgres(url: str) -> None:
+    engine = create_engine(Settings(database_url=url).database_url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path) -> str:
+    """A fresh, empty database URL. Tests that take it run on both databases."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'academichub.db'}"
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured: set ACADEMICHUB_TEST_DATABASE_URL (CI always does)")
+    _reset_postgres(PG_URL)
+    return PG_URL
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    """Settings on a fresh SQLite file and a temporary outbox; fast, no network back-off."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'academichub.db'}",
+        outbox_dir=tmp_path / "outbox",
+        http_backoff=0.01,
+        arxiv_min_interval=0.0,
+        _env_file=None,
+    )
+
+
+@pytest.fixture(scope="session")
+def prefect_harness():
+    """One temporary Prefect API for the whole session (flows run against it, not a server)."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture
+def env_settings(monkeypatch, tmp_path):
+    """Point the environment (what flows and the CLI read) at a temporary database and outbox."""
+    db = f"sqlite:///{tmp_path / 'academichub.db'}"
+    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", db)
+    monkeypatch.setenv("ACADEMICHUB_OUTBOX_DIR", str(tmp_path / "outbox"))
+    monkeypatch.setenv("ACADEMICHUB_HTTP_BACKOFF", "0.01")
+    monkeypatch.setenv("ACADEMICHUB_ARXIV_MIN_INTERVAL", "0")
+    monkeypatch.chdir(tmp_path)  # no stray .env is read, var/ lands in tmp
+    return tmp_path

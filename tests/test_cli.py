@@ -1,0 +1,133 @@
+"""The console script end to end: real flows into a temporary database and outbox."""
+
+from __future__ import annotations
+
+import email
+import json
+import re
+import sys
+from email import policy
+from pathlib import Path
+
+import pytest
+
+from academichub import cli
+from academichub.settings import SAMPLE_DAY_DIR
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    monkeypatch.setattr(sys, "argv", ["academichub", *args])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch):
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "Reader.One@Example.org", "--interests",
+                             "quantum machine learning, variational quantum circuits", "--name", "Reader")
+    assert code == 0 and "Added reader.one@example.org" in out
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "zh.reader@example.org", "--lang", "zh",
+                             "--interests", "大语言模型安全 LLM safety, prompt injection, agents, tool use")
+    assert code == 0 and "English" in out  # the note about non-English interests
+    code, out, err = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    assert code == 0, err
+    assert "Wrote 2 briefing(s)" in out
+    folder = env_settings / "outbox" / "2026-06-22"
+    emls = sorted(folder.glob("*.eml"))
+    assert [p.name for p in emls] == ["reader.one@example.org.eml", "zh.reader@example.org.eml"]
+    en = email.message_from_bytes(emls[0].read_bytes(), policy=policy.default)
+    assert en.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in en.iter_parts()] == ["text/plain", "text/html"]
+    assert "2026-06-22" in en["Subject"] and en["Message-ID"] and en["Date"]
+    text = en.get_body(("plain",)).get_content()
+    html = en.get_body(("html",)).get_content()
+    assert "Quantum Machine Learning for Industrial Applications" in text and "https://arxiv.org/abs/2606.14822" in text
+    assert "<html" in html and "Quantum Machine Learning for Industrial Applications" in html
+    zh = email.message_from_bytes(emls[1].read_bytes(), policy=policy.default)
+    assert "每日简报" in zh["Subject"] and "=?utf-8?" in emls[1].read_bytes().decode("ascii", "replace")  # RFC 2047
+    zh_text = zh.get_body(("plain",)).get_content()
+    assert "推荐理由" in zh_text and "英文摘要" in zh_text  # visible note that summaries are English extracts
+    assert (folder / "zh.reader@example.org.html").exists()
+
+    # A rerun of the same day adds no papers and rewrites (not duplicates) the emails.
+    code, out, _ = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    assert code == 0 and "0 new papers" in out
+    assert len(list(folder.glob("*.eml"))) == 2
+
+
+def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
+    code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    assert code == 0, err
+    code, out, _ = run_cli(capsys, monkeypatch, "papers", "--json")
+    papers = json.loads(out)
+    assert len(papers) == 39
+    for key in ("id", "title", "authors", "abstract", "source", "categories", "url", "published", "kind"):
+        assert key in papers[0]
+    ids = {p["id"] for p in papers}
+    assert "2606.12747" in ids and "doi:10.1126/sample.science.0099" in ids
+    assert all(re.fullmatch(r"\d{4}\.\d{5}|doi:10\.\S+", i) for i in ids)
+    science = next(p for p in papers if p["id"] == "doi:10.1126/sample.science.0001")
+    assert science["authors"] == [] and science["source"] == "Science (Express)" and not science["title"].endswith("| Science")
+    code, out, _ = run_cli(capsys, monkeypatch, "match", "--interests", "quantum error mitigation Petz recovery", "--top", "3", "--json")
+    found = json.loads(out)
+    assert found[0]["id"] == "2606.12020" and found[0]["reasons"]
+    code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "add", "a@example.org", "--interests", "speech translation")
+    code, out, _ = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22", "--dry-run")
+    assert code == 0 and "dry run" in out
+    assert not (env_settings / "outbox").exists()
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["ingest", "--from", "/no/such/folder"], "no such file or folder: /no/such/folder"),
+        (["run", "--from", "/no/such.xml"], "no such file or folder"),
+        (["run", "--date", "22-06-2026"], "not a date in the form YYYY-MM-DD"),
+        (["subscribers", "add", "not-an-address", "--interests", "x"], "invalid email address"),
+        (["subscribers", "add", "a@example.org", "--interests", "x", "--lang", "fr"], "unknown language 'fr'"),
+    ],
+)
+def test_bad_input_is_a_clear_error_without_traceback(env_settings, capsys, monkeypatch, args, message):
+    code, out, err = run_cli(capsys, monkeypatch, *args)
+    assert code == 2
+    combined = " ".join((out + err).split())
+    assert message in combined
+    assert "Traceback" not in out + err
+
+
+def test_unreadable_feed_file_is_reported_and_the_rest_stored(env_settings, capsys, monkeypatch, fixtures_dir):
+    bad = env_settings / "in"
+    bad.mkdir()
+    (bad / "a.xml").write_bytes((fixtures_dir / "arxiv-rss-csAI-jmamath-trimmed.xml").read_bytes())
+    (bad / "b.xml").write_bytes(b"<rss><channel><item><title>cut off")
+    code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(bad), "--date", "2026-04-27")
+    assert code == 0
+    assert "FAILED" in out and "broken XML" in out and "1 source(s) failed" in err
+    code, out, _ = run_cli(capsys, monkeypatch, "papers", "--json")
+    assert len(json.loads(out)) == 3
+
+
+def all_commands():
+    import typer.main
+
+    group = typer.main.get_command(cli.app)
+    for name, cmd in group.commands.items():
+        if hasattr(cmd, "commands"):
+            for sub, subcmd in cmd.commands.items():
+                yield f"{name} {sub}", subcmd
+        else:
+            yield name, cmd
+
+
+def test_every_command_has_help_and_is_in_the_readme():
+    readme = README.read_text(encoding="utf-8")
+    for name, cmd in all_commands():
+        assert (cmd.help or "").strip(), f"{name} has no help text"
+        assert f"academichub {name}" in readme, f"README does not mention `academichub {name}`"

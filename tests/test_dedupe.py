@@ -1,0 +1,95 @@
+"""Deduplication rules, on records parsed from the real feeds."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from flows.dedupe import Batch, Known, merge_batches
+from flows.parse import parse_document
+from flows.records import PaperRecord
+from tests.conftest import fixture_bytes
+
+
+def records(name: str, **kw) -> list[PaperRecord]:
+    return parse_document(fixture_bytes(name), **kw).records
+
+
+def test_cross_listing_is_one_paper_with_merged_categories_and_labels():
+    ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
+    # The same paper as the cs.LG feed would list it: announce type cross, label arXiv (CS.LG).
+    as_cross = replace(ai[0], announce_type="cross", source_label="arXiv (CS.LG)", categories=["cs.AI", "cs.LG", "stat.ML"])
+    out = merge_batches([Batch("arxiv-cs.AI", ai), Batch("arxiv-cs.LG", [as_cross])], Known())
+    assert out.created == [r.id for r in ai]
+    paper = out.papers[ai[0].id]
+    assert paper.categories == ["cs.AI", "cs.LG", "stat.ML"]  # primary first, union after
+    assert paper.source_labels == ["arXiv (CS.AI)", "arXiv (CS.LG)"]
+    assert [(m.incoming, m.reason) for m in out.merges] == [(ai[0].id, "cross-listing")]
+    assert list(out.edition) == [r.id for r in ai]  # once each
+    assert ("arxiv-cs.LG", ai[0].id, "cross") in out.listings
+
+
+def test_replacement_updates_the_paper_and_stays_out_of_the_edition():
+    ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
+    first = merge_batches([Batch("arxiv-cs.AI", ai)], Known())
+    known = Known(aliases=dict(first.new_aliases), papers=first.papers)
+    v2 = replace(ai[0], arxiv_version=2, announce_type="replace", title="Math Takes Two (revised)", abstract="New abstract.")
+    out = merge_batches([Batch("arxiv-cs.AI", [v2])], known)
+    assert out.created == [] and out.updated == {ai[0].id}
+    assert out.papers[ai[0].id].title == "Math Takes Two (revised)" and out.papers[ai[0].id].arxiv_version == 2
+    assert out.edition == {}
+
+
+def test_replacement_first_seen_is_stored_but_only_in_edition_when_asked():
+    ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
+    rep = [replace(r, announce_type="replace-cross") for r in ai]
+    assert merge_batches([Batch("s", rep)], Known()).edition == {}
+    assert len(merge_batches([Batch("s", rep, include_replacements=True)], Known()).edition) == 3
+
+
+def test_same_doi_from_two_feeds_is_one_paper():
+    bio = records("biorxiv-rss-genomics-feed-rs-trimmed.xml")
+    again = replace(bio[0], source_label="bioRxiv (All)")
+    out = merge_batches([Batch("biorxiv-genomics", bio), Batch("biorxiv-all", [again])], Known())
+    assert out.created == [bio[0].id]
+    assert out.papers[bio[0].id].source_labels == ["bioRxiv (Genomics)", "bioRxiv (All)"]
+
+
+def test_arxiv_doi_links_the_journal_item_with_that_doi():
+    ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
+    pre = replace(ai[0], doi="10.1038/s41586-024-07811-4", aliases=["doi:10.1038/s41586-024-07811-4"])
+    nature = records("nature-rss-dakesan.xml", label="Nature")[0]  # doi:10.1038/s41586-024-07811-4
+    out = merge_batches([Batch("arxiv-cs.AI", [pre]), Batch("nature", [nature])], Known())
+    assert nature.id not in out.created
+    assert out.papers[pre.id].source_labels == ["arXiv (CS.AI)", "Nature"]
+    assert out.merges[-1].reason == "same DOI"
+
+
+def test_preprint_and_journal_version_by_title_and_authors():
+    bio = records("biorxiv-rss-genomics-feed-rs-trimmed.xml")[0]
+    journal = PaperRecord(
+        id="doi:10.1000/jour.2024.1",
+        title="Complete genome of the Medicago anthracnose fungus Colletotrichum destructivum reveals a mini-chromosome-like region within a core chromosome",
+        authors=["Nicolas Lapalu", "Adeline Simon", "Richard J. O'Connell"],
+        source_label="Journal of Tests", server="journal", kind="article", doi="10.1000/jour.2024.1", journal_ref="Journal of Tests",
+    )
+    from flows.normalise import title_key
+    journal.title_key = title_key(journal.title)
+    first = merge_batches([Batch("biorxiv", [bio])], Known())
+    known = Known(aliases=dict(first.new_aliases), papers=first.papers,
+                  preprints=[(bio.id, bio.title_key, frozenset({"lapalu", "simon", "oconnell"}))])
+    out = merge_batches([Batch("journal", [journal])], known)
+    assert out.created == []
+    assert out.new_aliases == {journal.id: bio.id}
+    assert out.papers[bio.id].journal_ref == "Journal of Tests (doi:10.1000/jour.2024.1)"
+    assert out.merges[0].reason == "preprint and journal version"
+    # Same title but no shared author: not linked.
+    stranger = replace(journal, id="doi:10.1000/other", doi="10.1000/other", authors=["Someone Else"])
+    assert merge_batches([Batch("journal", [stranger])], known).created == ["doi:10.1000/other"]
+
+
+def test_merging_the_same_input_twice_changes_nothing():
+    recs = records("nature-rss-dakesan.xml") + records("arxiv-rss-csLG-jmamath-trimmed.xml")
+    first = merge_batches([Batch("x", recs)], Known())
+    known = Known(aliases=dict(first.new_aliases), papers=first.papers)
+    second = merge_batches([Batch("x", recs)], known)
+    assert second.created == [] and second.updated == set() and second.new_aliases == {} and second.edition == {}

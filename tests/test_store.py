@@ -1,0 +1,109 @@
+"""Storage and the ingest core on a real database: SQLite, and PostgreSQL when configured."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from academichub import store
+from academichub.db import open_database, session_scope
+from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
+from academichub.settings import Settings
+from flows.ingest import collect_paths, ingest_documents, read_document
+
+DAY = date(2026, 4, 27)
+
+
+def counts(engine) -> dict[str, int]:
+    with session_scope(engine) as s:
+        return {m.__name__: len(s.exec(select(m)).all()) for m in (Paper, PaperAlias, Listing, EditionPaper, Edition)}
+
+
+def ingest_fixtures(engine, settings, fixtures_dir, names=None):
+    paths = [fixtures_dir / n for n in names] if names else collect_paths([fixtures_dir])
+    return ingest_documents(engine, [read_document(p) for p in paths], day=DAY, settings=settings)
+
+
+def test_migrations_create_the_schema_and_are_idempotent(db_url):
+    settings = Settings(database_url=db_url, _env_file=None)
+    engine = open_database(settings)
+    open_database(settings)  # second run: nothing to do, no error
+    tables = set(inspect(engine).get_table_names())
+    assert {"paper", "paper_alias", "listing", "edition", "edition_paper", "fetch_log", "subscriber", "alembic_version"} <= tables
+    with engine.connect() as conn:
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+
+
+def test_ingest_stores_everything_and_twice_adds_nothing(db_url, fixtures_dir):
+    settings = Settings(database_url=db_url, _env_file=None)
+    engine = open_database(settings)
+    report = ingest_fixtures(engine, settings, fixtures_dir)
+    assert report.new_papers == 105  # 20 API + 3 cs.AI + 3 cs.LG + 1 bioRxiv + 3 medRxiv + 75 Nature
+    assert report.edition_added == 100  # the 5 API entries at version > 1 are replacements
+    by_key = {s.key: s for s in report.sources}
+    assert by_key["arxiv-cs"].health == "no_announcement"
+    failed = [s for s in report.sources if s.health == "failed"]
+    assert len(failed) == 1 and "Rate exceeded" in failed[0].error
+    before = counts(engine)
+    again = ingest_fixtures(engine, settings, fixtures_dir)
+    assert again.new_papers == 0 and again.updated_papers == 0 and again.edition_added == 0
+    assert counts(engine) == before
+    with session_scope(engine) as s:
+        logs = s.exec(select(FetchLog)).all()
+        assert len(logs) == 2 * len(report.sources)
+        nature = s.get(Paper, "doi:10.1038/s41586-024-07811-4")
+        assert nature.authors == ["Gabriel J. Lovinger", "Marcus H. Sak", "Eric N. Jacobsen"]
+        assert nature.source_labels == ["Nature"] and nature.kind == "article" and nature.abstract == ""
+        assert nature.published == date(2024, 7, 18)
+        ed = store.edition_papers(s, DAY)
+        assert len(ed) == 100 and ed[0][1]  # each with its label
+        assert store.latest_edition_date(s) == DAY
+
+
+def test_cross_listing_across_files_merges_in_the_database(db_url, fixtures_dir, tmp_path):
+    settings = Settings(database_url=db_url, _env_file=None)
+    engine = open_database(settings)
+    ai = (fixtures_dir / "arxiv-rss-csAI-jmamath-trimmed.xml").read_bytes()
+    # cs.LG lists the first cs.AI paper as a cross-list (how arXiv's cs.LG feed would show it).
+    lg = ai.replace(b"cs.AI updates on arXiv.org", b"cs.LG updates on arXiv.org").replace(b"rss/cs.AI", b"rss/cs.LG")
+    lg = lg.replace(b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>cross</arxiv:announce_type>", 1)
+    (tmp_path / "ai.xml").write_bytes(ai)
+    (tmp_path / "lg.xml").write_bytes(lg)
+    report = ingest_documents(engine, [read_document(tmp_path / "ai.xml"), read_document(tmp_path / "lg.xml")], day=DAY, settings=settings)
+    assert report.new_papers == 3 and report.merges == {"cross-listing": 3}
+    with session_scope(engine) as s:
+        p = s.get(Paper, "2604.21935")
+        assert p.source_labels == ["arXiv (CS.AI)", "arXiv (CS.LG)"]
+        listings = s.exec(select(Listing).where(Listing.paper_id == "2604.21935")).all()
+        assert {(l.source_key, l.announce_type) for l in listings} == {("arxiv-cs.AI", "new"), ("arxiv-cs.LG", "cross")}
+
+
+def test_replacement_on_a_later_day_updates_the_stored_paper(db_url, fixtures_dir, tmp_path):
+    settings = Settings(database_url=db_url, _env_file=None)
+    engine = open_database(settings)
+    ingest_fixtures(engine, settings, fixtures_dir, ["arxiv-rss-csAI-jmamath-trimmed.xml"])
+    v2 = (fixtures_dir / "arxiv-rss-csAI-jmamath-trimmed.xml").read_bytes()
+    v2 = v2.replace(b"oai:arXiv.org:2604.21935v1", b"oai:arXiv.org:2604.21935v2")
+    v2 = v2.replace(b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>replace</arxiv:announce_type>", 1)
+    v2 = v2.replace(b"Math Takes Two: A test", b"Math Takes Two, revised: A test")
+    (tmp_path / "v2.xml").write_bytes(v2)
+    report = ingest_documents(engine, [read_document(tmp_path / "v2.xml")], day=date(2026, 4, 28), settings=settings)
+    assert report.new_papers == 0 and report.updated_papers == 1 and report.edition_added == 0
+    with session_scope(engine) as s:
+        p = s.get(Paper, "2604.21935")
+        assert p.arxiv_version == 2 and p.title.startswith("Math Takes Two, revised")
+
+
+def test_fetch_history_drives_suspect_and_validators(db_url):
+    settings = Settings(database_url=db_url, _env_file=None)
+    engine = open_database(settings)
+    with session_scope(engine) as s:
+        store.add_fetch_logs(s, [
+            FetchLog(run_id=str(i), source_key="arxiv-cs.AI", url="u", http_status=200, items=n, etag=f'"e{i}"', health="ok")
+            for i, n in enumerate([300, 310, 290])
+        ])
+        assert store.item_history(s, "arxiv-cs.AI") == [300, 310, 290]
+        assert store.last_validators(s, "arxiv-cs.AI")[0] == '"e2"'
+        assert store.last_validators(s, "nope") == (None, None)
