@@ -86,7 +86,7 @@ class Batch:
 class Merge:
     incoming: str
     into: str
-    reason: str  # "cross-listing", "same arXiv id", "same DOI", "preprint and journal version"
+    reason: str  # "cross-listing", "new version", "same arXiv id", "same DOI", "preprint and journal version"
 
 
 @dataclass(slots=True)
@@ -151,17 +151,71 @@ def _merge_into(state: PaperState, r: PaperRecord, *, journal_version: bool) -> 
     return state.as_dict() != before
 
 
-def _find_preprint(r: PaperRecord, pool: list[tuple[str, str, frozenset[str]]]) -> str | None:
-    if not pool or r.server != "journal" or r.kind != "article" or not r.title_key:
+def _long_tokens(key: str, n: int) -> list[str]:
+    return sorted({t for t in key.split() if len(t) >= 5}, key=lambda t: (-len(t), t))[:n]
+
+
+class _PreprintPool:
+    """Preprints a journal article may be the published version of.
+
+    Blocking: each title is indexed under its three longest words, and a journal title is
+    compared (rapidfuzz) only with preprints sharing one of its four longest words; a
+    near-identical title shares them. Author surnames are computed only for a title match.
+    """
+
+    def __init__(self, known: list[tuple[str, str, frozenset[str]]]):
+        self.ids: list[str] = []
+        self.titles: list[str] = []
+        self.authors: list[frozenset[str] | list[str]] = []
+        self.index: dict[str, list[int]] = {}
+        for pid, key, names in known:
+            self._add(pid, key, names)
+
+    def _add(self, pid: str, key: str, authors) -> None:
+        i = len(self.ids)
+        self.ids.append(pid)
+        self.titles.append(key)
+        self.authors.append(authors)
+        for token in _long_tokens(key, 3):
+            self.index.setdefault(token, []).append(i)
+
+    def add(self, r: PaperRecord) -> None:
+        self._add(r.id, r.title_key, r.authors)
+
+    def candidates(self, key: str) -> list[int] | None:
+        """Indices sharing a selective word with ``key``; None when every long word is too common
+        to block on (the caller then scans all titles)."""
+        limit = max(200, len(self.ids) // 50)
+        found: set[int] = set()
+        selective = False
+        for token in _long_tokens(key, 4):
+            posting = self.index.get(token, ())
+            if len(posting) <= limit:
+                selective = True
+                found.update(posting)
+        return sorted(found) if selective else None
+
+    def surnames_at(self, index: int) -> frozenset[str]:
+        value = self.authors[index]
+        return value if isinstance(value, frozenset) else surnames(value)
+
+
+def _find_preprint(r: PaperRecord, pool: _PreprintPool) -> str | None:
+    if r.server != "journal" or r.kind != "article" or not r.title_key:
         return None
+    indices = pool.candidates(r.title_key)
+    if indices is None:  # no selective word: rapidfuzz scans every title (C speed)
+        scored = [(score, i) for _t, score, i in process.extract(
+            r.title_key, pool.titles, scorer=fuzz.ratio, score_cutoff=TITLE_MATCH_CUTOFF, limit=3)]
+    else:
+        scored = sorted(((fuzz.ratio(r.title_key, pool.titles[i]), i) for i in indices), reverse=True)
     mine = surnames(r.authors)
-    choices = [p[1] for p in pool]
-    for _title, score, index in process.extract(
-        r.title_key, choices, scorer=fuzz.ratio, score_cutoff=TITLE_MATCH_CUTOFF, limit=3
-    ):
-        theirs = pool[index][2]
+    for score, index in scored[:3]:
+        if score < TITLE_MATCH_CUTOFF:
+            break
+        theirs = pool.surnames_at(index)
         if (mine and theirs and mine & theirs) or ((not mine or not theirs) and score >= TITLE_ONLY_CUTOFF):
-            return pool[index][0]
+            return pool.ids[index]
     return None
 
 
@@ -169,7 +223,8 @@ def merge_batches(batches: list[Batch], known: Known) -> Outcome:
     out = Outcome()
     aliases = dict(known.aliases)
     states: dict[str, PaperState] = {}
-    pool = list(known.preprints)
+    pool = _PreprintPool(known.preprints)
+    created: set[str] = set()
 
     def state_for(pid: str) -> PaperState:
         if pid not in states:
@@ -184,7 +239,9 @@ def merge_batches(batches: list[Batch], known: Known) -> Outcome:
             canonical = next((aliases[c] for c in candidates if c in aliases), None)
             reason = ""
             if canonical is not None:
-                if canonical == r.id:
+                if canonical == r.id and r.is_replacement:
+                    reason = "new version"
+                elif canonical == r.id:
                     reason = "cross-listing" if r.server == "arxiv" else "same DOI"
                 else:
                     reason = "same DOI" if r.id.startswith("doi:") else "same arXiv id"
@@ -196,11 +253,12 @@ def merge_batches(batches: list[Batch], known: Known) -> Outcome:
                 out.papers[r.id] = state
                 states[r.id] = state
                 out.created.append(r.id)
+                created.add(r.id)
                 for alias in [r.id, *r.aliases]:
                     aliases.setdefault(alias, r.id)
                     out.new_aliases.setdefault(alias, r.id)
                 if r.server in ("arxiv", "biorxiv", "medrxiv"):
-                    pool.append((r.id, r.title_key, surnames(r.authors)))
+                    pool.add(r)
                 canonical = r.id
                 out.new_by_source[batch.source_key] = out.new_by_source.get(batch.source_key, 0) + 1
             else:
@@ -208,15 +266,15 @@ def merge_batches(batches: list[Batch], known: Known) -> Outcome:
                 changed = _merge_into(state, r, journal_version=reason == "preprint and journal version")
                 if changed or canonical in out.papers:
                     out.papers[canonical] = state
-                    if canonical not in out.created:
+                    if canonical not in created:
                         out.updated.add(canonical)
                 for alias in [r.id, *r.aliases]:
                     if alias not in aliases:
                         aliases[alias] = canonical
                         out.new_aliases[alias] = canonical
-                if canonical in out.created or reason == "preprint and journal version":
+                if canonical in created or reason == "preprint and journal version":
                     out.merges.append(Merge(r.id, canonical, reason))
             out.listings.add((batch.source_key, canonical, r.announce_type))
-            if canonical in out.created and canonical not in out.edition and _in_edition(r, batch.include_replacements):
+            if canonical in created and canonical not in out.edition and _in_edition(r, batch.include_replacements):
                 out.edition[canonical] = r.source_label
     return out

@@ -70,7 +70,8 @@ _WS = re.compile(r"\s+")
 
 
 def squash(text: str) -> str:
-    return _WS.sub(" ", text.replace("\u00a0", " ")).strip()
+    """Fold all white space (including no-break spaces) to single spaces."""
+    return " ".join(text.split())
 
 
 def html_to_text(value: str | None) -> str:
@@ -109,6 +110,8 @@ _GLUED_HEADING = re.compile(
 
 
 def clean_jats(text: str) -> str:
+    if "_" not in text and "{" not in text and not _GLUED_HEADING.search(text):
+        return text
     text = _JATS_SMALLCAPS.sub(lambda m: m.group(2), text)
     text = _JATS_HEADING.sub(lambda m: f"{m.group(1)}: " if m.group(1) else " ", text)
     text = _JATS_MARKER.sub(" ", text)
@@ -148,12 +151,32 @@ _MATH_FUNCTION = re.compile(r"\\(log|ln|exp|sin|cos|min|max)(?![A-Za-z])\s*")
 _LAYOUT_MACRO = re.compile(r"\\(?:noindent|par|newline|medskip|smallskip|bigskip|hfill|quad)")
 
 
+_ARG_MACRO = re.compile(r"\\(mathrm|mathbf|text|mathit|operatorname)\s*\{([^{}]*)\}")
+_SYMBOL = re.compile(r"\\([A-Za-z]+)")
+
+
+@lru_cache(maxsize=1)
+def _symbol_table() -> dict[str, str]:
+    """Unicode for the zero-argument macros of the safe set, taken once from pylatexenc."""
+    table = {}
+    for name in _SAFE_MATH_MACROS:
+        if name.isalpha() and name not in ("mathbb", "mathrm", "mathbf", "text", "sqrt"):
+            table[name] = _latex_to_text("\\" + name).strip() or name
+    return table
+
+
 def _convert_math(m: re.Match) -> str:
-    body = _MATH_FUNCTION.sub(r" \1 ", m.group(1))
+    body = m.group(1)
     macros = set(_MACRO.findall(body))
-    if macros <= _SAFE_MATH_MACROS and "{" not in body.replace("\\mathbb{", "").replace("\\mathrm{", ""):
-        return squash(_latex_to_text(body)).replace("( ", "(")
-    return m.group(0)  # not simple: keep the source, readers of this field can read it
+    if not macros <= _SAFE_MATH_MACROS or "mathbb" in macros or "sqrt" in macros:
+        return m.group(0)  # not simple: keep the source, readers of this field can read it
+    body = _ARG_MACRO.sub(lambda a: a.group(2), body)
+    if "{" in body or "}" in body:
+        return m.group(0)
+    table = _symbol_table()
+    body = _MATH_FUNCTION.sub(r" \1 ", body)
+    body = _SYMBOL.sub(lambda a: table.get(a.group(1), a.group(0)), body)
+    return squash(body).replace("( ", "(")
 
 
 def latex_to_unicode(text: str) -> str:
@@ -169,15 +192,32 @@ def latex_to_unicode(text: str) -> str:
     text = _MATH.sub(_convert_math, text)
     if not _TEXT_MACRO.search(text):
         return text
-    # Convert the rest piece-wise around remaining $...$ so math we kept is not mangled.
+    # Convert only the macro spans (\textbf{x}, \"{a}, \'e) outside the math we kept: running
+    # the LaTeX parser over a whole abstract costs milliseconds; a span costs microseconds.
     parts = re.split(r"((?<!\\)\$.+?(?<!\\)\$)", text)
-    out = []
-    for part in parts:
-        if part.startswith("$") or not _TEXT_MACRO.search(part):
-            out.append(part)
-        else:
-            out.append(_latex_to_text(part.replace("%", r"\%")))
-    return "".join(out)
+    return "".join(part if part.startswith("$") else _TEXT_MACRO_SPAN.sub(_convert_span, part) for part in parts)
+
+
+_TEXT_MACRO_SPAN = re.compile(
+    r"\\(?:[A-Za-z]+\*?(?:\s*\{[^{}]*\})*|[\"'`^~=.]\s*(?:\{[A-Za-z]?\}|[A-Za-z]))"
+)
+
+
+_FORMAT_MACRO = re.compile(r"^\\(?:textbf|textit|emph|texttt|textrm|textsf|textsc|underline|mbox|text)\s*\{([^{}]*)\}$")
+
+
+@lru_cache(maxsize=4096)
+def _convert_span_text(span: str) -> str:
+    if span in ("\\%", "\\&", "\\_", "\\#"):
+        return span[1:]
+    m = _FORMAT_MACRO.match(span)
+    if m:
+        return m.group(1)
+    return _latex_to_text(span)
+
+
+def _convert_span(m: re.Match) -> str:
+    return _convert_span_text(m.group(0))
 
 
 # --- titles, abstracts, kinds ------------------------------------------------------------
@@ -192,9 +232,11 @@ def clean_title(raw: str | None) -> str:
     return squash(latex_to_unicode(text))
 
 
-def clean_abstract(raw: str | None, *, title: str = "") -> str:
+def clean_abstract(raw: str | None, *, title: str = "", jats: bool = False) -> str:
+    """Abstract text; ``jats=True`` for bioRxiv/medRxiv, whose API leaves JATS conversion debris."""
     text = html_to_text(raw)
-    text = clean_jats(text)
+    if jats:
+        text = clean_jats(text)
     text = _NATURE_BYLINE.sub("", text)
     text = squash(latex_to_unicode(text))
     if title and squash(text).casefold() == squash(title).casefold():

@@ -254,7 +254,7 @@ def _parse_rxiv_rss(parsed: Any, *, label: str | None) -> ParsedFeed:
             PaperRecord(
                 id=f"doi:{doi}",
                 title=title,
-                abstract=clean_abstract(e.get("summary"), title=title),
+                abstract=clean_abstract(e.get("summary"), title=title, jats=True),
                 authors=split_authors(e.get("author"), style="surname"),
                 categories=[subject.lower()] if subject else [],
                 source_label=feed_label,
@@ -298,7 +298,7 @@ def _parse_rxiv_json(body: bytes, *, label: str | None) -> ParsedFeed:
         rec = PaperRecord(
             id=f"doi:{doi}",
             title=title,
-            abstract=clean_abstract(item.get("abstract"), title=title),
+            abstract=clean_abstract(item.get("abstract"), title=title, jats=True),
             authors=split_authors(item.get("authors"), style="surname"),
             categories=[category.lower()] if category else [],
             source_label=label or (f"{_server_name(server)} ({category.title()})" if category else _server_name(server)),

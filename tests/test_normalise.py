@@ -18,6 +18,7 @@ from flows.normalise import (
         (r"\noindentBackground and Objective: x \par\noindentMethods: y", "Background and Objective: x Methods: y"),
         ("``tabletop reversibility''", "“tabletop reversibility”"),
         ("50% of cases, no latex", "50% of cases, no latex"),
+        (r"error $\leq \epsilon$ at $n \times m$ and $\mathrm{Re} = 10^4$", "error ≤ ϵ at n × m and Re = 10^4"),
     ],
 )
 def test_latex_to_unicode(raw, expected):
@@ -43,7 +44,7 @@ def test_html_titles():
 
 def test_abstract_html_and_jats():
     assert clean_abstract("<p>One.</p><p>Two &amp; three.</p>") == "One. Two & three."
-    text = clean_abstract("O_ST_ABSBackgroundC_ST_ABSWe did. C_LIO_LIFirst point C_LIO_LISecond ({beta} = 2, {Delta} up)")
+    text = clean_abstract("O_ST_ABSBackgroundC_ST_ABSWe did. C_LIO_LIFirst point C_LIO_LISecond ({beta} = 2, {Delta} up)", jats=True)
     assert text == "Background: We did. First point Second (β = 2, Δ up)"
 
 
