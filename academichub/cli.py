@@ -88,7 +88,10 @@ def ingest(
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         console.print(ingest_markdown(report), markup=False, highlight=False)
-    if report.failed:
+    if report.failed and len(report.failed) == len(report.sources):
+        err.print("[yellow]Every source failed, so nothing new was stored. Without network access, read saved "
+                  "responses with `academichub ingest --from FOLDER`, or try `academichub demo`.[/yellow]")
+    elif report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
 

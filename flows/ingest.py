@@ -24,7 +24,7 @@ from academichub.db import open_database, session_scope
 from academichub.models import FetchLog
 from academichub.settings import Settings, load_settings
 from flows.dedupe import Batch, merge_batches
-from flows.fetch import Fetcher, FetchResult
+from flows.fetch import Fetcher, FetchResult, fetch_rxiv_pages
 from flows.health import assess
 from flows.parse import parse_document
 from flows.records import FeedError, ParsedFeed
@@ -129,6 +129,8 @@ def _parse(doc: Document) -> _Parsed:
         feed = parse_document(doc.body, label=doc.label)
     except FeedError as exc:
         return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), str(exc))
+    except Exception as exc:  # a parser bug on odd input must not cost the other sources
+        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), f"could not parse: {exc.__class__.__name__}: {exc}")
     key = doc.source_key or derive_source_key(feed)
     return _Parsed(doc, feed, key, None, int((time.perf_counter() - started) * 1000))
 
@@ -206,7 +208,7 @@ def fetch_source(source: Source, fetcher: Fetcher, engine: Engine, day: date) ->
     """I/O task: conditional GET of one source. Retries live in the Fetcher (Retry-After aware)."""
     with session_scope(engine) as session:
         etag, modified = store.last_validators(session, source.key)
-    result = fetcher.get(source.url_for(day), etag=etag, last_modified=modified)
+    result = fetch_rxiv_pages(fetcher, source.url_for(day), etag=etag, last_modified=modified)
     return Document(
         origin=result.url, body=result.body, source_key=source.key, label=source.label,
         include_replacements=source.include_replacements, error=result.error, fetch=result,

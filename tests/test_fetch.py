@@ -110,3 +110,31 @@ def test_retry_after_http_date():
     assert retry_after_seconds("Mon, 27 Apr 2026 04:00:30 GMT", now=now) == 30.0
     assert retry_after_seconds("120") == 120.0
     assert retry_after_seconds("garbage") is None and retry_after_seconds(None) is None
+
+
+def test_rxiv_details_api_is_paged_to_the_total(httpserver):
+    import json
+
+    from flows.fetch import fetch_rxiv_pages
+
+    page = json.loads(fixture_bytes("medrxiv-api-details-fabianofilho-trimmed.json"))
+    records = page["collection"]
+
+    def page_at(cursor: int, size: int = 2) -> bytes:
+        part = [dict(r, doi=f"{r['doi']}.{cursor + i}") for i, r in enumerate((records * 3)[cursor:min(cursor + size, 5)])]
+        return json.dumps({"messages": [{"status": "ok", "cursor": cursor, "count": len(part), "total": 5}], "collection": part}).encode()
+
+    for cursor in (0, 2, 4):
+        httpserver.expect_request(f"/details/medrxiv/2026-09-14/2026-09-15/{cursor}").respond_with_data(page_at(cursor))
+    t = FakeTime()
+    with make_fetcher(t) as f:
+        r = fetch_rxiv_pages(f, httpserver.url_for("/details/medrxiv/2026-09-14/2026-09-15/0"))
+    joined = json.loads(r.body)
+    assert r.error is None and len(joined["collection"]) == 5 and joined["messages"][0]["count"] == 5
+
+    httpserver.clear()
+    httpserver.expect_request("/details/medrxiv/2026-09-14/2026-09-15/0").respond_with_data(page_at(0))
+    httpserver.expect_request("/details/medrxiv/2026-09-14/2026-09-15/2").respond_with_data("oops", status=500)
+    with make_fetcher(t, retries=0) as f:
+        r = fetch_rxiv_pages(f, httpserver.url_for("/details/medrxiv/2026-09-14/2026-09-15/0"))
+    assert r.body is None and "cursor 2 of 5" in r.error  # a partial day is a failure, not a quiet day

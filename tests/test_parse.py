@@ -156,3 +156,26 @@ def test_science_title_suffix_and_placeholder_author():
     assert rec.authors == []  # "未知作者" is a placeholder, not a name
     assert rec.abstract == "Hormones act across tissues and organs."
     assert rec.id == "doi:10.1126/science.adq0001" and rec.source_label == "Science"
+
+
+def test_multi_category_arxiv_feed_labels_by_the_feed_category():
+    body = fixture_bytes(CS_AI).replace(b"http://rss.arxiv.org/rss/cs.AI", b"http://rss.arxiv.org/rss/cs.LG+cs.AI")
+    body = body.replace(b"<title>cs.AI updates on arXiv.org</title>", b"<title>cs.LG+cs.AI updates on arXiv.org</title>")
+    feed = parse_document(body)
+    assert feed.meta.categories == ("cs.LG", "cs.AI")
+    labels = [r.source_label for r in feed.records]
+    # categories cs.AI,cs.LG -> the first of the paper's categories that the feed covers
+    assert labels[0] == "arXiv (CS.AI)"
+
+
+def test_journal_atom_feed():
+    body = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Cell: Online Now</title>
+<id>https://www.cell.com/cell/current</id><updated>2026-06-20T00:00:00Z</updated>
+<entry><title>Retraction Note: Old result</title><id>https://doi.org/10.1016/j.cell.2026.06.001</id>
+<link href="https://www.cell.com/cell/fulltext/S0092-8674(26)00001-1"/><updated>2026-06-20T00:00:00Z</updated>
+<author><name>A. Author</name></author><author><name>B. Author</name></author><summary>Short.</summary></entry></feed>"""
+    feed = parse_document(body)
+    assert feed.meta.format == "journal-atom"
+    rec = feed.records[0]
+    assert rec.id == "doi:10.1016/j.cell.2026.06.001" and rec.kind == "retraction"
+    assert rec.authors == ["A. Author", "B. Author"] and rec.source_label == "Cell: Online Now"
