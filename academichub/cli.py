@@ -19,9 +19,11 @@ from academichub.db import DatabaseError, open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, load_settings
 from flows.ingest import InputError, collect_paths
 from flows.compose import word_reasons
-from flows.rank import PaperText, rank
-from flows.sources import SourceConfigError
-from subscribers.service import SubscriberError, active_subscribers, count_subscribers, upsert_subscriber
+from flows.sources import SourceConfigError, known_facets, load_sources, paper_facts_from
+from subscribers.service import (
+    ProfileInput, SubscriberError, active_subscribers, all_subscribers, count_subscribers, feedback_for,
+    get_subscriber, split_list, subscriber_record, upsert_subscriber,
+)
 
 app = typer.Typer(
     help="AcademicHub: a personalised daily research briefing. Reads the day's papers, matches them to each "
@@ -39,13 +41,14 @@ FROM_HELP = "Read saved feed responses (files or folders; repeat --from for seve
 DATE_HELP = "Edition date YYYY-MM-DD (default: today in ACADEMICHUB_EDITION_TIMEZONE)."
 
 SAMPLE_SUBSCRIBERS = [
-    # (email, name, language, interests) — example.org addresses: nothing is ever sent to them.
-    ("lin.wei@example.org", "林薇", "zh",
-     "大语言模型的安全与对齐：提示注入、越狱、智能体工具使用。English keywords: LLM safety, prompt injection, "
-     "jailbreak, alignment, agents, tool use, privilege"),
-    ("ada.researcher@example.org", "Ada", "en",
-     "quantum machine learning, variational quantum circuits, Rydberg atom simulators, and interpretable "
-     "machine learning for clinical prediction"),
+    # example.org addresses: nothing is ever sent to them.
+    {"email": "lin.wei@example.org", "name": "林薇", "language": "zh",
+     "interests": "大语言模型的安全与对齐：提示注入、越狱攻击、智能体的工具使用与权限。",
+     "keywords": ["LLM safety", "prompt injection", "jailbreak", "alignment", "agents", "tool use", "privilege"]},
+    {"email": "ada.researcher@example.org", "name": "Ada", "language": "en",
+     "interests": "quantum machine learning, variational quantum circuits, Rydberg atom simulators, and "
+                  "interpretable machine learning for clinical prediction",
+     "keywords": ["quantum", "clinical"]},
 ]
 
 
@@ -135,23 +138,51 @@ def papers(
     console.print(table)
 
 
+def _matches(settings: Settings, date_: Optional[str], spec):
+    from flows.match import Matcher
+    from flows.vectorise import make_vectoriser
+
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
+        rows = store.edition_papers(session, day) if day else []
+        corpus = [f"{t}. {t}. {a}" for _i, t, a in store.recent_corpus(session, until=day, days=settings.corpus_days)] if day else []
+    facts = [paper_facts_from(p) for p, _ in rows]
+    matcher = Matcher(facts, make_vectoriser(settings.representation, corpus + [f.text for f in facts]))
+    found = matcher.match([spec], min_score=settings.min_score)[spec.key]
+    return day, {p.id: p.title for p, _ in rows}, found
+
+
 @app.command()
 def match(
-    interests: str = typer.Option(..., "--interests", help="Free-text interests. TF-IDF matches English words: add English keywords to non-English interests."),
-    lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons (reserved for the briefing)."),
+    interests: Optional[str] = typer.Option(None, "--interests", help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: add English keywords to non-English interests."),
+    subscriber: Optional[str] = typer.Option(None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."),
+    lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons."),
     top: int = typer.Option(8, "--top", min=1, max=100, help="How many papers at most."),
     json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, title, score, reasons)."),
     date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
-    """Rank the latest edition for an ad-hoc interest profile."""
+    """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
+    from flows.daily import profile_spec
+    from flows.match import ProfileSpec
+
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
+    if (interests is None) == (subscriber is None):
+        raise typer.BadParameter("give either --interests TEXT or --subscriber EMAIL")
     settings = _settings()
-    day, rows = _edition(settings, _day(date_))
-    texts = [PaperText(p.id, p.title, p.abstract, p.kind) for p, _ in rows]
-    titles = {p.id: p.title for p, _ in rows}
-    found = rank(texts, {"q": interests}, top_k=top, min_score=settings.min_score)["q"]
-    if not interests.isascii() and not found:
+    if subscriber:
+        engine = open_database(settings)
+        with session_scope(engine) as session:
+            sub, profile = get_subscriber(session, subscriber)
+            fb = feedback_for(session, [sub.id]).get(sub.id, {})
+            texts = store.paper_texts(session, list(fb))
+        spec = profile_spec(sub, profile, fb, texts)
+        spec.top_n = top
+    else:
+        spec = ProfileSpec(key="query", interests=interests, top_n=top)
+    day, titles, found = _matches(settings, _day(date_), spec)
+    if not interests_are_english(spec.text) and not found:
         err.print("Note: interests not written in English need English keywords too (no LLM is configured to translate them).")
     if json_:
         print(json.dumps([{"id": m.paper_id, "title": titles[m.paper_id], "score": m.score, "reasons": word_reasons(m.reasons, lang)} for m in found], ensure_ascii=False, indent=2))
@@ -162,6 +193,11 @@ def match(
     for m in found:
         table.add_row(f"{m.score:.3f}", titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))
     console.print(table)
+
+
+def interests_are_english(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return not letters or sum(ch.isascii() for ch in letters) / len(letters) > 0.5
 
 
 # --- run / demo -------------------------------------------------------------------------------
@@ -206,8 +242,9 @@ def demo() -> None:
     engine = open_database(settings)
     with session_scope(engine) as session:
         if count_subscribers(session) == 0:
-            for email, name, lang, interests in SAMPLE_SUBSCRIBERS:
-                upsert_subscriber(session, email, interests=interests, language=lang, name=name)
+            for sample in SAMPLE_SUBSCRIBERS:
+                upsert_subscriber(session, sample["email"], ProfileInput(
+                    interests=sample["interests"], language=sample["language"], name=sample["name"], keywords=sample["keywords"]))
             console.print("Added two sample subscribers (one Chinese, one English).")
     _run([str(SAMPLE_DAY_DIR)], SAMPLE_DAY_DATE, False)
 
@@ -215,28 +252,53 @@ def demo() -> None:
 # --- subscribers --------------------------------------------------------------------------------
 
 
+def _known_categories(settings: Settings) -> frozenset[str]:
+    return known_facets(load_sources(settings.sources_file))
+
+
 @subscribers_app.command("add")
 def subscribers_add(
     email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
-    interests: str = typer.Option(..., "--interests", help="Free-text research interests."),
+    interests: str = typer.Option(..., "--interests", help="Free-text research interests, in any language."),
     lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
     name: str = typer.Option("", "--name", help="How the email greets the reader."),
+    keywords: Optional[str] = typer.Option(None, "--keywords", help="Comma-separated keywords that raise a paper's score."),
+    exclude: Optional[str] = typer.Option(None, "--exclude", help="Comma-separated keywords: a paper containing one is never sent."),
+    categories: Optional[str] = typer.Option(None, "--categories", help="Comma-separated filter: only papers from these arXiv categories or sources (e.g. cs.CL,quant-ph,medrxiv)."),
+    authors: Optional[str] = typer.Option(None, "--authors", help="Comma-separated authors to follow (their papers are raised)."),
+    tz: Optional[str] = typer.Option(None, "--tz", help="IANA time zone, e.g. Asia/Shanghai (default UTC)."),
+    hour: Optional[int] = typer.Option(None, "--hour", help="Local delivery hour 0-23 (default 7)."),
+    frequency: Optional[str] = typer.Option(None, "--frequency", help="daily or weekly."),
+    weekday: Optional[str] = typer.Option(None, "--weekday", help="For weekly: mon..sun (default mon)."),
+    papers: Optional[int] = typer.Option(None, "--papers", help="Papers per email, 1-30 (default 8)."),
 ) -> None:
     """Add a subscriber, or update the one with that address."""
-    engine = open_database(_settings())
+    settings = _settings()
+    data = ProfileInput(
+        interests=interests, language=lang, name=name or None, keywords=split_list(keywords) if keywords is not None else None,
+        exclude=split_list(exclude) if exclude is not None else None,
+        categories=split_list(categories) if categories is not None else None,
+        authors=split_list(authors) if authors is not None else None, timezone=tz, delivery_hour=hour,
+        frequency=frequency, weekly_day=weekday, papers_per_email=papers,
+        known_categories=_known_categories(settings) if categories else frozenset(),
+    )
+    engine = open_database(settings)
     with session_scope(engine) as session:
-        row, created = upsert_subscriber(session, email, interests=interests, language=lang, name=name)
-    console.print(f"{'Added' if created else 'Updated'} {row.email} ({row.language}).", markup=False)
-    if not interests.isascii():
-        console.print("Note: without an LLM configured, interests not written in English match only through the English keywords you include.")
+        sub, profile, created = upsert_subscriber(session, email, data)
+    console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+    if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
+        console.print("Note: without an LLM configured, interests not written in English match only through the "
+                      "English words you include: add English keywords with --keywords.")
 
 
 @subscribers_app.command("import")
-def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns email, interests[, language, name].")) -> None:
+def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, timezone, hour, frequency, weekday, papers]; list cells are ;-separated.")) -> None:
     """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
     if not path.is_file():
         raise InputError(f"no such file: {path}")
-    engine = open_database(_settings())
+    settings = _settings()
+    known = _known_categories(settings)
+    engine = open_database(settings)
     added = updated = 0
     problems = []
     with path.open(newline="", encoding="utf-8-sig") as fh, session_scope(engine) as session:
@@ -244,10 +306,22 @@ def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns e
         if not reader.fieldnames or "email" not in reader.fieldnames:
             raise InputError(f"{path}: the first row must name the columns, including 'email' and 'interests'")
         for line, row in enumerate(reader, 2):
+            def cell(name):
+                value = (row.get(name) or "").strip()
+                return value or None
             try:
-                _, created = upsert_subscriber(session, row.get("email") or "", interests=row.get("interests") or "",
-                                               language=(row.get("language") or "en").strip(), name=row.get("name") or "")
-            except SubscriberError as exc:
+                data = ProfileInput(
+                    interests=cell("interests") or "", language=cell("language") or "en", name=cell("name"),
+                    keywords=split_list(cell("keywords")) if cell("keywords") else None,
+                    exclude=split_list(cell("exclude")) if cell("exclude") else None,
+                    categories=split_list(cell("categories")) if cell("categories") else None,
+                    authors=split_list(cell("authors")) if cell("authors") else None,
+                    timezone=cell("timezone"), delivery_hour=int(cell("hour")) if cell("hour") else None,
+                    frequency=cell("frequency"), weekly_day=cell("weekday"),
+                    papers_per_email=int(cell("papers")) if cell("papers") else None, known_categories=known,
+                )
+                _, _, created = upsert_subscriber(session, row.get("email") or "", data)
+            except (SubscriberError, ValueError) as exc:
                 session.rollback()
                 problems.append(f"line {line}: {exc}")
                 continue
@@ -261,30 +335,47 @@ def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns e
 
 
 @subscribers_app.command("export")
-def subscribers_export(json_: bool = typer.Option(False, "--json", help="JSON instead of CSV.")) -> None:
-    """Write all active subscribers to standard output (CSV, or JSON with --json)."""
+def subscribers_export(
+    email: Optional[str] = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
+    json_: bool = typer.Option(False, "--json", help="JSON instead of CSV (for everyone)."),
+) -> None:
+    """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
     engine = open_database(_settings())
     with session_scope(engine) as session:
-        rows = [{"email": s.email, "name": s.name, "language": s.language, "interests": s.interests} for s in active_subscribers(session)]
+        if email:
+            sub, profile = get_subscriber(session, email)
+            record = subscriber_record(sub, profile)
+            record["feedback"] = feedback_for(session, [sub.id]).get(sub.id, {})
+            print(json.dumps(record, ensure_ascii=False, indent=2))
+            return
+        rows = [subscriber_record(s, p) for s, p in all_subscribers(session)]
     if json_:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    writer = csv.DictWriter(sys.stdout, fieldnames=["email", "interests", "language", "name"])
+    fields = ["email", "interests", "language", "name", "keywords", "exclude", "categories", "authors", "timezone", "hour", "frequency", "weekday", "papers", "status"]
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
     writer.writeheader()
-    writer.writerows(rows)
+    for r in rows:
+        writer.writerow({
+            "email": r["email"], "interests": r["interests"], "language": r["language"], "name": r["name"],
+            "keywords": "; ".join(r["keywords"]), "exclude": "; ".join(r["exclude"]), "categories": "; ".join(r["categories"]),
+            "authors": "; ".join(r["authors"]), "timezone": r["timezone"], "hour": r["delivery_hour"], "frequency": r["frequency"],
+            "weekday": r["weekly_day"] or "", "papers": r["papers_per_email"], "status": r["status"],
+        })
 
 
 @subscribers_app.command("list")
 def subscribers_list() -> None:
-    """List active subscribers."""
+    """List subscribers with their language, schedule, status and interests."""
     engine = open_database(_settings())
     with session_scope(engine) as session:
-        subs = active_subscribers(session)
-    table = Table(title=f"{len(subs)} active subscriber(s)")
-    for col in ("email", "name", "language", "interests"):
+        subs = all_subscribers(session)
+    table = Table(title=f"{len(subs)} subscriber(s)")
+    for col in ("email", "name", "lang", "schedule", "status", "interests"):
         table.add_column(col, overflow="fold")
-    for s in subs:
-        table.add_row(s.email, s.name, s.language, s.interests)
+    for s, p in subs:
+        when = f"{s.frequency}{' ' + s.weekly_day if s.frequency == 'weekly' else ''} {s.delivery_hour:02d}:00 {s.timezone}"
+        table.add_row(s.email, s.name, s.language, when, s.status, p.interests)
     console.print(table)
 
 

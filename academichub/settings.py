@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     suspect_ratio: float = Field(default=0.3, gt=0, lt=1, description="A feed below this share of its recent median is suspect.")
     preprint_match_days: int = Field(default=365, ge=1, description="How far back a journal article is compared with preprints.")
     papers_per_email: int = Field(default=8, ge=1, le=30)
+    representation: str = Field(default="tfidf", pattern="^(tfidf|semantic)$", description="tfidf, or semantic (needs the [semantic] extra).")
+    corpus_days: int = Field(default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on.")
     min_score: float = Field(default=0.05, ge=0, description="Relevance floor: papers below it are not sent.")
 
     @field_validator("database_url")

@@ -162,3 +162,12 @@ def recent_corpus(session: Session, *, until: date, days: int = 30, limit: int =
         .limit(limit)
     ).all()
     return [tuple(r) for r in rows]
+
+
+def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
+    """Title-weighted text of papers (for feedback, which may name papers of earlier days)."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(ids):
+        for pid, title, abstract in session.exec(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))):
+            out[pid] = f"{title}. {title}. {abstract}"
+    return out

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from flows.i18n import strings_for
-from flows.rank import Match
+from flows.match import Match, Reason
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
 MAX_SUMMARY = 320
@@ -68,11 +68,10 @@ def first_sentences(text: str, *, limit: int = MAX_SUMMARY, count: int = 2) -> s
     return out
 
 
-def word_reasons(terms: list[str], language: str) -> list[str]:
-    if not terms:
-        return []
+def word_reasons(reasons: list[Reason], language: str) -> list[str]:
+    """Structured reasons from the matcher, worded in the reader's language."""
     s = strings_for(language)
-    return [s["matched_terms"].format(terms=s["term_sep"].join(terms))]
+    return [s[f"reason_{r.kind}"].format(values=s["term_sep"].join(r.values)) for r in reasons if r.values]
 
 
 def compose_extractive(

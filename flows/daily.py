@@ -17,10 +17,13 @@ from academichub.settings import Settings, load_settings
 from flows.compose import Briefing, PaperCard, compose_extractive
 from flows.ingest import run_ingest, today_in
 from flows.outbox import Outbox, build_message
-from flows.rank import Match, PaperText, rank
+from flows.match import Match, Matcher, PaperFacts, ProfileSpec
 from flows.render import render_briefing
 from flows.report import IngestReport, ingest_markdown
-from subscribers.service import active_subscribers
+from flows.sources import paper_facts_from
+from flows.vectorise import make_vectoriser
+from subscribers.models import InterestProfile, Subscriber
+from subscribers.service import active_subscribers, feedback_for
 
 
 @dataclass(slots=True)
@@ -45,28 +48,47 @@ class RunReport:
 @dataclass(slots=True)
 class EditionData:
     day: date
-    texts: list[PaperText]
+    facts: list[PaperFacts]
     cards: dict[str, PaperCard]
     corpus: list[str]
 
 
 @task(name="load-edition", cache_policy=NO_CACHE)
-def load_edition(engine: Engine, day: date) -> EditionData:
+def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
     with session_scope(engine) as session:
         rows = store.edition_papers(session, day)
-        corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day)]
-    texts = [PaperText(p.id, p.title, p.abstract, p.kind) for p, _label in rows]
+        corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
+    facts = [paper_facts_from(p) for p, _label in rows]
     cards = {
         p.id: PaperCard(p.id, p.title, label or (p.source_labels[0] if p.source_labels else ""), p.published,
                         list(p.authors), p.abstract, p.abs_url, p.pdf_url, p.doi_url)
         for p, label in rows
     }
-    return EditionData(day=day, texts=texts, cards=cards, corpus=corpus)
+    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus)
+
+
+def profile_spec(sub: Subscriber, profile: InterestProfile, feedback: dict[str, int], texts: dict[str, str]) -> ProfileSpec:
+    return ProfileSpec(
+        key=sub.email, interests=profile.interests, expanded=list(profile.expanded), keywords=list(profile.keywords),
+        exclude=list(profile.exclude), categories=list(profile.categories), authors=list(profile.authors),
+        liked=[texts[p] for p, v in feedback.items() if v > 0 and p in texts],
+        disliked=[texts[p] for p, v in feedback.items() if v < 0 and p in texts],
+        top_n=sub.papers_per_email,
+    )
+
+
+def load_profiles(engine: Engine, day: date) -> tuple[list[tuple[Subscriber, InterestProfile]], list[ProfileSpec]]:
+    with session_scope(engine) as session:
+        subs = active_subscribers(session, day)
+        feedback = feedback_for(session, [s.id for s, _ in subs])
+        texts = store.paper_texts(session, sorted({p for f in feedback.values() for p in f}))
+    return subs, [profile_spec(s, p, feedback.get(s.id, {}), texts) for s, p in subs]
 
 
 @task(name="match-subscribers", cache_policy=NO_CACHE)
-def match_subscribers(edition: EditionData, interests: dict[str, str], top_k: int, min_score: float) -> dict[str, list[Match]]:
-    return rank(edition.texts, interests, corpus=edition.corpus, top_k=top_k, min_score=min_score)
+def match_subscribers(edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float) -> dict[str, list[Match]]:
+    matcher = Matcher(edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts]))
+    return matcher.match(profiles, min_score=min_score)
 
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
@@ -74,11 +96,11 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
     outbox = Outbox(Path(settings.outbox_dir))
     out = []
     with session_scope(engine) as session:
-        subscribers = active_subscribers(session)
-    for sub in subscribers:
+        subscribers = active_subscribers(session, edition.day)
+    for sub, profile in subscribers:
         briefing: Briefing = compose_extractive(
-            email=sub.email, name=sub.name, language=sub.language, interests=sub.interests,
-            edition_date=edition.day, edition_size=len(edition.texts), matches=matches.get(sub.email, []),
+            email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
+            edition_date=edition.day, edition_size=len(edition.facts), matches=matches.get(sub.email, []),
             cards=edition.cards, wanted=sub.papers_per_email,
         )
         rendered = render_briefing(briefing, settings.templates_dir)
@@ -102,17 +124,12 @@ def run_markdown(r: RunReport) -> str:
 
 def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool) -> RunReport:
     ingest = run_ingest(settings, engine, paths=paths, day=day)
-    edition = load_edition(engine, day)
-    with session_scope(engine) as session:
-        subs = active_subscribers(session)
-    interests = {s.email: s.interests for s in subs}
-    top_k = max([s.papers_per_email for s in subs] or [settings.papers_per_email])
-    matches = match_subscribers(edition, interests, top_k, settings.min_score)
-    for s in subs:
-        matches[s.email] = matches.get(s.email, [])[: s.papers_per_email]
+    edition = load_edition(engine, day, settings.corpus_days)
+    _subs, profiles = load_profiles(engine, day)
+    matches = match_subscribers(edition, profiles, settings.representation, settings.min_score)
     deliveries = deliver_all(settings, engine, edition, matches, dry_run)
     report = RunReport(
-        edition_date=day, ingest=ingest, edition_size=len(edition.texts), deliveries=deliveries, dry_run=dry_run,
+        edition_date=day, ingest=ingest, edition_size=len(edition.facts), deliveries=deliveries, dry_run=dry_run,
         outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),
     )
     create_markdown_artifact(key="daily-run", markdown=run_markdown(report), description=f"Daily run {day}")

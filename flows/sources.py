@@ -74,3 +74,41 @@ def load_sources(path: Path) -> SourceConfig:
     except OSError as exc:
         raise SourceConfigError(f"cannot read the sources file {path}: {exc.strerror}") from None
     return parse_sources(text, origin=str(path))
+
+
+_ARXIV_URL_CATS = re.compile(r"arxiv\.org/(?:rss|atom)/([\w.\-+]+)", re.IGNORECASE)
+
+
+def known_facets(config: SourceConfig) -> frozenset[str]:
+    """What a subscriber's category filter may name: each arXiv category of the configured arXiv
+    feeds, and the key of every other source (medrxiv, science, nature, ...)."""
+    out: set[str] = set()
+    for s in config.sources:
+        m = _ARXIV_URL_CATS.search(s.url)
+        if s.is_arxiv and m:
+            out.update(c for c in m.group(1).split("+") if c)
+        else:
+            out.add(s.key)
+    return frozenset(out)
+
+
+def paper_facets(categories: list[str], server: str, source_labels: list[str]) -> frozenset[str]:
+    """The facets a paper answers to: its categories, its preprint server, its journal's name."""
+    out = set(categories)
+    if server and server != "journal":
+        out.add(server)
+    for label in source_labels:
+        if server == "journal" and label:
+            out.add(label.split()[0].lower())
+    return frozenset(out)
+
+
+def paper_facts_from(paper):
+    """PaperFacts for matching from a stored paper row."""
+    from flows.match import PaperFacts
+
+    return PaperFacts(
+        id=paper.id, title=paper.title, abstract=paper.abstract, kind=paper.kind,
+        categories=tuple(paper.categories), facets=paper_facets(list(paper.categories), paper.server, list(paper.source_labels)),
+        authors=tuple(paper.authors),
+    )

@@ -1,15 +1,18 @@
-"""Subscriber table. Interest profiles grow in the matching issue; the schema is Alembic's."""
+"""Subscriber, interest profile and feedback tables. The schema is Alembic's (migration 0002)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from academichub.models import utcnow
 
 LANGUAGES = ("zh", "en", "bilingual")
 STATUSES = ("pending", "active", "paused", "unsubscribed", "bounced", "complained")
+FREQUENCIES = ("daily", "weekly")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class Subscriber(SQLModel, table=True):
@@ -17,10 +20,40 @@ class Subscriber(SQLModel, table=True):
     email: str = Field(index=True, unique=True, max_length=320)  # stored lower-case
     name: str = ""
     language: str = Field(default="en", max_length=12)
-    interests: str = ""
-    timezone: str = Field(default="UTC", max_length=64)
-    delivery_hour: int = 7
-    papers_per_email: int = 8
+    timezone: str = Field(default="UTC", max_length=64)  # IANA name
+    delivery_hour: int = 7  # local hour, 0-23
+    frequency: str = Field(default="daily", max_length=10)
+    weekly_day: str | None = Field(default=None, max_length=3)  # for weekly: mon..sun
+    papers_per_email: int = 8  # 1-30
     status: str = Field(default="active", max_length=20)
+    paused_until: date | None = None
     created_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class InterestProfile(SQLModel, table=True):
+    """What a reader wants: free text plus hard controls. One per subscriber."""
+
+    __tablename__ = "interest_profile"
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    interests: str = ""  # free text, any language
+    keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # boost
+    exclude: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # hard filter
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # hard filter
+    authors: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # boost
+    # English key phrases an LLM expanded the free text into when it was saved (for non-English text).
+    expanded: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    expanded_for: str = ""  # the interests text the expansion was made from
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """A like (+1) or dislike (-1) of a paper. One row per (subscriber, paper): reversible."""
+
+    __table_args__ = (UniqueConstraint("subscriber_id", "paper_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    paper_id: str = Field(foreign_key="paper.id", max_length=200)
+    value: int  # +1 or -1
+    created_at: datetime = Field(default_factory=utcnow)

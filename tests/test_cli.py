@@ -34,8 +34,12 @@ def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch)
                              "quantum machine learning, variational quantum circuits", "--name", "Reader")
     assert code == 0 and "Added reader.one@example.org" in out
     code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "zh.reader@example.org", "--lang", "zh",
-                             "--interests", "大语言模型安全 LLM safety, prompt injection, agents, tool use")
-    assert code == 0 and "English" in out  # the note about non-English interests
+                             "--interests", "大语言模型的安全：提示注入与智能体工具使用")
+    assert code == 0 and "--keywords" in " ".join(out.split())  # says non-English interests need English keywords
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "ZH.reader@example.org", "--lang", "zh",
+                             "--interests", "大语言模型的安全：提示注入与智能体工具使用",
+                             "--keywords", "LLM safety, prompt injection, agents, tool use")
+    assert code == 0 and "Updated zh.reader@example.org" in out and "--keywords" not in out
     code, out, err = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0, err
     assert "Wrote 2 briefing(s)" in out

@@ -33,7 +33,27 @@ def test_migrations_create_the_schema_and_are_idempotent(db_url):
     tables = set(inspect(engine).get_table_names())
     assert {"paper", "paper_alias", "listing", "edition", "edition_paper", "fetch_log", "subscriber", "alembic_version"} <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0001"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+    assert {"interest_profile", "feedback"} <= tables
+
+
+def test_migration_0002_moves_interests_into_profiles(db_url):
+    from alembic import command
+
+    from academichub.db import alembic_config, make_engine
+
+    engine = make_engine(Settings(database_url=db_url, _env_file=None))
+    command.upgrade(alembic_config(engine), "0001")
+    with engine.begin() as conn:
+        conn.execute(text("insert into subscriber (email, name, language, interests, timezone, delivery_hour, papers_per_email, status, created_at) "
+                          "values ('a@example.org', '', 'en', 'quantum sensing', 'UTC', 7, 8, 'active', CURRENT_TIMESTAMP)"))
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("select interests from interest_profile")).scalar() == "quantum sensing"
+        assert conn.execute(text("select frequency from subscriber")).scalar() == "daily"
+    command.downgrade(alembic_config(engine), "0001")
+    with engine.connect() as conn:
+        assert conn.execute(text("select interests from subscriber")).scalar() == "quantum sensing"
 
 
 def test_ingest_stores_everything_and_twice_adds_nothing(db_url, fixtures_dir):

