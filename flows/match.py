@@ -4,7 +4,8 @@ score = cosine(profile, paper) + keyword boost + followed-author boost
         (profile vector moved by likes/dislikes, Rocchio-style, bounded and recomputed from the
         current feedback every time, so removing a like undoes it exactly)
 hard filters: excluded keywords, category/source filters, non-research kinds
-floor: papers under ``min_score`` are never sent (a thin day sends fewer)
+floor: papers whose similarity is under ``min_score`` are never sent (a thin day sends fewer);
+       only a followed author's paper passes below it
 diversity: MMR over a shortlist, and at most ceil(N/2) papers from one theme
 
 Everything per (profile, paper) pair is a sparse or dense matrix product over blocks of profiles;
@@ -183,7 +184,9 @@ class Matcher:
         n = len(self.papers)
         Q = self._queries(profiles)
         S = as_dense_rows(Q @ self.P.T).astype(np.float32)  # cosine similarity, profiles x papers
-        sim = S.copy() if explain else None
+        # The floor applies to similarity: boosts reorder relevant papers but do not rescue
+        # irrelevant ones. Only a followed author's paper passes below the floor.
+        eligible = S >= min_score
         KW, KP, kw_phrases = self._phrase_matrix([p.keywords for p in profiles])
         if KW.shape[1]:
             hits = as_dense_rows(KW @ KP.T)
@@ -194,7 +197,10 @@ class Matcher:
         fa = [sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in profiles]
         if any(fa):
             AF = _binary(fa, len(self.author_index))
-            S += AUTHOR_BOOST * (as_dense_rows(AF @ self.PA.T) > 0)
+            by_followed = as_dense_rows(AF @ self.PA.T) > 0
+            S += AUTHOR_BOOST * by_followed
+            eligible |= by_followed
+        S[~eligible] = -np.inf
         filtered = [i for i, p in enumerate(profiles) if p.categories]
         if filtered:
             cats = [sorted({self.facet_index[c] for c in profiles[i].categories if c in self.facet_index}) for i in filtered]
