@@ -200,6 +200,32 @@ def interests_are_english(text: str) -> bool:
     return not letters or sum(ch.isascii() for ch in letters) / len(letters) > 0.5
 
 
+@app.command()
+def themes(
+    json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, label, papers, categories, fields, cross_domain, sources)."),
+    date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+) -> None:
+    """Group the latest edition into themes; themes that span fields are marked cross-domain."""
+    from flows.themes import find_themes
+
+    day, rows = _edition(_settings(), _day(date_))
+    facts = [paper_facts_from(p) for p, _ in rows]
+    found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows})
+    titles = {p.id: p.title for p, _ in rows}
+    if json_:
+        print(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))
+        return
+    if day is None:
+        err.print("No edition yet: run `academichub ingest` first.")
+        raise typer.Exit(1)
+    console.print(f"Edition {day}: {len(found)} themes over {sum(len(t.paper_ids) for t in found)} of {len(rows)} papers")
+    for t in found:
+        mark = "  [cross-domain: " + " + ".join(t.fields) + "]" if t.cross_domain else ""
+        console.print(f"\n{t.id}. {', '.join(t.label)}{mark}  ({', '.join(t.categories) or '-'})", markup=False, highlight=False)
+        for pid in t.paper_ids:
+            console.print(f"   - {titles[pid]}", markup=False, highlight=False)
+
+
 # --- run / demo -------------------------------------------------------------------------------
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from flows.match import Match, Matcher, PaperFacts, ProfileSpec
 from flows.render import render_briefing
 from flows.report import IngestReport, ingest_markdown
 from flows.sources import paper_facts_from
+from flows.themes import find_themes, theme_of
 from flows.vectorise import make_vectoriser
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import active_subscribers, feedback_for
@@ -59,6 +60,8 @@ def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionDat
         rows = store.edition_papers(session, day)
         corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
     facts = [paper_facts_from(p) for p, _label in rows]
+    theme_ids = theme_of(find_themes(facts, corpus=corpus))
+    facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
     cards = {
         p.id: PaperCard(p.id, p.title, label or (p.source_labels[0] if p.source_labels else ""), p.published,
                         list(p.authors), p.abstract, p.abs_url, p.pdf_url, p.doi_url)

@@ -1,0 +1,108 @@
+"""Themes and matching on the seed papers (the bundled sample day)."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.match import Matcher, ProfileSpec, author_key
+from flows.themes import field_of, find_themes
+from flows.vectorise import TfidfVectoriser
+from tests.test_eval_quality import seed_papers
+
+STROKE = "doi:10.1101/sample.2026-06-18.0004"
+
+
+def theme_with(themes, pid):
+    return next(t for t in themes if pid in t.paper_ids)
+
+
+def test_themes_group_related_papers_and_mark_cross_domain():
+    themes = find_themes(seed_papers())
+    agents = theme_with(themes, "2602.14211")  # SkillJect
+    assert {"2606.90006", "2606.90008"} <= set(agents.paper_ids) and "agents" in agents.label
+    medical = theme_with(themes, STROKE)
+    assert "2606.16337" in medical.paper_ids  # clinical decision rules with a medRxiv stroke paper
+    assert medical.cross_domain and medical.fields == ["computer science", "medicine"]
+    quantum = theme_with(themes, "2606.12020")
+    assert not quantum.cross_domain and quantum.fields == ["physics"]
+    assert themes == find_themes(seed_papers())  # deterministic: the same day gives the same themes
+
+
+def test_themes_fall_back_to_lsa_without_embeddings(monkeypatch):
+    import flows.vectorise as v
+
+    def unavailable(*a, **k):
+        raise v.RepresentationUnavailable("not installed")
+
+    monkeypatch.setattr(v, "SemanticVectoriser", unavailable)
+    themes = find_themes(seed_papers())
+    assert themes and all(len(t.paper_ids) >= 2 for t in themes)
+
+
+def test_field_of():
+    papers = {p.id: p for p in seed_papers()}
+    assert field_of(papers["2606.12020"]) == "physics"
+    assert field_of(papers[STROKE]) == "medicine"
+    assert field_of(papers["2606.90004"]) == "computer science"
+
+
+def matcher() -> Matcher:
+    papers = seed_papers()
+    return Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+
+
+def ids(matches):
+    return [m.paper_id for m in matches]
+
+
+def test_hard_filters_boosts_floor_and_reasons():
+    m = matcher()
+    base = ProfileSpec(key="a", interests="large language model safety, jailbreak, prompt injection", top_n=5)
+    excluded = ProfileSpec(key="b", interests=base.interests, exclude=["prompt injection"], top_n=5)
+    only_cl = ProfileSpec(key="c", interests=base.interests, categories=["cs.CL"], top_n=5)
+    boosted = ProfileSpec(key="d", interests=base.interests, keywords=["privileges"], top_n=5)
+    thin = ProfileSpec(key="e", interests="coral reef ecology and fisheries", top_n=5)
+    out = m.match([base, excluded, only_cl, boosted, thin], min_score=0.05)
+    assert "2602.14211" in ids(out["a"])  # SkillJect: prompt injection
+    assert "2602.14211" not in ids(out["b"])  # excluded keyword is a hard filter
+    papers = {p.id: p for p in seed_papers()}
+    assert out["c"] and all("cs.CL" in papers[i].facets for i in ids(out["c"]))
+    assert ids(out["d"])[0] == "2606.90008"  # the keyword lifts the over-privileged tool paper to the top
+    assert any(r.kind == "keyword" and r.values == ["privileges"] for r in out["d"][0].reasons)
+    assert out["e"] == []  # a thin day sends nothing rather than noise
+    assert all(m.reasons for m in out["a"])
+
+
+def test_followed_author_passes_the_floor():
+    from dataclasses import replace
+
+    papers = [replace(p, authors=("Grace Hopper",)) if p.id == "2606.12020" else p for p in seed_papers()]
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+    out = m.match([ProfileSpec(key="a", interests="coral reef ecology", authors=["G. Hopper"], top_n=3)], min_score=0.05)
+    assert ids(out["a"]) == ["2606.12020"] and out["a"][0].reasons[0].kind == "author"
+
+
+def test_feedback_moves_the_profile_and_is_reversible():
+    m = matcher()
+    papers = {p.id: p for p in seed_papers()}
+    plain = ProfileSpec(key="a", interests="machine learning theory", top_n=8)
+    liked = ProfileSpec(key="b", interests=plain.interests, liked=[papers["2606.12020"].text], top_n=8)
+    out = m.match([plain, liked], min_score=0.0)
+    rank = lambda ms: ids(ms).index("2606.12020") if "2606.12020" in ids(ms) else 99
+    assert rank(out["b"]) < rank(out["a"])
+    undone = m.match([ProfileSpec(key="a", interests=plain.interests, liked=[], top_n=8)], min_score=0.0)
+    assert ids(undone["a"]) == ids(out["a"])  # removing the like restores the ranking exactly
+
+
+def test_diversity_caps_one_theme():
+    from dataclasses import replace
+
+    papers = [replace(p, theme=1) for p in seed_papers()]  # pretend everything is one theme
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+    out = m.match([ProfileSpec(key="a", interests="large language models", top_n=6)], min_score=0.0)
+    assert len(out["a"]) == 3  # at most ceil(6/2) papers from one theme
+
+
+@pytest.mark.parametrize("name, key", [("Yann LeCun", "lecun y"), ("Y. LeCun", "lecun y"), ("LeCun, Yann", "lecun y"), ("Kähler, A.", "kahler a")])
+def test_author_key(name, key):
+    assert author_key(name) == key
