@@ -282,6 +282,25 @@ def _known_categories(settings: Settings) -> frozenset[str]:
     return known_facets(load_sources(settings.sources_file))
 
 
+def _expand_if_needed(settings: Settings, session, profile) -> str | None:
+    """Non-English interests get English key phrases from the LLM once, when saved."""
+    from subscribers.expand import ExpansionError, expand_interests, make_client
+
+    if interests_are_english(profile.interests) or profile.expanded_for == profile.interests:
+        return None
+    client = make_client(settings)
+    if client is None:
+        return None
+    try:
+        phrases = expand_interests(client, settings.llm_model, profile.interests)
+    except ExpansionError as exc:
+        return f"Saved, but the interests could not be expanded into English key phrases ({exc}); add --keywords."
+    profile.expanded, profile.expanded_for = phrases, profile.interests
+    session.add(profile)
+    session.commit()
+    return "English key phrases for matching: " + ", ".join(phrases)
+
+
 @subscribers_app.command("add")
 def subscribers_add(
     email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
@@ -311,7 +330,10 @@ def subscribers_add(
     engine = open_database(settings)
     with session_scope(engine) as session:
         sub, profile, created = upsert_subscriber(session, email, data)
+        note = _expand_if_needed(settings, session, profile)
     console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+    if note:
+        console.print(note, markup=False)
     if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
         console.print("Note: without an LLM configured, interests not written in English match only through the "
                       "English words you include: add English keywords with --keywords.")
@@ -346,7 +368,10 @@ def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns e
                     frequency=cell("frequency"), weekly_day=cell("weekday"),
                     papers_per_email=int(cell("papers")) if cell("papers") else None, known_categories=known,
                 )
-                _, _, created = upsert_subscriber(session, row.get("email") or "", data)
+                _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
+                note = _expand_if_needed(settings, session, profile)
+                if note and note.startswith("Saved, but"):
+                    problems.append(f"line {line}: {note}")
             except (SubscriberError, ValueError) as exc:
                 session.rollback()
                 problems.append(f"line {line}: {exc}")

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the web app, used in email links.")
     secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Key that signs links in emails.")
     llm_model: str | None = Field(default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer.")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is given up.")
     sources_file: Path = Field(default=BUNDLED_SOURCES, description="TOML file listing the feeds to fetch.")
     templates_dir: Path = Field(default=DEFAULT_TEMPLATES_DIR)
 
