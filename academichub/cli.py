@@ -140,7 +140,7 @@ def papers(
 
 def _matches(settings: Settings, date_: Optional[str], spec):
     from flows.match import Matcher
-    from flows.vectorise import make_vectoriser
+    from flows.vectorise import MODEL_NAME, make_vectoriser
 
     engine = open_database(settings)
     with session_scope(engine) as session:
@@ -148,7 +148,8 @@ def _matches(settings: Settings, date_: Optional[str], spec):
         rows = store.edition_papers(session, day) if day else []
         corpus = [f"{t}. {t}. {a}" for _i, t, a in store.recent_corpus(session, until=day, days=settings.corpus_days)] if day else []
     facts = [paper_facts_from(p) for p, _ in rows]
-    matcher = Matcher(facts, make_vectoriser(settings.representation, corpus + [f.text for f in facts]))
+    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+    matcher = Matcher(facts, make_vectoriser(settings.representation, corpus + [f.text for f in facts], cache))
     found = matcher.match([spec], min_score=settings.min_score)[spec.key]
     return day, {p.id: p.title for p, _ in rows}, found
 
@@ -207,10 +208,13 @@ def themes(
 ) -> None:
     """Group the latest edition into themes; themes that span fields are marked cross-domain."""
     from flows.themes import find_themes
+    from flows.vectorise import MODEL_NAME
 
-    day, rows = _edition(_settings(), _day(date_))
+    settings = _settings()
+    day, rows = _edition(settings, _day(date_))
     facts = [paper_facts_from(p) for p, _ in rows]
-    found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows})
+    cache = store.DbEmbeddingCache(open_database(settings), MODEL_NAME)
+    found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows}, cache=cache)
     titles = {p.id: p.title for p, _ in rows}
     if json_:
         print(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))

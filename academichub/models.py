@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from datetime import date, datetime, timezone
 
-from sqlalchemy import JSON, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -98,3 +98,12 @@ class FetchLog(SQLModel, table=True):
     health: str = Field(default="ok", max_length=20)  # ok, not_modified, no_announcement, suspect, failed
     error: str | None = None
     fetched_at: datetime = Field(default_factory=utcnow)
+
+
+class Embedding(SQLModel, table=True):
+    """Cached text embeddings (paper texts and profile texts), keyed by model and text hash."""
+
+    model: str = Field(primary_key=True, max_length=64)
+    text_hash: str = Field(primary_key=True, max_length=40)  # sha1 of the UTF-8 text
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float32, little-endian
+    created_at: datetime = Field(default_factory=utcnow)

@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias, utcnow
+from academichub.models import Edition, EditionPaper, Embedding, FetchLog, Listing, Paper, PaperAlias, utcnow
 from flows.dedupe import Batch, Known, Outcome, PaperState, surnames
 
 CHUNK = 900
@@ -171,3 +171,25 @@ def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
         for pid, title, abstract in session.exec(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))):
             out[pid] = f"{title}. {title}. {abstract}"
     return out
+
+
+class DbEmbeddingCache:
+    """The embedding cache in the database (the interface SemanticVectoriser takes)."""
+
+    def __init__(self, engine, model: str):
+        self.engine, self.model = engine, model
+
+    def get_many(self, hashes: list[str]) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        with Session(self.engine) as session:
+            for chunk in _chunks(hashes):
+                for h, v in session.exec(select(Embedding.text_hash, Embedding.vector).where(Embedding.model == self.model, Embedding.text_hash.in_(chunk))):
+                    out[h] = v
+        return out
+
+    def put_many(self, vectors: dict[str, bytes]) -> None:
+        rows = [{"model": self.model, "text_hash": h, "vector": v, "created_at": utcnow()} for h, v in vectors.items()]
+        with Session(self.engine) as session:
+            for chunk in _chunks(rows, 500):
+                session.execute(_insert(session, Embedding).on_conflict_do_nothing(), chunk)
+            session.commit()

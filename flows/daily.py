@@ -22,7 +22,7 @@ from flows.render import render_briefing
 from flows.report import IngestReport, ingest_markdown
 from flows.sources import paper_facts_from
 from flows.themes import find_themes, theme_of
-from flows.vectorise import make_vectoriser
+from flows.vectorise import MODEL_NAME, make_vectoriser
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import active_subscribers, feedback_for
 
@@ -60,7 +60,7 @@ def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionDat
         rows = store.edition_papers(session, day)
         corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
     facts = [paper_facts_from(p) for p, _label in rows]
-    theme_ids = theme_of(find_themes(facts, corpus=corpus))
+    theme_ids = theme_of(find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME)))
     facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
     cards = {
         p.id: PaperCard(p.id, p.title, label or (p.source_labels[0] if p.source_labels else ""), p.published,
@@ -89,8 +89,9 @@ def load_profiles(engine: Engine, day: date) -> tuple[list[tuple[Subscriber, Int
 
 
 @task(name="match-subscribers", cache_policy=NO_CACHE)
-def match_subscribers(edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float) -> dict[str, list[Match]]:
-    matcher = Matcher(edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts]))
+def match_subscribers(engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float) -> dict[str, list[Match]]:
+    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+    matcher = Matcher(edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
     return matcher.match(profiles, min_score=min_score)
 
 
@@ -129,7 +130,7 @@ def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day:
     ingest = run_ingest(settings, engine, paths=paths, day=day)
     edition = load_edition(engine, day, settings.corpus_days)
     _subs, profiles = load_profiles(engine, day)
-    matches = match_subscribers(edition, profiles, settings.representation, settings.min_score)
+    matches = match_subscribers(engine, edition, profiles, settings.representation, settings.min_score)
     deliveries = deliver_all(settings, engine, edition, matches, dry_run)
     report = RunReport(
         edition_date=day, ingest=ingest, edition_size=len(edition.facts), deliveries=deliveries, dry_run=dry_run,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -31,6 +32,7 @@ AUTHOR_BOOST = 0.35
 LIKE_WEIGHT, DISLIKE_WEIGHT = 0.35, 0.25
 FEEDBACK_MEMORY = 50  # most recent likes/dislikes that move a profile
 MMR_LAMBDA = 0.75
+EXACT_PAIRS = 8000
 TOKEN = r"(?u)\b\w[\w\-]*\w\b|\b\w\b"
 
 
@@ -114,6 +116,7 @@ def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
     return cv.transform(texts).tocsr()
 
 
+@lru_cache(maxsize=65536)
 def _phrase_key(p: str) -> str:
     return " ".join(re.findall(TOKEN, p.lower()))
 
@@ -136,6 +139,24 @@ class Matcher:
         self.author_index = {a: i for i, a in enumerate(authors)}
         self.PA = _binary([sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in self.papers], len(authors))
         self.themes = np.array([p.theme if p.theme is not None else -1 - i for i, p in enumerate(self.papers)])
+        # Paper-paper similarities for MMR, computed once: exact up to EXACT_PAIRS papers (a 6,000
+        # paper day is a 144 MB matrix), beyond that from a 64-dimension projection.
+        self.G = as_dense_rows(self.P @ self.P.T).astype(np.float32) if self.P is not None and len(self.papers) <= EXACT_PAIRS else None
+        self.D = self._diversity_space() if self.G is None else None
+
+    def _diversity_space(self) -> np.ndarray | None:
+        """Dense rows approximating paper-paper similarity when the exact matrix would be too big."""
+        if self.P is None:
+            return None
+        if not sp.issparse(self.P):
+            return self._dense_P
+        dims = min(64, self.P.shape[1] - 1, len(self.papers) - 1)
+        if dims < 2:
+            return as_dense_rows(self.P)
+        from sklearn.decomposition import TruncatedSVD
+        from sklearn.preprocessing import normalize
+
+        return normalize(TruncatedSVD(n_components=dims, random_state=0).fit_transform(self.P)).astype(np.float32)
 
     # --- profile side -------------------------------------------------------------------------
 
@@ -161,12 +182,14 @@ class Matcher:
             Q = renormalise(Q)
         return Q
 
-    def _phrase_matrix(self, lists: list[list[str]]) -> tuple[sp.csr_matrix, sp.csr_matrix, list[str]]:
+    def _phrases(self, lists: list[list[str]]) -> tuple[dict[str, int], sp.csr_matrix]:
+        """Index of every phrase the profiles name, and papers x phrases presence (one pass)."""
         phrases = sorted({_phrase_key(k) for ks in lists for k in ks if _phrase_key(k)})
-        index = {p: i for i, p in enumerate(phrases)}
-        M = _binary([sorted({index[_phrase_key(k)] for k in ks if _phrase_key(k)}) for ks in lists], len(phrases))
-        presence = _phrase_presence(self.lower_texts, phrases)
-        return M, presence, phrases
+        return {p: i for i, p in enumerate(phrases)}, _phrase_presence(self.lower_texts, phrases)
+
+    @staticmethod
+    def _rows(lists: list[list[str]], index: dict[str, int]) -> sp.csr_matrix:
+        return _binary([sorted({index[_phrase_key(k)] for k in ks if _phrase_key(k) in index}) for ks in lists], len(index))
 
     # --- matching -------------------------------------------------------------------------------
 
@@ -174,26 +197,28 @@ class Matcher:
         out: dict[str, list[Match]] = {p.key: [] for p in profiles}
         if not self.papers or not profiles:
             return out
+        kw = self._phrases([p.keywords for p in profiles])
+        ex = self._phrases([p.exclude for p in profiles])
         for start in range(0, len(profiles), block):
             chunk = profiles[start:start + block]
-            for p, matches in zip(chunk, self._match_block(chunk, min_score, explain)):
+            for p, matches in zip(chunk, self._match_block(chunk, min_score, explain, kw, ex)):
                 out[p.key] = matches
         return out
 
-    def _match_block(self, profiles: list[ProfileSpec], min_score: float, explain: bool) -> list[list[Match]]:
+    def _match_block(self, profiles: list[ProfileSpec], min_score: float, explain: bool, kw, ex) -> list[list[Match]]:
         n = len(self.papers)
         Q = self._queries(profiles)
         S = as_dense_rows(Q @ self.P.T).astype(np.float32)  # cosine similarity, profiles x papers
         # The floor applies to similarity: boosts reorder relevant papers but do not rescue
         # irrelevant ones. Only a followed author's paper passes below the floor.
         eligible = S >= min_score
-        KW, KP, kw_phrases = self._phrase_matrix([p.keywords for p in profiles])
-        if KW.shape[1]:
-            hits = as_dense_rows(KW @ KP.T)
+        kw_index, KP = kw
+        if kw_index and any(p.keywords for p in profiles):
+            hits = as_dense_rows(self._rows([p.keywords for p in profiles], kw_index) @ KP.T)
             S += KEYWORD_BOOST * np.minimum(hits, 3)
-        EX, EP, _ = self._phrase_matrix([p.exclude for p in profiles])
-        if EX.shape[1]:
-            S[as_dense_rows(EX @ EP.T) > 0] = -np.inf
+        ex_index, EP = ex
+        if ex_index and any(p.exclude for p in profiles):
+            S[as_dense_rows(self._rows([p.exclude for p in profiles], ex_index) @ EP.T) > 0] = -np.inf
         fa = [sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in profiles]
         if any(fa):
             AF = _binary(fa, len(self.author_index))
@@ -212,7 +237,7 @@ class Matcher:
             matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
             if explain:
                 for m, j in zip(matches, picked):
-                    m.reasons = self._explain(Q, row, j, p, kw_phrases)
+                    m.reasons = self._explain(Q, row, j, p)
             results.append(matches)
         return results
 
@@ -224,8 +249,11 @@ class Matcher:
         short = short[scores[short] >= min_score]
         if len(short) == 0:
             return []
-        vecs = self.P[short]
-        pair = as_dense_rows(vecs @ vecs.T) if sp.issparse(vecs) else vecs @ vecs.T
+        if self.G is not None:
+            pair = self.G[np.ix_(short, short)]
+        else:
+            vecs = self.D[short]
+            pair = vecs @ vecs.T
         cap = max(1, math.ceil(top_n / 2))
         chosen: list[int] = []
         per_theme: dict[int, int] = {}
@@ -244,7 +272,7 @@ class Matcher:
             max_sim = np.maximum(max_sim, pair[i])
         return chosen
 
-    def _explain(self, Q, row: int, j: int, p: ProfileSpec, kw_phrases: list[str]) -> list[Reason]:
+    def _explain(self, Q, row: int, j: int, p: ProfileSpec) -> list[Reason]:
         reasons: list[Reason] = []
         text = self.lower_texts[j]
         kws = [k for k in p.keywords if _phrase_key(k) and _phrase_key(k) in " ".join(re.findall(TOKEN, text))]

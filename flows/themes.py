@@ -71,19 +71,19 @@ class Theme:
                 "fields": self.fields, "cross_domain": self.cross_domain, "sources": self.sources}
 
 
-def embed_for_themes(texts: list[str], tfidf) -> tuple[np.ndarray, float]:
+def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, float]:
     """Sentence embeddings when the [semantic] extra is installed, else LSA of the TF-IDF rows."""
     from flows.vectorise import RepresentationUnavailable, SemanticVectoriser
 
     try:
-        return SemanticVectoriser().encode(texts), SEMANTIC_THRESHOLD
+        return SemanticVectoriser(cache=cache).encode(texts), SEMANTIC_THRESHOLD
     except RepresentationUnavailable:
         dims = min(MAX_DIMENSIONS, tfidf.shape[1] - 1, max(2, len(texts) // 4))
         return normalize(TruncatedSVD(n_components=dims, random_state=0).fit_transform(tfidf)), LSA_THRESHOLD
 
 
 def find_themes(papers: list[PaperFacts], *, corpus: list[str] | None = None, labels_by_id: dict[str, list[str]] | None = None,
-                vectors: np.ndarray | None = None, threshold: float | None = None) -> list[Theme]:
+                vectors: np.ndarray | None = None, threshold: float | None = None, cache=None) -> list[Theme]:
     """Themes of an edition, largest first (cross-domain first among equals).
 
     ``vectors`` (one L2-normalised row per research paper) may be passed in, e.g. cached
@@ -94,7 +94,7 @@ def find_themes(papers: list[PaperFacts], *, corpus: list[str] | None = None, la
     vec = TfidfVectoriser((corpus or []) + [p.text for p in papers])
     X = vec.encode([p.text for p in papers])
     if vectors is None:
-        vectors, default_threshold = embed_for_themes([p.text for p in papers], X)
+        vectors, default_threshold = embed_for_themes([p.text for p in papers], X, cache)
     else:
         default_threshold = SEMANTIC_THRESHOLD
     clusters = AgglomerativeClustering(

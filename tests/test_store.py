@@ -33,7 +33,7 @@ def test_migrations_create_the_schema_and_are_idempotent(db_url):
     tables = set(inspect(engine).get_table_names())
     assert {"paper", "paper_alias", "listing", "edition", "edition_paper", "fetch_log", "subscriber", "alembic_version"} <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0002"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0003"
     assert {"interest_profile", "feedback"} <= tables
 
 
@@ -127,3 +127,22 @@ def test_fetch_history_drives_suspect_and_validators(db_url):
         assert store.item_history(s, "arxiv-cs.AI") == [300, 310, 290]
         assert store.last_validators(s, "arxiv-cs.AI")[0] == '"e2"'
         assert store.last_validators(s, "nope") == (None, None)
+
+
+def test_embedding_cache_encodes_each_text_once(db_url, monkeypatch):
+    import numpy as np
+
+    from academichub.store import DbEmbeddingCache
+    from flows.vectorise import MODEL_NAME, SemanticVectoriser
+
+    engine = open_database(Settings(database_url=db_url, _env_file=None))
+    v = SemanticVectoriser(cache=DbEmbeddingCache(engine, MODEL_NAME))
+    calls = []
+    real = v._encode_now
+    monkeypatch.setattr(v, "_encode_now", lambda texts: calls.append(list(texts)) or real(texts))
+    texts = ["quantum error mitigation", "LLM jailbreak defences", "quantum error mitigation"]
+    first = v.encode(texts)
+    again = v.encode(list(reversed(texts)))
+    assert calls == [["quantum error mitigation", "LLM jailbreak defences"]]  # once each, never again
+    assert np.allclose(first[0], again[2]) and np.allclose(first[1], again[1]) and first.shape == (3, 384)
+    assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
