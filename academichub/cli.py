@@ -419,6 +419,29 @@ def subscribers_export(
         })
 
 
+@subscribers_app.command("feedback")
+def subscribers_feedback(
+    email: str = typer.Argument(..., help="The subscriber's address."),
+    paper_id: str = typer.Argument(..., help="Paper id, e.g. 2606.12345 or doi:10.1101/..."),
+    like: bool = typer.Option(False, "--like", help="More like this."),
+    dislike: bool = typer.Option(False, "--dislike", help="Less like this."),
+    undo: bool = typer.Option(False, "--undo", help="Remove this paper's like or dislike."),
+) -> None:
+    """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo reverses it."""
+    from academichub.models import Paper
+    from subscribers.service import set_feedback
+
+    if like + dislike + undo != 1:
+        raise typer.BadParameter("give exactly one of --like, --dislike, --undo")
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        sub, _ = get_subscriber(session, email)
+        if session.get(Paper, paper_id) is None:
+            raise InputError(f"no paper with the id {paper_id!r} (ids look like 2606.12345 or doi:10.1101/...)")
+        set_feedback(session, sub.id, paper_id, 1 if like else -1 if dislike else 0)
+    console.print(f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.", markup=False)
+
+
 @subscribers_app.command("list")
 def subscribers_list() -> None:
     """List subscribers with their language, schedule, status and interests."""

@@ -96,6 +96,10 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
         (["run", "--date", "22-06-2026"], "not a date in the form YYYY-MM-DD"),
         (["subscribers", "add", "not-an-address", "--interests", "x"], "invalid email address"),
         (["subscribers", "add", "a@example.org", "--interests", "x", "--lang", "fr"], "unknown language 'fr'"),
+        (["subscribers", "add", "a@example.org", "--interests", "x", "--categories", "cs.XX, medrxiv"], "unknown category 'cs.XX': the configured sources have"),
+        (["subscribers", "add", "a@example.org", "--interests", "x", "--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
+        (["subscribers", "add", "a@example.org", "--interests", "x", "--papers", "31"], "papers per email must be 1-30"),
+        (["match", "--subscriber", "nobody@example.org"], "no subscriber with the address nobody@example.org"),
     ],
 )
 def test_bad_input_is_a_clear_error_without_traceback(env_settings, capsys, monkeypatch, args, message):
@@ -104,6 +108,23 @@ def test_bad_input_is_a_clear_error_without_traceback(env_settings, capsys, monk
     combined = " ".join((out + err).split())
     assert message in combined
     assert "Traceback" not in out + err
+
+
+def test_feedback_moves_the_ranking_and_undo_restores_it(env_settings, capsys, monkeypatch):
+    assert run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")[0] == 0
+    run_cli(capsys, monkeypatch, "subscribers", "add", "r@example.org", "--interests", "machine learning theory", "--categories", "cs.LG, quant-ph")
+    ranking = lambda: [m["id"] for m in json.loads(run_cli(capsys, monkeypatch, "match", "--subscriber", "r@example.org", "--json", "--top", "8")[1])]
+    before = ranking()
+    code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "feedback", "r@example.org", "2606.19444", "--like")
+    assert code == 0 and "Liked 2606.19444" in out
+    liked = ranking()
+    assert liked.index("2606.19444") < (before.index("2606.19444") if "2606.19444" in before else 99)
+    run_cli(capsys, monkeypatch, "subscribers", "feedback", "r@example.org", "2606.19444", "--undo")
+    assert ranking() == before
+    code, _, err = run_cli(capsys, monkeypatch, "subscribers", "feedback", "r@example.org", "9999.99999", "--like")
+    assert code == 2 and "no paper with the id" in err
+    record = json.loads(run_cli(capsys, monkeypatch, "subscribers", "export", "r@example.org")[1])
+    assert record["categories"] == ["cs.LG", "quant-ph"] and record["feedback"] == {}
 
 
 def test_unreadable_feed_file_is_reported_and_the_rest_stored(env_settings, capsys, monkeypatch, fixtures_dir):
