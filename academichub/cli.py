@@ -139,19 +139,17 @@ def papers(
 
 
 def _matches(settings: Settings, date_: Optional[str], spec):
-    from flows.match import Matcher
-    from flows.vectorise import MODEL_NAME, make_vectoriser
+    """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
+    from flows.daily import build_matcher, read_edition
 
     engine = open_database(settings)
     with session_scope(engine) as session:
         day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
-        rows = store.edition_papers(session, day) if day else []
-        corpus = [f"{t}. {t}. {a}" for _i, t, a in store.recent_corpus(session, until=day, days=settings.corpus_days)] if day else []
-    facts = [paper_facts_from(p) for p, _ in rows]
-    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
-    matcher = Matcher(facts, make_vectoriser(settings.representation, corpus + [f.text for f in facts], cache))
-    found = matcher.match([spec], min_score=settings.min_score)[spec.key]
-    return day, {p.id: p.title for p, _ in rows}, found
+    if day is None:
+        return None, {}, []
+    edition = read_edition(engine, day, settings.corpus_days)
+    found = build_matcher(engine, edition, settings.representation).match([spec], min_score=settings.min_score)[spec.key]
+    return day, {pid: card.title for pid, card in edition.cards.items()}, found
 
 
 @app.command()

@@ -54,8 +54,8 @@ class EditionData:
     corpus: list[str]
 
 
-@task(name="load-edition", cache_policy=NO_CACHE)
-def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
+def read_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
+    """The day's papers as the matcher sees them (with their themes), their cards, and the corpus."""
     with session_scope(engine) as session:
         rows = store.edition_papers(session, day)
         corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
@@ -68,6 +68,16 @@ def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionDat
         for p, label in rows
     }
     return EditionData(day=day, facts=facts, cards=cards, corpus=corpus)
+
+
+@task(name="load-edition", cache_policy=NO_CACHE)
+def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
+    return read_edition(engine, day, corpus_days)
+
+
+def build_matcher(engine: Engine, edition: EditionData, representation: str) -> Matcher:
+    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+    return Matcher(edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
 
 
 def profile_spec(sub: Subscriber, profile: InterestProfile, feedback: dict[str, int], texts: dict[str, str]) -> ProfileSpec:
@@ -90,9 +100,7 @@ def load_profiles(engine: Engine, day: date) -> tuple[list[tuple[Subscriber, Int
 
 @task(name="match-subscribers", cache_policy=NO_CACHE)
 def match_subscribers(engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float) -> dict[str, list[Match]]:
-    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
-    matcher = Matcher(edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
-    return matcher.match(profiles, min_score=min_score)
+    return build_matcher(engine, edition, representation).match(profiles, min_score=min_score)
 
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
