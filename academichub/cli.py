@@ -242,6 +242,11 @@ def _run(paths: Optional[list[str]], date_: Optional[str], dry_run: bool) -> Non
         for s in ing.sources:
             if s.health in ("failed", "suspect", "no_announcement"):
                 console.print(f"  {s.key}: {s.health} — {s.note or s.error}", markup=False)
+    if report.llm and report.llm.model:
+        L = report.llm
+        cost = f", about ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
+        fb = ", ".join(f"{k} {v}" for k, v in sorted(L.fallbacks.items())) or "none"
+        console.print(f"LLM {L.model}: {L.calls} calls, {L.prompt_tokens + L.completion_tokens} tokens{cost}; fallbacks: {fb}.", markup=False)
     if not report.deliveries:
         console.print("No active subscribers: add one with `academichub subscribers add EMAIL --interests TEXT`.")
         return

@@ -107,3 +107,16 @@ class Embedding(SQLModel, table=True):
     text_hash: str = Field(primary_key=True, max_length=40)  # sha1 of the UTF-8 text
     vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float32, little-endian
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class LlmCache(SQLModel, table=True):
+    """Validated LLM output, reused by every reader and every rerun: (kind, key, language, model, prompt)."""
+
+    __tablename__ = "llm_cache"
+    kind: str = Field(primary_key=True, max_length=20)  # paper, theme, opening
+    key: str = Field(primary_key=True, max_length=200)  # paper id, theme fingerprint, subscriber+edition
+    language: str = Field(primary_key=True, max_length=8)
+    model: str = Field(primary_key=True, max_length=100)
+    prompt_version: str = Field(primary_key=True, max_length=40)
+    content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)

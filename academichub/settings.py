@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Key that signs links in emails.")
     llm_model: str | None = Field(default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer.")
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is given up.")
+    llm_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx (the openai client backs off and honours Retry-After).")
+    llm_concurrency: int = Field(default=4, ge=1, le=64, description="LLM calls in flight at once.")
+    llm_token_budget: int = Field(default=2_000_000, ge=0, description="Tokens one run may spend; past it, the extractive composer writes.")
+    llm_prices: dict[str, tuple[float, float]] = Field(
+        default_factory=dict,
+        description='USD per million prompt and completion tokens per model, JSON: {"gpt-4o-mini": [0.15, 0.6]}.',
+    )
+    llm_batch: int = Field(default=8, ge=1, le=32, description="Papers summarised per request.")
     sources_file: Path = Field(default=BUNDLED_SOURCES, description="TOML file listing the feeds to fetch.")
     templates_dir: Path = Field(default=DEFAULT_TEMPLATES_DIR)
 

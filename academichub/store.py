@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from academichub.models import Edition, EditionPaper, Embedding, FetchLog, Listing, Paper, PaperAlias, utcnow
+from academichub.models import Edition, EditionPaper, Embedding, FetchLog, Listing, LlmCache, Paper, PaperAlias, utcnow
 from flows.dedupe import Batch, Known, Outcome, PaperState, surnames
 
 CHUNK = 900
@@ -192,4 +192,29 @@ class DbEmbeddingCache:
         with Session(self.engine) as session:
             for chunk in _chunks(rows, 500):
                 session.execute(_insert(session, Embedding).on_conflict_do_nothing(), chunk)
+            session.commit()
+
+
+class DbPieceCache:
+    """Validated LLM output in the database (the interface BriefingWriter takes)."""
+
+    def __init__(self, engine):
+        self.engine = engine
+
+    def get_many(self, kind: str, keys: list[str], language: str, model: str, version: str) -> dict[str, dict]:
+        out: dict[str, dict] = {}
+        with Session(self.engine) as session:
+            for chunk in _chunks(sorted(set(keys))):
+                rows = session.exec(select(LlmCache.key, LlmCache.content).where(
+                    LlmCache.kind == kind, LlmCache.language == language, LlmCache.model == model,
+                    LlmCache.prompt_version == version, LlmCache.key.in_(chunk)))
+                out.update({k: c for k, c in rows})
+        return out
+
+    def put_many(self, kind: str, language: str, model: str, version: str, items: dict[str, dict]) -> None:
+        rows = [{"kind": kind, "key": k, "language": language, "model": model, "prompt_version": version,
+                 "content": c, "created_at": utcnow()} for k, c in items.items()]
+        with Session(self.engine) as session:
+            for chunk in _chunks(rows, 500):
+                session.execute(_insert(session, LlmCache).on_conflict_do_nothing(), chunk)
             session.commit()

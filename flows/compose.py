@@ -1,4 +1,4 @@
-"""Pure extractive composer: the briefing when no LLM is configured (and the fallback when one fails)."""
+"""Pure composition of a reader's briefing from pieces (LLM-written or extractive)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,13 @@ from flows.i18n import strings_for
 from flows.match import Match, Reason
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
+_URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
+
+
+def without_links(text: str) -> str:
+    """Feed text may carry URLs; mail clients would make them clickable. Links in an email come only
+    from the stored paper fields (abstract, PDF, DOI), so URLs in text become a neutral marker."""
+    return _URL.sub("[link omitted]", text)
 MAX_SUMMARY = 320
 
 
@@ -30,9 +37,22 @@ class PaperCard:
 class BriefingItem:
     number: int
     paper: PaperCard
-    summary: str
+    summary: str  # the first language's text
     reasons: list[str]
     score: float
+    summaries: list[str] = field(default_factory=list)  # all languages, reader's first
+    contribution: str = ""
+    theme: int | None = None
+
+
+@dataclass(slots=True)
+class ThemeNote:
+    id: int
+    label: list[str]
+    fields: list[str]
+    cross_domain: bool
+    text: str
+    numbers: list[int]  # item numbers of this reader's papers the theme cites or holds
 
 
 @dataclass(slots=True)
@@ -47,6 +67,8 @@ class Briefing:
     notes: list[str] = field(default_factory=list)
     composer: str = "extractive"
     interests: str = ""
+    themes: list[ThemeNote] = field(default_factory=list)
+    opening_refs: list[int] = field(default_factory=list)
 
     @property
     def is_empty(self) -> bool:
@@ -56,7 +78,7 @@ class Briefing:
 def first_sentences(text: str, *, limit: int = MAX_SUMMARY, count: int = 2) -> str:
     if not text:
         return ""
-    sentences = _SENTENCE.split(text.strip())
+    sentences = _SENTENCE.split(without_links(text).strip())
     out = ""
     for s in sentences[:count]:
         candidate = f"{out} {s}".strip()
@@ -74,7 +96,20 @@ def word_reasons(reasons: list[Reason], language: str) -> list[str]:
     return [s[f"reason_{r.kind}"].format(values=s["term_sep"].join(r.values)) for r in reasons if r.values]
 
 
-def compose_extractive(
+def reader_languages(language: str) -> list[str]:
+    return {"zh": ["zh"], "en": ["en"], "bilingual": ["zh", "en"]}.get(language, ["en"])
+
+
+@dataclass(slots=True)
+class Pieces:
+    """What the writer produced for this reader: text per (paper, language), theme notes, opening."""
+
+    summaries: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # (id, lang) -> (text, source, contribution)
+    themes: dict[int, tuple[list[str], list[str], bool, dict[str, tuple[str, list[str]]]]] = field(default_factory=dict)
+    openings: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # lang -> (text, citations)
+
+
+def compose(
     *,
     email: str,
     name: str,
@@ -85,22 +120,57 @@ def compose_extractive(
     matches: list[Match],
     cards: dict[str, PaperCard],
     wanted: int,
+    pieces: Pieces | None = None,
+    themes_of: dict[str, int] | None = None,
 ) -> Briefing:
     s = strings_for(language)
-    items = [
-        BriefingItem(number=i, paper=cards[m.paper_id], summary=first_sentences(cards[m.paper_id].abstract), reasons=word_reasons(m.reasons, language), score=m.score)
-        for i, m in enumerate((m for m in matches if m.paper_id in cards), 1)
-    ]
-    if items:
-        opening = s["opening"].format(edition=edition_size, count=len(items))
-    else:
-        opening = s["opening_empty"].format(edition=edition_size)
+    langs = reader_languages(language)
+    pieces = pieces or Pieces()
+    items: list[BriefingItem] = []
+    extracts = 0
+    for i, m in enumerate((m for m in matches if m.paper_id in cards), 1):
+        card = cards[m.paper_id]
+        texts, contribution = [], ""
+        for lang in langs:
+            text, source, contrib = pieces.summaries.get((card.id, lang), (first_sentences(card.abstract), "extractive", ""))
+            if source == "extractive":
+                extracts += 1
+                if lang != langs[0] and texts and texts[-1] == text:
+                    continue  # bilingual reader, both extracts: show the English text once
+            texts.append(text)
+            contribution = contribution or contrib
+        items.append(BriefingItem(number=i, paper=card, summary=texts[0] if texts else "", reasons=word_reasons(m.reasons, language),
+                                  score=m.score, summaries=[t for t in texts if t], contribution=contribution,
+                                  theme=(themes_of or {}).get(card.id)))
+    number_of = {it.paper.id: it.number for it in items}
+    opening, refs, composer = "", [], "extractive"
+    for lang in langs:
+        if lang in pieces.openings:
+            text, cites = pieces.openings[lang]
+            opening = f"{opening} {text}".strip()
+            refs = sorted({number_of[c] for c in cites if c in number_of} | set(refs))
+            composer = "llm"
+    if not opening:
+        opening = s["opening"].format(edition=edition_size, count=len(items)) if items else s["opening_empty"].format(edition=edition_size)
     notes = []
     if items and len(items) < wanted:
         notes.append(s["thin"].format(count=len(items)))
-    if items:
-        notes.append(s["extractive_note"])
+    if items and extracts:
+        notes.append(s["extractive_note"] if extracts == sum(len(langs) for _ in items) else s["partial_extractive_note"])
+    theme_notes = []
+    for tid, (label, fields, cross, texts) in sorted(pieces.themes.items()):
+        mine = [it.number for it in items if it.theme == tid]
+        text = " ".join(texts[lang][0] for lang in langs if lang in texts)
+        if mine and text:
+            theme_notes.append(ThemeNote(tid, label, fields, cross, text, mine))
+    theme_notes.sort(key=lambda t: (not t.cross_domain, t.numbers[0]))
     return Briefing(
         email=email, name=name, language=language, edition_date=edition_date, edition_size=edition_size,
-        opening=opening, items=items, notes=notes, interests=interests,
+        opening=opening, items=items, notes=notes, interests=interests, themes=theme_notes,
+        opening_refs=refs, composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
     )
+
+
+def compose_extractive(**kwargs) -> Briefing:
+    """The briefing with no LLM at all (first sentences of each abstract)."""
+    return compose(**kwargs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -14,14 +15,16 @@ from sqlalchemy.engine import Engine
 from academichub import store
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings, load_settings
-from flows.compose import Briefing, PaperCard, compose_extractive
+from flows.briefing import BriefingWriter, Piece, theme_key
+from flows.compose import Briefing, PaperCard, Pieces, compose, reader_languages
+from flows.llm import make_llm
 from flows.ingest import run_ingest, today_in
 from flows.outbox import Outbox, build_message
 from flows.match import Match, Matcher, PaperFacts, ProfileSpec
 from flows.render import render_briefing
 from flows.report import IngestReport, ingest_markdown
 from flows.sources import paper_facts_from
-from flows.themes import find_themes, theme_of
+from flows.themes import Theme, find_themes, theme_of
 from flows.vectorise import MODEL_NAME, make_vectoriser
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import active_subscribers, feedback_for
@@ -44,6 +47,7 @@ class RunReport:
     deliveries: list[Delivery] = field(default_factory=list)
     dry_run: bool = False
     outbox: str | None = None
+    llm: "LlmReport | None" = None
 
 
 @dataclass(slots=True)
@@ -52,6 +56,19 @@ class EditionData:
     facts: list[PaperFacts]
     cards: dict[str, PaperCard]
     corpus: list[str]
+    themes: list[Theme] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class LlmReport:
+    model: str | None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    by_kind: dict[str, list[int]] = field(default_factory=dict)
+    fallbacks: dict[str, int] = field(default_factory=dict)
+    cache_hits: dict[str, int] = field(default_factory=dict)
 
 
 def read_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
@@ -60,14 +77,15 @@ def read_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionDat
         rows = store.edition_papers(session, day)
         corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
     facts = [paper_facts_from(p) for p, _label in rows]
-    theme_ids = theme_of(find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME)))
+    themes = find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME))
+    theme_ids = theme_of(themes)
     facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
     cards = {
         p.id: PaperCard(p.id, p.title, label or (p.source_labels[0] if p.source_labels else ""), p.published,
                         list(p.authors), p.abstract, p.abs_url, p.pdf_url, p.doi_url)
         for p, label in rows
     }
-    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus)
+    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes)
 
 
 @task(name="load-edition", cache_policy=NO_CACHE)
@@ -103,17 +121,85 @@ def match_subscribers(engine: Engine, edition: EditionData, profiles: list[Profi
     return build_matcher(engine, edition, representation).match(profiles, min_score=min_score)
 
 
+@task(name="write-briefings", cache_policy=NO_CACHE)
+def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]]) -> tuple[dict[str, Pieces], LlmReport]:
+    """The LLM levels: per paper and language (only papers someone receives), per theme, per reader."""
+    llm = make_llm(settings)
+    with session_scope(engine) as session:
+        subs = active_subscribers(session, edition.day)
+    pieces = {sub.email: Pieces() for sub, _ in subs}
+    report = LlmReport(model=settings.llm_model)
+    if llm is None:
+        report.fallbacks = {"no_llm": len(subs)} if subs else {}
+        return pieces, report
+    writer = BriefingWriter(llm, store.DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
+    need: dict[str, set[str]] = {}
+    for sub, _ in subs:
+        for lang in reader_languages(sub.language):
+            need.setdefault(lang, set()).update(m.paper_id for m in matches.get(sub.email, []))
+    cards = edition.cards
+    summaries: dict[tuple[str, str], Piece] = {}
+    for lang, ids in sorted(need.items()):
+        got = writer.paper_summaries([(pid, cards[pid].title, cards[pid].abstract) for pid in sorted(ids)], lang)
+        summaries.update({(pid, lang): piece for pid, piece in got.items()})
+    theme_texts: dict[tuple[int, str], tuple[str, list[str]]] = {}
+    for theme in edition.themes:
+        for lang, ids in sorted(need.items()):
+            members = [pid for pid in theme.paper_ids if pid in ids]
+            if len(members) >= 2:
+                piece = writer.theme_synthesis(theme.label, theme.fields, [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in members], lang)
+                if piece:
+                    theme_texts[(theme.id, lang)] = (piece.text, piece.citations)
+
+    def opening(args):
+        sub, profile, lang = args
+        chosen = [m.paper_id for m in matches.get(sub.email, [])]
+        if not chosen:
+            return sub.email, lang, None
+        key = f"{sub.id}:{edition.day.isoformat()}:{theme_key(chosen)}"
+        papers = [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in chosen]
+        return sub.email, lang, writer.opening(key, profile.interests, papers, lang)
+
+    jobs = [(sub, profile, lang) for sub, profile in subs for lang in reader_languages(sub.language)]
+    with ThreadPoolExecutor(max_workers=settings.llm_concurrency) as pool:
+        for email, lang, piece in pool.map(opening, jobs):
+            if piece:
+                pieces[email].openings[lang] = (piece.text, piece.citations)
+    by_theme = {t.id: t for t in edition.themes}
+    for sub, _ in subs:
+        p = pieces[sub.email]
+        for lang in reader_languages(sub.language):
+            for m in matches.get(sub.email, []):
+                piece = summaries.get((m.paper_id, lang))
+                if piece:
+                    p.summaries[(m.paper_id, lang)] = (piece.text, piece.source, piece.contribution)
+            for (tid, tlang), (text, cites) in theme_texts.items():
+                if tlang == lang:
+                    t = by_theme[tid]
+                    entry = p.themes.setdefault(tid, (t.label, t.fields, t.cross_domain, {}))
+                    entry[3][lang] = (text, cites)
+    u = llm.usage
+    report.calls, report.prompt_tokens, report.completion_tokens = u.calls, u.prompt_tokens, u.completion_tokens
+    report.cost_usd = u.cost(llm.model, settings.llm_prices)
+    report.by_kind = {k: list(v) for k, v in u.by_kind.items()}
+    report.fallbacks = dict(writer.fallbacks)
+    report.cache_hits = dict(writer.cache_hits)
+    return pieces, report
+
+
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
-def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool) -> list[Delivery]:
+def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
+                pieces: dict[str, Pieces] | None = None) -> list[Delivery]:
     outbox = Outbox(Path(settings.outbox_dir))
     out = []
     with session_scope(engine) as session:
         subscribers = active_subscribers(session, edition.day)
     for sub, profile in subscribers:
-        briefing: Briefing = compose_extractive(
+        briefing: Briefing = compose(
             email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
             edition_date=edition.day, edition_size=len(edition.facts), matches=matches.get(sub.email, []),
-            cards=edition.cards, wanted=sub.papers_per_email,
+            cards=edition.cards, wanted=sub.papers_per_email, pieces=(pieces or {}).get(sub.email),
+            themes_of={f.id: f.theme for f in edition.facts if f.theme is not None},
         )
         rendered = render_briefing(briefing, settings.templates_dir)
         path = None
@@ -129,6 +215,15 @@ def run_markdown(r: RunReport) -> str:
              f"- edition: **{r.edition_size}** papers", f"- briefings: **{len(r.deliveries)}**"]
     if r.outbox:
         lines.append(f"- outbox: `{r.outbox}`")
+    if r.llm:
+        L = r.llm
+        cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
+        lines.append(f"- LLM {L.model or 'not configured'}: {L.calls} calls, {L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}")
+        if L.by_kind:
+            lines.append("- tokens by level: " + ", ".join(f"{k}: {v[0]} calls, {v[1] + v[2]} tokens" for k, v in sorted(L.by_kind.items())))
+        if L.cache_hits:
+            lines.append("- reused from cache: " + ", ".join(f"{k}: {v}" for k, v in sorted(L.cache_hits.items())))
+        lines.append("- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none"))
     lines += ["", "| subscriber | language | papers | subject |", "|---|---|---:|---|"]
     lines += [f"| {d.email} | {d.language} | {d.papers} | {d.subject.replace('|', '/')} |" for d in r.deliveries]
     return "\n".join(lines) + "\n"
@@ -139,8 +234,9 @@ def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day:
     edition = load_edition(engine, day, settings.corpus_days)
     _subs, profiles = load_profiles(engine, day)
     matches = match_subscribers(engine, edition, profiles, settings.representation, settings.min_score)
-    deliveries = deliver_all(settings, engine, edition, matches, dry_run)
-    report = RunReport(
+    pieces, llm_report = write_pieces(settings, engine, edition, matches)
+    deliveries = deliver_all(settings, engine, edition, matches, dry_run, pieces)
+    report = RunReport(llm=llm_report,
         edition_date=day, ingest=ingest, edition_size=len(edition.facts), deliveries=deliveries, dry_run=dry_run,
         outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),
     )

@@ -28,7 +28,7 @@ class MjmlError(RuntimeError):
 
 @lru_cache(maxsize=8)
 def _environment(templates_dir: str) -> Environment:
-    return Environment(
+    env = Environment(
         loader=FileSystemLoader(templates_dir),
         autoescape=select_autoescape(enabled_extensions=("mjml.j2", "html", "html.j2"), default_for_string=True),
         undefined=StrictUndefined,
@@ -36,6 +36,8 @@ def _environment(templates_dir: str) -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
+    env.filters["format_num"] = lambda n: f"{int(n):02d}"
+    return env
 
 
 def _shorten(text: str, limit: int) -> str:
