@@ -68,9 +68,14 @@ class Synthesis(BaseModel):
     citations: list[str] = Field(min_length=1)
 
 
-class Opening(BaseModel):
+class ReaderOpening(BaseModel):
+    reader: str
     opening: str = Field(min_length=1)
     citations: list[str] = Field(default_factory=list)
+
+
+class Openings(BaseModel):
+    openings: list[ReaderOpening]
 
 
 # --- validation (pure) ------------------------------------------------------------------------
@@ -139,13 +144,22 @@ def theme_messages(label: list[str], fields: list[str], papers: list[tuple[str, 
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}]
 
 
-def opening_messages(interests: str, papers: list[tuple[str, str, str]], language: str) -> list[dict]:
-    blocks = "\n".join(f'<paper id="{pid}">\n<title>{_data(t)}</title>\n<summary>{_data(s)}</summary>\n</paper>' for pid, t, s in papers)
+OPENING_PAPERS = 3  # the opening is about the day's top picks, not a list of all of them
+
+
+def opening_messages(readers: list[tuple[str, str, list[tuple[str, str]]]], language: str) -> list[dict]:
+    """readers: (reader label, interests, [(paper id, title)]) — several readers per request, each
+    named only by a label (never an address), each with their top papers' titles."""
+    blocks = "\n".join(
+        f'<reader id="{label}">\n<interests>{_data(interests)[:400]}</interests>\n'
+        + "\n".join(f"{pid}: {_data(title)}" for pid, title in papers[:OPENING_PAPERS]) + "\n</reader>"
+        for label, interests, papers in readers
+    )
     ask = (
-        f"{LANGUAGE_RULE[language]} Write a personal opening of two or three sentences for this reader's briefing: "
-        "why today's selection matters given their interests. Do not list every paper. "
-        'Return {"opening": "...", "citations": ["id", ...]}.\n'
-        f"<interests>{_data(interests)[:1000]}</interests>\n{blocks}"
+        f"{LANGUAGE_RULE[language]} For each reader write a personal opening of at most two sentences: why "
+        "today's papers matter given their interests. Cite only that reader's paper ids. Return "
+        '{"openings": [{"reader": "...", "opening": "...", "citations": ["id"]}]} for readers '
+        + ", ".join(label for label, _, _ in readers) + ".\n" + blocks
     )
     return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}]
 
@@ -276,21 +290,47 @@ class BriefingWriter:
         return Piece(text, "llm", citations=citations)
 
     # level 3
-    def opening(self, key: str, interests: str, papers: list[tuple[str, str, str]], language: str) -> Piece | None:
-        """A personal opening from titles and cached summaries; None = use the template's own."""
-        cached = self._cached("opening", [key], language)
-        if key in cached:
-            return Piece(cached[key]["opening"], "cache", citations=cached[key]["citations"])
-        ids = {p[0] for p in papers}
+    def openings(self, readers: list[tuple[str, str, list[tuple[str, str]]]], language: str) -> dict[str, Piece]:
+        """readers: (cache key, interests, [(paper id, title)] best first). A personal opening per
+        reader, several readers per request; a reader missing from the result gets the template's."""
+        out: dict[str, Piece] = {}
+        cached = self._cached("opening", [r[0] for r in readers], language)
+        for key, c in cached.items():
+            out[key] = Piece(c["opening"], "cache", citations=c["citations"])
+        todo = [r for r in readers if r[0] not in out and r[2]]
+        batches = [todo[i:i + self.batch] for i in range(0, len(todo), self.batch)]
 
-        def validate(content):
-            parsed = parse_json(content, Opening)
-            return check_text(parsed.opening, language, LIMITS["opening"], ids), check_citations(parsed.citations, ids)
+        def run(batch):
+            labels = {f"r{i}": r for i, r in enumerate(batch, 1)}
 
-        try:
-            text, citations = self._ask("opening", opening_messages(interests, papers, language), validate)
-        except (Invalid, LLMFailure) as exc:
-            self._fail(exc.reason)
-            return None
-        self._store("opening", language, {key: {"opening": text, "citations": citations}})
-        return Piece(text, "llm", citations=citations)
+            def validate(content):
+                parsed = parse_json(content, Openings)
+                got = {}
+                for o in parsed.openings:
+                    if o.reader not in labels:
+                        raise Invalid("invalid_json", f"answered for an unknown reader {o.reader!r}")
+                    allowed = {pid for pid, _ in labels[o.reader][2][:OPENING_PAPERS]}
+                    got[o.reader] = (check_text(o.opening, language, LIMITS["opening"], allowed), check_citations(o.citations, allowed))
+                if set(got) != set(labels):
+                    raise Invalid("invalid_json", f"missing readers: {', '.join(sorted(set(labels) - set(got)))}")
+                return got
+
+            messages = opening_messages([(label, r[1], r[2]) for label, r in labels.items()], language)
+            try:
+                return labels, self._ask("opening", messages, validate), None
+            except (Invalid, LLMFailure) as exc:
+                return labels, None, exc.reason
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            results = list(pool.map(run, batches))
+        fresh: dict[str, dict] = {}
+        for labels, got, reason in results:
+            if got is None:
+                self._fail(reason, len(labels))
+                continue
+            for label, (text, citations) in got.items():
+                key = labels[label][0]
+                out[key] = Piece(text, "llm", citations=citations)
+                fresh[key] = {"opening": text, "citations": citations}
+        self._store("opening", language, fresh)
+        return out

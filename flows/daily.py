@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -151,20 +150,16 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
                 if piece:
                     theme_texts[(theme.id, lang)] = (piece.text, piece.citations)
 
-    def opening(args):
-        sub, profile, lang = args
-        chosen = [m.paper_id for m in matches.get(sub.email, [])]
-        if not chosen:
-            return sub.email, lang, None
-        key = f"{sub.id}:{edition.day.isoformat()}:{theme_key(chosen)}"
-        papers = [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in chosen]
-        return sub.email, lang, writer.opening(key, profile.interests, papers, lang)
-
-    jobs = [(sub, profile, lang) for sub, profile in subs for lang in reader_languages(sub.language)]
-    with ThreadPoolExecutor(max_workers=settings.llm_concurrency) as pool:
-        for email, lang, piece in pool.map(opening, jobs):
-            if piece:
-                pieces[email].openings[lang] = (piece.text, piece.citations)
+    for lang in sorted(need):
+        readers, owner = [], {}
+        for sub, profile in subs:
+            chosen = [m.paper_id for m in matches.get(sub.email, [])]
+            if chosen and lang in reader_languages(sub.language):
+                key = f"{sub.id}:{edition.day.isoformat()}:{theme_key(chosen)}"
+                readers.append((key, profile.interests, [(pid, cards[pid].title) for pid in chosen]))
+                owner[key] = sub.email
+        for key, piece in writer.openings(readers, lang).items():
+            pieces[owner[key]].openings[lang] = (piece.text, piece.citations)
     by_theme = {t.id: t for t in edition.themes}
     for sub, _ in subs:
         p = pieces[sub.email]

@@ -27,9 +27,9 @@ class FakeLLM:
             return "paper"
         if "form one theme" in text:
             return "theme"
-        return "opening"
+        return "opening"  # "For each reader write a personal opening"
 
-    def answer(self, kind: str, ids: list[str], zh: bool, behaviour: str) -> str:
+    def answer(self, kind: str, ids: list[str], zh: bool, behaviour: str, readers: list[tuple[str, str]] = ()) -> str:
         summary = ZH_SUMMARY if zh else EN_SUMMARY
         if behaviour == "wrong_language":
             zh = not zh
@@ -49,7 +49,10 @@ class FakeLLM:
         text = "今天的论文与您关注的安全问题直接相关。" if zh else "Today's selection speaks directly to your interests."
         if behaviour == "link":
             text += " <a href='http://evil.example'>click</a>"
-        return json.dumps({"opening": text, "citations": cited[:1] if behaviour != "unknown_citation" else ["9999.99999"]}, ensure_ascii=False)
+        return json.dumps({"openings": [
+            {"reader": label, "opening": text, "citations": [first] if behaviour != "unknown_citation" else ["9999.99999"]}
+            for label, first in readers
+        ]}, ensure_ascii=False)
 
     def __call__(self, request: Request) -> Response:
         body = request.get_json()
@@ -67,7 +70,9 @@ class FakeLLM:
         if behaviour == "invalid_then_ok":
             behaviour = "ok" if is_repair else "invalid_json"
         ids = re.findall(r'<paper id="([^"]+)">', first_user)
-        content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour)
+        readers = [(label, re.search(r"^(\S+?): ", block, re.M).group(1))
+                   for label, block in re.findall(r'<reader id="([^"]+)">(.*?)</reader>', first_user, re.S)]
+        content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers)
         prompt_tokens = len(json.dumps(body)) // 4
         return Response(json.dumps({
             "id": "chatcmpl-fake", "object": "chat.completion", "created": 1_790_000_000, "model": body["model"],

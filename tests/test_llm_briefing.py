@@ -70,7 +70,7 @@ def test_bad_answers_fall_back_with_the_reason(httpserver, fake, behaviour, reas
     assert out["2606.12747"].text.startswith("Safety-relevant studies")
     assert w.fallbacks == {reason: 2}
     assert w.theme_synthesis(["safety"], ["computer science"], [(p, t, "s") for p, t, _ in PAPERS], "en") is None
-    assert w.opening("k", "LLM safety", [(p, t, "s") for p, t, _ in PAPERS], "en") is None
+    assert w.openings([("k", "LLM safety", [(p, t) for p, t, _ in PAPERS])], "en") == {}
     assert w.fallbacks[reason] == 4
     assert all("evil.example" not in p.text for p in out.values())
 
@@ -133,6 +133,9 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(httpser
         run_cli(capsys, monkeypatch, "subscribers", "add", address, "--lang", lang, "--interests", "LLM safety", "--keywords", kws)
     out = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert "LLM test-model:" in out and "fallbacks: none" in out and "about $" in out
+    opening_calls = [r for r in fake.requests if r["kind"] == "opening"]
+    assert len(opening_calls) == 2  # zh readers (zh + bilingual) in one request, en readers in another
+    assert "@example.org" not in json.dumps([r["body"] for r in fake.requests])  # no addresses go to the LLM
     folder = env_settings / "outbox" / "2026-06-22"
     text = lambda who: email.message_from_bytes((folder / f"{who}@example.org.eml").read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     zh, en, bi = text("zh"), text("en"), text("bi")
