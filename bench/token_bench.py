@@ -8,7 +8,7 @@ against (a) one prompt per subscriber with that subscriber's abstracts and (b) a
 score every paper for every subscriber. Papers are the 48 seed abstracts (real lengths), cycled to
 6,000 with distinct ids; completions are counted on representative answers at the lengths the
 validators allow in practice (a two-sentence summary, a short contribution, a two-sentence
-opening); openings are batched 8 readers to a request like summaries, in the language of the reader. Readers: 45 % zh, 45 % en, 10 % bilingual.
+opening); openings are batched 12 readers to a request, in the language of the reader. Readers: 45 % zh, 45 % en, 10 % bilingual.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 import tiktoken  # noqa: E402
 
 from academichub.settings import SAMPLE_DAY_DIR  # noqa: E402
-from flows.briefing import SYSTEM, opening_messages, paper_messages, theme_messages  # noqa: E402
+from flows.briefing import OPENING_BATCH, SYSTEM, opening_messages, paper_messages, theme_messages  # noqa: E402
 from flows.ingest import collect_paths  # noqa: E402
 from flows.parse import parse_document  # noqa: E402
 
@@ -83,12 +83,12 @@ def main() -> None:
     out["level 2: per theme and language"] = l2
 
     # Level 3: a personal opening per reader and language, readers batched BATCH to a request,
-    # each from their top titles (amortised: a request's tokens divided by its readers).
+    # each from their top titles and cached key contributions (amortised: a request's tokens divided by its readers).
     per_opening = {}
     for lang in ("zh", "en"):
-        readers = [(f"r{i}", interests, [(pid, t) for pid, t, _ in papers[i * PER_READER:(i + 1) * PER_READER]]) for i in range(1, BATCH + 1)]
-        completion = BATCH * len(ENC.encode(json.dumps({"reader": "r1", "opening": ANSWER[lang]["opening"], "citations": ["2606.00000"]}, ensure_ascii=False))) + 8
-        per_opening[lang] = round((tokens(opening_messages(readers, lang)) + completion) / BATCH)
+        readers = [(f"r{i}", interests, [(pid, t, ANSWER[lang]["contribution"]) for pid, t, _ in papers[i * PER_READER:(i + 1) * PER_READER]]) for i in range(1, OPENING_BATCH + 1)]
+        completion = OPENING_BATCH * len(ENC.encode(json.dumps({"reader": "r1", "opening": ANSWER[lang]["opening"], "citations": ["2606.00000"]}, ensure_ascii=False))) + 8
+        per_opening[lang] = round((tokens(opening_messages(readers, lang)) + completion) / OPENING_BATCH)
     l3 = SUBSCRIBERS * (SHARE["zh"] * per_opening["zh"] + SHARE["en"] * per_opening["en"]
                         + SHARE["bilingual"] * (per_opening["zh"] + per_opening["en"]))
     out["level 3: per reader"] = round(l3)
@@ -114,7 +114,7 @@ def main() -> None:
     for k, v in out.items():
         print(f"  {k:34s} {v:>14,.0f}  ({v / SUBSCRIBERS:7.1f} per subscriber)")
     print(f"  {'AcademicHub total':34s} {total:>14,.0f}  ({total / SUBSCRIBERS:7.1f} per subscriber)")
-    print(f"  {'(a) one prompt per subscriber':34s} {a_total:>14,.0f}  ({a_total / SUBSCRIBERS:7.1f} per subscriber)  -> {a_total / total:.1f}x ours")
+    print(f"  {'(a) one prompt per subscriber':34s} {a_total:>14,.0f}  ({a_total / SUBSCRIBERS:7.1f} per subscriber)  -> {a_total / total:.2f}x ours")
     print(f"  {'(b) score every pair':34s} {b_total:>14,.0f}  ({b_total / SUBSCRIBERS:7.0f} per subscriber)  -> {b_total / total:,.0f}x ours")
     print(f"  per opening: zh {per_opening['zh']}, en {per_opening['en']} tokens; (a) per reader: zh {a_map['zh']}, en {a_map['en']}")
 

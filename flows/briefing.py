@@ -145,14 +145,17 @@ def theme_messages(label: list[str], fields: list[str], papers: list[tuple[str, 
 
 
 OPENING_PAPERS = 3  # the opening is about the day's top picks, not a list of all of them
+OPENING_BATCH = 12  # readers per request: openings are short, the instructions are paid once
+OPENING_TOKENS = 140  # completion allowance per reader
 
 
-def opening_messages(readers: list[tuple[str, str, list[tuple[str, str]]]], language: str) -> list[dict]:
-    """readers: (reader label, interests, [(paper id, title)]) — several readers per request, each
-    named only by a label (never an address), each with their top papers' titles."""
+def opening_messages(readers: list[tuple[str, str, list[tuple[str, str, str]]]], language: str) -> list[dict]:
+    """readers: (reader label, interests, [(paper id, title, cached key contribution)]) — several
+    readers per request, each named only by a label (never an address), with their top papers."""
     blocks = "\n".join(
         f'<reader id="{label}">\n<interests>{_data(interests)[:400]}</interests>\n'
-        + "\n".join(f"{pid}: {_data(title)}" for pid, title in papers[:OPENING_PAPERS]) + "\n</reader>"
+        + "\n".join(f"{pid}: {_data(title)}" + (f" — {_data(contrib)}" if contrib else "") for pid, title, contrib in papers[:OPENING_PAPERS])
+        + "\n</reader>"
         for label, interests, papers in readers
     )
     ask = (
@@ -195,10 +198,10 @@ class BriefingWriter:
         self.cache_hits: Counter[str] = Counter()
 
     # one call with one repair attempt
-    def _ask(self, kind: str, messages: list[dict], validate):
+    def _ask(self, kind: str, messages: list[dict], validate, max_tokens: int | None = None):
         if self.llm is None:
             raise LLMFailure("no_llm")
-        content = self.llm.complete_json(kind, messages)
+        content = self.llm.complete_json(kind, messages, max_tokens)
         try:
             return validate(content)
         except Invalid as first:
@@ -206,7 +209,7 @@ class BriefingWriter:
                 {"role": "assistant", "content": content[:4000]},
                 {"role": "user", "content": f"That answer was rejected ({first}). Reply again with only the JSON object, following every rule."},
             ]
-            content = self.llm.complete_json(kind, repair)
+            content = self.llm.complete_json(kind, repair, max_tokens)
             return validate(content)  # a second Invalid propagates: fallback
 
     def _cached(self, kind: str, keys: list[str], language: str) -> dict[str, dict]:
@@ -290,15 +293,15 @@ class BriefingWriter:
         return Piece(text, "llm", citations=citations)
 
     # level 3
-    def openings(self, readers: list[tuple[str, str, list[tuple[str, str]]]], language: str) -> dict[str, Piece]:
-        """readers: (cache key, interests, [(paper id, title)] best first). A personal opening per
+    def openings(self, readers: list[tuple[str, str, list[tuple[str, str, str]]]], language: str) -> dict[str, Piece]:
+        """readers: (cache key, interests, [(paper id, title, contribution)] best first). A personal opening per
         reader, several readers per request; a reader missing from the result gets the template's."""
         out: dict[str, Piece] = {}
         cached = self._cached("opening", [r[0] for r in readers], language)
         for key, c in cached.items():
             out[key] = Piece(c["opening"], "cache", citations=c["citations"])
         todo = [r for r in readers if r[0] not in out and r[2]]
-        batches = [todo[i:i + self.batch] for i in range(0, len(todo), self.batch)]
+        batches = [todo[i:i + OPENING_BATCH] for i in range(0, len(todo), OPENING_BATCH)]
 
         def run(batch):
             labels = {f"r{i}": r for i, r in enumerate(batch, 1)}
@@ -309,7 +312,7 @@ class BriefingWriter:
                 for o in parsed.openings:
                     if o.reader not in labels:
                         raise Invalid("invalid_json", f"answered for an unknown reader {o.reader!r}")
-                    allowed = {pid for pid, _ in labels[o.reader][2][:OPENING_PAPERS]}
+                    allowed = {p[0] for p in labels[o.reader][2][:OPENING_PAPERS]}
                     got[o.reader] = (check_text(o.opening, language, LIMITS["opening"], allowed), check_citations(o.citations, allowed))
                 if set(got) != set(labels):
                     raise Invalid("invalid_json", f"missing readers: {', '.join(sorted(set(labels) - set(got)))}")
@@ -317,7 +320,7 @@ class BriefingWriter:
 
             messages = opening_messages([(label, r[1], r[2]) for label, r in labels.items()], language)
             try:
-                return labels, self._ask("opening", messages, validate), None
+                return labels, self._ask("opening", messages, validate, OPENING_TOKENS * len(labels)), None
             except (Invalid, LLMFailure) as exc:
                 return labels, None, exc.reason
 

@@ -156,7 +156,7 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
             chosen = [m.paper_id for m in matches.get(sub.email, [])]
             if chosen and lang in reader_languages(sub.language):
                 key = f"{sub.id}:{edition.day.isoformat()}:{theme_key(chosen)}"
-                readers.append((key, profile.interests, [(pid, cards[pid].title) for pid in chosen]))
+                readers.append((key, profile.interests, [(pid, cards[pid].title, summaries[(pid, lang)].contribution) for pid in chosen]))
                 owner[key] = sub.email
         for key, piece in writer.openings(readers, lang).items():
             pieces[owner[key]].openings[lang] = (piece.text, piece.citations)

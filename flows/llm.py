@@ -56,7 +56,7 @@ class LLM:
             k[1] += prompt
             k[2] += completion
 
-    def complete_json(self, kind: str, messages: list[dict]) -> str:
+    def complete_json(self, kind: str, messages: list[dict], max_tokens: int | None = None) -> str:
         import openai
 
         with self._lock:
@@ -66,7 +66,7 @@ class LLM:
             try:
                 response = self._client.chat.completions.create(
                     model=self.model, messages=messages, response_format={"type": "json_object"},
-                    temperature=0.2, max_tokens=self.max_tokens,
+                    temperature=0.2, max_tokens=max_tokens or self.max_tokens,
                 )
             except openai.APITimeoutError as exc:
                 raise LLMFailure("timeout", str(exc)) from None

@@ -70,7 +70,7 @@ def test_bad_answers_fall_back_with_the_reason(httpserver, fake, behaviour, reas
     assert out["2606.12747"].text.startswith("Safety-relevant studies")
     assert w.fallbacks == {reason: 2}
     assert w.theme_synthesis(["safety"], ["computer science"], [(p, t, "s") for p, t, _ in PAPERS], "en") is None
-    assert w.openings([("k", "LLM safety", [(p, t) for p, t, _ in PAPERS])], "en") == {}
+    assert w.openings([("k", "LLM safety", [(p, t, "c") for p, t, _ in PAPERS])], "en") == {}
     assert w.fallbacks[reason] == 4
     assert all("evil.example" not in p.text for p in out.values())
 
