@@ -68,6 +68,7 @@ class LlmReport:
     by_kind: dict[str, list[int]] = field(default_factory=dict)
     fallbacks: dict[str, int] = field(default_factory=dict)
     cache_hits: dict[str, int] = field(default_factory=dict)
+    calls_log: list[tuple[str, int, int]] = field(default_factory=list)
 
 
 def read_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
@@ -179,6 +180,7 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
     report.by_kind = {k: list(v) for k, v in u.by_kind.items()}
     report.fallbacks = dict(writer.fallbacks)
     report.cache_hits = dict(writer.cache_hits)
+    report.calls_log = list(u.log)
     return pieces, report
 
 
@@ -236,6 +238,9 @@ def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day:
         outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),
     )
     create_markdown_artifact(key="daily-run", markdown=run_markdown(report), description=f"Daily run {day}")
+    if llm_report.calls_log:
+        create_table_artifact(key="llm-calls", description="Every LLM call of this run: level, prompt and completion tokens",
+                              table=[{"call": i, "level": k, "prompt_tokens": p, "completion_tokens": c} for i, (k, p, c) in enumerate(llm_report.calls_log, 1)])
     if deliveries:
         create_table_artifact(key="briefings", table=[{"subscriber": d.email, "language": d.language, "papers": d.papers} for d in deliveries])
     return report

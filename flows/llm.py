@@ -24,6 +24,7 @@ class Usage:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)  # kind -> [calls, prompt, completion]
+    log: list[tuple[str, int, int]] = field(default_factory=list)  # every call: (kind, prompt, completion)
 
     @property
     def total(self) -> int:
@@ -55,6 +56,7 @@ class LLM:
             k[0] += 1
             k[1] += prompt
             k[2] += completion
+            u.log.append((kind, prompt, completion))
 
     def complete_json(self, kind: str, messages: list[dict], max_tokens: int | None = None) -> str:
         import openai

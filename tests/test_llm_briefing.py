@@ -136,6 +136,12 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(httpser
     opening_calls = [r for r in fake.requests if r["kind"] == "opening"]
     assert len(opening_calls) == 2  # zh readers (zh + bilingual) in one request, en readers in another
     assert "@example.org" not in json.dumps([r["body"] for r in fake.requests])  # no addresses go to the LLM
+    from tests.test_flows import read_artifacts
+
+    calls_table = json.loads(read_artifacts("llm-calls")[0]["data"])
+    assert len(calls_table) == len(fake.requests) and all(row["prompt_tokens"] > 0 for row in calls_table)
+    report = read_artifacts("daily-run")[0]["data"]
+    assert "tokens by level" in report and "estimated cost $" in report and "fallbacks to extractive text: none" in report
     folder = env_settings / "outbox" / "2026-06-22"
     text = lambda who: email.message_from_bytes((folder / f"{who}@example.org.eml").read_bytes(), policy=policy.default).get_body(("plain",)).get_content()
     zh, en, bi = text("zh"), text("en"), text("bi")
