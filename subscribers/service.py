@@ -124,9 +124,17 @@ def get_subscriber(session: Session, email: str) -> tuple[Subscriber, InterestPr
 
 
 def is_receiving(sub: Subscriber, today: date) -> bool:
+    """Active (or paused until a day that has come), and due today: daily readers every day,
+    weekly readers on their day."""
     if sub.status == "active":
-        return True
-    return sub.status == "paused" and sub.paused_until is not None and sub.paused_until <= today
+        status_ok = True
+    else:
+        status_ok = sub.status == "paused" and sub.paused_until is not None and sub.paused_until <= today
+    if not status_ok:
+        return False
+    if sub.frequency == "weekly":
+        return WEEKDAYS[today.weekday()] == (sub.weekly_day or "mon")
+    return True
 
 
 def active_subscribers(session: Session, today: date | None = None) -> list[tuple[Subscriber, InterestProfile]]:

@@ -106,3 +106,19 @@ def test_diversity_caps_one_theme():
 @pytest.mark.parametrize("name, key", [("Yann LeCun", "lecun y"), ("Y. LeCun", "lecun y"), ("LeCun, Yann", "lecun y"), ("Kähler, A.", "kahler a")])
 def test_author_key(name, key):
     assert author_key(name) == key
+
+
+def test_who_receives_email_on_a_day():
+    from datetime import date
+
+    from subscribers.models import Subscriber
+    from subscribers.service import is_receiving
+
+    monday, tuesday = date(2026, 6, 22), date(2026, 6, 23)
+    assert is_receiving(Subscriber(email="a@x.org"), monday)
+    assert is_receiving(Subscriber(email="w@x.org", frequency="weekly", weekly_day="tue"), tuesday)
+    assert not is_receiving(Subscriber(email="w@x.org", frequency="weekly", weekly_day="tue"), monday)
+    assert not is_receiving(Subscriber(email="p@x.org", status="paused", paused_until=tuesday), monday)
+    assert is_receiving(Subscriber(email="p@x.org", status="paused", paused_until=tuesday), tuesday)
+    for status in ("pending", "unsubscribed", "bounced", "complained"):
+        assert not is_receiving(Subscriber(email="s@x.org", status=status), monday)
