@@ -250,10 +250,16 @@ def _run(paths: Optional[list[str]], date_: Optional[str], dry_run: bool) -> Non
     if not report.deliveries:
         console.print("No active subscribers: add one with `academichub subscribers add EMAIL --interests TEXT`.")
         return
-    verb = "Rendered (dry run, nothing written)" if dry_run else "Wrote"
-    console.print(f"{verb} {len(report.deliveries)} briefing(s):")
+    if dry_run:
+        console.print(f"Rendered (dry run, nothing written or sent) {len(report.deliveries)} briefing(s):")
+    else:
+        states: dict[str, int] = {}
+        for d in report.deliveries:
+            states[d.state] = states.get(d.state, 0) + 1
+        console.print(f"Wrote {states.get('sent', 0)} briefing(s)" + "".join(f", {v} {k}" for k, v in sorted(states.items()) if k != "sent") + ":")
     for d in report.deliveries:
-        console.print(f"  {d.email} ({d.language}, {d.papers} papers) {d.path or ''}", markup=False, highlight=False)
+        extra = d.path or (f"{d.state}: {d.reason}" if d.reason else d.state)
+        console.print(f"  {d.email} ({d.language}, {d.papers} papers) {extra}", markup=False, highlight=False)
     if report.outbox and not dry_run:
         console.print(f"Open the emails: {Path(report.outbox).resolve()}/*.html (or the .eml files in a mail client)", markup=False)
 
@@ -279,6 +285,7 @@ def demo() -> None:
                 upsert_subscriber(session, sample["email"], ProfileInput(
                     interests=sample["interests"], language=sample["language"], name=sample["name"], keywords=sample["keywords"]))
             console.print("Added two sample subscribers (one Chinese, one English).")
+    os.environ["ACADEMICHUB_MAIL_BACKEND"] = "outbox"  # the demo's addresses are example.org: never send them
     _run([str(SAMPLE_DAY_DIR)], SAMPLE_DAY_DATE, False)
 
 
@@ -458,6 +465,64 @@ def subscribers_list() -> None:
         when = f"{s.frequency}{' ' + s.weekly_day if s.frequency == 'weekly' else ''} {s.delivery_hour:02d}:00 {s.timezone}"
         table.add_row(s.email, s.name, s.language, when, s.status, p.interests)
     console.print(table)
+
+
+deliveries_app = typer.Typer(help="The delivery ledger: who was sent which edition.", invoke_without_command=True)
+app.add_typer(deliveries_app, name="deliveries")
+
+
+@deliveries_app.callback()
+def deliveries(
+    ctx: typer.Context,
+    date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: all dates)."),
+    stuck: bool = typer.Option(False, "--stuck", help="Only rows left in 'sending' by a crash: their outcome is unknown."),
+    json_: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
+    """List deliveries (queued, sending, sent with the provider's message id, failed, skipped)."""
+    from academichub import ledger
+
+    if ctx.invoked_subcommand:
+        return
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        day = date.fromisoformat(_day(date_)) if date_ else None
+        rows = ledger.rows_for(session, day, state="sending" if stuck else None)
+    records = [{"email": e, "edition": d.edition_date.isoformat(), "state": d.state, "attempts": d.attempts,
+                "message_id": d.message_id, "reason": d.reason} for d, e in rows]
+    if json_:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(records)} {'stuck ' if stuck else ''}deliver{'y' if len(records) == 1 else 'ies'}")
+    for col in ("edition", "email", "state", "attempts", "message id / reason"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        table.add_row(r["edition"], r["email"], r["state"], str(r["attempts"]), r["message_id"] or r["reason"] or "")
+    console.print(table)
+    if stuck and records:
+        console.print("Their outcome is unknown (the sender stopped mid-send). Check the provider, then "
+                      "`academichub deliveries resend --date D` sends them again on purpose.")
+
+
+@deliveries_app.command("resend")
+def deliveries_resend(
+    date_: str = typer.Option(..., "--date", help="Edition date of the stuck deliveries."),
+    email: Optional[list[str]] = typer.Option(None, "--email", help="Only these addresses (repeat); default: every stuck one."),
+) -> None:
+    """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
+    from academichub import ledger
+    from flows.daily import daily_flow
+
+    day = _day(date_)
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        addresses = ledger.requeue(session, date.fromisoformat(day), [e.lower() for e in email] if email else None)
+    if not addresses:
+        console.print(f"No stuck deliveries for {day}.")
+        return
+    console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
+    report = daily_flow(date_=day, skip_ingest=True)
+    sent = [d.email for d in report.deliveries if d.state == "sent"]
+    console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
 
 
 USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError)

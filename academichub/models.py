@@ -120,3 +120,21 @@ class LlmCache(SQLModel, table=True):
     prompt_version: str = Field(primary_key=True, max_length=40)
     content: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Delivery(SQLModel, table=True):
+    """The ledger: one row per (subscriber, edition), checked before every send.
+
+    queued -> sending -> sent (with the provider's message id) / failed / skipped (with why).
+    A row left in ``sending`` by a crash has an unknown outcome: it is never resent automatically.
+    """
+
+    __table_args__ = (UniqueConstraint("subscriber_id", "edition_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    edition_date: dt.date = Field(index=True)
+    state: str = Field(default="queued", max_length=12)
+    reason: str | None = None
+    message_id: str | None = Field(default=None, max_length=200)
+    attempts: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
 
     contact_email: str = Field(default="academichub@example.org", description="Contact address sent in the HTTP User-Agent.")
     sender: str = Field(default="AcademicHub <briefing@example.org>", description="From: address of briefing emails.")
+    mail_backend: str = Field(default="outbox", pattern="^(outbox|ses)$", description="outbox (a folder of .eml files) or ses (Amazon SES, boto3's own AWS settings).")
+    ses_region: str | None = Field(default=None, description="SES region (default: boto3's own AWS_REGION / AWS_DEFAULT_REGION).")
+    ses_configuration_set: str | None = Field(default=None, description="SES configuration set (event publishing for bounces and complaints).")
+    ses_send_rate: float | None = Field(default=None, gt=0, description="Sends per second; default: the account's MaxSendRate.")
     http_timeout: float = Field(default=30.0, gt=0)
     http_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed fetch (429/5xx/network).")
     http_backoff: float = Field(default=2.0, ge=0, description="First back-off delay in seconds; doubles each retry.")

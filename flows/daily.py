@@ -11,14 +11,15 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from sqlalchemy.engine import Engine
 
-from academichub import store
+from academichub import ledger, store
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings, load_settings
 from flows.briefing import BriefingWriter, Piece, theme_key
 from flows.compose import Briefing, PaperCard, Pieces, compose, reader_languages
 from flows.llm import make_llm
 from flows.ingest import run_ingest, today_in
-from flows.outbox import Outbox, build_message
+from flows.mailer import PermanentSendError, TransientSendError, make_mailer
+from flows.outbox import build_message
 from flows.match import Match, Matcher, PaperFacts, ProfileSpec
 from flows.render import render_briefing
 from flows.report import IngestReport, ingest_markdown
@@ -36,6 +37,8 @@ class Delivery:
     papers: int
     path: str | None
     subject: str
+    state: str = "rendered"  # sent, skipped, stuck, failed, rendered (dry run)
+    reason: str | None = None
 
 
 @dataclass(slots=True)
@@ -187,11 +190,22 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
 def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
                 pieces: dict[str, Pieces] | None = None) -> list[Delivery]:
-    outbox = Outbox(Path(settings.outbox_dir))
     out = []
+    mailer = None if dry_run else make_mailer(settings)
     with session_scope(engine) as session:
         subscribers = active_subscribers(session, edition.day)
+        rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in subscribers])
     for sub, profile in subscribers:
+        row = rows.get(sub.id)
+        if row is not None and row.state == "sent":
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", "already sent"))
+            continue
+        if row is not None and row.state == "sending":
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "stuck", "outcome unknown: `academichub deliveries resend`"))
+            continue
+        if row is not None and row.state == "failed" and not (row.reason or "").startswith(ledger.TRANSIENT):
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", row.reason))
+            continue
         briefing: Briefing = compose(
             email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
             edition_date=edition.day, edition_size=len(edition.facts), matches=matches.get(sub.email, []),
@@ -199,11 +213,27 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
             themes_of={f.id: f.theme for f in edition.facts if f.theme is not None},
         )
         rendered = render_briefing(briefing, settings.templates_dir)
-        path = None
-        if not dry_run:
-            msg = build_message(rendered, sender=settings.sender, to=sub.email)
-            path = str(outbox.deliver(msg, edition=edition.day, html=rendered.html))
-        out.append(Delivery(sub.email, sub.language, len(briefing.items), path, rendered.subject))
+        if dry_run:
+            out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))
+            continue
+        msg = build_message(rendered, sender=settings.sender, to=sub.email)
+        with session_scope(engine) as session:
+            if not ledger.claim(session, row.id):
+                out.append(Delivery(sub.email, sub.language, 0, None, rendered.subject, "skipped", "claimed elsewhere"))
+                continue
+            try:
+                message_id = mailer.send(msg, edition=edition.day, tags={"edition": edition.day.isoformat(), "language": sub.language}, html=rendered.html)
+            except PermanentSendError as exc:
+                ledger.finish(session, row.id, "failed", reason=f"permanent: {exc}")
+                out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject, "failed", str(exc)))
+                continue
+            except TransientSendError as exc:
+                ledger.finish(session, row.id, "failed", reason=f"{ledger.TRANSIENT}{exc}")
+                out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject, "failed", str(exc)))
+                continue
+            ledger.finish(session, row.id, "sent", message_id=message_id)
+        path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
+        out.append(Delivery(sub.email, sub.language, len(briefing.items), path, rendered.subject, "sent", message_id if not path else None))
     return out
 
 
@@ -221,13 +251,17 @@ def run_markdown(r: RunReport) -> str:
         if L.cache_hits:
             lines.append("- reused from cache: " + ", ".join(f"{k}: {v}" for k, v in sorted(L.cache_hits.items())))
         lines.append("- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none"))
-    lines += ["", "| subscriber | language | papers | subject |", "|---|---|---:|---|"]
-    lines += [f"| {d.email} | {d.language} | {d.papers} | {d.subject.replace('|', '/')} |" for d in r.deliveries]
+    states: dict[str, int] = {}
+    for d in r.deliveries:
+        states[d.state] = states.get(d.state, 0) + 1
+    lines.append("- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "none"))
+    lines += ["", "| subscriber | language | papers | state | subject |", "|---|---|---:|---|---|"]
+    lines += [f"| {d.email} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} | {d.subject.replace('|', '/')} |" for d in r.deliveries]
     return "\n".join(lines) + "\n"
 
 
-def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool) -> RunReport:
-    ingest = run_ingest(settings, engine, paths=paths, day=day)
+def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool, skip_ingest: bool = False) -> RunReport:
+    ingest = None if skip_ingest else run_ingest(settings, engine, paths=paths, day=day)
     edition = load_edition(engine, day, settings.corpus_days)
     _subs, profiles = load_profiles(engine, day)
     matches = match_subscribers(engine, edition, profiles, settings.representation, settings.min_score)
@@ -247,12 +281,12 @@ def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day:
 
 
 @flow(name="daily-run", log_prints=True)
-def daily_flow(from_paths: list[str] | None = None, date_: str | None = None, dry_run: bool = False) -> RunReport:
+def daily_flow(from_paths: list[str] | None = None, date_: str | None = None, dry_run: bool = False, skip_ingest: bool = False) -> RunReport:
     """The whole day on whatever settings the environment gives (embedded defaults with none)."""
     settings = load_settings()
     day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
     engine = open_database(settings)
-    return run_day(settings, engine, paths=from_paths, day=day, dry_run=dry_run)
+    return run_day(settings, engine, paths=from_paths, day=day, dry_run=dry_run, skip_ingest=skip_ingest)
 
 
 __all__ = ["daily_flow", "run_day", "RunReport", "ingest_markdown"]

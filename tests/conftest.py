@@ -73,5 +73,6 @@ def env_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("ACADEMICHUB_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.setenv("ACADEMICHUB_HTTP_BACKOFF", "0.01")
     monkeypatch.setenv("ACADEMICHUB_ARXIV_MIN_INTERVAL", "0")
+    monkeypatch.setenv("ACADEMICHUB_MAIL_BACKEND", "outbox")
     monkeypatch.chdir(tmp_path)  # no stray .env is read, var/ lands in tmp
     return tmp_path

@@ -1,0 +1,70 @@
+"""The delivery ledger: the only thing that decides whether a subscriber may be sent an edition.
+
+A send is claimed by moving the row to ``sending`` with a conditional UPDATE (only from ``queued``
+or a transient failure), committed before the provider is called; so a rerun, a retry or a second
+worker never sends twice. A crash between the claim and the result leaves ``sending``: the outcome is
+unknown, nothing resends it automatically, ``academichub deliveries --stuck`` lists it and
+``academichub deliveries resend`` sends it on purpose.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import update
+from sqlmodel import Session, select
+
+from academichub.models import Delivery, utcnow
+from academichub.store import _chunks, _insert
+from subscribers.models import Subscriber
+
+TRANSIENT = "transient: "
+
+
+def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int, Delivery]:
+    """Queue a row for each subscriber (existing rows are kept as they are); return all of them."""
+    rows = [{"subscriber_id": sid, "edition_date": day, "state": "queued", "attempts": 0, "updated_at": utcnow()} for sid in subscriber_ids]
+    for chunk in _chunks(rows, 500):
+        session.execute(_insert(session, Delivery).on_conflict_do_nothing(), chunk)
+    session.commit()
+    out: dict[int, Delivery] = {}
+    for chunk in _chunks(subscriber_ids):
+        for row in session.exec(select(Delivery).where(Delivery.edition_date == day, Delivery.subscriber_id.in_(chunk))):
+            out[row.subscriber_id] = row
+    return out
+
+
+def claim(session: Session, row_id: int) -> bool:
+    """queued (or transiently failed) -> sending, atomically. False: someone else has it, or it is done."""
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id == row_id)
+        .where((Delivery.state == "queued") | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT)))
+        .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
+    )
+    session.commit()
+    return result.rowcount == 1
+
+
+def finish(session: Session, row_id: int, state: str, *, reason: str | None = None, message_id: str | None = None) -> None:
+    session.execute(update(Delivery).where(Delivery.id == row_id).values(state=state, reason=reason, message_id=message_id, updated_at=utcnow()))
+    session.commit()
+
+
+def rows_for(session: Session, day: date | None = None, *, state: str | None = None) -> list[tuple[Delivery, str]]:
+    query = select(Delivery, Subscriber.email).join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+    if day is not None:
+        query = query.where(Delivery.edition_date == day)
+    if state is not None:
+        query = query.where(Delivery.state == state)
+    return [(d, e) for d, e in session.exec(query.order_by(Delivery.edition_date, Subscriber.email))]
+
+
+def requeue(session: Session, day: date, emails: list[str] | None = None) -> list[str]:
+    """Explicitly allow a resend of stuck rows (state sending) of a day; returns the addresses."""
+    rows = [(d, e) for d, e in rows_for(session, day, state="sending") if not emails or e in emails]
+    for d, _ in rows:
+        session.execute(update(Delivery).where(Delivery.id == d.id, Delivery.state == "sending")
+                        .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow()))
+    session.commit()
+    return [e for _, e in rows]
