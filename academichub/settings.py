@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -38,7 +38,9 @@ class Settings(BaseSettings):
     )
     outbox_dir: Path = Field(default=Path("var/outbox"), description="Where .eml files go when SES is not configured.")
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the web app, used in email links.")
-    secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Key that signs links in emails.")
+    secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Keys that sign links in emails, comma-separated: the first signs, all verify (rotation).")
+    environment: str = Field(default="development", pattern="^(development|production)$", description="production refuses the embedded demo secret.")
+    unsubscribe_mailbox: str | None = Field(default=None, description="Address for mailto: unsubscribe requests (default: the sender's).")
     llm_model: str | None = Field(default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer.")
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is given up.")
     llm_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx (the openai client backs off and honours Retry-After).")
@@ -78,6 +80,15 @@ class Settings(BaseSettings):
             if value.startswith(prefix):
                 return "postgresql+psycopg://" + value[len(prefix):]
         return value
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secret_in_production(self):
+        if self.environment == "production" and PLACEHOLDER_SECRET in self.signing_keys():
+            raise ValueError("ACADEMICHUB_SECRET_KEY must be set to a real secret in production (it signs every link in every email)")
+        return self
+
+    def signing_keys(self) -> list[str]:
+        return [k.strip() for k in self.secret_key.get_secret_value().split(",") if k.strip()]
 
     @property
     def is_sqlite(self) -> bool:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import date
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlencode
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -19,15 +21,16 @@ from flows.compose import Briefing, PaperCard, Pieces, compose, reader_languages
 from flows.llm import make_llm
 from flows.ingest import run_ingest, today_in
 from flows.mailer import PermanentSendError, TransientSendError, make_mailer
-from flows.outbox import build_message
+from flows.outbox import build_message, list_headers
 from flows.match import Match, Matcher, PaperFacts, ProfileSpec
-from flows.render import render_briefing
+from flows.render import Links, render_briefing
 from flows.report import IngestReport, ingest_markdown
 from flows.sources import paper_facts_from
 from flows.themes import Theme, find_themes, theme_of
 from flows.vectorise import MODEL_NAME, make_vectoriser
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import active_subscribers, feedback_for
+from subscribers.tokens import tokens_from
 
 
 @dataclass(slots=True)
@@ -192,6 +195,7 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
                 pieces: dict[str, Pieces] | None = None) -> list[Delivery]:
     out = []
     mailer = None if dry_run else make_mailer(settings)
+    tokens = tokens_from(settings)
     with session_scope(engine) as session:
         subscribers = active_subscribers(session, edition.day)
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in subscribers])
@@ -212,11 +216,13 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
             cards=edition.cards, wanted=sub.papers_per_email, pieces=(pieces or {}).get(sub.email),
             themes_of={f.id: f.theme for f in edition.facts if f.theme is not None},
         )
-        rendered = render_briefing(briefing, settings.templates_dir)
+        links = reader_links(settings, tokens, sub.id, edition.day, [it.paper.id for it in briefing.items])
+        rendered = render_briefing(briefing, settings.templates_dir, links)
         if dry_run:
             out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))
             continue
-        msg = build_message(rendered, sender=settings.sender, to=sub.email)
+        msg = build_message(rendered, sender=settings.sender, to=sub.email, headers=list_headers(
+            sender=settings.sender, unsubscribe_url=links.unsubscribe, unsubscribe_mailbox=settings.unsubscribe_mailbox))
         with session_scope(engine) as session:
             if not ledger.claim(session, row.id):
                 out.append(Delivery(sub.email, sub.language, 0, None, rendered.subject, "skipped", "claimed elsewhere"))
@@ -235,6 +241,23 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
         path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
         out.append(Delivery(sub.email, sub.language, len(briefing.items), path, rendered.subject, "sent", message_id if not path else None))
     return out
+
+
+def reader_links(settings: Settings, tokens, subscriber_id: int, day: date, paper_ids: list[str]) -> Links:
+    """Signed, purpose-scoped links for one reader's email (the pages behind them: the preference center)."""
+    base = settings.base_url.rstrip("/")
+
+    def url(path: str, purpose: str, payload: dict) -> str:
+        return f"{base}/{path}?{urlencode({'t': tokens.sign(purpose, payload)})}"
+
+    feedback = {pid: (url("feedback", "feedback", {"s": subscriber_id, "p": pid, "v": 1}),
+                      url("feedback", "feedback", {"s": subscriber_id, "p": pid, "v": -1})) for pid in paper_ids}
+    return Links(
+        preferences=url("preferences", "preferences", {"s": subscriber_id}),
+        unsubscribe=url("unsubscribe", "unsubscribe", {"s": subscriber_id}),
+        feedback=feedback,
+        contact=settings.unsubscribe_mailbox or parseaddr(settings.sender)[1],
+    )
 
 
 def run_markdown(r: RunReport) -> str:

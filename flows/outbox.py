@@ -12,7 +12,8 @@ from pathlib import Path
 from flows.render import RenderedEmail
 
 
-def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: datetime | None = None) -> EmailMessage:
+def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: datetime | None = None,
+                  headers: dict[str, str] | None = None) -> EmailMessage:
     """multipart/alternative: the plain-text part first, then HTML; UTF-8; encoded headers."""
     msg = EmailMessage()
     msg["Subject"] = rendered.subject
@@ -21,6 +22,8 @@ def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: dateti
     msg["Date"] = format_datetime(when or datetime.now(timezone.utc))
     domain = parseaddr(sender)[1].split("@")[-1] or "academichub.local"
     msg["Message-ID"] = make_msgid(domain=domain)
+    for name, value in (headers or {}).items():
+        msg[name] = value
     msg.set_content(rendered.text, charset="utf-8")
     msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
     return msg
@@ -46,3 +49,14 @@ class Outbox:
         tmp.replace(path)
         (folder / f"{stem}.html").write_text(html, encoding="utf-8")
         return path
+
+
+def list_headers(*, sender: str, unsubscribe_url: str, unsubscribe_mailbox: str | None) -> dict[str, str]:
+    """List-Id and one-click unsubscribe (RFC 2369, RFC 8058), as large mailbox providers require."""
+    address = unsubscribe_mailbox or parseaddr(sender)[1]
+    domain = address.split("@")[-1] or "academichub.local"
+    return {
+        "List-Id": f"AcademicHub daily briefing <briefing.{domain}>",
+        "List-Unsubscribe": f"<{unsubscribe_url}>, <mailto:{address}?subject=unsubscribe>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }

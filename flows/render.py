@@ -44,7 +44,17 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
-def render_briefing(b: Briefing, templates_dir: Path) -> RenderedEmail:
+@dataclass(frozen=True, slots=True)
+class Links:
+    """Signed URLs for one reader's email (built at the edge; templates only print them)."""
+
+    preferences: str = ""
+    unsubscribe: str = ""
+    feedback: dict = None  # paper id -> (like url, dislike url)
+    contact: str = ""
+
+
+def render_briefing(b: Briefing, templates_dir: Path, links: Links | None = None) -> RenderedEmail:
     s = strings_for(b.language)
     env = _environment(str(Path(templates_dir) / "email"))
     date = b.edition_date.isoformat()
@@ -55,7 +65,9 @@ def render_briefing(b: Briefing, templates_dir: Path) -> RenderedEmail:
     else:
         subject = s["subject_empty"].format(date=date)
         preheader = b.opening
-    context = {"b": b, "s": s, "subject": subject, "preheader": preheader, "lang_attr": "zh-Hans" if b.language != "en" else "en"}
+    links = links or Links(feedback={})
+    context = {"b": b, "s": s, "subject": subject, "preheader": preheader, "lang_attr": "zh-Hans" if b.language != "en" else "en",
+               "links": links, "feedback": links.feedback or {}}
     mjml_source = env.get_template("briefing.mjml.j2").render(context)
     try:
         html = mjml2html(mjml_source)

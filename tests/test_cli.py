@@ -59,6 +59,19 @@ def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch)
     zh_text = zh.get_body(("plain",)).get_content()
     assert "推荐理由" in zh_text and "英文摘要" in zh_text  # visible note that summaries are English extracts
     assert (folder / "zh.reader@example.org.html").exists()
+    # Bulk-mail headers and signed links that verify for this reader and purpose only.
+    from urllib.parse import parse_qs, urlparse
+
+    from academichub.settings import Settings
+    from subscribers.tokens import tokens_from
+
+    assert en["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and "mailto:" in en["List-Unsubscribe"]
+    unsub_url = en["List-Unsubscribe"].split(">")[0].lstrip("<")
+    assert unsub_url.startswith("http://127.0.0.1:8000/unsubscribe?t=") and unsub_url in text
+    tokens = tokens_from(Settings())
+    token = parse_qs(urlparse(unsub_url).query)["t"][0]
+    assert tokens.verify("unsubscribe", token).payload == {"s": 1} and not tokens.verify("preferences", token).ok
+    assert "/preferences?t=" in text and "/feedback?t=" in html and "More like this" in text
 
     # A rerun of the same day adds no papers and rewrites (not duplicates) the emails.
     code, out, _ = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")

@@ -1,0 +1,57 @@
+"""Signed links and the bulk-mail headers."""
+
+from __future__ import annotations
+
+import email
+from email import policy
+
+import pytest
+from freezegun import freeze_time
+
+from academichub.settings import Settings
+from flows.outbox import build_message, list_headers
+from flows.render import RenderedEmail
+from subscribers.tokens import Tokens
+
+
+def test_tokens_are_purpose_scoped_expiring_and_rotatable():
+    t = Tokens(["new-key", "old-key"])
+    token = t.sign("preferences", {"s": 7})
+    assert t.verify("preferences", token).payload == {"s": 7}
+    assert t.verify("unsubscribe", token).status == "invalid"  # wrong purpose
+    assert t.verify("preferences", token[:-2] + "xx").status == "invalid"  # tampered
+    assert t.verify("preferences", "").status == "invalid" and t.verify("nope", token).status == "invalid"
+    old = Tokens(["old-key"]).sign("preferences", {"s": 7})
+    assert t.verify("preferences", old).ok  # signed before the rotation: still valid
+    assert Tokens(["new-key"]).verify("preferences", old).status == "invalid"  # once the old key is dropped
+    assert Tokens(["new-key"]).verify("preferences", t.sign("preferences", {"s": 1})).ok  # the first key signs
+
+
+def test_expiry_per_purpose():
+    t = Tokens(["k"])
+    with freeze_time("2026-06-01"):
+        prefs, unsub = t.sign("preferences", {"s": 1}), t.sign("unsubscribe", {"s": 1})
+    with freeze_time("2026-07-15"):
+        assert t.verify("preferences", prefs).status == "expired"
+        assert t.verify("unsubscribe", unsub).ok  # unsubscribe links do not expire
+
+
+def test_placeholder_secret_refused_in_production():
+    with pytest.raises(ValueError, match="ACADEMICHUB_SECRET_KEY must be set"):
+        Settings(environment="production", _env_file=None)
+    assert Settings(environment="production", secret_key="a-real-one, an-old-one", _env_file=None).signing_keys() == ["a-real-one", "an-old-one"]
+
+
+def test_mime_headers_for_bulk_mail():
+    headers = list_headers(sender="AcademicHub <briefing@example.org>", unsubscribe_url="https://hub.example.org/unsubscribe?t=abc", unsubscribe_mailbox=None)
+    msg = build_message(RenderedEmail("AcademicHub 每日简报 · 2026-06-22", "<p>你好</p>", "你好"), sender="AcademicHub <briefing@example.org>",
+                        to="reader@example.com", headers=headers)
+    raw = msg.as_bytes()
+    assert b"=?utf-8?" in raw.split(b"\n\n")[0]  # RFC 2047 encoded Chinese subject
+    parsed = email.message_from_bytes(raw, policy=policy.default)
+    assert parsed["List-Unsubscribe"] == "<https://hub.example.org/unsubscribe?t=abc>, <mailto:briefing@example.org?subject=unsubscribe>"
+    assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert parsed["List-Id"] == "AcademicHub daily briefing <briefing.example.org>"
+    assert parsed["Message-ID"].endswith("@example.org>") and parsed["Date"]
+    assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
+    assert all(p.get_content_charset() == "utf-8" for p in parsed.iter_parts())
