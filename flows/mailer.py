@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
-from email.message import EmailMessage
+from email.message import Message as EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Callable, Protocol

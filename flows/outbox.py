@@ -5,27 +5,33 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid, parseaddr
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
 from flows.render import RenderedEmail
 
 
 def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: datetime | None = None,
-                  headers: dict[str, str] | None = None) -> EmailMessage:
-    """multipart/alternative: the plain-text part first, then HTML; UTF-8; encoded headers."""
-    msg = EmailMessage()
-    msg["Subject"] = rendered.subject
-    msg["From"] = sender
+                  headers: dict[str, str] | None = None) -> Message:
+    """multipart/alternative: the plain-text part first, then HTML; UTF-8 (base64); RFC 2047 headers.
+
+    Built with the email.mime classes: three times faster than EmailMessage's content manager,
+    which matters at 100,000 emails a day (docs/benchmarks.md)."""
+    msg = MIMEMultipart("alternative")
+    msg["Subject"] = Header(rendered.subject, "utf-8") if not rendered.subject.isascii() else rendered.subject
+    name, address = parseaddr(sender)
+    msg["From"] = formataddr((str(Header(name, "utf-8")) if name and not name.isascii() else name, address))
     msg["To"] = to
     msg["Date"] = format_datetime(when or datetime.now(timezone.utc))
-    domain = parseaddr(sender)[1].split("@")[-1] or "academichub.local"
-    msg["Message-ID"] = make_msgid(domain=domain)
-    for name, value in (headers or {}).items():
-        msg[name] = value
-    msg.set_content(rendered.text, charset="utf-8")
-    msg.add_alternative(rendered.html, subtype="html", charset="utf-8")
+    msg["Message-ID"] = make_msgid(domain=address.split("@")[-1] or "academichub.local")
+    for key, value in (headers or {}).items():
+        msg[key] = value
+    msg.attach(MIMEText(rendered.text, "plain", "utf-8"))
+    msg.attach(MIMEText(rendered.html, "html", "utf-8"))
     return msg
 
 
@@ -39,7 +45,7 @@ class Outbox:
 
     root: Path
 
-    def deliver(self, msg: EmailMessage, *, edition: date, html: str) -> Path:
+    def deliver(self, msg: Message, *, edition: date, html: str) -> Path:
         folder = self.root / edition.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         stem = _safe_name(str(msg["To"]))

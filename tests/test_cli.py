@@ -66,7 +66,7 @@ def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch)
     from subscribers.tokens import tokens_from
 
     assert en["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click" and "mailto:" in en["List-Unsubscribe"]
-    unsub_url = en["List-Unsubscribe"].split(">")[0].lstrip("<")
+    unsub_url = en["List-Unsubscribe"].strip().split(">")[0].lstrip("<")
     assert unsub_url.startswith("http://127.0.0.1:8000/unsubscribe?t=") and unsub_url in text
     tokens = tokens_from(Settings())
     token = parse_qs(urlparse(unsub_url).query)["t"][0]
