@@ -525,6 +525,16 @@ def deliveries_resend(
     console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
 
 
+@app.command()
+def events() -> None:
+    """Read SES bounce and complaint events (SNS -> SQS queue in ACADEMICHUB_SES_EVENTS_QUEUE_URL): hard bounces and complaints are never emailed again."""
+    from flows.events import process_ses_events
+
+    r = process_ses_events()
+    console.print(f"{r.received} event(s): {len(r.bounced)} hard bounce(s), {len(r.complained)} complaint(s), "
+                  f"{r.ignored} ignored, {r.unparseable} unparseable (left in the queue).", markup=False)
+
+
 USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError)
 
 

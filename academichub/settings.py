@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     mail_backend: str = Field(default="outbox", pattern="^(outbox|ses)$", description="outbox (a folder of .eml files) or ses (Amazon SES, boto3's own AWS settings).")
     ses_region: str | None = Field(default=None, description="SES region (default: boto3's own AWS_REGION / AWS_DEFAULT_REGION).")
     ses_configuration_set: str | None = Field(default=None, description="SES configuration set (event publishing for bounces and complaints).")
+    ses_events_queue_url: str | None = Field(default=None, description="SQS queue subscribed to the SES configuration set's SNS topic (bounces, complaints).")
     ses_send_rate: float | None = Field(default=None, gt=0, description="Sends per second; default: the account's MaxSendRate.")
     http_timeout: float = Field(default=30.0, gt=0)
     http_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed fetch (429/5xx/network).")
