@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
+from email.mime.nonmultipart import MIMENonMultipart
 from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 from pathlib import Path
 
@@ -30,9 +31,18 @@ def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: dateti
     msg["Message-ID"] = make_msgid(domain=address.split("@")[-1] or "academichub.local")
     for key, value in (headers or {}).items():
         msg[key] = value
-    msg.attach(MIMEText(rendered.text, "plain", "utf-8"))
-    msg.attach(MIMEText(rendered.html, "html", "utf-8"))
+    msg.attach(_utf8_part(rendered.text, "plain"))
+    msg.attach(_utf8_part(rendered.html, "html"))
     return msg
+
+
+def _utf8_part(text: str, subtype: str) -> MIMENonMultipart:
+    """A UTF-8 text part, base64-encoded in one C call (the stdlib encoder works 57 bytes at a time
+    in Python, which dominated the cost of a 70 KiB briefing)."""
+    part = MIMENonMultipart("text", subtype, charset="utf-8")
+    part["Content-Transfer-Encoding"] = "base64"
+    part.set_payload(base64.encodebytes(text.encode("utf-8")).decode("ascii"))
+    return part
 
 
 def _safe_name(address: str) -> str:

@@ -1,0 +1,118 @@
+"""Email throughput: (1) render + build MIME for personalised briefings on one core; (2) send through
+SES (a local moto server, started in its own process) with the token-bucket limiter.
+
+    .venv/bin/python bench/send_bench.py render [--emails 100000]
+    .venv/bin/python bench/send_bench.py send [--emails 10000] [--rate 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from academichub.settings import DEFAULT_TEMPLATES_DIR, Settings  # noqa: E402
+from flows.compose import Briefing, BriefingItem, PaperCard  # noqa: E402
+from flows.daily import reader_links  # noqa: E402
+from flows.outbox import build_message, list_headers  # noqa: E402
+from flows.render import render_briefing  # noqa: E402
+from subscribers.tokens import Tokens  # noqa: E402
+
+
+def briefing(i: int, lang: str) -> Briefing:
+    items = []
+    for n in range(1, 9):
+        pid = f"2606.{(i * 8 + n) % 6000:05d}"
+        card = PaperCard(pid, f"Paper {pid}: robust <evaluation> of agents & tools, part {n}", "arXiv (CS.CL)", date(2026, 6, 22),
+                         ["A. Author", "B. Author", "C. Author"], "", f"https://arxiv.org/abs/{pid}", f"https://arxiv.org/pdf/{pid}", None)
+        summary = "本文提出一种新的提示注入 (prompt injection) 防御方法，并在多个基准上验证。" if lang == "zh" else \
+            "The paper introduces a new method for defending agents and shows it works on several benchmarks."
+        items.append(BriefingItem(n, card, summary, ["it matches “agents, tool use”"], 0.4, [summary], "a new method", None))
+    return Briefing(f"reader{i}@example.com", f"Reader {i}", lang, date(2026, 6, 22), 6000, "Today's selection matters to you.", items, [])
+
+
+def render_bench(n: int) -> None:
+    settings = Settings(_env_file=None)
+    tokens = Tokens(["bench-key"])
+    render_briefing(briefing(0, "en"), DEFAULT_TEMPLATES_DIR)  # warm the template cache
+    timings = []
+    started = time.perf_counter()
+    size = 0
+    for i in range(n):
+        t0 = time.perf_counter()
+        b = briefing(i, "zh" if i % 2 else "en")
+        links = reader_links(settings, tokens, i, b.edition_date, [it.paper.id for it in b.items])
+        r = render_briefing(b, DEFAULT_TEMPLATES_DIR, links)
+        raw = build_message(r, sender=settings.sender, to=b.email,
+                            headers=list_headers(sender=settings.sender, unsubscribe_url=links.unsubscribe, unsubscribe_mailbox=None)).as_bytes()
+        size += len(raw)
+        timings.append(time.perf_counter() - t0)
+    total = time.perf_counter() - started
+    print(f"{n} emails in {total:.1f} s on one core = {n / total:.0f} emails/s; median {statistics.median(timings) * 1000:.2f} ms; "
+          f"mean size {size / n / 1024:.1f} KiB")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def send_bench(n: int, rate: float) -> None:
+    import boto3
+
+    from flows.mailer import SesMailer
+    from flows.render import RenderedEmail
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1")
+        client = boto3.client("sesv2", endpoint_url=endpoint, region_name="us-east-1",
+                              config=__import__("botocore.config").config.Config(max_pool_connections=16))
+        for _ in range(100):
+            try:
+                client.create_email_identity(EmailIdentity="example.org")
+                break
+            except Exception:
+                time.sleep(0.1)
+        mailer = SesMailer(client, configuration_set=None, rate=rate)
+        rendered = RenderedEmail("AcademicHub · 2026-06-22", "<p>" + "x" * 20000 + "</p>", "x" * 3000)
+        messages = [build_message(rendered, sender="AcademicHub <briefing@example.org>", to=f"r{i}@example.com") for i in range(n)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=8) as pool:  # workers share one limiter, as SES sends would
+            ids = list(pool.map(lambda m: mailer.send(m, edition=None, tags={"edition": "2026-06-22"}, html=""), messages))
+        elapsed = time.perf_counter() - started
+        achieved = n / elapsed
+        print(f"{len(set(ids))} emails sent in {elapsed:.1f} s: {achieved:.1f}/s against a limit of {rate:.0f}/s "
+              f"({(achieved - rate) / rate * 100:+.1f} %)")
+    finally:
+        server.terminate()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("what", choices=["render", "send"])
+    ap.add_argument("--emails", type=int)
+    ap.add_argument("--rate", type=float, default=200)
+    args = ap.parse_args()
+    if args.what == "render":
+        render_bench(args.emails or 100_000)
+    else:
+        send_bench(args.emails or 10_000, args.rate)
+
+
+if __name__ == "__main__":
+    main()
