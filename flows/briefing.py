@@ -226,6 +226,21 @@ class BriefingWriter:
     def _fail(self, reason: str, count: int = 1) -> None:
         self.fallbacks[reason] += count
 
+    def _batches(self, kind: str, batches: list, request):
+        """Run ``request(batch) -> (messages, validate, max_tokens)`` for each batch concurrently;
+        yield (batch, validated result or None); a failed batch is counted under its reason."""
+
+        def run(batch):
+            messages, validate, max_tokens = request(batch)
+            try:
+                return batch, self._ask(kind, messages, validate, max_tokens)
+            except (Invalid, LLMFailure) as exc:
+                self._fail(exc.reason, len(batch))
+                return batch, None
+
+        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+            yield from pool.map(run, batches)
+
     # level 1
     def paper_summaries(self, papers: list[tuple[str, str, str]], language: str) -> dict[str, Piece]:
         """papers: (id, title, abstract). Returns id -> Piece for every paper."""
@@ -236,7 +251,7 @@ class BriefingWriter:
         todo = [p for p in papers if p[0] not in out]
         batches = [todo[i:i + self.batch] for i in range(0, len(todo), self.batch)]
 
-        def run(batch):
+        def request(batch):
             ids = {p[0] for p in batch}
 
             def validate(content):
@@ -251,17 +266,11 @@ class BriefingWriter:
                     raise Invalid("invalid_json", f"missing papers: {', '.join(sorted(ids - set(got)))}")
                 return got
 
-            try:
-                return batch, self._ask("paper", paper_messages(batch, language), validate), None
-            except (Invalid, LLMFailure) as exc:
-                return batch, None, exc.reason
+            return paper_messages(batch, language), validate, None
 
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            results = list(pool.map(run, batches))
         fresh: dict[str, dict] = {}
-        for batch, got, reason in results:
+        for batch, got in self._batches("paper", batches, request):
             if got is None:
-                self._fail(reason, len(batch))
                 for pid, _t, abstract in batch:
                     out[pid] = Piece(first_sentences(abstract), "extractive")
             else:
@@ -303,7 +312,7 @@ class BriefingWriter:
         todo = [r for r in readers if r[0] not in out and r[2]]
         batches = [todo[i:i + OPENING_BATCH] for i in range(0, len(todo), OPENING_BATCH)]
 
-        def run(batch):
+        def request(batch):
             labels = {f"r{i}": r for i, r in enumerate(batch, 1)}
 
             def validate(content):
@@ -313,26 +322,17 @@ class BriefingWriter:
                     if o.reader not in labels:
                         raise Invalid("invalid_json", f"answered for an unknown reader {o.reader!r}")
                     allowed = {p[0] for p in labels[o.reader][2][:OPENING_PAPERS]}
-                    got[o.reader] = (check_text(o.opening, language, LIMITS["opening"], allowed), check_citations(o.citations, allowed))
-                if set(got) != set(labels):
-                    raise Invalid("invalid_json", f"missing readers: {', '.join(sorted(set(labels) - set(got)))}")
+                    got[labels[o.reader][0]] = (check_text(o.opening, language, LIMITS["opening"], allowed), check_citations(o.citations, allowed))
+                if len(got) != len(labels):
+                    raise Invalid("invalid_json", f"answered for {len(got)} of {len(labels)} readers")
                 return got
 
             messages = opening_messages([(label, r[1], r[2]) for label, r in labels.items()], language)
-            try:
-                return labels, self._ask("opening", messages, validate, OPENING_TOKENS * len(labels)), None
-            except (Invalid, LLMFailure) as exc:
-                return labels, None, exc.reason
+            return messages, validate, OPENING_TOKENS * len(labels)
 
-        with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            results = list(pool.map(run, batches))
         fresh: dict[str, dict] = {}
-        for labels, got, reason in results:
-            if got is None:
-                self._fail(reason, len(labels))
-                continue
-            for label, (text, citations) in got.items():
-                key = labels[label][0]
+        for _batch, got in self._batches("opening", batches, request):
+            for key, (text, citations) in (got or {}).items():
                 out[key] = Piece(text, "llm", citations=citations)
                 fresh[key] = {"opening": text, "citations": citations}
         self._store("opening", language, fresh)

@@ -15,6 +15,22 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PG_URL = os.environ.get("ACADEMICHUB_TEST_DATABASE_URL")
 
 
+def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
+    """Run the console script in-process (its real entry point, error handling included)."""
+    import sys
+
+    from academichub import cli
+
+    monkeypatch.setattr(sys, "argv", ["academichub", *args])
+    code = 0
+    try:
+        cli.main()
+    except SystemExit as exc:
+        code = exc.code or 0
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 

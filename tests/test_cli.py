@@ -13,20 +13,10 @@ import pytest
 
 from academichub import cli
 from academichub.settings import SAMPLE_DAY_DIR
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 README = Path(__file__).resolve().parents[1] / "README.md"
-
-
-def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["academichub", *args])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch):

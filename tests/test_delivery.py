@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import email
 import json
-import sys
 from email import policy
 
 import boto3
@@ -12,13 +11,13 @@ import pytest
 from moto import mock_aws
 from sqlmodel import select
 
-from academichub import cli
 from academichub.db import open_database, session_scope
 from academichub.models import Delivery
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from flows.mailer import PermanentSendError, SesMailer, TokenBucket, TransientSendError
 from flows.outbox import build_message
 from flows.render import RenderedEmail
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 REGION = "us-east-1"
@@ -47,14 +46,8 @@ def sent_messages():
 
 
 def cli_run(capsys, monkeypatch, *args):
-    monkeypatch.setattr(sys, "argv", ["academichub", *args])
-    code = 0
-    try:
-        cli.main()
-    except SystemExit as exc:
-        code = exc.code or 0
-    out = capsys.readouterr()
-    return code, out.out + out.err
+    code, out, err = run_cli(capsys, monkeypatch, *args)
+    return code, out + err
 
 
 def add_two(capsys, monkeypatch):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import email
 import json
-import sys
 from email import policy
 
 import pytest
 from openai import OpenAI
 
-from academichub import cli
 from academichub.db import open_database
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.store import DbPieceCache
 from flows.briefing import BriefingWriter
 from flows.llm import LLM
+from tests.conftest import run_cli
 from tests.fake_llm import ZH_SUMMARY, FakeLLM
 
 PAPERS = [
@@ -112,13 +111,10 @@ def test_cache_is_reused_by_the_next_writer(httpserver, fake, tmp_path):
 # --- the whole run -------------------------------------------------------------------------------
 
 
-def run_cli(capsys, monkeypatch, *args):
-    monkeypatch.setattr(sys, "argv", ["academichub", *args])
-    try:
-        cli.main()
-    except SystemExit as exc:
-        assert not exc.code, capsys.readouterr()
-    return capsys.readouterr().out
+def run_ok(capsys, monkeypatch, *args) -> str:
+    code, out, err = run_cli(capsys, monkeypatch, *args)
+    assert not code, out + err
+    return out
 
 
 @pytest.mark.usefixtures("prefect_harness")
@@ -130,8 +126,8 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(httpser
     for address, lang, kws in (("zh@example.org", "zh", "prompt injection, jailbreak, LLM safety"),
                                ("en@example.org", "en", "prompt injection, jailbreak, LLM safety"),
                                ("bi@example.org", "bilingual", "prompt injection, jailbreak, LLM safety")):
-        run_cli(capsys, monkeypatch, "subscribers", "add", address, "--lang", lang, "--interests", "LLM safety", "--keywords", kws)
-    out = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+        run_ok(capsys, monkeypatch, "subscribers", "add", address, "--lang", lang, "--interests", "LLM safety", "--keywords", kws)
+    out = run_ok(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert "LLM test-model:" in out and "fallbacks: none" in out and "about $" in out
     opening_calls = [r for r in fake.requests if r["kind"] == "opening"]
     assert len(opening_calls) == 2  # zh readers (zh + bilingual) in one request, en readers in another
@@ -154,5 +150,5 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(httpser
     # Paper summaries were requested once per language, not once per reader.
     paper_calls = [r for r in fake.requests if r["kind"] == "paper"]
     assert len(paper_calls) == 2
-    out = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    out = run_ok(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert len(fake.requests) == calls and "0 calls" in out  # everything came from the cache
