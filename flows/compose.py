@@ -69,6 +69,7 @@ class Briefing:
     interests: str = ""
     themes: list[ThemeNote] = field(default_factory=list)
     opening_refs: list[int] = field(default_factory=list)
+    period_start: date | None = None  # a weekly digest covers period_start..edition_date
 
     @property
     def is_empty(self) -> bool:
@@ -122,6 +123,7 @@ def compose(
     wanted: int,
     pieces: Pieces | None = None,
     themes_of: dict[str, int] | None = None,
+    period_start: date | None = None,
 ) -> Briefing:
     s = strings_for(language)
     langs = reader_languages(language)
@@ -151,8 +153,11 @@ def compose(
             refs = sorted({number_of[c] for c in cites if c in number_of} | set(refs))
             composer = "llm"
     if not opening:
-        opening = s["opening"].format(edition=edition_size, count=len(items)) if items else s["opening_empty"].format(edition=edition_size)
+        kind = "opening_digest" if period_start else "opening"
+        opening = s[kind].format(edition=edition_size, count=len(items)) if items else s[f"{kind}_empty"].format(edition=edition_size)
     notes = []
+    if not items:
+        notes.append(s["empty_hint"])
     if items and len(items) < wanted:
         notes.append(s["thin"].format(count=len(items)))
     if items and extracts:
@@ -167,7 +172,7 @@ def compose(
     return Briefing(
         email=email, name=name, language=language, edition_date=edition_date, edition_size=edition_size,
         opening=opening, items=items, notes=notes, interests=interests, themes=theme_notes,
-        opening_refs=refs, composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
+        opening_refs=refs, period_start=period_start, composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
     )
 
 

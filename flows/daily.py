@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from email.utils import parseaddr
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -247,15 +247,18 @@ def reader_links(settings: Settings, tokens, subscriber_id: int, day: date, pape
     """Signed, purpose-scoped links for one reader's email (the pages behind them: the preference center)."""
     base = settings.base_url.rstrip("/")
 
-    def url(path: str, purpose: str, payload: dict) -> str:
-        return f"{base}/{path}?{urlencode({'t': tokens.sign(purpose, payload)})}"
+    def url(path: str, purpose: str, payload: dict, **extra: str) -> str:
+        return f"{base}/{path}?{urlencode({'t': tokens.sign(purpose, payload), **extra})}"
 
-    feedback = {pid: (url("feedback", "feedback", {"s": subscriber_id, "p": pid, "v": 1}),
-                      url("feedback", "feedback", {"s": subscriber_id, "p": pid, "v": -1})) for pid in paper_ids}
+    # One feedback token per email (who, which edition); the paper and the vote ride along unsigned:
+    # the token already proves the reader, and the server only accepts papers of that edition.
+    vote = f"{base}/feedback?{urlencode({'t': tokens.sign('feedback', {'s': subscriber_id, 'd': day.isoformat()})})}&p="
+    feedback = {pid: (f"{vote}{quote(pid)}&v=1", f"{vote}{quote(pid)}&v=-1") for pid in paper_ids}
     return Links(
         preferences=url("preferences", "preferences", {"s": subscriber_id}),
         unsubscribe=url("unsubscribe", "unsubscribe", {"s": subscriber_id}),
         feedback=feedback,
+        view=url("view", "view", {"s": subscriber_id, "d": day.isoformat()}),
         contact=settings.unsubscribe_mailbox or parseaddr(settings.sender)[1],
     )
 

@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from flows.outbox import Outbox
+from flows.outbox import Outbox, message_bytes
 
 
 class TransientSendError(RuntimeError):
@@ -94,7 +94,7 @@ class SesMailer:
         kwargs = {
             "FromEmailAddress": parseaddr(str(msg["From"]))[1],
             "Destination": {"ToAddresses": [parseaddr(str(msg["To"]))[1]]},
-            "Content": {"Raw": {"Data": msg.as_bytes()}},
+            "Content": {"Raw": {"Data": message_bytes(msg)}},
             "EmailTags": [{"Name": k, "Value": v} for k, v in tags.items()],
         }
         if self.configuration_set:
