@@ -14,15 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from academichub import store
+from academichub import ledger, store
 from academichub.db import DatabaseError, open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, load_settings
 from flows.ingest import InputError, collect_paths
 from flows.compose import word_reasons
 from flows.sources import SourceConfigError, known_facets, load_sources, paper_facts_from
 from subscribers.service import (
-    ProfileInput, SubscriberError, active_subscribers, all_subscribers, count_subscribers, feedback_for,
-    get_subscriber, split_list, subscriber_record, upsert_subscriber,
+    ProfileInput, SubscriberError, all_subscribers, count_subscribers, feedback_for,
+    changes_of, delete_subscriber, get_subscriber, split_list, subscriber_record, upsert_subscriber,
 )
 
 app = typer.Typer(
@@ -331,15 +331,20 @@ def subscribers_add(
     frequency: Optional[str] = typer.Option(None, "--frequency", help="daily or weekly."),
     weekday: Optional[str] = typer.Option(None, "--weekday", help="For weekly: mon..sun (default mon)."),
     papers: Optional[int] = typer.Option(None, "--papers", help="Papers per email, 1-30 (default 8)."),
+    empty_day: Optional[str] = typer.Option(None, "--empty-day", help="When nothing matches: short (a short email saying so, default) or none (no email)."),
+    pause_until: Optional[str] = typer.Option(None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."),
+    resume: bool = typer.Option(False, "--resume", help="End a pause now."),
 ) -> None:
     """Add a subscriber, or update the one with that address."""
     settings = _settings()
+    paused_until = date.fromisoformat(_day(pause_until)) if pause_until else None
     data = ProfileInput(
         interests=interests, language=lang, name=name or None, keywords=split_list(keywords) if keywords is not None else None,
         exclude=split_list(exclude) if exclude is not None else None,
         categories=split_list(categories) if categories is not None else None,
         authors=split_list(authors) if authors is not None else None, timezone=tz, delivery_hour=hour,
-        frequency=frequency, weekly_day=weekday, papers_per_email=papers,
+        frequency=frequency, weekly_day=weekday, papers_per_email=papers, empty_day=empty_day,
+        paused_until=paused_until, resume=resume,
         known_categories=_known_categories(settings) if categories else frozenset(),
     )
     engine = open_database(settings)
@@ -412,6 +417,9 @@ def subscribers_export(
             sub, profile = get_subscriber(session, email)
             record = subscriber_record(sub, profile)
             record["feedback"] = feedback_for(session, [sub.id]).get(sub.id, {})
+            record["changes"] = [{"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.id)]
+            record["deliveries"] = [{"edition": d.edition_date.isoformat(), "state": d.state, "reason": d.reason, "message_id": d.message_id}
+                                    for d, _ in ledger.rows_for_subscriber(session, sub.id)]
             print(json.dumps(record, ensure_ascii=False, indent=2))
             return
         rows = [subscriber_record(s, p) for s, p in all_subscribers(session)]
@@ -428,6 +436,22 @@ def subscribers_export(
             "authors": "; ".join(r["authors"]), "timezone": r["timezone"], "hour": r["delivery_hour"], "frequency": r["frequency"],
             "weekday": r["weekly_day"] or "", "papers": r["papers_per_email"], "status": r["status"],
         })
+
+
+@subscribers_app.command("delete")
+def subscribers_delete(
+    email: str = typer.Argument(..., help="The address whose data is removed."),
+    yes: bool = typer.Option(False, "--yes", help="Do it (without this, only say what would be removed)."),
+) -> None:
+    """Delete a subscriber and all their data (profile, feedback, change record, delivery ledger)."""
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        sub, _profile = get_subscriber(session, email)
+        if not yes:
+            console.print(f"Would delete {sub.email} and all their data; run again with --yes to do it.", markup=False)
+            raise typer.Exit(1)
+        delete_subscriber(session, sub)
+    console.print(f"Deleted {email.strip().lower()} and all their data.", markup=False)
 
 
 @subscribers_app.command("feedback")
@@ -480,7 +504,6 @@ def deliveries(
     json_: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """List deliveries (queued, sending, sent with the provider's message id, failed, skipped)."""
-    from academichub import ledger
 
     if ctx.invoked_subcommand:
         return
@@ -510,7 +533,6 @@ def deliveries_resend(
     email: Optional[list[str]] = typer.Option(None, "--email", help="Only these addresses (repeat); default: every stuck one."),
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
-    from academichub import ledger
     from flows.daily import daily_flow
 
     day = _day(date_)

@@ -34,6 +34,24 @@ def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int,
     return out
 
 
+def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None:
+    """A ``skipped`` row (with why) for each subscriber who was due but gets nothing; a row that is
+    already there (say, sent before the reader paused) is kept as it is."""
+    rows = [{"subscriber_id": sid, "edition_date": day, "state": "skipped", "reason": why, "attempts": 0, "updated_at": utcnow()}
+            for sid, why in reasons.items()]
+    for chunk in _chunks(rows, 500):
+        session.execute(_insert(session, Delivery).on_conflict_do_nothing(), chunk)
+    session.commit()
+
+
+def skip(session: Session, row_id: int, reason: str) -> bool:
+    """queued -> skipped (with why), atomically; False if the row has moved on."""
+    result = session.execute(update(Delivery).where(Delivery.id == row_id, Delivery.state == "queued")
+                             .values(state="skipped", reason=reason, updated_at=utcnow()))
+    session.commit()
+    return result.rowcount == 1
+
+
 def claim(session: Session, row_id: int) -> bool:
     """queued (or transiently failed) -> sending, atomically. False: someone else has it, or it is done."""
     result = session.execute(
@@ -68,3 +86,8 @@ def requeue(session: Session, day: date, emails: list[str] | None = None) -> lis
                         .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow()))
     session.commit()
     return [e for _, e in rows]
+
+
+def rows_for_subscriber(session: Session, subscriber_id: int) -> list[tuple[Delivery, str]]:
+    query = select(Delivery, Subscriber.email).join(Subscriber, Subscriber.id == Delivery.subscriber_id).where(Delivery.subscriber_id == subscriber_id)
+    return [(d, e) for d, e in session.exec(query.order_by(Delivery.edition_date))]

@@ -136,15 +136,22 @@ def latest_edition_date(session: Session) -> date | None:
     ).first()
 
 
-def edition_papers(session: Session, day: date) -> list[tuple[Paper, str]]:
-    """The papers of one edition with the label it lists them under, in edition order."""
+def edition_papers(session: Session, day: date, since: date | None = None) -> list[tuple[Paper, str]]:
+    """The papers of one edition (or of the editions ``since``..``day``, newest first, each paper
+    once) with the label it is listed under, in edition order."""
     rows = session.exec(
         select(Paper, EditionPaper.source_label)
         .join(EditionPaper, EditionPaper.paper_id == Paper.id)
-        .where(EditionPaper.edition_date == day)
-        .order_by(EditionPaper.position)
+        .where(EditionPaper.edition_date == day if since is None else (EditionPaper.edition_date >= since) & (EditionPaper.edition_date <= day))
+        .order_by(EditionPaper.edition_date.desc(), EditionPaper.position)
     ).all()
-    return [(paper, label) for paper, label in rows]
+    seen: set[str] = set()
+    out = []
+    for paper, label in rows:
+        if paper.id not in seen:
+            seen.add(paper.id)
+            out.append((paper, label))
+    return out
 
 
 def fetch_logs_for_run(session: Session, run_id: str) -> list[FetchLog]:

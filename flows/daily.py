@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -29,7 +29,7 @@ from flows.sources import paper_facts_from
 from flows.themes import Theme, find_themes, theme_of
 from flows.vectorise import MODEL_NAME, make_vectoriser
 from subscribers.models import InterestProfile, Subscriber
-from subscribers.service import active_subscribers, feedback_for
+from subscribers.service import audience, feedback_for
 from subscribers.tokens import tokens_from
 
 
@@ -62,6 +62,7 @@ class EditionData:
     cards: dict[str, PaperCard]
     corpus: list[str]
     themes: list[Theme] = field(default_factory=list)
+    period_start: date | None = None  # a week's editions, for weekly digests
 
 
 @dataclass(slots=True)
@@ -76,11 +77,24 @@ class LlmReport:
     cache_hits: dict[str, int] = field(default_factory=dict)
     calls_log: list[tuple[str, int, int]] = field(default_factory=list)
 
+    def merge(self, other: "LlmReport") -> "LlmReport":
+        """Two groups' reports (daily readers and weekly digests) as one."""
+        def add(a: dict, b: dict) -> dict:
+            return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
+        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        kinds = {k: [x + y for x, y in zip(self.by_kind.get(k, [0, 0, 0]), other.by_kind.get(k, [0, 0, 0]))] for k in self.by_kind.keys() | other.by_kind.keys()}
+        return LlmReport(model=self.model, calls=self.calls + other.calls, prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+                         completion_tokens=self.completion_tokens + other.completion_tokens, cost_usd=cost, by_kind=kinds,
+                         fallbacks=add(self.fallbacks, other.fallbacks), cache_hits=add(self.cache_hits, other.cache_hits),
+                         calls_log=self.calls_log + other.calls_log)
 
-def read_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
-    """The day's papers as the matcher sees them (with their themes), their cards, and the corpus."""
+
+def read_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData:
+    """The day's papers (or the last ``days`` days' editions) as the matcher sees them (with their
+    themes), their cards, and the corpus."""
+    since = day - timedelta(days=days - 1) if days > 1 else None
     with session_scope(engine) as session:
-        rows = store.edition_papers(session, day)
+        rows = store.edition_papers(session, day, since)
         corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
     facts = [paper_facts_from(p) for p, _label in rows]
     themes = find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME))
@@ -91,12 +105,12 @@ def read_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionDat
                         list(p.authors), p.abstract, p.abs_url, p.pdf_url, p.doi_url)
         for p, label in rows
     }
-    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes)
+    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes, period_start=since)
 
 
 @task(name="load-edition", cache_policy=NO_CACHE)
-def load_edition(engine: Engine, day: date, corpus_days: int = 30) -> EditionData:
-    return read_edition(engine, day, corpus_days)
+def load_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData:
+    return read_edition(engine, day, corpus_days, days)
 
 
 def build_matcher(engine: Engine, edition: EditionData, representation: str) -> Matcher:
@@ -114,12 +128,14 @@ def profile_spec(sub: Subscriber, profile: InterestProfile, feedback: dict[str, 
     )
 
 
-def load_profiles(engine: Engine, day: date) -> tuple[list[tuple[Subscriber, InterestProfile]], list[ProfileSpec]]:
+Readers = list[tuple[Subscriber, InterestProfile]]
+
+
+def load_profiles(engine: Engine, subs: Readers) -> list[ProfileSpec]:
     with session_scope(engine) as session:
-        subs = active_subscribers(session, day)
         feedback = feedback_for(session, [s.id for s, _ in subs])
         texts = store.paper_texts(session, sorted({p for f in feedback.values() for p in f}))
-    return subs, [profile_spec(s, p, feedback.get(s.id, {}), texts) for s, p in subs]
+    return [profile_spec(s, p, feedback.get(s.id, {}), texts) for s, p in subs]
 
 
 @task(name="match-subscribers", cache_policy=NO_CACHE)
@@ -128,11 +144,9 @@ def match_subscribers(engine: Engine, edition: EditionData, profiles: list[Profi
 
 
 @task(name="write-briefings", cache_policy=NO_CACHE)
-def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]]) -> tuple[dict[str, Pieces], LlmReport]:
+def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], subs: Readers) -> tuple[dict[str, Pieces], LlmReport]:
     """The LLM levels: per paper and language (only papers someone receives), per theme, per reader."""
     llm = make_llm(settings)
-    with session_scope(engine) as session:
-        subs = active_subscribers(session, edition.day)
     pieces = {sub.email: Pieces() for sub, _ in subs}
     report = LlmReport(model=settings.llm_model)
     if llm is None:
@@ -192,17 +206,26 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
 def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
-                pieces: dict[str, Pieces] | None = None) -> list[Delivery]:
+                pieces: dict[str, Pieces] | None, subscribers: Readers, suppressed: dict[str, str] | None = None) -> list[Delivery]:
     out = []
     mailer = None if dry_run else make_mailer(settings)
     tokens = tokens_from(settings)
+    suppressed = suppressed or {}
     with session_scope(engine) as session:
-        subscribers = active_subscribers(session, edition.day)
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in subscribers])
     for sub, profile in subscribers:
         row = rows.get(sub.id)
+        if sub.email in suppressed:
+            if row is not None:
+                with session_scope(engine) as session:
+                    ledger.skip(session, row.id, suppressed[sub.email])
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", suppressed[sub.email]))
+            continue
         if row is not None and row.state == "sent":
             out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", "already sent"))
+            continue
+        if row is not None and row.state == "skipped":
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", row.reason))
             continue
         if row is not None and row.state == "sending":
             out.append(Delivery(sub.email, sub.language, 0, None, "", "stuck", "outcome unknown: `academichub deliveries resend`"))
@@ -214,8 +237,15 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
             email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
             edition_date=edition.day, edition_size=len(edition.facts), matches=matches.get(sub.email, []),
             cards=edition.cards, wanted=sub.papers_per_email, pieces=(pieces or {}).get(sub.email),
-            themes_of={f.id: f.theme for f in edition.facts if f.theme is not None},
+            themes_of={f.id: f.theme for f in edition.facts if f.theme is not None}, period_start=edition.period_start,
         )
+        if briefing.is_empty and sub.empty_day == "none":
+            reason = "empty day: the reader chose no email" if not edition.period_start else "empty week: the reader chose no email"
+            if row is not None:
+                with session_scope(engine) as session:
+                    ledger.skip(session, row.id, reason)
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
+            continue
         links = reader_links(settings, tokens, sub.id, edition.day, [it.paper.id for it in briefing.items])
         rendered = render_briefing(briefing, settings.templates_dir, links)
         if dry_run:
@@ -286,13 +316,46 @@ def run_markdown(r: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
+def account_suppression(settings: Settings) -> dict[str, str]:
+    """The provider's account-level suppression list; a failure to read it is not fatal (SES drops
+    suppressed addresses itself) but is said in the run report."""
+    try:
+        return make_mailer(settings).suppressed()
+    except Exception as exc:  # noqa: BLE001 - any provider error: report and go on
+        print(f"WARNING: could not read the account suppression list: {exc.__class__.__name__}: {exc}")
+        return {}
+
+
+def deliver_group(settings: Settings, engine: Engine, edition: EditionData, readers: Readers, dry_run: bool,
+                  suppressed: dict[str, str]) -> tuple[list[Delivery], "LlmReport"]:
+    """match -> write -> compose, render and send, for readers of one edition (or one week's)."""
+    if not readers:
+        return [], LlmReport(model=settings.llm_model)
+    profiles = load_profiles(engine, readers)
+    matches = match_subscribers(engine, edition, profiles, settings.representation, settings.min_score)
+    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers)
+    return deliver_all(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
+
+
 def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool, skip_ingest: bool = False) -> RunReport:
     ingest = None if skip_ingest else run_ingest(settings, engine, paths=paths, day=day)
+    with session_scope(engine) as session:
+        readers = audience(session, day)
+    suppressed: dict[str, str] = {}
+    if not dry_run and (readers.daily or readers.weekly):
+        suppressed = account_suppression(settings)
     edition = load_edition(engine, day, settings.corpus_days)
-    _subs, profiles = load_profiles(engine, day)
-    matches = match_subscribers(engine, edition, profiles, settings.representation, settings.min_score)
-    pieces, llm_report = write_pieces(settings, engine, edition, matches)
-    deliveries = deliver_all(settings, engine, edition, matches, dry_run, pieces)
+    deliveries, llm_report = deliver_group(settings, engine, edition, readers.daily, dry_run, suppressed)
+    if readers.weekly:
+        week = load_edition(engine, day, settings.corpus_days, days=7)
+        weekly, weekly_llm = deliver_group(settings, engine, week, readers.weekly, dry_run, suppressed)
+        deliveries += weekly
+        llm_report = llm_report.merge(weekly_llm)
+    if readers.skipped:
+        if not dry_run:
+            with session_scope(engine) as session:
+                ledger.record_skipped(session, day, {sub.id: why for sub, why in readers.skipped})
+        deliveries += [Delivery(sub.email, sub.language, 0, None, "", "skipped", why) for sub, why in readers.skipped]
     report = RunReport(llm=llm_report,
         edition_date=day, ingest=ingest, edition_size=len(edition.facts), deliveries=deliveries, dry_run=dry_run,
         outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),

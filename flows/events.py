@@ -18,9 +18,9 @@ from prefect.cache_policies import NONE as NO_CACHE
 from sqlmodel import select
 
 from academichub.db import open_database, session_scope
-from academichub.models import utcnow
 from academichub.settings import load_settings
 from subscribers.models import Subscriber
+from subscribers.service import set_status
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,11 +69,8 @@ def apply_event(session, event: SesEvent) -> list[str]:
     changed = []
     for address in event.addresses:
         sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
-        if sub is not None and sub.status != status:
-            sub.status, sub.updated_at = status, utcnow()
-            session.add(sub)
+        if sub is not None and sub.status != status and set_status(session, sub, status, via=f"ses-event ({event.kind})"):
             changed.append(address)
-    session.commit()
     return changed
 
 

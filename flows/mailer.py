@@ -31,6 +31,10 @@ class Mailer(Protocol):
 
     def send(self, msg: EmailMessage, *, edition, tags: dict[str, str], html: str) -> str: ...
 
+    def suppressed(self) -> dict[str, str]:
+        """Addresses the provider will not deliver to (lower-case) and why."""
+        ...
+
 
 class OutboxMailer:
     name = "outbox"
@@ -41,6 +45,9 @@ class OutboxMailer:
     def send(self, msg: EmailMessage, *, edition, tags: dict[str, str], html: str) -> str:
         path = self._outbox.deliver(msg, edition=edition, html=html)
         return f"outbox:{path}"
+
+    def suppressed(self) -> dict[str, str]:
+        return {}
 
 
 class TokenBucket:
@@ -86,6 +93,19 @@ class SesMailer:
     def account_rate(ses_v1_client) -> float:
         """The account's maximum send rate (per second) from SES's send quota."""
         return float(ses_v1_client.get_send_quota()["MaxSendRate"])
+
+    def suppressed(self) -> dict[str, str]:
+        """The account-level suppression list (SES adds hard bounces and complaints of any sender on
+        the account); read once per run, page by page."""
+        out: dict[str, str] = {}
+        kwargs: dict = {"PageSize": 1000}
+        while True:
+            page = self.client.list_suppressed_destinations(**kwargs)
+            for entry in page.get("SuppressedDestinationSummaries", []):
+                out[entry["EmailAddress"].lower()] = f"suppressed: SES account suppression list ({entry.get('Reason', '').lower()})"
+            if not page.get("NextToken"):
+                return out
+            kwargs["NextToken"] = page["NextToken"]
 
     def _send_once(self, msg: EmailMessage, tags: dict[str, str]) -> str:
         from botocore.exceptions import BotoCoreError, ClientError

@@ -12,6 +12,7 @@ from academichub.models import utcnow
 LANGUAGES = ("zh", "en", "bilingual")
 STATUSES = ("pending", "active", "paused", "unsubscribed", "bounced", "complained")
 FREQUENCIES = ("daily", "weekly")
+EMPTY_DAY = ("short", "none")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -27,6 +28,7 @@ class Subscriber(SQLModel, table=True):
     papers_per_email: int = 8  # 1-30
     status: str = Field(default="active", max_length=20)
     paused_until: date | None = None
+    empty_day: str = Field(default="short", max_length=10)  # short: a short honest email; none: no email
     created_at: datetime = Field(default_factory=utcnow)
     confirmed_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
@@ -57,3 +59,14 @@ class Feedback(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", max_length=200)
     value: int  # +1 or -1
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class SubscriberChange(SQLModel, table=True):
+    """Every change to a subscriber: when, what (field, before, after), and through which way in."""
+
+    __tablename__ = "subscriber_change"
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    via: str = Field(max_length=40)  # cli, import, signup, confirm-link, preferences-link, unsubscribe-link, one-click, feedback-link, ses-event
+    changes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

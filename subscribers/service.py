@@ -11,7 +11,7 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
 from academichub.models import utcnow
-from subscribers.models import FREQUENCIES, LANGUAGES, WEEKDAYS, Feedback, InterestProfile, Subscriber
+from subscribers.models import EMPTY_DAY, FREQUENCIES, LANGUAGES, WEEKDAYS, Feedback, InterestProfile, Subscriber, SubscriberChange
 
 
 class SubscriberError(ValueError):
@@ -55,6 +55,9 @@ class ProfileInput:
     frequency: str | None = None
     weekly_day: str | None = None
     papers_per_email: int | None = None
+    empty_day: str | None = None
+    paused_until: date | None = None
+    resume: bool = False  # clear a pause
     known_categories: frozenset[str] = field(default_factory=frozenset)
 
     def validate(self) -> None:
@@ -71,6 +74,8 @@ class ProfileInput:
             raise SubscriberError(f"unknown frequency {self.frequency!r}: choose daily or weekly")
         if self.weekly_day is not None and self.weekly_day not in WEEKDAYS:
             raise SubscriberError(f"unknown weekday {self.weekly_day!r}: choose one of {', '.join(WEEKDAYS)}")
+        if self.empty_day is not None and self.empty_day not in EMPTY_DAY:
+            raise SubscriberError(f"unknown empty-day choice {self.empty_day!r}: choose short (a short email) or none (no email)")
         if self.papers_per_email is not None and not 1 <= self.papers_per_email <= 30:
             raise SubscriberError(f"papers per email must be 1-30, not {self.papers_per_email}")
         if self.categories and self.known_categories:
@@ -82,37 +87,104 @@ class ProfileInput:
                 )
 
 
-def upsert_subscriber(session: Session, email: str, data: ProfileInput) -> tuple[Subscriber, InterestProfile, bool]:
-    """Add a subscriber or update the one with that address. Returns (subscriber, profile, created)."""
+SUBSCRIBER_FIELDS = ("name", "language", "timezone", "delivery_hour", "frequency", "weekly_day", "papers_per_email", "empty_day")
+PROFILE_FIELDS = ("keywords", "exclude", "categories", "authors")
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
+
+
+def record_change(session: Session, sub: Subscriber, via: str, changes: list[tuple[str, str, str]]) -> None:
+    """Keep (when, which field from what to what, through which way in) for every change."""
+    if changes:
+        session.add(SubscriberChange(subscriber_id=sub.id, via=via, changes=[list(c) for c in changes]))
+
+
+def upsert_subscriber(session: Session, email: str, data: ProfileInput, *, via: str = "cli",
+                      status: str | None = None) -> tuple[Subscriber, InterestProfile, bool]:
+    """Add a subscriber or update the one with that address. Returns (subscriber, profile, created);
+    the changes (field, before, after) are recorded with ``via``, and ``changes_of`` reads them."""
+    sub, profile, created, _changes = apply_profile(session, email, data, via=via, status=status)
+    return sub, profile, created
+
+
+def apply_profile(session: Session, email: str, data: ProfileInput, *, via: str,
+                  status: str | None = None) -> tuple[Subscriber, InterestProfile, bool, list[tuple[str, str, str]]]:
     data.validate()
     address = normalise_email(email)
     sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
     created = sub is None
     if sub is None:
-        sub = Subscriber(email=address)
+        sub = Subscriber(email=address, status=status or "active")
         session.add(sub)
         session.flush()
-    for attr in ("name", "language", "timezone", "delivery_hour", "frequency", "weekly_day", "papers_per_email"):
+    changes: list[tuple[str, str, str]] = [("status", "", sub.status)] if created else []
+    for attr in SUBSCRIBER_FIELDS:
         value = getattr(data, attr)
-        if value is not None:
+        if value is not None and value != getattr(sub, attr):
+            changes.append((attr, _shown(getattr(sub, attr)), _shown(value)))
             setattr(sub, attr, value)
     if sub.frequency == "weekly" and not sub.weekly_day:
         sub.weekly_day = "mon"
+    if data.paused_until is not None and (sub.status != "paused" or sub.paused_until != data.paused_until):
+        changes.append(("paused_until", _shown(sub.paused_until), _shown(data.paused_until)))
+        sub.status, sub.paused_until = "paused", data.paused_until
+    elif data.resume and sub.status == "paused":
+        changes.append(("status", "paused", "active"))
+        sub.status, sub.paused_until = "active", None
     sub.updated_at = utcnow()
     profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
-    if data.interests is not None:
+    if data.interests is not None and data.interests.strip() != profile.interests:
+        changes.append(("interests", profile.interests, data.interests.strip()))
         profile.interests = data.interests.strip()
-    for attr in ("keywords", "exclude", "categories", "authors"):
+    for attr in PROFILE_FIELDS:
         value = getattr(data, attr)
-        if value is not None:
+        if value is not None and split_list(value) != list(getattr(profile, attr) or []):
+            changes.append((attr, _shown(list(getattr(profile, attr) or [])), _shown(split_list(value))))
             setattr(profile, attr, split_list(value))
     profile.updated_at = utcnow()
     session.add(sub)
     session.add(profile)
+    record_change(session, sub, via, changes)
     session.commit()
     session.refresh(sub)
     session.refresh(profile)
-    return sub, profile, created
+    return sub, profile, created, changes
+
+
+def set_status(session: Session, sub: Subscriber, status: str, *, via: str) -> bool:
+    """Move a subscriber to a status (unsubscribed, bounced, ...); False if it already was."""
+    if sub.status == status:
+        return False
+    record_change(session, sub, via, [("status", sub.status, status)])
+    sub.status, sub.updated_at = status, utcnow()
+    if status == "active" and sub.confirmed_at is None:
+        sub.confirmed_at = utcnow()
+    session.add(sub)
+    session.commit()
+    return True
+
+
+def changes_of(session: Session, subscriber_id: int) -> list[SubscriberChange]:
+    return list(session.exec(select(SubscriberChange).where(SubscriberChange.subscriber_id == subscriber_id).order_by(SubscriberChange.id)))
+
+
+def delete_subscriber(session: Session, sub: Subscriber) -> None:
+    """Remove a person's data: feedback, profile, change record, delivery ledger, the subscriber."""
+    from sqlalchemy import delete
+
+    from academichub.models import Delivery
+
+    for model in (Feedback, SubscriberChange, Delivery):
+        session.execute(delete(model).where(model.subscriber_id == sub.id))
+    session.execute(delete(InterestProfile).where(InterestProfile.subscriber_id == sub.id))
+    session.delete(sub)
+    session.commit()
 
 
 def get_subscriber(session: Session, email: str) -> tuple[Subscriber, InterestProfile]:
@@ -135,6 +207,54 @@ def is_receiving(sub: Subscriber, today: date) -> bool:
     if sub.frequency == "weekly":
         return WEEKDAYS[today.weekday()] == (sub.weekly_day or "mon")
     return True
+
+
+SUPPRESSED_STATUSES = ("bounced", "complained")
+
+
+def is_due(sub: Subscriber, today: date) -> bool:
+    """Would this reader get an email today by their frequency (whatever their status)?"""
+    return sub.frequency != "weekly" or WEEKDAYS[today.weekday()] == (sub.weekly_day or "mon")
+
+
+def skip_reason(sub: Subscriber, today: date) -> str | None:
+    """Why a reader who is due today gets nothing (None: they get their email)."""
+    if sub.status in SUPPRESSED_STATUSES:
+        return f"suppressed: {sub.status}"
+    if sub.status == "paused" and (sub.paused_until is None or sub.paused_until > today):
+        return f"paused until {sub.paused_until.isoformat()}" if sub.paused_until else "paused"
+    if sub.status != "active" and sub.status != "paused":
+        return sub.status
+    return None
+
+
+@dataclass
+class Audience:
+    """Today's readers: daily ones, weekly ones whose digest is due, and the due ones skipped (why)."""
+
+    daily: list[tuple[Subscriber, InterestProfile]] = field(default_factory=list)
+    weekly: list[tuple[Subscriber, InterestProfile]] = field(default_factory=list)
+    skipped: list[tuple[Subscriber, str]] = field(default_factory=list)
+
+
+def audience(session: Session, today: date) -> Audience:
+    """Everyone due today (pending and unsubscribed readers are nobody's audience)."""
+    rows = session.exec(
+        select(Subscriber, InterestProfile)
+        .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
+        .where(Subscriber.status.in_(("active", "paused", *SUPPRESSED_STATUSES)))
+        .order_by(Subscriber.id)
+    ).all()
+    out = Audience()
+    for sub, profile in rows:
+        if not is_due(sub, today):
+            continue
+        reason = skip_reason(sub, today)
+        if reason:
+            out.skipped.append((sub, reason))
+        else:
+            (out.weekly if sub.frequency == "weekly" else out.daily).append((sub, profile or InterestProfile(subscriber_id=sub.id)))
+    return out
 
 
 def active_subscribers(session: Session, today: date | None = None) -> list[tuple[Subscriber, InterestProfile]]:
@@ -192,7 +312,7 @@ def subscriber_record(sub: Subscriber, profile: InterestProfile) -> dict:
     return {
         "email": sub.email, "name": sub.name, "language": sub.language, "timezone": sub.timezone,
         "delivery_hour": sub.delivery_hour, "frequency": sub.frequency, "weekly_day": sub.weekly_day,
-        "papers_per_email": sub.papers_per_email, "status": sub.status,
+        "papers_per_email": sub.papers_per_email, "empty_day": sub.empty_day, "status": sub.status,
         "paused_until": sub.paused_until.isoformat() if sub.paused_until else None,
         "created_at": sub.created_at.isoformat() if sub.created_at else None,
         "confirmed_at": sub.confirmed_at.isoformat() if sub.confirmed_at else None,

@@ -92,3 +92,23 @@ def env_settings(monkeypatch, tmp_path):
     monkeypatch.setenv("ACADEMICHUB_MAIL_BACKEND", "outbox")
     monkeypatch.chdir(tmp_path)  # no stray .env is read, var/ lands in tmp
     return tmp_path
+
+
+@pytest.fixture(autouse=True)
+def _prefect_console_follows_capture():
+    """Prefect's console log handler keeps the stderr it found when logging was set up; under pytest
+    that can be an earlier test's capture buffer, closed since. Point it at this test's stderr."""
+    import logging
+    import sys
+
+    try:
+        from prefect.logging.handlers import PrefectConsoleHandler
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    handlers = {h for name in ("", *logging.root.manager.loggerDict) for h in getattr(logging.getLogger(name), "handlers", [])}
+    for h in handlers:
+        if isinstance(h, PrefectConsoleHandler):
+            h.stream = sys.stderr
+            h.console.file = sys.stderr
+    yield
