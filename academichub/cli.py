@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from academichub import ledger, store
+from subscribers.expand import expand_if_needed, interests_are_english
 from academichub.db import DatabaseError, open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, load_settings
 from flows.ingest import InputError, collect_paths
@@ -194,11 +195,6 @@ def match(
     console.print(table)
 
 
-def interests_are_english(text: str) -> bool:
-    letters = [ch for ch in text if ch.isalpha()]
-    return not letters or sum(ch.isascii() for ch in letters) / len(letters) > 0.5
-
-
 @app.command()
 def themes(
     json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, label, papers, categories, fields, cross_domain, sources)."),
@@ -297,25 +293,6 @@ def _known_categories(settings: Settings) -> frozenset[str]:
     return known_facets(load_sources(settings.sources_file))
 
 
-def _expand_if_needed(settings: Settings, session, profile) -> str | None:
-    """Non-English interests get English key phrases from the LLM once, when saved."""
-    from subscribers.expand import ExpansionError, expand_interests, make_client
-
-    if interests_are_english(profile.interests) or profile.expanded_for == profile.interests:
-        return None
-    client = make_client(settings)
-    if client is None:
-        return None
-    try:
-        phrases = expand_interests(client, settings.llm_model, profile.interests)
-    except ExpansionError as exc:
-        return f"Saved, but the interests could not be expanded into English key phrases ({exc}); add --keywords."
-    profile.expanded, profile.expanded_for = phrases, profile.interests
-    session.add(profile)
-    session.commit()
-    return "English key phrases for matching: " + ", ".join(phrases)
-
-
 @subscribers_app.command("add")
 def subscribers_add(
     email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
@@ -350,7 +327,7 @@ def subscribers_add(
     engine = open_database(settings)
     with session_scope(engine) as session:
         sub, profile, created = upsert_subscriber(session, email, data)
-        note = _expand_if_needed(settings, session, profile)
+        note = expand_if_needed(settings, session, profile)
     console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
     if note:
         console.print(note, markup=False)
@@ -389,7 +366,7 @@ def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns e
                     papers_per_email=int(cell("papers")) if cell("papers") else None, known_categories=known,
                 )
                 _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
-                note = _expand_if_needed(settings, session, profile)
+                note = expand_if_needed(settings, session, profile)
                 if note and note.startswith("Saved, but"):
                     problems.append(f"line {line}: {note}")
             except (SubscriberError, ValueError) as exc:
@@ -559,6 +536,27 @@ def events() -> None:
 
 
 USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError)
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    workers: int = typer.Option(1, "--workers", help="Worker processes (use a redis:// ACADEMICHUB_RATE_LIMIT_STORAGE with more than one)."),
+) -> None:
+    """The web app: sign-up, preferences, unsubscribe (incl. RFC 8058 one-click), feedback, and the edition pages."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.uses_placeholder_secret():
+        console.print("Note: links are signed with the embedded demo secret; set ACADEMICHUB_SECRET_KEY for anything public.", markup=False)
+    console.print(f"AcademicHub on http://{host}:{port}/ (links in emails point to {settings.base_url})", markup=False)
+    if workers > 1:
+        uvicorn.run("academichub.web:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+    else:
+        from academichub.web import create_app
+
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
 def main() -> None:

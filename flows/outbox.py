@@ -127,8 +127,9 @@ class Outbox:
 
     root: Path
 
-    def deliver(self, msg: Message, *, edition: date, html: str) -> Path:
-        folder = self.root / edition.isoformat()
+    def deliver(self, msg: Message, *, edition: date | str, html: str) -> Path:
+        """``edition``: the edition's date, or a folder name for other mail (``mail-confirm``...)."""
+        folder = self.root / (edition if isinstance(edition, str) else edition.isoformat())
         folder.mkdir(parents=True, exist_ok=True)
         stem = _safe_name(str(msg["To"]))
         path = folder / f"{stem}.eml"

@@ -215,6 +215,15 @@ def render_saved(language: str, templates: EmailTemplates | Path | str, *, name:
     """'Preferences saved': what changed (field, before, after), so a change nobody made is noticed."""
     s = strings_for(language)
     context = {"subject": s["subject_saved"], "preheader": s["saved_body"], "dateline": today.isoformat(), "links": links,
-               "name": name, "changes": changes, "interests": interests, "why_you_receive": s["footer"]}
+               "name": name, "changes": changes, "interests": interests, "why_you_receive": s["footer"], "intro": s["saved_body"]}
     html, text = _templates(templates).render("saved", language, context)
     return RenderedEmail(subject=s["subject_saved"], html=html, text=text)
+
+
+def render_fresh_link(language: str, templates: EmailTemplates | Path | str, *, name: str, links: Links, today: date) -> RenderedEmail:
+    """A fresh preferences link, asked for from an expired one (same layout as 'preferences saved')."""
+    s = strings_for(language)
+    context = {"subject": s["subject_fresh"], "preheader": s["fresh_body"], "dateline": today.isoformat(), "links": links,
+               "name": name, "changes": [], "interests": "", "why_you_receive": s["footer"], "intro": s["fresh_body"]}
+    html, text = _templates(templates).render("saved", language, context)
+    return RenderedEmail(subject=s["subject_fresh"], html=html, text=text)

@@ -73,3 +73,25 @@ def make_client(settings):
     from openai import OpenAI
 
     return OpenAI(timeout=settings.llm_timeout, max_retries=2)
+
+
+def interests_are_english(text: str) -> bool:
+    letters = [ch for ch in text if ch.isalpha()]
+    return not letters or sum(ch.isascii() for ch in letters) / len(letters) > 0.5
+
+
+def expand_if_needed(settings, session, profile) -> str | None:
+    """Non-English interests get English key phrases from the LLM once, when saved."""
+    if interests_are_english(profile.interests) or profile.expanded_for == profile.interests:
+        return None
+    client = make_client(settings)
+    if client is None:
+        return None
+    try:
+        phrases = expand_interests(client, settings.llm_model, profile.interests)
+    except ExpansionError as exc:
+        return f"Saved, but the interests could not be expanded into English key phrases ({exc}); add --keywords."
+    profile.expanded, profile.expanded_for = phrases, profile.interests
+    session.add(profile)
+    session.commit()
+    return "English key phrases for matching: " + ", ".join(phrases)

@@ -18,6 +18,8 @@ PURPOSES: dict[str, int | None] = {
     "feedback": 60 * DAY,
     "confirm": 7 * DAY,
     "view": 90 * DAY,
+    "csrf": DAY,  # the preference form's anti-forgery token, bound to a cookie
+    "feed": None,  # a reader's personal feed URL (revoked by rotating keys)
 }
 
 
@@ -50,7 +52,11 @@ class Tokens:
         try:
             payload = serializer.loads(token, max_age=PURPOSES[purpose])
         except SignatureExpired:
-            return Verified("expired")
+            try:  # the signature is good, only old: say whose it was (to offer a fresh link)
+                payload = serializer.loads(token)
+            except BadSignature:
+                payload = None
+            return Verified("expired", payload if isinstance(payload, dict) else None)
         except BadSignature:
             return Verified("invalid")
         return Verified("ok", payload) if isinstance(payload, dict) else Verified("invalid")

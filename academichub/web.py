@@ -1,0 +1,141 @@
+"""The web app (``academichub serve``): the preference center and the edition pages, server-rendered.
+
+One FastAPI app built from one Settings object; everything a request needs hangs off ``app.state``
+(``WebContext``), so tests build an app on their own settings, database and mailer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from limits import parse as parse_limit
+from limits.storage import storage_from_string
+from limits.strategies import MovingWindowRateLimiter
+from sqlalchemy.engine import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from academichub.db import open_database
+from academichub.settings import Settings
+from flows.i18n import web_strings
+from flows.mailer import Mailer, make_mailer
+from flows.render import EmailTemplates
+from subscribers.tokens import Tokens, tokens_from
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+# Content-Security-Policy: no scripts at all, styles only from this site, forms only to this site.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",  # links carry tokens: never leak them to the next site
+    "Permissions-Policy": "interest-cohort=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    engine: Engine
+    tokens: Tokens
+    mailer: Mailer
+    email_templates: EmailTemplates
+    pages: Environment
+    limiter: MovingWindowRateLimiter
+
+    def lang(self, request: Request, fallback: str | None = None) -> str:
+        wanted = request.query_params.get("lang") or fallback or "zh"
+        return "zh" if wanted in ("zh", "bilingual") else "en"
+
+    def page(self, request: Request, template: str, *, lang: str, status: int = 200, switch: bool = True, **context) -> HTMLResponse:
+        other = "en" if lang == "zh" else "zh"
+        params = dict(request.query_params)
+        params["lang"] = other
+        html = self.pages.get_template(template).render(
+            s=web_strings(lang), lang=lang, default_lang="zh", switch_url=f"{request.url.path}?{urlencode(params)}" if switch else None,
+            **context)
+        return HTMLResponse(html, status_code=status)
+
+    def message(self, request: Request, *, lang: str, title_key: str, paragraphs: list[str], status: int = 200, **extra) -> HTMLResponse:
+        s = web_strings(lang)
+        return self.page(request, "message.html", lang=lang, status=status, title=s[title_key], paragraphs=paragraphs, **extra)
+
+    def link(self, path: str, purpose: str, payload: dict, **params) -> str:
+        base = self.settings.base_url.rstrip("/")
+        return f"{base}/{path}?{urlencode({'t': self.tokens.sign(purpose, payload), **params})}"
+
+    def today(self) -> date:
+        return date.today()
+
+
+def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mailer | None = None) -> FastAPI:
+    app = FastAPI(title="AcademicHub", docs_url=None, redoc_url=None, openapi_url=None)
+    pages = Environment(loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True))
+    ctx = WebContext(
+        settings=settings, engine=engine or open_database(settings), tokens=tokens_from(settings), mailer=mailer or make_mailer(settings),
+        email_templates=EmailTemplates(Path(settings.templates_dir)), pages=pages,
+        limiter=MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
+    )
+    app.state.ctx = ctx
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next):
+        response = await call_next(request)
+        for key, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        if "t" in request.query_params or request.method == "POST":
+            response.headers["Cache-Control"] = "no-store"  # personal pages are never cached
+        return response
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        lang = ctx.lang(request)
+        if exc.status_code == 404:
+            return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[web_strings(lang)["not_found"]], status=404)
+        return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[str(exc.detail)], status=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError):
+        lang = ctx.lang(request)
+        return ctx.message(request, lang=lang, title_key="bad_link_title", paragraphs=[web_strings(lang)["bad_link"]], status=400)
+
+    @app.exception_handler(Exception)
+    async def crash(request: Request, exc: Exception):  # never a traceback to a reader
+        import logging
+
+        logging.getLogger("academichub.web").exception("error on %s", request.url.path)
+        lang = ctx.lang(request)
+        return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[web_strings(lang)["error"]], status=500)
+
+    from subscribers.pages import router as preference_router
+
+    app.include_router(preference_router)
+    try:
+        from academichub.edition_pages import router as edition_router
+    except ImportError:  # pragma: no cover - the edition pages are optional in a trimmed install
+        edition_router = None
+    if edition_router is not None:
+        app.include_router(edition_router)
+    return app
+
+
+def rate_limit(ctx: WebContext, rule: str, *keys: str) -> bool:
+    """True if allowed (and counted)."""
+    return ctx.limiter.hit(parse_limit(rule), *keys)
+
+
+def app_from_environment() -> FastAPI:
+    """For ``uvicorn --factory`` (several workers): settings from the environment."""
+    from academichub.settings import load_settings
+
+    return create_app(load_settings())

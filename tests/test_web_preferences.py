@@ -1,0 +1,182 @@
+"""The preference center over every route and every token case (FastAPI TestClient, real app, real
+database, the outbox as the mailer)."""
+
+from __future__ import annotations
+
+import email
+import re
+import time
+from email import policy
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from itsdangerous import URLSafeTimedSerializer
+from sqlmodel import select
+
+from academichub.db import session_scope
+from academichub.settings import SAMPLE_DAY_DIR, Settings
+from academichub.web import create_app
+from flows.ingest import collect_paths, ingest_documents, read_document
+from subscribers.models import Feedback, InterestProfile, Subscriber
+from subscribers.service import ProfileInput, changes_of, upsert_subscriber
+
+DAY = "2026-06-22"
+
+
+@pytest.fixture
+def web(tmp_path):
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'web.db'}", outbox_dir=str(tmp_path / "outbox"),
+                        base_url="http://testserver", secret_key="new-key,old-key", signup_limit_per_address="3/hour")
+    app = create_app(settings)
+    return app, TestClient(app, raise_server_exceptions=False), tmp_path
+
+
+def add(app, address="ada@example.org", **kw) -> Subscriber:
+    with session_scope(app.state.ctx.engine) as s:
+        sub, _, _ = upsert_subscriber(s, address, ProfileInput(interests=kw.pop("interests", "quantum sensing"), **kw))
+        return sub
+
+
+def token(app, purpose, payload) -> str:
+    return app.state.ctx.tokens.sign(purpose, payload)
+
+
+def outbox_mail(tmp_path: Path, kind: str, address: str) -> email.message.EmailMessage:
+    return email.message_from_bytes((tmp_path / "outbox" / f"mail-{kind}" / f"{address}.eml").read_bytes(), policy=policy.default)
+
+
+def subscriber(app, address) -> Subscriber:
+    with session_scope(app.state.ctx.engine) as s:
+        return s.exec(select(Subscriber).where(Subscriber.email == address)).one()
+
+
+def test_signup_double_opt_in_no_enumeration_and_rate_limits(web):
+    app, client, tmp = web
+    add(app, "known@example.org")
+    new = client.post("/subscribe", data={"email": "New@Example.org", "interests": "量子计算 quantum", "language": "zh"})
+    known = client.post("/subscribe", data={"email": "known@example.org", "interests": "anything", "language": "en"})
+    assert new.status_code == known.status_code == 200
+    strip = lambda html: re.sub(r'<a class="switch".*?</a>', "", html)  # noqa: E731
+    assert strip(new.text) == strip(known.text)  # the same answer whether or not the address is known
+    assert subscriber(app, "new@example.org").status == "pending"
+    msg = outbox_mail(tmp, "confirm", "new@example.org")
+    assert msg["Subject"] == "请确认您的 AcademicHub 订阅"
+    link = re.search(r"http://testserver/confirm\?t=[\w.\-]+", msg.get_body(("plain",)).get_content()).group(0)
+    assert not (tmp / "outbox" / "mail-confirm" / "known@example.org.eml").exists()
+    page = client.get(link.replace("http://testserver", ""))
+    assert page.status_code == 200 and "确认订阅" in page.text and subscriber(app, "new@example.org").status == "pending"  # GET changes nothing
+    done = client.post(link.replace("http://testserver", ""))
+    assert done.status_code == 200 and subscriber(app, "new@example.org").status == "active"
+    assert client.post(link.replace("http://testserver", "")).status_code == 200  # idempotent
+    with session_scope(app.state.ctx.engine) as s:
+        vias = [c.via for c in changes_of(s, subscriber(app, "new@example.org").id)]
+    assert vias == ["signup", "confirm-link"]
+    bad = client.post("/subscribe", data={"email": "not-an-address", "interests": "", "language": "fr"})
+    assert bad.status_code == 422 and bad.text.count('class="field-error"') == 3
+    codes = [client.post("/subscribe", data={"email": "flood@example.org", "interests": "quantum", "language": "en"}).status_code for _ in range(4)]
+    assert codes == [200, 200, 200, 429]
+
+
+def test_preferences_save_with_field_errors_csrf_and_a_record(web):
+    app, client, tmp = web
+    sub = add(app)
+    t = token(app, "preferences", {"s": sub.id})
+    page = client.get(f"/preferences?t={t}")
+    assert page.status_code == 200 and 'value="quantum sensing"' not in page.text and "quantum sensing</textarea>" in page.text
+    assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+    assert "script-src" not in page.headers["content-security-policy"] and "default-src 'none'" in page.headers["content-security-policy"]
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    form = {"t": t, "csrf": csrf, "interests": "quantum sensing", "language": "en", "timezone": "UTC", "delivery_hour": "7",
+            "frequency": "daily", "weekly_day": "mon", "papers_per_email": "8", "empty_day": "short", "categories": ["quant-ph"]}
+    # no CSRF token (a form posted from elsewhere): refused, nothing saved
+    forged = TestClient(app).post("/preferences", data={**form, "csrf": "", "language": "zh"})
+    assert forged.status_code == 403 and subscriber(app, "ada@example.org").language == "en"
+    bad = client.post("/preferences", data={**form, "timezone": "Mars/Olympus", "delivery_hour": "25", "categories": ["astro-ph"]})
+    assert bad.status_code == 422
+    for field in ("timezone", "delivery_hour", "categories"):
+        assert f'id="{field}-error"' in bad.text or f"{field}" in re.findall(r'class="field-error" id="([a-z_]+)-error"', bad.text)
+    assert "Mars/Olympus" in bad.text  # what they typed is kept
+    ok = client.post("/preferences", data={**form, "language": "zh", "interests": "量子传感 <script>x</script>", "keywords": "NV centers, magnetometry"})
+    assert ok.status_code == 200 and "设置已保存" in ok.text and "<script>x</script>" not in ok.text
+    with session_scope(app.state.ctx.engine) as s:
+        fresh = s.get(Subscriber, sub.id)
+        profile = s.get(InterestProfile, sub.id)
+        changes = changes_of(s, sub.id)
+    assert fresh.language == "zh" and profile.keywords == ["NV centers", "magnetometry"] and profile.categories == ["quant-ph"]
+    assert changes[-1].via == "preferences-link" and ["language", "en", "zh"] in changes[-1].changes
+    saved = outbox_mail(tmp, "saved", "ada@example.org")
+    assert "已保存" in saved["Subject"] and "en → zh" in saved.get_body(("plain",)).get_content()
+
+
+def test_every_token_case(web, monkeypatch):
+    app, client, tmp = web
+    sub = add(app)
+    good = token(app, "preferences", {"s": sub.id})
+    assert client.get(f"/preferences?t={good[:-3]}xyz").status_code == 400  # tampered
+    assert client.get("/preferences").status_code == 400  # missing
+    assert client.get(f"/preferences?t={token(app, 'unsubscribe', {'s': sub.id})}").status_code == 400  # wrong purpose
+    assert client.get(f"/preferences?t={token(app, 'preferences', {'s': 99999})}").status_code == 400  # nobody
+    # rotation: a link signed with the old key (second in the list) still works
+    old = URLSafeTimedSerializer("old-key", salt="academichub.preferences").dumps({"s": sub.id})
+    assert client.get(f"/preferences?t={old}").status_code == 200
+    assert client.get(f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id})}").status_code == 400
+    # expired: 31 days old
+    real = time.time
+    monkeypatch.setattr(time, "time", lambda: real() - 31 * 86400)
+    stale = token(app, "preferences", {"s": sub.id})
+    monkeypatch.setattr(time, "time", real)
+    page = client.get(f"/preferences?t={stale}")
+    assert page.status_code == 410 and "/preferences/renew" in page.text and "Traceback" not in page.text
+    renewed = client.post("/preferences/renew", data={"t": stale})
+    assert renewed.status_code == 200
+    fresh = outbox_mail(tmp, "fresh-link", "ada@example.org").get_body(("plain",)).get_content()
+    link = re.search(r"http://testserver/preferences\?t=[\w.\-]+", fresh).group(0)
+    assert client.get(link.replace("http://testserver", "")).status_code == 200
+    assert client.post("/preferences/renew", data={"t": "garbage"}).status_code == 400
+    for path in ("/unsubscribe?t=x", "/confirm?t=x", "/feedback?t=x&p=2606.1&v=1"):
+        response = client.get(path)
+        assert response.status_code == 400 and "<html" in response.text and "Traceback" not in response.text
+    assert client.get("/no/such/page").status_code == 404
+
+
+def test_unsubscribe_page_and_rfc8058_one_click(web):
+    app, client, tmp = web
+    sub = add(app)
+    t = token(app, "unsubscribe", {"s": sub.id})
+    page = client.get(f"/unsubscribe?t={t}")
+    assert page.status_code == 200 and 'method="post"' in page.text and subscriber(app, "ada@example.org").status == "active"
+    # one-click: a bare POST as a mailbox provider sends it — no cookie, no CSRF token
+    bare = TestClient(app)
+    for _ in range(2):  # idempotent
+        r = bare.post(f"/unsubscribe?t={t}", content=b"List-Unsubscribe=One-Click",
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status_code == 200 and r.text == "unsubscribed\n"
+    assert subscriber(app, "ada@example.org").status == "unsubscribed"
+    with session_scope(app.state.ctx.engine) as s:
+        assert [c.via for c in changes_of(s, sub.id)][-1] == "one-click" and len(changes_of(s, sub.id)) == 2
+    assert bare.post("/unsubscribe?t=forged", content=b"List-Unsubscribe=One-Click").status_code == 400
+    other = add(app, "bob@example.org")
+    r = client.post(f"/unsubscribe?t={token(app, 'unsubscribe', {'s': other.id})}")
+    assert r.status_code == 200 and subscriber(app, "bob@example.org").status == "unsubscribed"
+
+
+def test_feedback_recorded_once_with_undo(web):
+    app, client, tmp = web
+    settings = app.state.ctx.settings
+    ingest_documents(app.state.ctx.engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])],
+                     day=__import__("datetime").date(2026, 6, 22), settings=settings)
+    sub = add(app)
+    t = token(app, "feedback", {"s": sub.id, "d": DAY})
+    for _ in range(2):
+        r = client.get(f"/feedback?t={t}&p=2606.19444&v=1")
+        assert r.status_code == 200 and "Unleashing Emergent Fermions" in r.text and "/feedback/undo" in r.text
+    with session_scope(app.state.ctx.engine) as s:
+        assert [(f.paper_id, f.value) for f in s.exec(select(Feedback))] == [("2606.19444", 1)]
+        assert len(changes_of(s, sub.id)) == 2  # created, then one feedback change (the repeat records nothing)
+    assert client.get(f"/feedback?t={t}&p=2401.00001&v=1").status_code == 400  # not a paper of that edition
+    assert client.get(f"/feedback?t={t}&p=2606.19444&v=7").status_code == 400
+    undo = client.post("/feedback/undo", data={"t": t, "p": "2606.19444", "v": "1"})
+    assert undo.status_code == 200
+    with session_scope(app.state.ctx.engine) as s:
+        assert list(s.exec(select(Feedback))) == []
