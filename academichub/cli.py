@@ -548,7 +548,7 @@ def serve(
     import uvicorn
 
     settings = _settings()
-    if settings.uses_placeholder_secret():
+    if settings.uses_placeholder_secret:
         console.print("Note: links are signed with the embedded demo secret; set ACADEMICHUB_SECRET_KEY for anything public.", markup=False)
     console.print(f"AcademicHub on http://{host}:{port}/ (links in emails point to {settings.base_url})", markup=False)
     if workers > 1:

@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the web app, used in email links.")
     secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Keys that sign links in emails, comma-separated: the first signs, all verify (rotation).")
     environment: str = Field(default="development", pattern="^(development|production)$", description="production refuses the embedded demo secret.")
+    web_threads: int = Field(default=4, ge=1, le=64, description="Threads for the web app's database work (per worker process).")
     rate_limit_storage: str = Field(default="memory://", description="Where sign-up rate limits are counted: memory:// (one process) or redis://host:6379 (several).")
     signup_limit_per_address: str = Field(default="3/hour", description="Sign-up requests per address.")
     signup_limit_per_client: str = Field(default="20/hour", description="Sign-up requests per client IP.")

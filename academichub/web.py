@@ -6,11 +6,13 @@ One FastAPI app built from one Settings object; everything a request needs hangs
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
@@ -42,6 +44,32 @@ SECURITY_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """Security headers on every response, and no-store on personal pages (a plain ASGI middleware:
+    Starlette's BaseHTTPMiddleware costs about a millisecond a request)."""
+
+    def __init__(self, app):
+        self.app = app
+        self.fixed = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        personal = scope.get("method") == "POST" or b"t=" in scope.get("query_string", b"")
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {k for k, _ in headers}
+                headers += [(k, v) for k, v in self.fixed if k not in present]
+                if personal:
+                    headers = [(k, v) for k, v in headers if k != b"cache-control"] + [(b"cache-control", b"no-store")]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 @dataclass
 class WebContext:
     settings: Settings
@@ -51,6 +79,7 @@ class WebContext:
     email_templates: EmailTemplates
     pages: Environment
     limiter: MovingWindowRateLimiter
+    categories: list[str] | None = None
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"
@@ -78,7 +107,14 @@ class WebContext:
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mailer | None = None) -> FastAPI:
-    app = FastAPI(title="AcademicHub", docs_url=None, redoc_url=None, openapi_url=None)
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        # Few threads for the (short, synchronous) database work: with the default 40, twenty
+        # concurrent requests fight over the GIL and the slowest wait several times longer.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
+        yield
+
+    app = FastAPI(title="AcademicHub", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
     pages = Environment(loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True))
     ctx = WebContext(
         settings=settings, engine=engine or open_database(settings), tokens=tokens_from(settings), mailer=mailer or make_mailer(settings),
@@ -88,14 +124,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for key, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(key, value)
-        if "t" in request.query_params or request.method == "POST":
-            response.headers["Cache-Control"] = "no-store"  # personal pages are never cached
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):
