@@ -64,8 +64,12 @@ def claim(session: Session, row_id: int) -> bool:
     return result.rowcount == 1
 
 
-def finish(session: Session, row_id: int, state: str, *, reason: str | None = None, message_id: str | None = None) -> None:
-    session.execute(update(Delivery).where(Delivery.id == row_id).values(state=state, reason=reason, message_id=message_id, updated_at=utcnow()))
+def finish(session: Session, row_id: int, state: str, *, reason: str | None = None, message_id: str | None = None,
+           content: dict | None = None) -> None:
+    values = {"state": state, "reason": reason, "message_id": message_id, "updated_at": utcnow()}
+    if content is not None:
+        values["content"] = content
+    session.execute(update(Delivery).where(Delivery.id == row_id).values(**values))
     session.commit()
 
 

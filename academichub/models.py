@@ -68,6 +68,9 @@ class Edition(SQLModel, table=True):
     date: dt.date = Field(primary_key=True)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+    # The day's themes as found once (Theme.as_dict each), and the papers key they were found for.
+    themes: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    themes_key: str | None = Field(default=None, max_length=64)
 
 
 class EditionPaper(SQLModel, table=True):
@@ -138,3 +141,5 @@ class Delivery(SQLModel, table=True):
     message_id: str | None = Field(default=None, max_length=200)
     attempts: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+    # What the email said (compose's record: paper ids, texts, reasons), for "view in browser" and the feed.
+    content: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))

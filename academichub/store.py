@@ -225,3 +225,22 @@ class DbPieceCache:
             for chunk in _chunks(rows, 500):
                 session.execute(_insert(session, LlmCache).on_conflict_do_nothing(), chunk)
             session.commit()
+
+
+def stored_themes(session: Session, day: date, key: str):
+    """The edition's themes if they were found for exactly these papers (``key``), else None."""
+    from flows.themes import Theme
+
+    edition = session.get(Edition, day)
+    if edition is None or edition.themes is None or edition.themes_key != key:
+        return None
+    return [Theme(id=t["id"], label=t["label"], paper_ids=t["papers"], categories=t["categories"], fields=t["fields"],
+                  cross_domain=t["cross_domain"], sources=t.get("sources", [])) for t in edition.themes]
+
+
+def save_themes(session: Session, day: date, key: str, themes) -> None:
+    edition = session.get(Edition, day)
+    if edition is not None:
+        edition.themes, edition.themes_key = [t.as_dict() for t in themes], key
+        session.add(edition)
+        session.commit()

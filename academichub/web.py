@@ -7,7 +7,7 @@ One FastAPI app built from one Settings object; everything a request needs hangs
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
@@ -17,6 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.gzip import GZipMiddleware
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from limits import parse as parse_limit
 from limits.storage import storage_from_string
@@ -80,6 +81,8 @@ class WebContext:
     pages: Environment
     limiter: MovingWindowRateLimiter
     categories: list[str] | None = None
+    editions: dict = field(default_factory=dict)  # day -> (paper count, EditionData with themes)
+    editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API's JSON bytes)
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"
@@ -125,6 +128,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # an edition page is ~100 KB of HTML, ~20 KB gzipped
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException):

@@ -179,3 +179,30 @@ def compose(
 def compose_extractive(**kwargs) -> Briefing:
     """The briefing with no LLM at all (first sentences of each abstract)."""
     return compose(**kwargs)
+
+
+def briefing_record(b: Briefing) -> dict:
+    """What an email said, compactly (paper cards stay in the papers table): stored with the delivery."""
+    return {
+        "language": b.language, "name": b.name, "edition_date": b.edition_date.isoformat(), "edition_size": b.edition_size,
+        "period_start": b.period_start.isoformat() if b.period_start else None, "opening": b.opening,
+        "opening_refs": b.opening_refs, "notes": b.notes, "interests": b.interests, "composer": b.composer,
+        "items": [{"id": it.paper.id, "number": it.number, "summaries": it.summaries, "reasons": it.reasons,
+                   "contribution": it.contribution, "theme": it.theme, "score": round(it.score, 4)} for it in b.items],
+        "themes": [{"id": t.id, "label": t.label, "fields": t.fields, "cross_domain": t.cross_domain, "text": t.text, "numbers": t.numbers}
+                   for t in b.themes],
+    }
+
+
+def briefing_from_record(rec: dict, email: str, cards: dict[str, PaperCard]) -> Briefing:
+    """The stored record back to a Briefing (papers no longer in the database are left out)."""
+    items = [BriefingItem(number=i["number"], paper=cards[i["id"]], summary=(i["summaries"] or [""])[0], reasons=i["reasons"],
+                          score=i.get("score", 0.0), summaries=i["summaries"], contribution=i.get("contribution", ""), theme=i.get("theme"))
+             for i in rec.get("items", []) if i["id"] in cards]
+    return Briefing(
+        email=email, name=rec.get("name", ""), language=rec.get("language", "en"), edition_date=date.fromisoformat(rec["edition_date"]),
+        edition_size=rec.get("edition_size", 0), opening=rec.get("opening", ""), items=items, notes=rec.get("notes", []),
+        composer=rec.get("composer", "extractive"), interests=rec.get("interests", ""),
+        themes=[ThemeNote(**t) for t in rec.get("themes", [])], opening_refs=rec.get("opening_refs", []),
+        period_start=date.fromisoformat(rec["period_start"]) if rec.get("period_start") else None,
+    )

@@ -17,7 +17,7 @@ from academichub import ledger, store
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings, load_settings
 from flows.briefing import BriefingWriter, Piece, theme_key
-from flows.compose import Briefing, PaperCard, Pieces, compose, reader_languages
+from flows.compose import Briefing, PaperCard, Pieces, briefing_record, compose, reader_languages
 from flows.llm import make_llm
 from flows.ingest import run_ingest, today_in
 from flows.mailer import PermanentSendError, TransientSendError, make_mailer
@@ -97,7 +97,7 @@ def read_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1
         rows = store.edition_papers(session, day, since)
         corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
     facts = [paper_facts_from(p) for p, _label in rows]
-    themes = find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME))
+    themes = edition_themes(engine, day if since is None else None, facts, corpus)
     theme_ids = theme_of(themes)
     facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
     cards = {
@@ -106,6 +106,24 @@ def read_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1
         for p, label in rows
     }
     return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes, period_start=since)
+
+
+def edition_themes(engine: Engine, day: date | None, facts: list[PaperFacts], corpus: list[str]) -> list[Theme]:
+    """The themes of a day's edition, found once and kept with the edition (the same papers give the
+    same themes: a rerun, a web page, or a subscriber's view reuse them); a week's are found each time."""
+    import hashlib
+
+    key = hashlib.sha256("\n".join(sorted(f.id for f in facts)).encode()).hexdigest()
+    if day is not None:
+        with session_scope(engine) as session:
+            stored = store.stored_themes(session, day, key)
+        if stored is not None:
+            return stored
+    themes = find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME))
+    if day is not None:
+        with session_scope(engine) as session:
+            store.save_themes(session, day, key, themes)
+    return themes
 
 
 @task(name="load-edition", cache_policy=NO_CACHE)
@@ -267,7 +285,7 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
                 ledger.finish(session, row.id, "failed", reason=f"{ledger.TRANSIENT}{exc}")
                 out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject, "failed", str(exc)))
                 continue
-            ledger.finish(session, row.id, "sent", message_id=message_id)
+            ledger.finish(session, row.id, "sent", message_id=message_id, content=briefing_record(briefing))
         path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
         out.append(Delivery(sub.email, sub.language, len(briefing.items), path, rendered.subject, "sent", message_id if not path else None))
     return out

@@ -185,7 +185,7 @@ def _preferences_page(ctx: WebContext, request: Request, sub: Subscriber, profil
     response = ctx.page(request, "preferences.html", lang=lang, status=status, title=s["prefs_title"], sub=sub, token=token, csrf=csrf,
                         form=form or _form_of(sub, profile), errors=errors or {}, saved=saved, labels=_labels(s),
                         categories=_categories(ctx), weekdays=WEEKDAYS,
-                        feed_url=None,  # the personal feed comes with the edition pages
+                        feed_url=ctx.link("feed.xml", "feed", {"s": sub.id}),
                         unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", {"s": sub.id}))
     response.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=ctx.settings.base_url.startswith("https://"),
                         max_age=86400, path="/preferences")

@@ -33,7 +33,7 @@ def test_migrations_create_the_schema_and_are_idempotent(db_url):
     tables = set(inspect(engine).get_table_names())
     assert {"paper", "paper_alias", "listing", "edition", "edition_paper", "fetch_log", "subscriber", "alembic_version"} <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0006"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0007"
     assert {"interest_profile", "feedback"} <= tables
 
 

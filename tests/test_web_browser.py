@@ -76,3 +76,47 @@ def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monke
         assert (tmp_path / name).stat().st_size > 10_000
         if DOCS.is_dir() and __import__("os").environ.get("ACADEMICHUB_SAVE_SCREENSHOTS"):
             shutil.copy(tmp_path / name, DOCS / name)
+
+
+def test_edition_pages_in_a_browser(tmp_path):
+    """Open the latest edition, filter to one category, open a theme, switch language; phone and desktop."""
+    from datetime import date
+
+    from flows.ingest import collect_paths, ingest_documents, read_document
+
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'e.db'}", outbox_dir=str(tmp_path / "outbox"), secret_key="k")
+    app = create_app(settings)
+    ingest_documents(app.state.ctx.engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=date(2026, 6, 22), settings=settings)
+    with serving(app) as base, browser() as b:
+        for width, name in ((1200, "edition-desktop.png"), (375, "edition-phone.png")):
+            page = b.new_page(viewport={"width": width, "height": 900})
+            page.goto(base + "/")
+            assert page.locator("h1").inner_text().startswith("2026-06-22 精选")
+            assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+            page.screenshot(path=str(tmp_path / name))
+            page.close()
+        page = b.new_page(viewport={"width": 375, "height": 900})
+        page.goto(base + "/")
+        page.select_option("#category", "quant-ph")
+        page.click("form.filters button")
+        page.wait_for_url("**category=quant-ph**")
+        metas = page.locator("li.paper p.meta").all_inner_texts()
+        assert metas and all("quant-ph" in m or "arXiv" in m or "作者" in m or "主题" in m for m in metas)
+        count = page.locator("li.paper").count()
+        assert 0 < count < 39
+        page.locator(".themes a").first.click()
+        page.wait_for_url("**theme=**")
+        assert page.locator("#papers h2").inner_text().startswith("主题：")
+        page.locator("a.switch").click()
+        page.wait_for_url("**lang=en**")
+        assert page.locator("#papers h2").inner_text().startswith("Theme: ")
+        assert "Exploring the frontiers" in page.locator(".headline").inner_text()
+        # the collapsed abstract opens without JavaScript
+        details = page.locator("details.abstract").first
+        if details.count():
+            details.locator("summary").click()
+            assert details.evaluate("d => d.open")
+    for name in ("edition-desktop.png", "edition-phone.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
+        if __import__("os").environ.get("ACADEMICHUB_SAVE_SCREENSHOTS"):
+            shutil.copy(tmp_path / name, DOCS / name)

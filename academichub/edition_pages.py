@@ -1,0 +1,298 @@
+"""The daily edition on the web: the seed page served from AcademicHub's own data (``/``,
+``/editions/YYYY-MM-DD``), its JSON (``/api/editions/YYYY-MM-DD``), a reader's email in a browser
+(``/view?t=``) and a reader's personal feed (``/feed.xml?t=``).
+
+Filters are query parameters (work without JavaScript); the page is paginated so a phone can load a
+6,000-paper day. The edition with its themes is computed once per day and kept in memory.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from sqlalchemy import func
+from sqlmodel import select
+
+from academichub.db import session_scope
+from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
+from academichub.web import WebContext
+from flows.compose import PaperCard, briefing_from_record
+from flows.daily import EditionData, read_edition
+from flows.i18n import web_strings
+from subscribers.models import Subscriber
+from subscribers.tokens import Verified
+
+router = APIRouter()
+PER_PAGE = 50
+SUMMARY_CHARS = 280  # the abstract shown before "read the full abstract"
+
+
+def _ctx(request: Request) -> WebContext:
+    return request.app.state.ctx
+
+
+# ---------------------------------------------------------------- data (database at the edge, the rest pure)
+
+def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
+    """The day's edition with its themes; recomputed only when the edition changed (a rerun)."""
+    with session_scope(ctx.engine) as session:
+        count = session.exec(select(func.count()).select_from(EditionPaper).where(EditionPaper.edition_date == day)).one()
+    if not count:
+        return None
+    hit = ctx.editions.get(day)
+    if hit and hit[0] == count:
+        return hit[1]
+    edition = read_edition(ctx.engine, day, ctx.settings.corpus_days)
+    if len(ctx.editions) > 14:
+        ctx.editions.pop(min(ctx.editions))
+    ctx.editions[day] = (count, edition)
+    return edition
+
+
+def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
+    with session_scope(ctx.engine) as session:
+        has_papers = select(EditionPaper.edition_date).distinct()
+        prev_ = session.exec(select(func.max(Edition.date)).where(Edition.date < day, Edition.date.in_(has_papers))).one()
+        next_ = session.exec(select(func.min(Edition.date)).where(Edition.date > day, Edition.date.in_(has_papers))).one()
+    return prev_, next_
+
+
+def latest_day(ctx: WebContext) -> date | None:
+    with session_scope(ctx.engine) as session:
+        return session.exec(select(func.max(EditionPaper.edition_date))).one()
+
+
+def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
+    """(source, health, note) for the sources that were not fine on that day (latest run wins)."""
+    with session_scope(ctx.engine) as session:
+        rows = session.exec(select(FetchLog).where(FetchLog.edition_date == day).order_by(FetchLog.fetched_at)).all()
+    latest: dict[str, FetchLog] = {}
+    for row in rows:
+        latest[row.source_key] = row
+    return [(k, r.health, r.error or "") for k, r in sorted(latest.items()) if r.health in ("no_announcement", "suspect", "failed")]
+
+
+@dataclass(frozen=True)
+class Filters:
+    source: str = ""
+    category: str = ""
+    theme: int | None = None
+    page: int = 1
+
+
+def filters_from(request: Request) -> Filters:
+    q = request.query_params
+    theme = q.get("theme", "")
+    page = q.get("page", "1")
+    return Filters(source=q.get("source", "")[:100], category=q.get("category", "")[:50],
+                   theme=int(theme) if theme.isdigit() else None, page=int(page) if page.isdigit() and int(page) > 0 else 1)
+
+
+def edition_view(edition: EditionData, f: Filters, per_page: int = PER_PAGE) -> dict:
+    """Pure: what the edition page shows for these filters (numbers are positions in the whole edition)."""
+    theme_of = {fact.id: fact.theme for fact in edition.facts}
+    facts = {fact.id: fact for fact in edition.facts}
+    themes = {t.id: t for t in edition.themes}
+    rows = []
+    for number, (pid, card) in enumerate(edition.cards.items(), 1):
+        fact = facts.get(pid)
+        categories = list(fact.categories) if fact else []
+        if f.source and card.source_label != f.source:
+            continue
+        if f.category and f.category not in categories:
+            continue
+        if f.theme is not None and theme_of.get(pid) != f.theme:
+            continue
+        rows.append({"number": number, "card": card, "categories": categories, "theme": themes.get(theme_of.get(pid))})
+    pages = max(1, math.ceil(len(rows) / per_page))
+    page = min(f.page, pages)
+    sources = sorted({c.source_label for c in edition.cards.values() if c.source_label})
+    categories = sorted({c for fact in edition.facts for c in fact.categories})
+    return {"rows": rows[(page - 1) * per_page: page * per_page], "total": len(edition.cards), "matching": len(rows),
+            "page": page, "pages": pages, "sources": sources, "categories": categories,
+            "themes": sorted(edition.themes, key=lambda t: (not t.cross_domain, -len(t.paper_ids))),
+            "theme": themes.get(f.theme) if f.theme is not None else None}
+
+
+def split_abstract(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
+    """(shown, rest): the abstract collapsed after a few lines, cut at a word."""
+    text = " ".join((text or "").split())
+    if len(text) <= limit + 40:
+        return text, ""
+    cut = text.rfind(" ", 0, limit)
+    cut = cut if cut > limit // 2 else limit
+    return text[:cut], text[cut:]
+
+
+def paper_json(card: PaperCard, categories: list[str], theme: int | None) -> dict:
+    return {"id": card.id, "title": card.title, "authors": card.authors, "abstract": card.abstract, "source": card.source_label,
+            "categories": categories, "published": card.published.isoformat() if card.published else None,
+            "url": card.abs_url, "pdf_url": card.pdf_url, "doi_url": card.doi_url, "theme": theme}
+
+
+# ---------------------------------------------------------------- pages
+
+def _parse_day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _not_found(ctx: WebContext, request: Request, lang: str) -> HTMLResponse:
+    s = web_strings(lang)
+    return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[s["not_found"]], status=404)
+
+
+def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
+    lang = ctx.lang(request)
+    s = web_strings(lang)
+    edition = edition_cached(ctx, day)
+    if edition is None:
+        return _not_found(ctx, request, lang)
+    f = filters_from(request)
+    view = edition_view(edition, f)
+    prev_, next_ = neighbours(ctx, day)
+    keep = {k: v for k, v in (("lang", request.query_params.get("lang")),) if v}
+
+    def url(**params) -> str:
+        merged = {**keep, **{k: v for k, v in params.items() if v not in (None, "")}}
+        return f"/editions/{day.isoformat()}" + (f"?{urlencode(merged)}" if merged else "")
+
+    def page_url(n: int) -> str:
+        return url(source=f.source, category=f.category, theme=f.theme, page=n if n > 1 else None)
+
+    notes = []
+    for source, health, note in source_health(ctx, day):
+        key = {"no_announcement": "no_announcement", "suspect": "suspect", "failed": "failed"}[health]
+        notes.append((health, s[key].format(source=source, note=note or health)))
+    return ctx.page(request, "edition.html", lang=lang, title=s["edition_of"].format(date=day.isoformat()), day=day, view=view, f=f,
+                    notes=notes, url=url, page_url=page_url, split=split_abstract,
+                    prev_url=f"/editions/{prev_.isoformat()}" + (f"?lang={keep['lang']}" if keep else "") if prev_ else None,
+                    next_url=f"/editions/{next_.isoformat()}" + (f"?lang={keep['lang']}" if keep else "") if next_ else None)
+
+
+@router.get("/", response_class=HTMLResponse)
+def latest(request: Request):
+    ctx = _ctx(request)
+    day = latest_day(ctx)
+    if day is None:
+        lang = ctx.lang(request)
+        return ctx.message(request, lang=lang, title_key="no_edition_title", paragraphs=[web_strings(lang)["no_edition"]])
+    return _edition_page(ctx, request, day)
+
+
+@router.get("/editions/{day}", response_class=HTMLResponse)
+def edition_page(request: Request, day: str):
+    ctx = _ctx(request)
+    parsed = _parse_day(day)
+    if parsed is None:
+        return _not_found(ctx, request, ctx.lang(request))
+    return _edition_page(ctx, request, parsed)
+
+
+@router.get("/api/editions/{day}")
+def edition_api(request: Request, day: str):
+    ctx = _ctx(request)
+    parsed = _parse_day(day)
+    edition = edition_cached(ctx, parsed) if parsed else None
+    if edition is None:
+        return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
+    cached = ctx.editions_json.get(parsed)
+    if cached is None or cached[0] is not edition:  # serialised once per edition (6,000 papers: ~6 MB)
+        theme_of = {fact.id: fact.theme for fact in edition.facts}
+        cats = {fact.id: list(fact.categories) for fact in edition.facts}
+        body = {"date": parsed.isoformat(), "size": len(edition.cards),
+                "papers": [paper_json(card, cats.get(pid, []), theme_of.get(pid)) for pid, card in edition.cards.items()],
+                "themes": [{"id": t.id, "label": t.label, "fields": t.fields, "cross_domain": t.cross_domain, "papers": t.paper_ids}
+                           for t in edition.themes],
+                "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)]}
+        cached = ctx.editions_json[parsed] = (edition, json.dumps(body, ensure_ascii=False).encode())
+        if len(ctx.editions_json) > 14:
+            ctx.editions_json.pop(min(ctx.editions_json))
+    return Response(cached[1], media_type="application/json")
+
+
+# ---------------------------------------------------------------- personal views
+
+def _cards(session, ids: list[str]) -> dict[str, PaperCard]:
+    rows = session.exec(select(Paper).where(Paper.id.in_(ids))).all() if ids else []
+    return {p.id: PaperCard(p.id, p.title, p.source_labels[0] if p.source_labels else "", p.published, list(p.authors), p.abstract,
+                            p.abs_url, p.pdf_url, p.doi_url) for p in rows}
+
+
+def _bad(ctx: WebContext, request: Request, v: Verified, lang: str) -> HTMLResponse:
+    s = web_strings(lang)
+    if v.status == "expired":
+        return ctx.message(request, lang=lang, title_key="expired_title", paragraphs=[s["bad_link"]], status=410)
+    return ctx.message(request, lang=lang, title_key="bad_link_title", paragraphs=[s["bad_link"]], status=400)
+
+
+@router.get("/view", response_class=HTMLResponse)
+def view(request: Request, t: str = ""):
+    """The reader's email in a browser: what was sent (stored with the delivery), with 👍/👎."""
+    ctx = _ctx(request)
+    v = ctx.tokens.verify("view", t)
+    payload = v.payload or {}
+    day = _parse_day(str(payload.get("d", ""))) if v.ok else None
+    with session_scope(ctx.engine) as session:
+        sub = session.get(Subscriber, payload.get("s")) if day and isinstance(payload.get("s"), int) else None
+        lang = ctx.lang(request, sub.language if sub else None)
+        if sub is None:
+            return _bad(ctx, request, v if not v.ok else Verified("invalid"), lang)
+        row = session.exec(select(Delivery).where(Delivery.subscriber_id == sub.id, Delivery.edition_date == day)).first()
+        if row is None or not row.content:
+            s = web_strings(lang)
+            return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[s["view_gone"]], status=404)
+        cards = _cards(session, [i["id"] for i in row.content.get("items", [])])
+        briefing = briefing_from_record(row.content, sub.email, cards)
+    vote = ctx.link("feedback", "feedback", {"s": sub.id, "d": day.isoformat()})
+    s = web_strings(lang)
+    return ctx.page(request, "view.html", lang=lang, title=s["view_title"].format(date=day.isoformat()), b=briefing, vote=vote,
+                    split=split_abstract, prefs=ctx.link("preferences", "preferences", {"s": sub.id}))
+
+
+@router.get("/feed.xml")
+def personal_feed(request: Request, t: str = ""):
+    """A reader's radar as RSS 2.0: the papers of their last 20 emails, newest first."""
+    from feedgen.feed import FeedGenerator
+
+    ctx = _ctx(request)
+    v = ctx.tokens.verify("feed", t)
+    with session_scope(ctx.engine) as session:
+        sub = session.get(Subscriber, (v.payload or {}).get("s")) if v.ok and isinstance((v.payload or {}).get("s"), int) else None
+        if sub is None:
+            return Response("invalid feed link\n", status_code=400, media_type="text/plain")
+        rows = session.exec(select(Delivery).where(Delivery.subscriber_id == sub.id, Delivery.state == "sent", Delivery.content.is_not(None))
+                            .order_by(Delivery.edition_date.desc()).limit(20)).all()
+        cards = _cards(session, sorted({i["id"] for r in rows for i in r.content.get("items", [])}))
+    s = web_strings(sub.language)
+    base = ctx.settings.base_url.rstrip("/")
+    fg = FeedGenerator()
+    fg.title(s["feed_title"].format(email=sub.email))
+    fg.link(href=f"{base}/", rel="alternate")
+    fg.description(s["intro"])
+    fg.language("zh-cn" if sub.language in ("zh", "bilingual") else "en")
+    for row in reversed(rows):  # feedgen lists the last added first
+        when = datetime.combine(row.edition_date, time(7), tzinfo=timezone.utc)
+        for item in reversed(row.content.get("items", [])):
+            card = cards.get(item["id"])
+            if card is None:
+                continue
+            entry = fg.add_entry()
+            entry.id(f"{base}/papers/{card.id}#{row.edition_date.isoformat()}")
+            entry.guid(f"academichub:{sub.id}:{row.edition_date.isoformat()}:{card.id}", permalink=False)
+            entry.title(card.title)
+            if card.abs_url or card.doi_url:
+                entry.link(href=card.abs_url or card.doi_url)
+            text = " ".join((item.get("summaries") or [card.abstract])[:1])
+            reasons = "; ".join(item.get("reasons", []))
+            entry.description(f"{text}\n\n{s['why']}: {reasons}" if reasons else text)
+            entry.pubDate(when)
+    return Response(fg.rss_str(pretty=False), media_type="application/rss+xml; charset=utf-8")

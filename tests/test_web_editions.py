@@ -1,0 +1,135 @@
+"""The edition pages, the JSON API, "view in browser" and the personal feed (TestClient, real app)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import feedparser
+import pytest
+from fastapi.testclient import TestClient
+from sqlmodel import select
+
+from academichub import ledger
+from academichub.db import session_scope
+from academichub.models import Delivery
+from academichub.settings import SAMPLE_DAY_DIR, Settings
+from academichub.web import create_app
+from flows.compose import briefing_record, compose
+from flows.daily import build_matcher, read_edition
+from flows.ingest import collect_paths, ingest_documents, read_document
+from flows.match import ProfileSpec
+from subscribers.service import ProfileInput, upsert_subscriber
+
+DAY = date(2026, 6, 22)
+
+
+@pytest.fixture
+def web(tmp_path, fixtures_dir):
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'web.db'}", outbox_dir=str(tmp_path / "outbox"),
+                        base_url="http://testserver", secret_key="k")
+    app = create_app(settings)
+    engine = app.state.ctx.engine
+    ingest_documents(engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=DAY, settings=settings)
+    # a day before, with a real journal feed (items with no abstract) and an empty arXiv Sunday feed
+    ingest_documents(engine, [read_document(fixtures_dir / "nature-rss-dakesan.xml")], day=date(2026, 6, 19), settings=settings)
+    return app, TestClient(app, raise_server_exceptions=False)
+
+
+def test_latest_edition_as_on_the_seed_page_with_navigation(web):
+    app, client = web
+    page = client.get("/")
+    assert page.status_code == 200
+    html = page.text
+    assert "Academic Intelligence · Curated Daily" in html and "探索全球前沿学术脉络" in html
+    assert "AcademicHub 汇聚顶级期刊与预印本平台的实时文献" in html
+    assert re.search(r'<span class="num">01\.</span> arXiv \((CS\.[A-Z]+|quant-ph)\) 2026-06-\d\d', html)
+    assert "<h1>2026-06-22 精选 · 39 篇论文</h1>" in html
+    assert 'href="/editions/2026-06-19" rel="prev"' in html and 'rel="next"' not in html
+    en = client.get("/?lang=en").text
+    assert "Exploring the frontiers of research worldwide" in en and "Edition of 2026-06-22" in en
+    older = client.get("/editions/2026-06-19?lang=en")
+    assert older.status_code == 200 and 'href="/editions/2026-06-22?lang=en" rel="next"' in older.text
+    # journal items without an abstract or authors say so; no placeholder presented as a name
+    assert "No abstract in the feed." in older.text and "未知作者" not in older.text
+
+
+def test_filters_themes_and_pagination_work_without_javascript(web):
+    app, client = web
+    quant = client.get("/editions/2026-06-22?category=quant-ph&lang=en").text
+    shown = re.findall(r'<li class="card paper" id="p-(\d+)">', quant)
+    assert shown and "Showing %d of %d papers" % (len(shown), len(shown)) in quant
+    api = client.get("/api/editions/2026-06-22").json()
+    assert {p["id"] for p in api["papers"] if "quant-ph" in p["categories"]} == {api["papers"][int(n) - 1]["id"] for n in shown}
+    theme = api["themes"][0]
+    page = client.get(f"/editions/2026-06-22?theme={theme['id']}&lang=en").text
+    assert len(re.findall(r'class="card paper"', page)) == len(theme["papers"]) and "Theme: " in page
+    by_source = client.get("/editions/2026-06-22?source=Science&lang=en").text
+    assert all("Science" in m for m in re.findall(r'<p class="meta"><span class="num">\d+\.</span> ([^<]+)</p>', by_source))
+    assert client.get("/editions/2026-06-22?theme=9999").status_code == 200  # an unknown theme shows nothing, not an error
+
+
+def test_api_and_unknown_dates(web):
+    app, client = web
+    api = client.get("/api/editions/2026-06-22")
+    data = api.json()
+    assert api.status_code == 200 and data["size"] == len(data["papers"]) == 39
+    assert {"id", "title", "authors", "abstract", "source", "categories", "published", "url", "theme"} <= set(data["papers"][0])
+    assert any(t["cross_domain"] for t in data["themes"]) or all(len(t["fields"]) <= 1 for t in data["themes"])
+    for path in ("/editions/2026-07-01", "/editions/not-a-date", "/editions/2026-02-30"):
+        r = client.get(path)
+        assert r.status_code == 404 and "<html" in r.text and "Traceback" not in r.text
+    assert client.get("/api/editions/2026-07-01").status_code == 404
+
+
+def test_feed_text_is_escaped(web):
+    app, client = web
+    from academichub.models import Paper
+
+    with session_scope(app.state.ctx.engine) as s:
+        p = s.exec(select(Paper).where(Paper.id == "2606.19444")).one()
+        p.title = "<script>alert(1)</script> $\\alpha<\\beta$"
+        s.add(p)
+        s.commit()
+    app.state.ctx.editions.clear()
+    html = client.get("/editions/2026-06-22").text
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def sent_briefing(app, email="ada@example.org"):
+    """A delivery as the daily run records it (compose's record stored with the ledger row)."""
+    engine = app.state.ctx.engine
+    with session_scope(engine) as s:
+        sub, profile, _ = upsert_subscriber(s, email, ProfileInput(interests="quantum computing", keywords=["quantum"]))
+        row = ledger.prepare(s, DAY, [sub.id])[sub.id]
+    edition = read_edition(engine, DAY)
+    matches = build_matcher(engine, edition, "tfidf").match([ProfileSpec(key=email, interests=profile.interests, keywords=["quantum"])])
+    b = compose(email=email, name="Ada", language="en", interests=profile.interests, edition_date=DAY, edition_size=len(edition.facts),
+                matches=matches[email], cards=edition.cards, wanted=8)
+    with session_scope(engine) as s:
+        ledger.finish(s, row.id, "sent", message_id="m1", content=briefing_record(b))
+    return sub, b
+
+
+def test_view_in_browser_and_personal_feed(web):
+    app, client = web
+    sub, b = sent_briefing(app)
+    tokens = app.state.ctx.tokens
+    view = client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': DAY.isoformat()})}")
+    assert view.status_code == 200
+    for item in b.items:
+        assert item.paper.title.replace("&", "&amp;") in view.text
+    assert view.text.count("👍") == len(b.items) and "Why this paper" in view.text
+    like = re.search(r'href="http://testserver(/feedback\?t=[^"]+v=1)"', view.text).group(1).replace("&amp;", "&")
+    assert client.get(like).status_code == 200
+    assert client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': '2026-06-19'})}").status_code == 404  # nothing sent that day
+    assert client.get(f"/view?t={tokens.sign('preferences', {'s': sub.id})}").status_code == 400
+    feed = client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id})}")
+    assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/rss+xml")
+    parsed = feedparser.parse(feed.content)
+    assert not parsed.bozo and parsed.version == "rss20"
+    assert [e.title for e in parsed.entries] == [it.paper.title for it in b.items]
+    assert all(e.link.startswith("https://") for e in parsed.entries)
+    assert client.get("/feed.xml?t=forged").status_code == 400
+    with session_scope(app.state.ctx.engine) as s:
+        assert s.exec(select(Delivery)).one().content["items"][0]["id"] == b.items[0].paper.id
