@@ -52,12 +52,43 @@ def skip(session: Session, row_id: int, reason: str) -> bool:
     return result.rowcount == 1
 
 
+def claim_batch(session: Session, day: date, size: int, worker: str) -> list[int]:
+    """Claim up to ``size`` queued rows of a day for one worker: queued -> claimed, in one statement.
+    On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint batches without
+    waiting; SQLite runs one writer at a time, so the same UPDATE is atomic there. Nothing is sent in
+    ``claimed``: a worker that dies leaves rows that ``release_stale`` safely re-queues."""
+    pick = (select(Delivery.id).where(Delivery.edition_date == day, Delivery.state == "queued")
+            .order_by(Delivery.id).limit(size))
+    if session.get_bind().dialect.name == "postgresql":
+        pick = pick.with_for_update(skip_locked=True)
+    result = session.execute(
+        update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()))
+        .values(state="claimed", reason=f"claimed by {worker}"[:200], updated_at=utcnow())
+        .returning(Delivery.id)
+    )
+    ids = sorted(r[0] for r in result)
+    session.commit()
+    return ids
+
+
+def release_stale(session: Session, day: date, older_than_s: int = 3600) -> int:
+    """claimed rows whose worker went away (nothing was sent for them) -> queued again."""
+    from datetime import timedelta
+
+    result = session.execute(update(Delivery).where(Delivery.edition_date == day, Delivery.state == "claimed",
+                                                    Delivery.updated_at < utcnow() - timedelta(seconds=older_than_s))
+                             .values(state="queued", reason=None, updated_at=utcnow()))
+    session.commit()
+    return result.rowcount
+
+
 def claim(session: Session, row_id: int) -> bool:
-    """queued (or transiently failed) -> sending, atomically. False: someone else has it, or it is done."""
+    """queued, claimed (by this batch) or transiently failed -> sending, atomically. False: someone
+    else has it, or it is done."""
     result = session.execute(
         update(Delivery)
         .where(Delivery.id == row_id)
-        .where((Delivery.state == "queued") | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT)))
+        .where(Delivery.state.in_(("queued", "claimed")) | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT)))
         .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
     )
     session.commit()
