@@ -61,6 +61,18 @@ def open_database(settings: Settings) -> Engine:
     return engine
 
 
+_ENGINES: dict[str, Engine] = {}
+
+
+def engine_for(settings: Settings) -> Engine:
+    """One migrated engine per database URL and process (tasks that may run in other processes, such
+    as Dask workers, get the database from the settings rather than an engine object)."""
+    engine = _ENGINES.get(settings.database_url)
+    if engine is None:
+        engine = _ENGINES[settings.database_url] = open_database(settings)
+    return engine
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:

@@ -74,6 +74,10 @@ class Settings(BaseSettings):
     preprint_match_days: int = Field(default=365, ge=1, description="How far back a journal article is compared with preprints.")
     papers_per_email: int = Field(default=8, ge=1, le=30)
     representation: str = Field(default="tfidf", pattern="^(tfidf|semantic)$", description="tfidf, or semantic (needs the [semantic] extra).")
+    task_runner: str = Field(default="threads", pattern="^(threads|dask)$", description="How deliver-due fans out its batches: threads (one process) or dask (prefect-dask).")
+    dask_address: str | None = Field(default=None, description="A running Dask scheduler (tcp://host:8786); unset with task_runner=dask: a local cluster.")
+    dask_workers: int = Field(default=2, ge=1, description="Workers of the local Dask cluster (one per core).")
+    batch_concurrency: int = Field(default=2, ge=1, description="Batches delivered at once with the thread runner.")
     corpus_days: int = Field(default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on.")
     min_score: float = Field(default=0.05, ge=0, description="Relevance floor: papers below it are not sent.")
 

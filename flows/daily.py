@@ -63,6 +63,7 @@ class EditionData:
     corpus: list[str]
     themes: list[Theme] = field(default_factory=list)
     period_start: date | None = None  # a week's editions, for weekly digests
+    matchers: dict = field(default_factory=dict, repr=False, compare=False)  # representation -> Matcher, built once
 
 
 @dataclass(slots=True)
@@ -132,8 +133,14 @@ def load_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1
 
 
 def build_matcher(engine: Engine, edition: EditionData, representation: str) -> Matcher:
-    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
-    return Matcher(edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
+    """The edition's matcher (vectoriser fitted, papers encoded), built once per edition object:
+    deliver-due's batches in one process share it."""
+    matcher = edition.matchers.get(representation)
+    if matcher is None:
+        cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+        matcher = edition.matchers[representation] = Matcher(
+            edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
+    return matcher
 
 
 def profile_spec(sub: Subscriber, profile: InterestProfile, feedback: dict[str, int], texts: dict[str, str]) -> ProfileSpec:

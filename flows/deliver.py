@@ -23,13 +23,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from academichub import ledger
-from academichub.db import open_database, session_scope
+from academichub.db import engine_for, open_database, session_scope
 from academichub.models import Edition, EditionPaper
 from academichub.settings import Settings, load_settings
 from flows.daily import (
     Delivery, EditionData, LlmReport, RunReport, account_suppression, deliver_group, load_edition, read_edition, run_markdown,
 )
-from flows.ingest import run_ingest, today_in
+from flows.ingest import today_in
 from flows.schedule import due_at
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import SUPPRESSED_STATUSES, skip_reason
@@ -85,13 +85,28 @@ def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
         return ledger.claim_batch(session, day, size, worker)
 
 
+_EDITIONS: dict[tuple[str, date], tuple[int, EditionData]] = {}  # per worker process: the edition, read once
+
+
+def _edition_in_worker(settings: Settings, engine: Engine, day: date) -> EditionData:
+    key = (settings.database_url, day)
+    with session_scope(engine) as session:
+        count = len(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date == day)).all())
+    hit = _EDITIONS.get(key)
+    if hit is None or hit[0] != count:
+        hit = _EDITIONS[key] = (count, read_edition(engine, day, settings.corpus_days))
+    return hit[1]
+
+
 @task(name="deliver-batch", cache_policy=NO_CACHE)
-def deliver_batch(settings: Settings, engine: Engine, day: date, row_ids: list[int], suppressed: dict[str, str],
-                  daily: EditionData, dry_run: bool = False) -> tuple[list[Delivery], LlmReport]:
-    """One claimed batch: match -> write (cached) -> compose, render, send. Retrying it is safe: the
-    ledger lets each row be sent once."""
+def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed: dict[str, str],
+                  dry_run: bool = False) -> tuple[list[Delivery], LlmReport]:
+    """One claimed batch: match -> write (cached) -> compose, render, send. Takes only plain values
+    (it may run in another process: a Dask worker); retrying it is safe, the ledger sends each row once."""
     from academichub.models import Delivery as Row
 
+    engine = engine_for(settings)
+    daily = _edition_in_worker(settings, engine, day)
     with session_scope(engine) as session:
         rows = session.exec(select(Row, Subscriber, InterestProfile).join(Subscriber, Subscriber.id == Row.subscriber_id)
                             .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
@@ -105,6 +120,48 @@ def deliver_batch(settings: Settings, engine: Engine, day: date, row_ids: list[i
         out += more
         report = report.merge(weekly_report)
     return out, report
+
+
+def task_runner_for(settings: Settings):
+    """Threads in this process, or Dask (a given scheduler, or a local cluster of processes)."""
+    if settings.task_runner == "dask":
+        from prefect_dask import DaskTaskRunner
+
+        if settings.dask_address:
+            return DaskTaskRunner(address=settings.dask_address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1, "processes": True})
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    return ThreadPoolTaskRunner(max_workers=settings.batch_concurrency)
+
+
+@flow(name="deliver-batches", log_prints=True)
+def deliver_batches(settings: Settings, day: date, batch_size: int, worker: str, suppressed: dict[str, str]) -> tuple[list[Delivery], LlmReport, int]:
+    """Claim batches and fan them out on the flow's task runner; each batch its own task run."""
+    futures = []
+    in_flight = settings.dask_workers if settings.task_runner == "dask" else settings.batch_concurrency
+    deliveries: list[Delivery] = []
+    llm = LlmReport(model=settings.llm_model)
+    batches = 0
+
+    def collect(done):
+        nonlocal llm
+        got, report = done.result()
+        deliveries.extend(got)
+        llm = llm.merge(report)
+
+    engine = engine_for(settings)
+    while True:
+        ids = claim(engine, day, batch_size, worker)
+        if not ids:
+            break
+        batches += 1
+        futures.append(deliver_batch.submit(settings, day, ids, suppressed))
+        while len(futures) >= in_flight:  # claim more only as batches finish: other workers get their share
+            collect(futures.pop(0))
+    for f in futures:
+        collect(f)
+    return deliveries, llm, batches
 
 
 @flow(name="deliver-due", log_prints=True)
@@ -132,18 +189,9 @@ def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: date
     t0 = time.perf_counter()
     edition = load_edition(engine, day, settings.corpus_days)
     stages["load edition"] = time.perf_counter() - t0
-    deliveries: list[Delivery] = []
-    llm = LlmReport(model=settings.llm_model)
-    batches = 0
     t0 = time.perf_counter()
-    while True:
-        ids = claim(engine, day, batch_size, worker)
-        if not ids:
-            break
-        batches += 1
-        got, report = deliver_batch(settings, engine, day, ids, suppressed, edition)
-        deliveries += got
-        llm = llm.merge(report)
+    runner = task_runner_for(settings)
+    deliveries, llm, batches = deliver_batches.with_options(task_runner=runner)(settings, day, batch_size, worker, suppressed)
     stages["deliver batches"] = time.perf_counter() - t0
     report = RunReport(edition_date=day, ingest=None, edition_size=len(edition.facts), deliveries=deliveries, llm=llm,
                        outbox=None)

@@ -138,12 +138,25 @@ class SesMailer:
         return retrying(self._send_once, msg, tags)
 
 
+_MAILERS: dict[tuple, Mailer] = {}
+
+
 def make_mailer(settings) -> Mailer:
-    """SES when configured explicitly (ACADEMICHUB_MAIL_BACKEND=ses), else the outbox folder."""
+    """SES when configured explicitly (ACADEMICHUB_MAIL_BACKEND=ses), else the outbox folder.
+
+    One SES mailer per process and configuration, so every batch delivered in this process shares one
+    token bucket (the send rate is the account's, not each batch's). With a Dask cluster of N
+    processes each takes 1/N of the rate; several machines must split ACADEMICHUB_SES_SEND_RATE."""
     if settings.mail_backend == "outbox":
         return OutboxMailer(Path(settings.outbox_dir))
     import boto3
 
     region = settings.ses_region or boto3.session.Session().region_name or "us-east-1"
-    rate = settings.ses_send_rate or SesMailer.account_rate(boto3.client("ses", region_name=region))
-    return SesMailer(boto3.client("sesv2", region_name=region), configuration_set=settings.ses_configuration_set, rate=rate)
+    key = (region, settings.ses_configuration_set, settings.ses_send_rate, settings.task_runner, settings.dask_workers)
+    mailer = _MAILERS.get(key)
+    if mailer is None:
+        rate = settings.ses_send_rate or SesMailer.account_rate(boto3.client("ses", region_name=region))
+        share = settings.dask_workers if settings.task_runner == "dask" else 1
+        mailer = _MAILERS[key] = SesMailer(boto3.client("sesv2", region_name=region), configuration_set=settings.ses_configuration_set,
+                                           rate=rate / share)
+    return mailer

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 import yaml
+from zoneinfo import ZoneInfo
 from prefect.flows import Flow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,6 +23,9 @@ def test_prefect_yaml_entrypoints_import_and_parameters_validate():
         flow.validate_parameters(dep.get("parameters") or {})
         for schedule in dep.get("schedules") or []:
             assert schedule["timezone"] and len(schedule["cron"].split()) == 5
+            ZoneInfo(schedule["timezone"])
+        assert "secret" not in str(dep).lower()
+    assert {"prepare-edition", "deliver-due", "process-ses-events"} <= {d["name"] for d in config["deployments"]}
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 import boto3
 import pytest
-import yaml
 from moto import mock_aws
 from sqlmodel import select
 
@@ -42,26 +41,6 @@ def test_each_reader_is_due_at_their_next_local_delivery_time():
     assert first_delivery_after(autumn, "Europe/Berlin", 7).hour == 7
 
 
-def test_prefect_yaml_entrypoints_import_and_parameters_validate():
-    from importlib import import_module
-    from pathlib import Path
-
-    from prefect.flows import Flow
-
-    spec = yaml.safe_load((Path(__file__).resolve().parents[1] / "prefect.yaml").read_text())
-    names = set()
-    for d in spec["deployments"]:
-        module, func = d["entrypoint"].split(":")
-        flow_ = getattr(import_module(module.replace("/", ".").removesuffix(".py")), func)
-        assert isinstance(flow_, Flow)
-        flow_.validate_parameters(d.get("parameters") or {})
-        for s in d.get("schedules") or []:
-            ZoneInfo(s["timezone"])
-        assert "secret" not in str(d).lower() and "key" not in str(d.get("parameters", {})).lower()
-        names.add(d["name"])
-    assert {"prepare-edition", "deliver-due", "process-ses-events"} <= names
-
-
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured: set ACADEMICHUB_TEST_DATABASE_URL (CI always does)")
 @pytest.mark.usefixtures("prefect_harness")
 def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypatch):
@@ -70,7 +49,7 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
     _reset_postgres(PG_URL)
     monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", PG_URL)
     for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1",
-                 "ACADEMICHUB_MAIL_BACKEND": "ses", "ACADEMICHUB_SES_SEND_RATE": "1000",
+                 "ACADEMICHUB_MAIL_BACKEND": "ses", "ACADEMICHUB_SES_SEND_RATE": "5",  # slow sends: both workers get a share
                  "ACADEMICHUB_SENDER": "AcademicHub <briefing@example.org>"}.items():
         monkeypatch.setenv(k, v)
     settings = Settings()
@@ -84,6 +63,9 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
     from flows.deliver import current_edition, deliver_day
 
     day, _prepared = current_edition(engine)
+    from flows.daily import read_edition
+
+    read_edition(engine, day)  # as prepare-edition does: the themes are stored, both workers start at once
     prepared = datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)  # Sunday 20:30 in New York
     now = datetime(2026, 6, 22, 4, 0, tzinfo=timezone.utc)  # 06:00 in Berlin (due at 07:00), 12:00 in Shanghai (due since 08:30)
     with mock_aws():
@@ -115,3 +97,64 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
     assert Counter(r.state for r in rows) == {"sent": 20}
     workers = {r.reason for r in rows}
     assert all(r.attempts == 1 and r.message_id for r in rows) and workers == {None}
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserver, env_settings, capsys, monkeypatch):
+    """prepare-edition then deliver-due as flows, on the sample day's feeds, with a local OpenAI-compatible
+    server and moto SES: who gets what when, every cited paper in the edition, artifacts, a rerun sends nothing."""
+    import email
+    import re
+    from email import policy
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+    from sqlalchemy import update
+
+    from academichub.models import Edition
+    from flows.daily import read_edition
+    from flows.deliver import deliver_due, prepare_edition
+    from tests.fake_llm import FakeLLM
+    from tests.test_flows import read_artifacts
+
+    fake = FakeLLM()
+    httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(fake)
+    for k, v in {"OPENAI_BASE_URL": httpserver.url_for("/v1"), "OPENAI_API_KEY": "test", "ACADEMICHUB_LLM_MODEL": "test-model",
+                 "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1",
+                 "ACADEMICHUB_MAIL_BACKEND": "ses", "ACADEMICHUB_SES_SEND_RATE": "100",
+                 "ACADEMICHUB_SENDER": "AcademicHub <briefing@example.org>"}.items():
+        monkeypatch.setenv(k, v)
+    for address, lang, tz in (("zh@example.org", "zh", "Asia/Shanghai"), ("en@example.org", "en", "Europe/Berlin"),
+                              ("ny@example.org", "en", "America/New_York")):
+        run_cli(capsys, monkeypatch, "subscribers", "add", address, "--lang", lang, "--tz", tz, "--hour", "7",
+                "--interests", "LLM safety", "--keywords", "prompt injection, jailbreak, agents, LLM safety")
+    with mock_aws():
+        boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
+        sent = lambda: ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages  # noqa: E731
+        prepare_edition(from_paths=[str(SAMPLE_DAY_DIR)], date_="2026-06-22")
+        assert len(sent()) == 0 and fake.requests  # the LLM wrote, nobody was emailed
+        calls_after_prepare = len(fake.requests)
+        settings = Settings()
+        engine = open_database(settings)
+        with session_scope(engine) as s:  # the announcement's evening: Sunday 20:30 in New York
+            s.execute(update(Edition).values(created_at=datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)))
+            s.commit()
+        deliver_due(now="2026-06-22T06:00:00+00:00")  # 08:00 Berlin, 14:00 Shanghai, 02:00 New York
+        got = {m.destinations[0]: m for m in sent()}
+        assert set(got) == {"zh@example.org", "en@example.org"}
+        assert len(fake.requests) == calls_after_prepare  # every text came from prepare's cache
+        edition_ids = set(read_edition(engine, date(2026, 6, 22)).cards)
+        for address, m in got.items():
+            msg = email.message_from_bytes(m.raw_data if isinstance(m.raw_data, bytes) else m.raw_data.encode(), policy=policy.default)
+            assert ("每日简报" in msg["Subject"]) == (address == "zh@example.org")
+            text = msg.get_body(("plain",)).get_content()
+            cited = set(re.findall(r"arxiv\.org/abs/(\d{4}\.\d{4,5})", text))
+            assert cited and cited <= edition_ids
+        deliver_due(now="2026-06-22T06:30:00+00:00")  # a rerun: nothing new
+        assert len(sent()) == 2
+        deliver_due(now="2026-06-22T11:05:00+00:00")  # 07:05 in New York
+        assert len(sent()) == 3 and {m.destinations[0] for m in sent()} == {"zh@example.org", "en@example.org", "ny@example.org"}
+    with session_scope(engine) as s:
+        assert sorted(r.state for r in s.exec(select(Delivery)).all()) == ["sent", "sent", "sent"]
+    artifact = read_artifacts("deliver-due")[0]["data"]
+    assert "for the edition of 2026-06-22" in artifact and "sent 1" in artifact and "slowest stages" in artifact

@@ -1,0 +1,195 @@
+"""A whole day: N papers, M subscribers (synthetic), the LLM stubbed with realistic latency, SES mocked.
+
+    .venv/bin/python bench/day_bench.py [--papers 6000] [--subscribers 100000] [--llm-latency 0.8]
+        [--database postgresql://postgres@127.0.0.1:5432/academichub_bench]
+
+Stages as the scheduled flows run them: ingest -> edition + themes -> match everyone -> the LLM's
+three levels (paper, theme, reader; a local OpenAI-compatible server answering after --llm-latency
+seconds, ACADEMICHUB_LLM_CONCURRENCY requests at once) -> deliver-due (ledger, batches claimed in the
+database, match, compose, render, MIME). The mailer is SES mocked: each message is built to its final
+bytes and dropped (no network, no send-rate limit, which the target excludes). Wall time per stage,
+peak memory (RSS of this process; the LLM stub runs in a thread of it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import resource
+import sys
+import tempfile
+import threading
+import time
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+DAY = date(2026, 6, 22)
+
+
+def rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def llm_server(latency: float) -> str:
+    """The tests' OpenAI-compatible stub, answering after ``latency`` seconds, threaded."""
+    from werkzeug.serving import make_server
+
+    from tests.fake_llm import FakeLLM
+
+    fake = FakeLLM()
+
+    def app(environ, start_response):
+        from werkzeug.wrappers import Request
+
+        time.sleep(latency)
+        return fake(Request(environ))(environ, start_response)
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{server.server_port}/v1"
+
+
+class MockedSes:
+    """SES mocked: the message is built to the bytes SES would receive, then dropped."""
+
+    name = "ses-mock"
+
+    def __init__(self):
+        from flows.outbox import message_bytes
+
+        self.bytes, self.sent, self.lock, self._bytes = 0, 0, threading.Lock(), message_bytes
+
+    def send(self, msg, *, edition, tags, html) -> str:
+        raw = self._bytes(msg)
+        with self.lock:
+            self.sent += 1
+            self.bytes += len(raw)
+            return f"mock-{self.sent}"
+
+    def suppressed(self) -> dict[str, str]:
+        return {}
+
+
+def ensure_database(url: str) -> None:
+    if not url.startswith("postgresql"):
+        return
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(base.replace("postgresql+psycopg", "postgresql") + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def add_subscribers(engine, m: int, vocab: list[str]) -> None:
+    from sqlalchemy import insert
+
+    from subscribers.models import InterestProfile, Subscriber
+
+    rng = random.Random(11)
+    zones = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"]
+    now = datetime.now(timezone.utc)
+    for start in range(0, m, 5000):
+        n = min(5000, m - start)
+        subs = [{"email": f"reader{i}@example.com", "name": "", "language": ("zh", "en", "bilingual")[i % 3] if i % 10 else "bilingual",
+                 "timezone": zones[i % 4], "delivery_hour": 7, "frequency": "weekly" if i % 20 == 0 else "daily",
+                 "weekly_day": "mon" if i % 20 == 0 else None, "papers_per_email": 8, "status": "active", "empty_day": "short",
+                 "created_at": now, "updated_at": now} for i in range(start, start + n)]
+        with engine.begin() as conn:
+            ids = [r[0] for r in conn.execute(insert(Subscriber).returning(Subscriber.id), subs)]
+            conn.execute(insert(InterestProfile), [
+                {"subscriber_id": sid, "interests": " ".join(rng.sample(vocab[:4000], rng.randint(4, 10))),
+                 "keywords": [rng.choice(vocab[:3000])] if rng.random() < 0.3 else [], "exclude": [], "categories": [],
+                 "authors": [], "expanded": [], "expanded_for": "", "updated_at": now} for sid in ids])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--papers", type=int, default=6000)
+    ap.add_argument("--subscribers", type=int, default=100_000)
+    ap.add_argument("--llm-latency", type=float, default=0.8)
+    ap.add_argument("--llm-concurrency", type=int, default=32)
+    ap.add_argument("--batch", type=int, default=2000)
+    ap.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/academichub_bench")
+    args = ap.parse_args()
+
+    tmp = Path(tempfile.mkdtemp())
+    ensure_database(args.database)
+    os.environ.update({
+        "ACADEMICHUB_DATABASE_URL": args.database, "ACADEMICHUB_OUTBOX_DIR": str(tmp / "outbox"), "ACADEMICHUB_SECRET_KEY": "bench",
+        "OPENAI_BASE_URL": llm_server(args.llm_latency), "OPENAI_API_KEY": "bench", "ACADEMICHUB_LLM_MODEL": "bench-model",
+        "ACADEMICHUB_LLM_CONCURRENCY": str(args.llm_concurrency), "ACADEMICHUB_LLM_TOKEN_BUDGET": "1000000000",
+        "ACADEMICHUB_MAIL_BACKEND": "ses",
+    })
+    from academichub.db import open_database, session_scope
+    from academichub.settings import load_settings
+    from flows import mailer as mailer_mod
+    from flows.daily import match_subscribers, read_edition, write_pieces, load_profiles
+    from flows.deliver import deliver_day
+    from flows.ingest import collect_paths, ingest_documents, read_document
+    from ingest_bench import make_feeds, vocabulary
+    from subscribers.service import audience
+
+    mocked = MockedSes()
+    mailer_mod.make_mailer = lambda settings: mocked  # noqa: E731 - the bench's SES mock
+    import flows.daily as daily_mod
+
+    daily_mod.make_mailer = mailer_mod.make_mailer
+    settings = load_settings()
+    engine = open_database(settings)
+    stages: dict[str, float] = {}
+    started = time.perf_counter()
+
+    t0 = time.perf_counter()
+    folder = tmp / "feeds"
+    folder.mkdir()
+    make_feeds(folder, int(args.papers * 1.25))  # cross-lists and versions merge to about --papers
+    add_subscribers(engine, args.subscribers, vocabulary(random.Random(7)))
+    stages["setup (synthetic feeds, subscribers; not counted)"] = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    ingest_documents(engine, [read_document(p) for p in collect_paths([folder])], day=DAY, settings=settings)
+    stages["ingest"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    edition = read_edition(engine, DAY, settings.corpus_days)
+    stages["edition + themes"] = time.perf_counter() - t0
+    print(f"edition {len(edition.facts)} papers, {len(edition.themes)} themes; peak RSS {rss_mib():.0f} MiB", flush=True)
+
+    t0 = time.perf_counter()
+    with session_scope(engine) as s:
+        readers = audience(s, DAY)
+    everyone = readers.daily + readers.weekly
+    profiles = load_profiles(engine, everyone)
+    matches = match_subscribers.fn(engine, edition, profiles, settings.representation, settings.min_score)
+    stages["match everyone"] = time.perf_counter() - t0
+    print(f"matched {len(profiles)} readers; peak RSS {rss_mib():.0f} MiB", flush=True)
+
+    t0 = time.perf_counter()
+    _pieces, llm = write_pieces.fn(settings, engine, edition, matches, everyone)
+    stages["LLM: papers, themes, openings"] = time.perf_counter() - t0
+    print(f"LLM {llm.calls} calls, fallbacks {llm.fallbacks}; peak RSS {rss_mib():.0f} MiB", flush=True)
+
+    t0 = time.perf_counter()
+    prepared = datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)
+    report = deliver_day(settings, engine, DAY, prepared, datetime(2026, 6, 29, 12, tzinfo=timezone.utc), args.batch)
+    stages["deliver-due (ledger, match, compose, render, MIME)"] = time.perf_counter() - t0
+    states: dict[str, int] = {}
+    for d in report.deliveries:
+        states[d.state] = states.get(d.state, 0) + 1
+    total = sum(v for k, v in stages.items() if "not counted" not in k)
+    print(f"\n{len(edition.facts)} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
+          f"concurrency {args.llm_concurrency}; batches of {args.batch}); deliveries {states}; "
+          f"{mocked.sent} messages, {mocked.bytes / 2**20:.0f} MiB")
+    for k, v in stages.items():
+        print(f"  {k}: {v:.1f} s")
+    print(f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB; "
+          f"wall including setup {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
