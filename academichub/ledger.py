@@ -95,6 +95,42 @@ def claim(session: Session, row_id: int) -> bool:
     return result.rowcount == 1
 
 
+def claim_many(session: Session, row_ids: list[int]) -> list[int]:
+    """``claim`` for a chunk in one statement: the ids this caller may now send."""
+    if not row_ids:
+        return []
+    result = session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(row_ids))
+        .where(Delivery.state.in_(("queued", "claimed")) | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT)))
+        .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .returning(Delivery.id)
+    )
+    ids = [r[0] for r in result]
+    session.commit()
+    return ids
+
+
+def finish_many(session: Session, results: list[dict]) -> None:
+    """Outcomes of a chunk (id, state, reason, message_id[, content]) in one executemany."""
+    if not results:
+        return
+    now = utcnow()
+    for keys in ({"id", "state", "reason", "message_id"}, {"id", "state", "reason", "message_id", "content"}):
+        chunk = [{**r, "updated_at": now} for r in results if set(r) == keys]
+        if chunk:
+            session.execute(update(Delivery), chunk)
+    session.commit()
+
+
+def skip_many(session: Session, reasons: dict[int, str]) -> None:
+    """queued rows -> skipped with their reasons (rows that moved on are left alone)."""
+    for row_id, reason in reasons.items():
+        session.execute(update(Delivery).where(Delivery.id == row_id, Delivery.state.in_(("queued", "claimed")))
+                        .values(state="skipped", reason=reason, updated_at=utcnow()))
+    session.commit()
+
+
 def finish(session: Session, row_id: int, state: str, *, reason: str | None = None, message_id: str | None = None,
            content: dict | None = None) -> None:
     values = {"state": state, "reason": reason, "message_id": message_id, "updated_at": utcnow()}

@@ -130,7 +130,7 @@ def main() -> None:
     from academichub.settings import load_settings
     from flows import mailer as mailer_mod
     from flows.daily import match_subscribers, read_edition, write_pieces, load_profiles
-    from flows.deliver import deliver_day
+    from flows.deliver import deliver_day  # noqa: F401
     from flows.ingest import collect_paths, ingest_documents, read_document
     from ingest_bench import make_feeds, vocabulary
     from subscribers.service import audience

@@ -232,18 +232,58 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
 def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
                 pieces: dict[str, Pieces] | None, subscribers: Readers, suppressed: dict[str, str] | None = None) -> list[Delivery]:
-    out = []
+    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, subscribers, suppressed)
+
+
+def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
+                    pieces: dict[str, Pieces] | None, subscribers: Readers, suppressed: dict[str, str] | None = None) -> list[Delivery]:
+    """compose -> render -> send for each reader, through the ledger. Sends go in chunks of
+    ``settings.send_chunk``: the chunk's rows are moved to ``sending`` in one statement (committed
+    before the provider is called) and their outcomes recorded in one; a crash mid-chunk leaves at most
+    a chunk of rows ``sending`` (reported, never resent automatically)."""
+    out: list[Delivery] = []
     mailer = None if dry_run else make_mailer(settings)
     tokens = tokens_from(settings)
     suppressed = suppressed or {}
+    themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in subscribers])
+    skips: dict[int, str] = {}
+    pending: list[tuple] = []
+
+    def flush() -> None:
+        if not pending:
+            return
+        with session_scope(engine) as session:
+            claimed = set(ledger.claim_many(session, [p[0].id for p in pending]))
+        results = []
+        for row, sub, briefing, rendered, msg in pending:
+            n = len(briefing.items)
+            if row.id not in claimed:
+                out.append(Delivery(sub.email, sub.language, 0, None, rendered.subject, "skipped", "claimed elsewhere"))
+                continue
+            try:
+                message_id = mailer.send(msg, edition=edition.day, tags={"edition": edition.day.isoformat(), "language": sub.language}, html=rendered.html)
+            except PermanentSendError as exc:
+                results.append({"id": row.id, "state": "failed", "reason": f"permanent: {exc}", "message_id": None})
+                out.append(Delivery(sub.email, sub.language, n, None, rendered.subject, "failed", str(exc)))
+                continue
+            except TransientSendError as exc:
+                results.append({"id": row.id, "state": "failed", "reason": f"{ledger.TRANSIENT}{exc}", "message_id": None})
+                out.append(Delivery(sub.email, sub.language, n, None, rendered.subject, "failed", str(exc)))
+                continue
+            results.append({"id": row.id, "state": "sent", "reason": None, "message_id": message_id, "content": briefing_record(briefing)})
+            path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
+            out.append(Delivery(sub.email, sub.language, n, path, rendered.subject, "sent", message_id if not path else None))
+        with session_scope(engine) as session:
+            ledger.finish_many(session, results)
+        pending.clear()
+
     for sub, profile in subscribers:
         row = rows.get(sub.id)
         if sub.email in suppressed:
             if row is not None:
-                with session_scope(engine) as session:
-                    ledger.skip(session, row.id, suppressed[sub.email])
+                skips[row.id] = suppressed[sub.email]
             out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", suppressed[sub.email]))
             continue
         if row is not None and row.state == "sent":
@@ -262,13 +302,12 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
             email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
             edition_date=edition.day, edition_size=len(edition.facts), matches=matches.get(sub.email, []),
             cards=edition.cards, wanted=sub.papers_per_email, pieces=(pieces or {}).get(sub.email),
-            themes_of={f.id: f.theme for f in edition.facts if f.theme is not None}, period_start=edition.period_start,
+            themes_of=themes_of, period_start=edition.period_start,
         )
         if briefing.is_empty and sub.empty_day == "none":
             reason = "empty day: the reader chose no email" if not edition.period_start else "empty week: the reader chose no email"
             if row is not None:
-                with session_scope(engine) as session:
-                    ledger.skip(session, row.id, reason)
+                skips[row.id] = reason
             out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
             continue
         links = reader_links(settings, tokens, sub.id, edition.day, [it.paper.id for it in briefing.items])
@@ -278,23 +317,13 @@ def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matche
             continue
         msg = build_message(rendered, sender=settings.sender, to=sub.email, headers=list_headers(
             sender=settings.sender, unsubscribe_url=links.unsubscribe, unsubscribe_mailbox=settings.unsubscribe_mailbox))
+        pending.append((row, sub, briefing, rendered, msg))
+        if len(pending) >= settings.send_chunk:
+            flush()
+    flush()
+    if skips:
         with session_scope(engine) as session:
-            if not ledger.claim(session, row.id):
-                out.append(Delivery(sub.email, sub.language, 0, None, rendered.subject, "skipped", "claimed elsewhere"))
-                continue
-            try:
-                message_id = mailer.send(msg, edition=edition.day, tags={"edition": edition.day.isoformat(), "language": sub.language}, html=rendered.html)
-            except PermanentSendError as exc:
-                ledger.finish(session, row.id, "failed", reason=f"permanent: {exc}")
-                out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject, "failed", str(exc)))
-                continue
-            except TransientSendError as exc:
-                ledger.finish(session, row.id, "failed", reason=f"{ledger.TRANSIENT}{exc}")
-                out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject, "failed", str(exc)))
-                continue
-            ledger.finish(session, row.id, "sent", message_id=message_id, content=briefing_record(briefing))
-        path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
-        out.append(Delivery(sub.email, sub.language, len(briefing.items), path, rendered.subject, "sent", message_id if not path else None))
+            ledger.skip_many(session, skips)
     return out
 
 
@@ -352,14 +381,17 @@ def account_suppression(settings: Settings) -> dict[str, str]:
 
 
 def deliver_group(settings: Settings, engine: Engine, edition: EditionData, readers: Readers, dry_run: bool,
-                  suppressed: dict[str, str]) -> tuple[list[Delivery], "LlmReport"]:
-    """match -> write -> compose, render and send, for readers of one edition (or one week's)."""
+                  suppressed: dict[str, str], *, as_tasks: bool = True) -> tuple[list[Delivery], "LlmReport"]:
+    """match -> write -> compose, render and send, for readers of one edition (or one week's).
+    ``as_tasks=False`` inside a task that is already the unit (deliver-due's batch): Prefect would
+    otherwise walk each nested task's large parameters (the edition, the texts) for futures."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
+    run = (lambda t: t) if as_tasks else (lambda t: t.fn)
     profiles = load_profiles(engine, readers)
-    matches = match_subscribers(engine, edition, profiles, settings.representation, settings.min_score)
-    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers)
-    return deliver_all(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
+    matches = run(match_subscribers)(engine, edition, profiles, settings.representation, settings.min_score)
+    pieces, llm_report = run(write_pieces)(settings, engine, edition, matches, readers)
+    return run(deliver_all)(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
 
 
 def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool, skip_ingest: bool = False) -> RunReport:

@@ -85,16 +85,20 @@ def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
         return ledger.claim_batch(session, day, size, worker)
 
 
-_EDITIONS: dict[tuple[str, date], tuple[int, EditionData]] = {}  # per worker process: the edition, read once
+_EDITIONS: dict[tuple[str, date, int], tuple[int, EditionData]] = {}  # per worker process: read once
 
 
-def _edition_in_worker(settings: Settings, engine: Engine, day: date) -> EditionData:
-    key = (settings.database_url, day)
+def _edition_in_worker(settings: Settings, engine: Engine, day: date, days: int = 1) -> EditionData:
+    """The day's edition (or the week's, for digests) with its matcher, kept for the process's next batches."""
+    from datetime import timedelta
+
+    key = (settings.database_url, day, days)
     with session_scope(engine) as session:
-        count = len(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date == day)).all())
+        count = len(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date <= day,
+                                                                     EditionPaper.edition_date > day - timedelta(days=days))).all())
     hit = _EDITIONS.get(key)
     if hit is None or hit[0] != count:
-        hit = _EDITIONS[key] = (count, read_edition(engine, day, settings.corpus_days))
+        hit = _EDITIONS[key] = (count, read_edition(engine, day, settings.corpus_days, days))
     return hit[1]
 
 
@@ -113,10 +117,11 @@ def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed:
                             .where(Row.id.in_(row_ids))).all()
     readers = [(sub, profile or InterestProfile(subscriber_id=sub.id)) for _row, sub, profile in rows]
     weekly = [r for r in readers if r[0].frequency == "weekly"]
-    out, report = deliver_group(settings, engine, daily, [r for r in readers if r[0].frequency != "weekly"], dry_run, suppressed)
+    out, report = deliver_group(settings, engine, daily, [r for r in readers if r[0].frequency != "weekly"], dry_run, suppressed,
+                                as_tasks=False)
     if weekly:
-        week = read_edition(engine, day, settings.corpus_days, days=7)
-        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed)
+        week = _edition_in_worker(settings, engine, day, days=7)
+        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed, as_tasks=False)
         out += more
         report = report.merge(weekly_report)
     return out, report

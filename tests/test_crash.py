@@ -36,10 +36,10 @@ def test_killed_mid_batch_then_rerun(env_settings, monkeypatch):
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-                   AWS_ENDPOINT_URL=endpoint, ACADEMICHUB_MAIL_BACKEND="ses", ACADEMICHUB_SES_SEND_RATE="2",
+                   AWS_ENDPOINT_URL=endpoint, ACADEMICHUB_MAIL_BACKEND="ses", ACADEMICHUB_SES_SEND_RATE="2", ACADEMICHUB_SEND_CHUNK="3",
                    PREFECT_API_URL=PREFECT_API_URL.value(), PYTHONUNBUFFERED="1")
         for k, v in env.items():
-            if k.startswith(("AWS_", "ACADEMICHUB_MAIL", "ACADEMICHUB_SES")):
+            if k.startswith(("AWS_", "ACADEMICHUB_MAIL", "ACADEMICHUB_SES", "ACADEMICHUB_SEND")):
                 monkeypatch.setenv(k, v)
         boto3.client("sesv2", region_name="us-east-1", endpoint_url=endpoint).create_email_identity(EmailIdentity="example.org")
         from subscribers.service import ProfileInput, upsert_subscriber
@@ -66,7 +66,8 @@ def test_killed_mid_batch_then_rerun(env_settings, monkeypatch):
         report = daily_flow(from_paths=[str(SAMPLE_DAY_DIR)], date_="2026-06-22")
         after = states()
         stuck = [d.email for d in report.deliveries if d.state == "stuck"]
-        assert after["sent"] + after["sending"] == READERS and after["sending"] == len(stuck) <= 1
+        # at most one chunk of sends (ACADEMICHUB_SEND_CHUNK, set to 3 here) can be left with an unknown outcome
+        assert after["sent"] + after["sending"] == READERS and after["sending"] == len(stuck) <= 3
         from moto.core import DEFAULT_ACCOUNT_ID
         from moto.ses.models import ses_backends  # the threaded server keeps its state in this process
 
