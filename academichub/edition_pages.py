@@ -154,10 +154,14 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
     lang = ctx.lang(request)
     s = web_strings(lang)
     edition = edition_cached(ctx, day)
-    if edition is None:
-        return _not_found(ctx, request, lang)
     f = filters_from(request)
-    view = edition_view(edition, f)
+    if edition is None:
+        if not source_health(ctx, day):
+            return _not_found(ctx, request, lang)
+        # sources were read that day but nothing was new: say why (no announcement, a suspect feed)
+        view = {"rows": [], "total": 0, "matching": 0, "page": 1, "pages": 1, "sources": [], "categories": [], "themes": [], "theme": None}
+    else:
+        view = edition_view(edition, f)
     prev_, next_ = neighbours(ctx, day)
     keep = {k: v for k, v in (("lang", request.query_params.get("lang")),) if v}
 

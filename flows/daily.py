@@ -53,6 +53,7 @@ class RunReport:
     dry_run: bool = False
     outbox: str | None = None
     llm: "LlmReport | None" = None
+    themes: list = field(default_factory=list)  # the edition's Theme objects
 
 
 @dataclass(slots=True)
@@ -352,6 +353,11 @@ def run_markdown(r: RunReport) -> str:
              f"- edition: **{r.edition_size}** papers", f"- briefings: **{len(r.deliveries)}**"]
     if r.outbox:
         lines.append(f"- outbox: `{r.outbox}`")
+    if r.themes:
+        cross = [t for t in r.themes if t.cross_domain]
+        lines.append(f"- themes: **{len(r.themes)}**, of which **{len(cross)} cross-domain**: " + "; ".join(
+            f"{', '.join(t.label)} ({' + '.join(t.fields)}, {len(t.paper_ids)} papers)" for t in cross) if cross else f"- themes: **{len(r.themes)}**")
+        lines.append("- largest themes: " + "; ".join(f"{', '.join(t.label)} ({len(t.paper_ids)})" for t in sorted(r.themes, key=lambda t: -len(t.paper_ids))[:5]))
     if r.llm:
         L = r.llm
         cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
@@ -413,7 +419,7 @@ def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day:
             with session_scope(engine) as session:
                 ledger.record_skipped(session, day, {sub.id: why for sub, why in readers.skipped})
         deliveries += [Delivery(sub.email, sub.language, 0, None, "", "skipped", why) for sub, why in readers.skipped]
-    report = RunReport(llm=llm_report,
+    report = RunReport(llm=llm_report, themes=edition.themes,
         edition_date=day, ingest=ingest, edition_size=len(edition.facts), deliveries=deliveries, dry_run=dry_run,
         outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),
     )

@@ -133,3 +133,26 @@ def test_view_in_browser_and_personal_feed(web):
     assert client.get("/feed.xml?t=forged").status_code == 400
     with session_scope(app.state.ctx.engine) as s:
         assert s.exec(select(Delivery)).one().content["items"][0]["id"] == b.items[0].paper.id
+
+
+def test_a_day_without_an_announcement_says_so(web, fixtures_dir):
+    app, client = web
+    settings = app.state.ctx.settings
+    ingest_documents(app.state.ctx.engine, [read_document(fixtures_dir / "arxiv-rss-cs-empty-sunday-xlr-aex.xml")],
+                     day=date(2026, 3, 29), settings=settings)
+    page = client.get("/editions/2026-03-29?lang=en")
+    assert page.status_code == 200 and "no announcement today" in page.text and "Showing 0 of 0 papers" in page.text
+    assert "SUSPECT" not in page.text and "looks wrong" not in page.text
+
+
+def test_a_suspect_feed_is_shown_as_such(web, fixtures_dir):
+    """An empty arXiv feed on an announcement day is suspect, not a quiet day."""
+    app, client = web
+    from academichub.models import FetchLog
+
+    with session_scope(app.state.ctx.engine) as s:
+        s.add(FetchLog(run_id="r1", edition_date=DAY, source_key="arxiv-cs.CV", url="https://rss.arxiv.org/rss/cs.CV",
+                       http_status=200, items=0, health="suspect", error="empty on an announcement day"))
+        s.commit()
+    page = client.get("/editions/2026-06-22?lang=en").text
+    assert 'class="status suspect"' in page and "arxiv-cs.CV: the feed looks wrong today (empty on an announcement day)" in page
