@@ -116,6 +116,7 @@ def main() -> None:
     ap.add_argument("--llm-concurrency", type=int, default=32)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/academichub_bench")
+    ap.add_argument("--dask", type=int, default=0, help="deliver-due's batches on a local Dask cluster of this many processes")
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp())
@@ -140,6 +141,15 @@ def main() -> None:
     import flows.daily as daily_mod
 
     daily_mod.make_mailer = mailer_mod.make_mailer
+    if args.dask:
+        import flows.deliver as deliver_mod
+        from prefect_dask import DaskTaskRunner
+
+        preload = str(ROOT / "bench" / "ses_mock_preload.py")
+        deliver_mod.task_runner_for = lambda s: DaskTaskRunner(cluster_kwargs={  # noqa: E731
+            "n_workers": args.dask, "threads_per_worker": 1, "processes": True, "preload": [preload]})
+        os.environ["ACADEMICHUB_TASK_RUNNER"] = "dask"
+        os.environ["ACADEMICHUB_DASK_WORKERS"] = str(args.dask)
     settings = load_settings()
     engine = open_database(settings)
     stages: dict[str, float] = {}
@@ -182,9 +192,10 @@ def main() -> None:
     for d in report.deliveries:
         states[d.state] = states.get(d.state, 0) + 1
     total = sum(v for k, v in stages.items() if "not counted" not in k)
+    where = f"a local Dask cluster of {args.dask} processes" if args.dask else "threads in this process"
     print(f"\n{len(edition.facts)} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
-          f"concurrency {args.llm_concurrency}; batches of {args.batch}); deliveries {states}; "
-          f"{mocked.sent} messages, {mocked.bytes / 2**20:.0f} MiB")
+          f"concurrency {args.llm_concurrency}; batches of {args.batch} on {where}); deliveries {states}; "
+          f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB")
     for k, v in stages.items():
         print(f"  {k}: {v:.1f} s")
     print(f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB; "
