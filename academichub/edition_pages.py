@@ -23,7 +23,7 @@ from academichub.db import session_scope
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.web import WebContext
 from flows.compose import PaperCard, briefing_from_record
-from flows.daily import EditionData, read_edition
+from flows.daily import EditionData, edition_kept
 from flows.i18n import web_strings
 from subscribers.models import Subscriber
 from subscribers.tokens import Verified
@@ -40,19 +40,8 @@ def _ctx(request: Request) -> WebContext:
 # ---------------------------------------------------------------- data (database at the edge, the rest pure)
 
 def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
-    """The day's edition with its themes; recomputed only when the edition changed (a rerun)."""
-    with session_scope(ctx.engine) as session:
-        count = session.exec(select(func.count()).select_from(EditionPaper).where(EditionPaper.edition_date == day)).one()
-    if not count:
-        return None
-    hit = ctx.editions.get(day)
-    if hit and hit[0] == count:
-        return hit[1]
-    edition = read_edition(ctx.engine, day, ctx.settings.corpus_days)
-    if len(ctx.editions) > 14:
-        ctx.editions.pop(min(ctx.editions))
-    ctx.editions[day] = (count, edition)
-    return edition
+    """The day's edition with its themes, kept per app until it changes; None for a day without papers."""
+    return edition_kept(ctx.editions, ctx.engine, day, ctx.settings.corpus_days)
 
 
 def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
@@ -227,8 +216,7 @@ def edition_api(request: Request, day: str):
 
 def _cards(session, ids: list[str]) -> dict[str, PaperCard]:
     rows = session.exec(select(Paper).where(Paper.id.in_(ids))).all() if ids else []
-    return {p.id: PaperCard(p.id, p.title, p.source_labels[0] if p.source_labels else "", p.published, list(p.authors), p.abstract,
-                            p.abs_url, p.pdf_url, p.doi_url) for p in rows}
+    return {p.id: PaperCard.of(p) for p in rows}
 
 
 def _bad(ctx: WebContext, request: Request, v: Verified, lang: str) -> HTMLResponse:

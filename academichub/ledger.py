@@ -1,8 +1,9 @@
 """The delivery ledger: the only thing that decides whether a subscriber may be sent an edition.
 
-A send is claimed by moving the row to ``sending`` with a conditional UPDATE (only from ``queued``
-or a transient failure), committed before the provider is called; so a rerun, a retry or a second
-worker never sends twice. A crash between the claim and the result leaves ``sending``: the outcome is
+A worker first claims a batch of queued rows (``claimed``, ``claim_batch``); a send is claimed by
+moving its row to ``sending`` with a conditional UPDATE (only from ``queued``/``claimed`` or a
+transient failure; ``claim_many`` for a chunk), committed before the provider is called; so a rerun,
+a retry or a second worker never sends twice. A crash between the claim and the result leaves ``sending``: the outcome is
 unknown, nothing resends it automatically, ``academichub deliveries --stuck`` lists it and
 ``academichub deliveries resend`` sends it on purpose.
 """
@@ -44,14 +45,6 @@ def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None
     session.commit()
 
 
-def skip(session: Session, row_id: int, reason: str) -> bool:
-    """queued -> skipped (with why), atomically; False if the row has moved on."""
-    result = session.execute(update(Delivery).where(Delivery.id == row_id, Delivery.state == "queued")
-                             .values(state="skipped", reason=reason, updated_at=utcnow()))
-    session.commit()
-    return result.rowcount == 1
-
-
 def claim_batch(session: Session, day: date, size: int, worker: str) -> list[int]:
     """Claim up to ``size`` queued rows of a day for one worker: queued -> claimed, in one statement.
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint batches without
@@ -80,19 +73,6 @@ def release_stale(session: Session, day: date, older_than_s: int = 3600) -> int:
                              .values(state="queued", reason=None, updated_at=utcnow()))
     session.commit()
     return result.rowcount
-
-
-def claim(session: Session, row_id: int) -> bool:
-    """queued, claimed (by this batch) or transiently failed -> sending, atomically. False: someone
-    else has it, or it is done."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id == row_id)
-        .where(Delivery.state.in_(("queued", "claimed")) | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT)))
-        .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
-    )
-    session.commit()
-    return result.rowcount == 1
 
 
 def claim_many(session: Session, row_ids: list[int]) -> list[int]:
@@ -128,15 +108,6 @@ def skip_many(session: Session, reasons: dict[int, str]) -> None:
     for row_id, reason in reasons.items():
         session.execute(update(Delivery).where(Delivery.id == row_id, Delivery.state.in_(("queued", "claimed")))
                         .values(state="skipped", reason=reason, updated_at=utcnow()))
-    session.commit()
-
-
-def finish(session: Session, row_id: int, state: str, *, reason: str | None = None, message_id: str | None = None,
-           content: dict | None = None) -> None:
-    values = {"state": state, "reason": reason, "message_id": message_id, "updated_at": utcnow()}
-    if content is not None:
-        values["content"] = content
-    session.execute(update(Delivery).where(Delivery.id == row_id).values(**values))
     session.commit()
 
 

@@ -81,7 +81,7 @@ class WebContext:
     pages: Environment
     limiter: MovingWindowRateLimiter
     categories: list[str] | None = None
-    editions: dict = field(default_factory=dict)  # day -> (paper count, EditionData with themes)
+    editions: dict = field(default_factory=dict)  # (database, day, days) -> (paper count, EditionData): see edition_kept
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API's JSON bytes)
 
     def lang(self, request: Request, fallback: str | None = None) -> str:

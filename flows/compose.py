@@ -32,6 +32,12 @@ class PaperCard:
     pdf_url: str | None
     doi_url: str | None
 
+    @classmethod
+    def of(cls, paper, label: str | None = None) -> "PaperCard":
+        """The card of a stored paper, under the label its edition lists it with (else its first)."""
+        return cls(paper.id, paper.title, label or (paper.source_labels[0] if paper.source_labels else ""), paper.published,
+                   list(paper.authors), paper.abstract, paper.abs_url, paper.pdf_url, paper.doi_url)
+
 
 @dataclass(slots=True)
 class BriefingItem:

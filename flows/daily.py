@@ -102,11 +102,7 @@ def read_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1
     themes = edition_themes(engine, day if since is None else None, facts, corpus)
     theme_ids = theme_of(themes)
     facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
-    cards = {
-        p.id: PaperCard(p.id, p.title, label or (p.source_labels[0] if p.source_labels else ""), p.published,
-                        list(p.authors), p.abstract, p.abs_url, p.pdf_url, p.doi_url)
-        for p, label in rows
-    }
+    cards = {p.id: PaperCard.of(p, label) for p, label in rows}
     return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes, period_start=since)
 
 
@@ -126,6 +122,30 @@ def edition_themes(engine: Engine, day: date | None, facts: list[PaperFacts], co
         with session_scope(engine) as session:
             store.save_themes(session, day, key, themes)
     return themes
+
+
+def edition_kept(cache: dict, engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData | None:
+    """``read_edition`` kept in ``cache`` (at most 14 entries) until the edition changes (a rerun adds
+    papers); None when those days have no papers. The web app keeps one per app, deliver-due one per
+    worker process."""
+    from sqlalchemy import func
+    from sqlmodel import select
+
+    from academichub.models import EditionPaper
+
+    since = day - timedelta(days=days - 1)
+    with session_scope(engine) as session:
+        count = session.exec(select(func.count()).select_from(EditionPaper)
+                             .where(EditionPaper.edition_date >= since, EditionPaper.edition_date <= day)).one()
+    if not count:
+        return None
+    key = (str(engine.url), day, days)
+    hit = cache.get(key)
+    if hit is None or hit[0] != count:
+        if key not in cache and len(cache) >= 14:
+            cache.pop(min(cache, key=lambda k: k[1]))
+        hit = cache[key] = (count, read_edition(engine, day, corpus_days, days))
+    return hit[1]
 
 
 @task(name="load-edition", cache_policy=NO_CACHE)

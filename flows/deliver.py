@@ -27,7 +27,7 @@ from academichub.db import engine_for, open_database, session_scope
 from academichub.models import Edition, EditionPaper
 from academichub.settings import Settings, load_settings
 from flows.daily import (
-    Delivery, EditionData, LlmReport, RunReport, account_suppression, deliver_group, load_edition, read_edition, run_markdown,
+    Delivery, EditionData, LlmReport, RunReport, account_suppression, deliver_group, edition_kept, run_markdown,
 )
 from flows.ingest import today_in
 from flows.schedule import due_at
@@ -85,21 +85,14 @@ def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
         return ledger.claim_batch(session, day, size, worker)
 
 
-_EDITIONS: dict[tuple[str, date, int], tuple[int, EditionData]] = {}  # per worker process: read once
+_EDITIONS: dict = {}  # per worker process: each edition (and week) read once, shared by its batches
 
 
-def _edition_in_worker(settings: Settings, engine: Engine, day: date, days: int = 1) -> EditionData:
-    """The day's edition (or the week's, for digests) with its matcher, kept for the process's next batches."""
-    from datetime import timedelta
-
-    key = (settings.database_url, day, days)
-    with session_scope(engine) as session:
-        count = len(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date <= day,
-                                                                     EditionPaper.edition_date > day - timedelta(days=days))).all())
-    hit = _EDITIONS.get(key)
-    if hit is None or hit[0] != count:
-        hit = _EDITIONS[key] = (count, read_edition(engine, day, settings.corpus_days, days))
-    return hit[1]
+def _edition(settings: Settings, engine: Engine, day: date, days: int = 1) -> EditionData:
+    edition = edition_kept(_EDITIONS, engine, day, settings.corpus_days, days)
+    if edition is None:
+        raise RuntimeError(f"no papers in the edition of {day} (and the {days - 1} days before): nothing to deliver")
+    return edition
 
 
 @task(name="deliver-batch", cache_policy=NO_CACHE)
@@ -110,7 +103,7 @@ def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed:
     from academichub.models import Delivery as Row
 
     engine = engine_for(settings)
-    daily = _edition_in_worker(settings, engine, day)
+    daily = _edition(settings, engine, day)
     with session_scope(engine) as session:
         rows = session.exec(select(Row, Subscriber, InterestProfile).join(Subscriber, Subscriber.id == Row.subscriber_id)
                             .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
@@ -120,7 +113,7 @@ def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed:
     out, report = deliver_group(settings, engine, daily, [r for r in readers if r[0].frequency != "weekly"], dry_run, suppressed,
                                 as_tasks=False)
     if weekly:
-        week = _edition_in_worker(settings, engine, day, days=7)
+        week = _edition(settings, engine, day, days=7)
         more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed, as_tasks=False)
         out += more
         report = report.merge(weekly_report)
@@ -192,7 +185,7 @@ def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: date
     worker = f"{socket.gethostname()}:{os.getpid()}"
     suppressed = account_suppression(settings) if settings.mail_backend == "ses" else {}
     t0 = time.perf_counter()
-    edition = load_edition(engine, day, settings.corpus_days)
+    edition = _edition(settings, engine, day)  # the thread runner's batches reuse it
     stages["load edition"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     runner = task_runner_for(settings)

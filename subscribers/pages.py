@@ -24,7 +24,7 @@ from flows.sources import known_facets, load_sources
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
 from subscribers.service import (
-    ProfileInput, SubscriberError, apply_profile, normalise_email, record_change, set_feedback, set_status, split_list,
+    ProfileInput, SubscriberError, apply_profile, feedback_for, normalise_email, record_change, set_feedback, set_status, split_list,
 )
 from subscribers.tokens import Verified
 
@@ -49,6 +49,20 @@ def _bad_token(ctx: WebContext, request: Request, v: Verified, lang: str, *, ren
 def _subscriber(ctx: WebContext, session, payload: dict | None) -> Subscriber | None:
     sid = (payload or {}).get("s")
     return session.get(Subscriber, sid) if isinstance(sid, int) else None
+
+
+def _reader(ctx: WebContext, request: Request, session, purpose: str, token: str, *, active_only: bool = False,
+            renew: bool = False) -> tuple[Subscriber | None, str, HTMLResponse | None]:
+    """The subscriber a signed link names, the page's language, and the 400/410 page when there is
+    none (tampered, expired, wrong purpose, unknown; with ``active_only`` also unsubscribed)."""
+    v = ctx.tokens.verify(purpose, token)
+    sub = _subscriber(ctx, session, v.payload) if v.ok else None
+    if sub is not None and active_only and sub.status == "unsubscribed":
+        sub = None
+    lang = ctx.lang(request, sub.language if sub else None)
+    if sub is None:
+        return None, lang, _bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang, renew=renew, token=token)
+    return sub, lang, None
 
 
 def _send(ctx: WebContext, to: str, rendered, kind: str) -> None:
@@ -116,12 +130,10 @@ async def signup(request: Request):
 @router.get("/confirm", response_class=HTMLResponse)
 def confirm_page(request: Request, t: str = ""):
     ctx = _ctx(request)
-    v = ctx.tokens.verify("confirm", t)
     with session_scope(ctx.engine) as session:
-        sub = _subscriber(ctx, session, v.payload) if v.ok else None
-        lang = ctx.lang(request, sub.language if sub else None)
-        if sub is None:
-            return _bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang)
+        sub, lang, bad = _reader(ctx, request, session, "confirm", t)
+        if bad:
+            return bad
         s = web_strings(lang)
         if sub.status == "active":
             return _confirmed(ctx, request, sub, lang)
@@ -138,12 +150,10 @@ def _confirmed(ctx: WebContext, request: Request, sub: Subscriber, lang: str) ->
 @router.post("/confirm", response_class=HTMLResponse)
 def confirm(request: Request, t: str = ""):
     ctx = _ctx(request)
-    v = ctx.tokens.verify("confirm", t)
     with session_scope(ctx.engine) as session:
-        sub = _subscriber(ctx, session, v.payload) if v.ok else None
-        lang = ctx.lang(request, sub.language if sub else None)
-        if sub is None:
-            return _bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang)
+        sub, lang, bad = _reader(ctx, request, session, "confirm", t)
+        if bad:
+            return bad
         if sub.status in ("pending", "unsubscribed"):
             set_status(session, sub, "active", via="confirm-link")
         return _confirmed(ctx, request, sub, lang)
@@ -195,12 +205,10 @@ def _preferences_page(ctx: WebContext, request: Request, sub: Subscriber, profil
 @router.get("/preferences", response_class=HTMLResponse)
 def preferences_page(request: Request, t: str = ""):
     ctx = _ctx(request)
-    v = ctx.tokens.verify("preferences", t)
     with session_scope(ctx.engine) as session:
-        sub = _subscriber(ctx, session, v.payload) if v.ok else None
-        lang = ctx.lang(request, sub.language if sub else None)
-        if sub is None or sub.status == "unsubscribed":
-            return _bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang, renew=True, token=t)
+        sub, lang, bad = _reader(ctx, request, session, "preferences", t, active_only=True, renew=True)
+        if bad:
+            return bad
         profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
         return _preferences_page(ctx, request, sub, profile, t, lang=ctx.lang(request, sub.language))
 
@@ -262,12 +270,10 @@ async def save_preferences(request: Request):
     ctx = _ctx(request)
     form = await request.form()
     token = str(form.get("t") or "")
-    v = ctx.tokens.verify("preferences", token)
     with session_scope(ctx.engine) as session:
-        sub = _subscriber(ctx, session, v.payload) if v.ok else None
-        lang = ctx.lang(request, sub.language if sub else None)
-        if sub is None or sub.status == "unsubscribed":
-            return _bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang, renew=True, token=token)
+        sub, lang, bad = _reader(ctx, request, session, "preferences", token, active_only=True, renew=True)
+        if bad:
+            return bad
         csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
         cookie = request.cookies.get(CSRF_COOKIE)
         if not (csrf.ok and cookie and secrets.compare_digest(str(csrf.payload.get("n", "")), cookie)):
@@ -312,12 +318,10 @@ async def renew(request: Request):
 @router.get("/unsubscribe", response_class=HTMLResponse)
 def unsubscribe_page(request: Request, t: str = ""):
     ctx = _ctx(request)
-    v = ctx.tokens.verify("unsubscribe", t)
     with session_scope(ctx.engine) as session:
-        sub = _subscriber(ctx, session, v.payload) if v.ok else None
-        lang = ctx.lang(request, sub.language if sub else None)
-        if sub is None:
-            return _bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang)
+        sub, lang, bad = _reader(ctx, request, session, "unsubscribe", t)
+        if bad:
+            return bad
         s = web_strings(lang)
         if sub.status == "unsubscribed":
             return _unsubscribed(ctx, request, sub, lang)
@@ -338,13 +342,10 @@ async def unsubscribe(request: Request, t: str = ""):
     ctx = _ctx(request)
     body = (await request.body())[:200].decode("utf-8", "replace")
     one_click = "List-Unsubscribe=One-Click" in body
-    v = ctx.tokens.verify("unsubscribe", t)
     with session_scope(ctx.engine) as session:
-        sub = _subscriber(ctx, session, v.payload) if v.ok else None
-        if sub is None:
-            if one_click:
-                return PlainTextResponse("invalid unsubscribe link\n", status_code=400)
-            return _bad_token(ctx, request, v if not v.ok else Verified("invalid"), ctx.lang(request))
+        sub, _lang, bad = _reader(ctx, request, session, "unsubscribe", t)
+        if bad:
+            return PlainTextResponse("invalid unsubscribe link\n", status_code=400) if one_click else bad
         if sub.status != "unsubscribed":
             set_status(session, sub, "unsubscribed", via="one-click" if one_click else "unsubscribe-link")
         if one_click:
@@ -377,7 +378,7 @@ def _feedback(request: Request, t: str, p: str, v: str, *, undo: bool) -> Respon
         if sub is None or paper is None or vote not in (1, -1):
             return _bad_token(ctx, request, verified if not verified.ok else Verified("invalid"), lang)
         s = web_strings(lang)
-        before = {f.paper_id: f.value for f in sub_feedback(session, sub.id, p)}
+        before = feedback_for(session, [sub.id]).get(sub.id, {})
         set_feedback(session, sub.id, p, 0 if undo else vote)
         after = 0 if undo else vote
         if before.get(p, 0) != after:
@@ -388,12 +389,6 @@ def _feedback(request: Request, t: str, p: str, v: str, *, undo: bool) -> Respon
         text = s["feedback_like" if vote > 0 else "feedback_dislike"].format(title=paper.title)
         return ctx.message(request, lang=lang, title_key="feedback_title", paragraphs=[text],
                            form={"action": "/feedback/undo", "hidden": {"t": t, "p": p, "v": str(vote)}, "label": s["feedback_undo"]})
-
-
-def sub_feedback(session, subscriber_id: int, paper_id: str):
-    from subscribers.models import Feedback
-
-    return list(session.exec(select(Feedback).where(Feedback.subscriber_id == subscriber_id, Feedback.paper_id == paper_id)))
 
 
 @router.get("/feedback", response_class=HTMLResponse)

@@ -87,7 +87,7 @@ def test_a_row_left_sending_is_reported_not_resent_until_asked(ses, capsys, monk
     with session_scope(engine) as s:  # as if a sender had crashed after claiming one.example.com
         rows = ledger.prepare(s, __import__("datetime").date(2026, 6, 22), list(ledger_rows()) or [1, 2])
         first = min(rows)
-        assert ledger.claim(s, rows[first].id)
+        assert ledger.claim_many(s, [rows[first].id]) == [rows[first].id]
     code, out = cli_run(capsys, monkeypatch, "run", "--date", "2026-06-22", "--from", str(SAMPLE_DAY_DIR))
     assert "1 stuck" in out and len(sent_messages()) == 1
     code, out = cli_run(capsys, monkeypatch, "deliveries", "--stuck")

@@ -107,7 +107,7 @@ def sent_briefing(app, email="ada@example.org"):
     b = compose(email=email, name="Ada", language="en", interests=profile.interests, edition_date=DAY, edition_size=len(edition.facts),
                 matches=matches[email], cards=edition.cards, wanted=8)
     with session_scope(engine) as s:
-        ledger.finish(s, row.id, "sent", message_id="m1", content=briefing_record(b))
+        ledger.finish_many(s, [{"id": row.id, "state": "sent", "reason": None, "message_id": "m1", "content": briefing_record(b)}])
     return sub, b
 
 
