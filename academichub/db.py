@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import contextmanager
+import threading
 from pathlib import Path
 from typing import Iterator
 
@@ -62,14 +63,16 @@ def open_database(settings: Settings) -> Engine:
 
 
 _ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
 
 
 def engine_for(settings: Settings) -> Engine:
     """One migrated engine per database URL and process (tasks that may run in other processes, such
     as Dask workers, get the database from the settings rather than an engine object)."""
-    engine = _ENGINES.get(settings.database_url)
-    if engine is None:
-        engine = _ENGINES[settings.database_url] = open_database(settings)
+    with _ENGINES_LOCK:  # batches on threads of one worker: one migration (alembic's context is process-global)
+        engine = _ENGINES.get(settings.database_url)
+        if engine is None:
+            engine = _ENGINES[settings.database_url] = open_database(settings)
     return engine
 
 

@@ -77,6 +77,7 @@ class Settings(BaseSettings):
     task_runner: str = Field(default="threads", pattern="^(threads|dask)$", description="How deliver-due fans out its batches: threads (one process) or dask (prefect-dask).")
     dask_address: str | None = Field(default=None, description="A running Dask scheduler (tcp://host:8786); unset with task_runner=dask: a local cluster.")
     dask_workers: int = Field(default=2, ge=1, description="Workers of the local Dask cluster (one per core).")
+    dask_threads: int = Field(default=2, ge=1, le=8, description="Batches each Dask worker delivers at once: while one waits for the LLM's openings, another renders.")
     send_chunk: int = Field(default=10, ge=1, le=100, description="Emails whose ledger rows are marked sending (and then finished) in one statement; a crash leaves at most this many rows with an unknown outcome.")
     batch_concurrency: int = Field(default=2, ge=1, description="Batches delivered at once with the thread runner.")
     corpus_days: int = Field(default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on.")

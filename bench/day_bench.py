@@ -3,12 +3,15 @@
     .venv/bin/python bench/day_bench.py [--papers 6000] [--subscribers 100000] [--llm-latency 0.8]
         [--database postgresql://postgres@127.0.0.1:5432/academichub_bench]
 
-Stages as the scheduled flows run them: ingest -> edition + themes -> match everyone -> the LLM's
-three levels (paper, theme, reader; a local OpenAI-compatible server answering after --llm-latency
-seconds, ACADEMICHUB_LLM_CONCURRENCY requests at once) -> deliver-due (ledger, batches claimed in the
-database, match, compose, render, MIME). The mailer is SES mocked: each message is built to its final
-bytes and dropped (no network, no send-rate limit, which the target excludes). Wall time per stage,
-peak memory (RSS of this process; the LLM stub runs in a thread of it).
+The scheduled day as its two flows run it (on a temporary local Prefect API): ``prepare-edition``
+(ingest -> edition + themes -> match everyone -> per-paper summaries and theme syntheses from the LLM)
+then ``deliver-due`` with every reader due (ledger, batches claimed in the database; per batch: match,
+the readers' openings from the LLM, compose, render, MIME). The LLM is a local OpenAI-compatible
+server answering after --llm-latency seconds (ACADEMICHUB_LLM_CONCURRENCY requests at once per
+batch); SES is mocked: each message is built to its final bytes and dropped (no network, no
+send-rate limit, which the target excludes). ``--dask N``: deliver-due's batches on a local Dask
+cluster of N processes. Wall time per stage, peak memory (RSS of this process; the LLM stub runs in
+a thread of it).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -127,14 +130,12 @@ def main() -> None:
         "ACADEMICHUB_LLM_CONCURRENCY": str(args.llm_concurrency), "ACADEMICHUB_LLM_TOKEN_BUDGET": "1000000000",
         "ACADEMICHUB_MAIL_BACKEND": "ses",
     })
-    from academichub.db import open_database, session_scope
+    from academichub.db import open_database
     from academichub.settings import load_settings
     from flows import mailer as mailer_mod
-    from flows.daily import match_subscribers, read_edition, write_pieces, load_profiles
-    from flows.deliver import deliver_day  # noqa: F401
-    from flows.ingest import collect_paths, ingest_documents, read_document
+    from flows.deliver import deliver_due
+    from flows.prepare import prepare_edition
     from ingest_bench import make_feeds, vocabulary
-    from subscribers.service import audience
 
     mocked = MockedSes()
     mailer_mod.make_mailer = lambda settings: mocked  # noqa: E731 - the bench's SES mock
@@ -147,7 +148,7 @@ def main() -> None:
 
         preload = str(ROOT / "bench" / "ses_mock_preload.py")
         deliver_mod.task_runner_for = lambda s: DaskTaskRunner(cluster_kwargs={  # noqa: E731
-            "n_workers": args.dask, "threads_per_worker": 1, "processes": True, "preload": [preload]})
+            "n_workers": args.dask, "threads_per_worker": s.dask_threads, "processes": True, "preload": [preload]})
         os.environ["ACADEMICHUB_TASK_RUNNER"] = "dask"
         os.environ["ACADEMICHUB_DASK_WORKERS"] = str(args.dask)
     settings = load_settings()
@@ -162,38 +163,26 @@ def main() -> None:
     add_subscribers(engine, args.subscribers, vocabulary(random.Random(7)))
     stages["setup (synthetic feeds, subscribers; not counted)"] = time.perf_counter() - t0
 
+    # The scheduled day as its two flows run it (inside Prefect flows, on a temporary local API).
     t0 = time.perf_counter()
-    ingest_documents(engine, [read_document(p) for p in collect_paths([folder])], day=DAY, settings=settings)
-    stages["ingest"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    edition = read_edition(engine, DAY, settings.corpus_days)
-    stages["edition + themes"] = time.perf_counter() - t0
-    print(f"edition {len(edition.facts)} papers, {len(edition.themes)} themes; peak RSS {rss_mib():.0f} MiB", flush=True)
+    prepared = prepare_edition(from_paths=[str(folder)], date_=DAY.isoformat())
+    stages["prepare-edition"] = time.perf_counter() - t0
+    print(f"prepared: {prepared.edition_size} papers, {len(prepared.themes)} themes, LLM {prepared.llm.calls} calls; "
+          f"peak RSS {rss_mib():.0f} MiB", flush=True)
+    for k, v in prepared.stages.items():
+        print(f"    {k}: {v:.1f} s", flush=True)
 
     t0 = time.perf_counter()
-    with session_scope(engine) as s:
-        readers = audience(s, DAY)
-    everyone = readers.daily + readers.weekly
-    profiles = load_profiles(engine, everyone)
-    matches = match_subscribers.fn(engine, edition, profiles, settings.representation, settings.min_score)
-    stages["match everyone"] = time.perf_counter() - t0
-    print(f"matched {len(profiles)} readers; peak RSS {rss_mib():.0f} MiB", flush=True)
-
-    t0 = time.perf_counter()
-    _pieces, llm = write_pieces.fn(settings, engine, edition, matches, everyone)
-    stages["LLM: papers, themes, openings"] = time.perf_counter() - t0
-    print(f"LLM {llm.calls} calls, fallbacks {llm.fallbacks}; peak RSS {rss_mib():.0f} MiB", flush=True)
-
-    t0 = time.perf_counter()
-    prepared = datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)
-    report = deliver_day(settings, engine, DAY, prepared, datetime(2026, 6, 29, 12, tzinfo=timezone.utc), args.batch)
-    stages["deliver-due (ledger, match, compose, render, MIME)"] = time.perf_counter() - t0
-    states: dict[str, int] = {}
-    for d in report.deliveries:
-        states[d.state] = states.get(d.state, 0) + 1
+    later = datetime.now(timezone.utc) + timedelta(days=8)  # every reader's hour (and weekday) has come
+    report = deliver_due(now=later.isoformat(), batch_size=args.batch)
+    stages["deliver-due"] = time.perf_counter() - t0
+    print(f"delivered: LLM {report.llm.calls} calls, fallbacks {report.llm.fallbacks}", flush=True)
+    for k, v in report.stages.items():
+        print(f"    {k}: {v:.1f} s", flush=True)
+    states = dict(report.tally.states)
     total = sum(v for k, v in stages.items() if "not counted" not in k)
     where = f"a local Dask cluster of {args.dask} processes" if args.dask else "threads in this process"
-    print(f"\n{len(edition.facts)} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
+    print(f"\n{prepared.edition_size} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
           f"concurrency {args.llm_concurrency}; batches of {args.batch} on {where}); deliveries {states}; "
           f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB")
     for k, v in stages.items():

@@ -290,12 +290,18 @@ class BriefingWriter:
         return out
 
     # level 2
-    def theme_synthesis(self, label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str) -> Piece | None:
-        """papers: (id, title, summary). None when no LLM text could be had (themes have no extract)."""
-        key = theme_key([p[0] for p in papers])
+    def theme_synthesis(self, label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str,
+                        key: str | None = None) -> Piece | None:
+        """papers: (id, title, summary). None when no LLM text could be had (themes have no extract).
+        ``key``: what the text is kept under (default: these papers); the edition's writer passes the
+        whole theme's, so every batch of readers shares the text written first, even a batch that
+        receives only one of the theme's papers."""
+        key = key or theme_key([p[0] for p in papers])
         cached = self._cached("theme", [key], language)
         if key in cached:
             return Piece(cached[key]["synthesis"], "cache", citations=cached[key]["citations"])
+        if len(papers) < 2:
+            return None  # nothing to connect yet
         ids = {p[0] for p in papers}
 
         def validate(content):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from email.utils import parseaddr
@@ -54,6 +55,7 @@ class RunReport:
     outbox: str | None = None
     llm: "LlmReport | None" = None
     themes: list = field(default_factory=list)  # the edition's Theme objects
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per stage, where measured
 
 
 @dataclass(slots=True)
@@ -156,12 +158,16 @@ def load_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1
 def build_matcher(engine: Engine, edition: EditionData, representation: str) -> Matcher:
     """The edition's matcher (vectoriser fitted, papers encoded), built once per edition object:
     deliver-due's batches in one process share it."""
-    matcher = edition.matchers.get(representation)
-    if matcher is None:
-        cache = store.DbEmbeddingCache(engine, MODEL_NAME)
-        matcher = edition.matchers[representation] = Matcher(
-            edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
+    with _MATCHER_LOCK:  # batches on threads of one process build it once
+        matcher = edition.matchers.get(representation)
+        if matcher is None:
+            cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+            matcher = edition.matchers[representation] = Matcher(
+                edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
     return matcher
+
+
+_MATCHER_LOCK = threading.Lock()
 
 
 def profile_spec(sub: Subscriber, profile: InterestProfile, feedback: dict[str, int], texts: dict[str, str]) -> ProfileSpec:
@@ -190,8 +196,10 @@ def match_subscribers(engine: Engine, edition: EditionData, profiles: list[Profi
 
 
 @task(name="write-briefings", cache_policy=NO_CACHE)
-def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], subs: Readers) -> tuple[dict[str, Pieces], LlmReport]:
-    """The LLM levels: per paper and language (only papers someone receives), per theme, per reader."""
+def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], subs: Readers,
+                 openings: bool = True) -> tuple[dict[str, Pieces], LlmReport]:
+    """The LLM levels: per paper and language (only papers someone receives), per theme, per reader
+    (``openings=False``: the first two only, as prepare-edition writes them for everyone)."""
     llm = make_llm(settings)
     pieces = {sub.email: Pieces() for sub, _ in subs}
     report = LlmReport(model=settings.llm_model)
@@ -212,12 +220,13 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
     for theme in edition.themes:
         for lang, ids in sorted(need.items()):
             members = [pid for pid in theme.paper_ids if pid in ids]
-            if len(members) >= 2:
-                piece = writer.theme_synthesis(theme.label, theme.fields, [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in members], lang)
+            if members:
+                piece = writer.theme_synthesis(theme.label, theme.fields, [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in members],
+                                               lang, key=theme_key(theme.paper_ids))
                 if piece:
                     theme_texts[(theme.id, lang)] = (piece.text, piece.citations)
 
-    for lang in sorted(need):
+    for lang in sorted(need) if openings else ():
         readers, owner = [], {}
         for sub, profile in subs:
             chosen = [m.paper_id for m in matches.get(sub.email, [])]
@@ -368,9 +377,24 @@ def reader_links(settings: Settings, tokens, subscriber_id: int, day: date, pape
     )
 
 
-def run_markdown(r: RunReport) -> str:
-    lines = [f"# Daily run {r.edition_date.isoformat()}{' (dry run)' if r.dry_run else ''}", "",
-             f"- edition: **{r.edition_size}** papers", f"- briefings: **{len(r.deliveries)}**"]
+def llm_lines(L: "LlmReport") -> list[str]:
+    """The LLM part of a run report: calls, tokens by level, cost, cache reuse, fallbacks."""
+    lines = []
+    cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
+    lines.append(f"- LLM {L.model or 'not configured'}: {L.calls} calls, {L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}")
+    if L.by_kind:
+        lines.append("- tokens by level: " + ", ".join(f"{k}: {v[0]} calls, {v[1] + v[2]} tokens" for k, v in sorted(L.by_kind.items())))
+    if L.cache_hits:
+        lines.append("- reused from cache: " + ", ".join(f"{k}: {v}" for k, v in sorted(L.cache_hits.items())))
+    lines.append("- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none"))
+    return lines
+
+
+def run_markdown(r: RunReport, title: str | None = None, deliveries: bool = True) -> str:
+    title = title or f"Daily run {r.edition_date.isoformat()}{' (dry run)' if r.dry_run else ''}"
+    lines = [f"# {title}", "", f"- edition: **{r.edition_size}** papers"]
+    if deliveries:
+        lines.append(f"- briefings: **{len(r.deliveries)}**")
     if r.outbox:
         lines.append(f"- outbox: `{r.outbox}`")
     if r.themes:
@@ -379,14 +403,9 @@ def run_markdown(r: RunReport) -> str:
             f"{', '.join(t.label)} ({' + '.join(t.fields)}, {len(t.paper_ids)} papers)" for t in cross) if cross else f"- themes: **{len(r.themes)}**")
         lines.append("- largest themes: " + "; ".join(f"{', '.join(t.label)} ({len(t.paper_ids)})" for t in sorted(r.themes, key=lambda t: -len(t.paper_ids))[:5]))
     if r.llm:
-        L = r.llm
-        cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
-        lines.append(f"- LLM {L.model or 'not configured'}: {L.calls} calls, {L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}")
-        if L.by_kind:
-            lines.append("- tokens by level: " + ", ".join(f"{k}: {v[0]} calls, {v[1] + v[2]} tokens" for k, v in sorted(L.by_kind.items())))
-        if L.cache_hits:
-            lines.append("- reused from cache: " + ", ".join(f"{k}: {v}" for k, v in sorted(L.cache_hits.items())))
-        lines.append("- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none"))
+        lines += llm_lines(r.llm)
+    if not deliveries:
+        return "\n".join(lines) + "\n"
     states: dict[str, int] = {}
     for d in r.deliveries:
         states[d.state] = states.get(d.state, 0) + 1

@@ -1,19 +1,20 @@
-"""The scheduled day, split the way operators run it:
+"""``deliver-due`` (hourly), the second half of the scheduled day (the first: ``flows/prepare.py``).
 
-``prepare-edition`` (after arXiv's announcement): ingest -> edition -> themes -> match everyone ->
-the LLM's per-paper, per-theme and per-reader texts, all cached; no email.
-
-``deliver-due`` (hourly): for readers whose local delivery time has come and who have no row for the
-current edition: queue them in the ledger, then claim batches in the database (``SKIP LOCKED`` on
-PostgreSQL) and deliver each batch as its own task (match -> compose -> render -> send), so a batch
-can be retried alone and two workers never take the same reader.
+For readers whose local delivery time has come and who have no row for the current edition: queue
+them in the ledger, then claim batches in the database (``SKIP LOCKED`` on PostgreSQL) and deliver
+each batch as its own task (match -> the reader's opening from the LLM -> compose -> render -> send),
+so a batch can be retried alone and two workers never take the same reader. The per-paper and
+per-theme texts come from prepare-edition's cache.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from prefect import flow, task
@@ -27,23 +28,11 @@ from academichub.db import engine_for, open_database, session_scope
 from academichub.models import Edition, EditionPaper
 from academichub.settings import Settings, load_settings
 from flows.daily import (
-    Delivery, EditionData, LlmReport, RunReport, account_suppression, deliver_group, edition_kept, run_markdown,
+    Delivery, EditionData, LlmReport, account_suppression, deliver_group, edition_kept, llm_lines,
 )
-from flows.ingest import today_in
 from flows.schedule import due_at
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import SUPPRESSED_STATUSES, skip_reason
-
-
-@flow(name="prepare-edition", log_prints=True)
-def prepare_edition(from_paths: list[str] | None = None, date_: str | None = None) -> RunReport:
-    """Ingest and prepare the day's edition (themes, and every text the LLM writes for it); sends nothing."""
-    from flows.daily import run_day
-
-    settings = load_settings()
-    day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
-    engine = open_database(settings)
-    return run_day(settings, engine, paths=from_paths, day=day, dry_run=True)
 
 
 def current_edition(engine: Engine, until: date | None = None) -> tuple[date, datetime] | None:
@@ -86,10 +75,12 @@ def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
 
 
 _EDITIONS: dict = {}  # per worker process: each edition (and week) read once, shared by its batches
+_EDITIONS_LOCK = threading.Lock()  # a worker's threads wait for the one reading it
 
 
 def _edition(settings: Settings, engine: Engine, day: date, days: int = 1) -> EditionData:
-    edition = edition_kept(_EDITIONS, engine, day, settings.corpus_days, days)
+    with _EDITIONS_LOCK:
+        edition = edition_kept(_EDITIONS, engine, day, settings.corpus_days, days)
     if edition is None:
         raise RuntimeError(f"no papers in the edition of {day} (and the {days - 1} days before): nothing to deliver")
     return edition
@@ -97,7 +88,7 @@ def _edition(settings: Settings, engine: Engine, day: date, days: int = 1) -> Ed
 
 @task(name="deliver-batch", cache_policy=NO_CACHE)
 def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed: dict[str, str],
-                  dry_run: bool = False) -> tuple[list[Delivery], LlmReport]:
+                  dry_run: bool = False) -> tuple["Tally", LlmReport]:
     """One claimed batch: match -> write (cached) -> compose, render, send. Takes only plain values
     (it may run in another process: a Dask worker); retrying it is safe, the ledger sends each row once."""
     from academichub.models import Delivery as Row
@@ -117,7 +108,68 @@ def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed:
         more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed, as_tasks=False)
         out += more
         report = report.merge(weekly_report)
-    return out, report
+    report.calls_log = []  # every call is in the task's logs; the run keeps the totals
+    return Tally.of(out), report
+
+
+PROBLEMS_SHOWN = 200
+
+
+@dataclass(slots=True)
+class Tally:
+    """What happened to a batch's (or a run's) readers, in a size that does not grow with them:
+    counts by state and by reason, and the first ``PROBLEMS_SHOWN`` failed or stuck deliveries."""
+    states: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)  # (state, reason) -> readers
+    problems: list[Delivery] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, deliveries: list[Delivery]) -> "Tally":
+        t = cls()
+        for d in deliveries:
+            t.states[d.state] += 1
+            if d.state in ("skipped", "failed", "stuck"):
+                t.reasons[(d.state, d.reason or "")] += 1
+                if d.state != "skipped" and len(t.problems) < PROBLEMS_SHOWN:
+                    t.problems.append(d)
+        return t
+
+    def merge(self, other: "Tally") -> "Tally":
+        return Tally(self.states + other.states, self.reasons + other.reasons, (self.problems + other.problems)[:PROBLEMS_SHOWN])
+
+    @property
+    def sent(self) -> int:
+        return self.states["sent"]
+
+
+@dataclass(slots=True)
+class DeliverReport:
+    edition_date: date
+    edition_size: int
+    due: int
+    skipped: int  # at queueing: paused, suppressed
+    batches: int
+    tally: Tally
+    llm: LlmReport
+    stages: dict[str, float] = field(default_factory=dict)
+
+
+def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
+    lines = [f"# Deliveries due at {now.isoformat(timespec='minutes')} for the edition of {r.edition_date.isoformat()}", "",
+             f"- edition: **{r.edition_size}** papers",
+             f"- due now: **{r.due}**, skipped at queueing (paused, suppressed): **{r.skipped}**, batches: **{r.batches}** of up to {batch_size}",
+             "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none")]
+    lines += llm_lines(r.llm)
+    lines.append("- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r.stages.items(), key=lambda kv: -kv[1])))
+    if r.tally.reasons:
+        lines += ["", "| state | reason | readers |", "|---|---|---:|"]
+        lines += [f"| {state} | {reason.replace('|', '/') or '-'} | {n} |" for (state, reason), n in r.tally.reasons.most_common()]
+    if r.tally.problems:
+        shown = len(r.tally.problems)
+        lines += ["", f"Failed or stuck (first {shown}; all of them: `academichub deliveries`):", "",
+                  "| subscriber | state | reason |", "|---|---|---|"]
+        lines += [f"| {d.email} | {d.state} | {(d.reason or '').replace('|', '/')} |" for d in r.tally.problems]
+    return "\n".join(lines) + "\n"
 
 
 def task_runner_for(settings: Settings):
@@ -127,26 +179,23 @@ def task_runner_for(settings: Settings):
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": 1, "processes": True})
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": settings.dask_threads, "processes": True})
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=settings.batch_concurrency)
 
 
 @flow(name="deliver-batches", log_prints=True)
-def deliver_batches(settings: Settings, day: date, batch_size: int, worker: str, suppressed: dict[str, str]) -> tuple[list[Delivery], LlmReport, int]:
+def deliver_batches(settings: Settings, day: date, batch_size: int, worker: str, suppressed: dict[str, str]) -> tuple[Tally, LlmReport, int]:
     """Claim batches and fan them out on the flow's task runner; each batch its own task run."""
     futures = []
-    in_flight = settings.dask_workers if settings.task_runner == "dask" else settings.batch_concurrency
-    deliveries: list[Delivery] = []
-    llm = LlmReport(model=settings.llm_model)
-    batches = 0
+    in_flight = settings.dask_workers * settings.dask_threads if settings.task_runner == "dask" else settings.batch_concurrency
+    tally, llm, batches = Tally(), LlmReport(model=settings.llm_model), 0
 
     def collect(done):
-        nonlocal llm
+        nonlocal tally, llm
         got, report = done.result()
-        deliveries.extend(got)
-        llm = llm.merge(report)
+        tally, llm = tally.merge(got), llm.merge(report)
 
     engine = engine_for(settings)
     while True:
@@ -159,11 +208,11 @@ def deliver_batches(settings: Settings, day: date, batch_size: int, worker: str,
             collect(futures.pop(0))
     for f in futures:
         collect(f)
-    return deliveries, llm, batches
+    return tally, llm, batches
 
 
 @flow(name="deliver-due", log_prints=True)
-def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | None = None) -> RunReport | None:
+def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | None = None) -> DeliverReport | None:
     """Hourly: everyone whose local delivery time for the current edition has come gets it, once."""
     settings = load_settings()
     engine = open_database(settings)
@@ -177,7 +226,7 @@ def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | No
     return deliver_day(settings, engine, day, prepared_at, clock, batch_size)
 
 
-def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: datetime, now: datetime, batch_size: int) -> RunReport:
+def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: datetime, now: datetime, batch_size: int) -> DeliverReport:
     stages: dict[str, float] = {}
     t0 = time.perf_counter()
     due, skipped = queue_due(engine, day, prepared_at, now)
@@ -189,19 +238,15 @@ def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: date
     stages["load edition"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     runner = task_runner_for(settings)
-    deliveries, llm, batches = deliver_batches.with_options(task_runner=runner)(settings, day, batch_size, worker, suppressed)
+    tally, llm, batches = deliver_batches.with_options(task_runner=runner)(settings, day, batch_size, worker, suppressed)
     stages["deliver batches"] = time.perf_counter() - t0
-    report = RunReport(edition_date=day, ingest=None, edition_size=len(edition.facts), deliveries=deliveries, llm=llm,
-                       outbox=None)
-    md = run_markdown(report).replace(f"# Daily run {day.isoformat()}", f"# Deliveries due at {now.isoformat(timespec='minutes')} "
-                                                                          f"for the edition of {day.isoformat()}", 1)
-    md += (f"\n- due now: **{due}**, skipped (paused, suppressed): **{skipped}**, batches: **{batches}** of up to {batch_size}\n"
-           "- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])) + "\n")
-    create_markdown_artifact(key="deliver-due", markdown=md, description=f"Deliveries for {day}")
-    failed = [d for d in deliveries if d.state in ("failed", "stuck")]
+    report = DeliverReport(edition_date=day, edition_size=len(edition.facts), due=due, skipped=skipped, batches=batches,
+                           tally=tally, llm=llm, stages=stages)
+    create_markdown_artifact(key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}")
+    failed = tally.states["failed"] + tally.states["stuck"]
     if failed:
-        print(f"WARNING: {len(failed)} deliveries failed or are stuck: see the deliver-due artifact and `academichub deliveries`.")
+        print(f"WARNING: {failed} deliveries failed or are stuck: see the deliver-due artifact and `academichub deliveries`.")
     return report
 
 
-__all__ = ["prepare_edition", "deliver_due", "deliver_day", "current_edition"]
+__all__ = ["deliver_due", "deliver_day", "current_edition"]

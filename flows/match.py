@@ -129,6 +129,7 @@ class Matcher:
         self.vectoriser = vectoriser
         self.texts = [p.text for p in self.papers]
         self.lower_texts = [t.lower() for t in self.texts]
+        self._word_cache: dict[int, str] = {}
         self.P = vectoriser.encode(self.texts) if self.papers else None
         self._dense_P = as_dense_rows(self.P) if self.P is not None and not sp.issparse(self.P) else None
         self.terms = vectoriser.terms()
@@ -208,6 +209,7 @@ class Matcher:
     def _match_block(self, profiles: list[ProfileSpec], min_score: float, explain: bool, kw, ex) -> list[list[Match]]:
         n = len(self.papers)
         Q = self._queries(profiles)
+        Q = Q.tocsr() if sp.issparse(Q) else Q  # reasons read its rows directly
         S = as_dense_rows(Q @ self.P.T).astype(np.float32)  # cosine similarity, profiles x papers
         # The floor applies to similarity: boosts reorder relevant papers but do not rescue
         # irrelevant ones. Only a followed author's paper passes below the floor.
@@ -272,10 +274,16 @@ class Matcher:
             max_sim = np.maximum(max_sim, pair[i])
         return chosen
 
+    def _words(self, j: int) -> str:
+        """Paper j's text as its tokens joined by spaces (phrases are matched on word boundaries)."""
+        words = self._word_cache.get(j)
+        if words is None:
+            words = self._word_cache[j] = " ".join(re.findall(TOKEN, self.lower_texts[j]))
+        return words
+
     def _explain(self, Q, row: int, j: int, p: ProfileSpec) -> list[Reason]:
         reasons: list[Reason] = []
-        text = self.lower_texts[j]
-        kws = [k for k in p.keywords if _phrase_key(k) and _phrase_key(k) in " ".join(re.findall(TOKEN, text))]
+        kws = [k for k in p.keywords if _phrase_key(k) and _phrase_key(k) in self._words(j)] if p.keywords else []
         if kws:
             reasons.append(Reason("keyword", kws[:3]))
         followed = {author_key(a): a for a in p.authors}
@@ -293,17 +301,23 @@ class Matcher:
 
     def _shared_terms(self, Q, row: int, j: int, p: ProfileSpec, limit: int = 3) -> list[str]:
         if self.terms is not None and sp.issparse(Q):
-            shared = Q.getrow(row).multiply(self.P.getrow(j)).tocoo()
-            order = np.argsort(-shared.data)
+            # The terms both rows weigh, heaviest product first: read straight from the CSR arrays
+            # (a row slice and a sparse multiply per pick cost ~0.4 ms; this ~20 us).
+            qa, qb = Q.indptr[row], Q.indptr[row + 1]
+            pa, pb = self.P.indptr[j], self.P.indptr[j + 1]
+            cols, qi, pi = np.intersect1d(Q.indices[qa:qb], self.P.indices[pa:pb], assume_unique=True, return_indices=True)
+            weights = Q.data[qa:qb][qi] * self.P.data[pa:pb][pi]
             picked: list[str] = []
-            for idx in order:
-                term = str(self.terms[shared.col[idx]])
+            for idx in np.argsort(-weights, kind="stable"):
+                if weights[idx] <= 0:
+                    break
+                term = str(self.terms[cols[idx]])
                 if not any(term in t or t in term for t in picked):
                     picked.append(term)
                 if len(picked) == limit:
                     break
             return picked
         # Embeddings have no words: name the profile's phrases that the paper's text contains.
-        words = " ".join(re.findall(TOKEN, self.lower_texts[j]))
+        words = self._words(j)
         phrases = [q.strip() for q in re.split(r"[,;，；、。\n]| and ", " , ".join([p.interests, *p.expanded])) if q.strip()]
         return [q for q in phrases if _phrase_key(q) and _phrase_key(q) in words][:limit]

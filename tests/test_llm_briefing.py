@@ -152,3 +152,21 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(httpser
     assert len(paper_calls) == 2
     out = run_ok(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert len(fake.requests) == calls and "0 calls" in out  # everything came from the cache
+
+
+def test_a_theme_text_is_kept_for_the_whole_theme_so_every_batch_of_readers_shares_it(httpserver, fake, tmp_path):
+    """deliver-due's batches each see only the theme papers their readers receive: the text is kept under
+    the whole theme's key, so a batch with other (or fewer) members reuses it instead of asking again."""
+    from flows.briefing import theme_key
+
+    engine = open_database(Settings(database_url=f"sqlite:///{tmp_path}/c.db", _env_file=None))
+    whole = theme_key([p for p, _t, _a in PAPERS] + ["2606.99999"])
+    lone = [(PAPERS[0][0], PAPERS[0][1], "s")]
+    first = writer(httpserver, cache=DbPieceCache(engine))
+    assert first.theme_synthesis(["safety"], ["computer science"], lone, "en", key=whole) is None  # one paper: nothing to connect
+    assert fake.requests == [] and not first.fallbacks
+    assert first.theme_synthesis(["safety"], ["computer science"], [(p, t, "s") for p, t, _ in PAPERS], "en", key=whole).source == "llm"
+    calls = len(fake.requests)
+    batch = writer(httpserver, cache=DbPieceCache(engine))
+    assert batch.theme_synthesis(["safety"], ["computer science"], lone, "en", key=whole).source == "cache"
+    assert len(fake.requests) == calls

@@ -75,7 +75,7 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
         def worker():
             try:
                 report = deliver_day(settings, engine, day, prepared, now, batch_size=3)
-                sent_by.append(sum(d.state == "sent" for d in report.deliveries))
+                sent_by.append(report.tally.sent)
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
 
@@ -113,7 +113,8 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
 
     from academichub.models import Edition
     from flows.daily import read_edition
-    from flows.deliver import deliver_due, prepare_edition
+    from flows.deliver import deliver_due
+    from flows.prepare import prepare_edition
     from tests.fake_llm import FakeLLM
     from tests.test_flows import read_artifacts
 
@@ -132,8 +133,12 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         sent = lambda: ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages  # noqa: E731
         prepare_edition(from_paths=[str(SAMPLE_DAY_DIR)], date_="2026-06-22")
-        assert len(sent()) == 0 and fake.requests  # the LLM wrote, nobody was emailed
+        assert len(sent()) == 0  # nobody was emailed
+        # prepare wrote what is the same for everyone: paper summaries (both languages) and theme syntheses
+        assert {r["kind"] for r in fake.requests} == {"paper", "theme"}
         calls_after_prepare = len(fake.requests)
+        prepared = read_artifacts("prepare-edition")[0]["data"]
+        assert "prepared" in prepared and "readers matched: **3**" in prepared and "slowest stages" in prepared
         settings = Settings()
         engine = open_database(settings)
         with session_scope(engine) as s:  # the announcement's evening: Sunday 20:30 in New York
@@ -142,7 +147,9 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         deliver_due(now="2026-06-22T06:00:00+00:00")  # 08:00 Berlin, 14:00 Shanghai, 02:00 New York
         got = {m.destinations[0]: m for m in sent()}
         assert set(got) == {"zh@example.org", "en@example.org"}
-        assert len(fake.requests) == calls_after_prepare  # every text came from prepare's cache
+        # deliver-due wrote only the two readers' openings (one request); the rest came from prepare's cache
+        assert [r["kind"] for r in fake.requests[calls_after_prepare:]] == ["opening", "opening"]  # one per language
+        calls_after_delivery = len(fake.requests)
         edition_ids = set(read_edition(engine, date(2026, 6, 22)).cards)
         for address, m in got.items():
             msg = email.message_from_bytes(m.raw_data if isinstance(m.raw_data, bytes) else m.raw_data.encode(), policy=policy.default)
@@ -150,8 +157,8 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
             text = msg.get_body(("plain",)).get_content()
             cited = set(re.findall(r"arxiv\.org/abs/(\d{4}\.\d{4,5})", text))
             assert cited and cited <= edition_ids
-        deliver_due(now="2026-06-22T06:30:00+00:00")  # a rerun: nothing new
-        assert len(sent()) == 2
+        deliver_due(now="2026-06-22T06:30:00+00:00")  # a rerun: nothing new, no LLM call
+        assert len(sent()) == 2 and len(fake.requests) == calls_after_delivery
         deliver_due(now="2026-06-22T11:05:00+00:00")  # 07:05 in New York
         assert len(sent()) == 3 and {m.destinations[0] for m in sent()} == {"zh@example.org", "en@example.org", "ny@example.org"}
     with session_scope(engine) as s:

@@ -1,0 +1,75 @@
+"""``prepare-edition``: after arXiv's announcement, everything about the day that is the same for all
+readers, so that the hourly ``deliver-due`` only does each reader's own part.
+
+ingest -> the edition and its themes (stored with it) -> match everyone (to know which papers anyone
+will receive) -> the LLM's per-paper summaries of those papers and per-theme syntheses, cached.
+No per-reader text and no email: a reader's opening is written at delivery time, from the matches of
+that hour (their preferences may change overnight), in ``deliver-due``'s batches.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from prefect import flow
+from prefect.artifacts import create_markdown_artifact
+from sqlalchemy.engine import Engine
+
+from academichub.db import open_database, session_scope
+from academichub.settings import Settings, load_settings
+from flows.daily import LlmReport, Readers, RunReport, load_edition, load_profiles, match_subscribers, run_markdown, write_pieces
+from flows.ingest import run_ingest, today_in
+from subscribers.service import audience
+
+
+def prepare_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, skip_ingest: bool = False) -> RunReport:
+    stages: dict[str, float] = {}
+
+    def timed(name: str, fn, *args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            stages[name] = stages.get(name, 0.0) + time.perf_counter() - t0
+
+    ingest = None if skip_ingest else timed("ingest", run_ingest, settings, engine, paths=paths, day=day)
+    edition = timed("edition and themes", load_edition, engine, day, settings.corpus_days)
+    with session_scope(engine) as session:
+        readers = audience(session, day)
+    llm = LlmReport(model=settings.llm_model)
+    receiving = 0
+    for group, days in ((readers.daily, 1), (readers.weekly, 7)):
+        if not group:
+            continue
+        data = edition if days == 1 else timed("edition and themes", load_edition, engine, day, settings.corpus_days, days=days)
+        matches = timed("match everyone", _match, settings, engine, data, group)
+        receiving += sum(1 for m in matches.values() if m)
+        _pieces, written = timed("LLM: papers and themes", write_pieces, settings, engine, data, matches, group, openings=False)
+        llm = llm.merge(written)
+    report = RunReport(edition_date=day, ingest=ingest, edition_size=len(edition.facts), llm=llm, themes=edition.themes, dry_run=True,
+                       stages=stages)
+    md = run_markdown(report, title=f"Edition of {day.isoformat()} prepared", deliveries=False)
+    md += (f"- readers matched: **{len(readers.daily) + len(readers.weekly)}** ({len(readers.weekly)} weekly), "
+           f"with at least one paper: **{receiving}**; their openings are written when deliver-due sends\n"
+           "- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])) + "\n")
+    create_markdown_artifact(key="prepare-edition", markdown=md, description=f"Edition of {day} prepared")
+    print(f"Edition of {day}: {len(edition.facts)} papers, {len(edition.themes)} themes; "
+          f"{receiving} readers will receive papers; LLM {llm.calls} calls.")
+    return report
+
+
+def _match(settings: Settings, engine: Engine, edition, group: Readers):
+    return match_subscribers(engine, edition, load_profiles(engine, group), settings.representation, settings.min_score)
+
+
+@flow(name="prepare-edition", log_prints=True)
+def prepare_edition(from_paths: list[str] | None = None, date_: str | None = None, skip_ingest: bool = False) -> RunReport:
+    """Ingest and prepare the day's edition (themes, per-paper summaries, theme syntheses); sends nothing."""
+    settings = load_settings()
+    day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
+    engine = open_database(settings)
+    return prepare_day(settings, engine, paths=from_paths, day=day, skip_ingest=skip_ingest)
+
+
+__all__ = ["prepare_edition", "prepare_day"]
