@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NONE as NO_CACHE
+from prefect.utilities.annotations import quote as unwalked
 from sqlalchemy.engine import Engine
 
 from academichub import ledger, store
@@ -190,6 +191,8 @@ def load_profiles(engine: Engine, subs: Readers) -> list[ProfileSpec]:
     return [profile_spec(s, p, feedback.get(s.id, {}), texts) for s, p in subs]
 
 
+# Tasks below take the edition, every reader's matches and texts: callers pass them in Prefect's ``quote()`` (``unwalked``), or
+# Prefect walks every element looking for futures (57 s for 100,000 readers' matches).
 @task(name="match-subscribers", cache_policy=NO_CACHE)
 def match_subscribers(engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float) -> dict[str, list[Match]]:
     return build_matcher(engine, edition, representation).match(profiles, min_score=min_score)
@@ -199,7 +202,8 @@ def match_subscribers(engine: Engine, edition: EditionData, profiles: list[Profi
 def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], subs: Readers,
                  openings: bool = True) -> tuple[dict[str, Pieces], LlmReport]:
     """The LLM levels: per paper and language (only papers someone receives), per theme, per reader
-    (``openings=False``: the first two only, as prepare-edition writes them for everyone)."""
+    (``openings=False``: the first two only, cached, as prepare-edition writes them for everyone; no
+    per-reader pieces are returned then)."""
     llm = make_llm(settings)
     pieces = {sub.email: Pieces() for sub, _ in subs}
     report = LlmReport(model=settings.llm_model)
@@ -237,7 +241,7 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
         for key, piece in writer.openings(readers, lang).items():
             pieces[owner[key]].openings[lang] = (piece.text, piece.citations)
     by_theme = {t.id: t for t in edition.themes}
-    for sub, _ in subs:
+    for sub, _ in subs if openings else ():
         p = pieces[sub.email]
         for lang in reader_languages(sub.language):
             for m in matches.get(sub.email, []):
@@ -428,15 +432,17 @@ def account_suppression(settings: Settings) -> dict[str, str]:
 def deliver_group(settings: Settings, engine: Engine, edition: EditionData, readers: Readers, dry_run: bool,
                   suppressed: dict[str, str], *, as_tasks: bool = True) -> tuple[list[Delivery], "LlmReport"]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's).
-    ``as_tasks=False`` inside a task that is already the unit (deliver-due's batch): Prefect would
-    otherwise walk each nested task's large parameters (the edition, the texts) for futures."""
+    ``as_tasks=False`` inside a task that is already the unit (deliver-due's batch)."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
-    run = (lambda t: t) if as_tasks else (lambda t: t.fn)
+    if as_tasks:
+        run, big = (lambda t: t), unwalked
+    else:
+        run, big = (lambda t: t.fn), (lambda x: x)
     profiles = load_profiles(engine, readers)
-    matches = run(match_subscribers)(engine, edition, profiles, settings.representation, settings.min_score)
-    pieces, llm_report = run(write_pieces)(settings, engine, edition, matches, readers)
-    return run(deliver_all)(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
+    matches = run(match_subscribers)(engine, big(edition), big(profiles), settings.representation, settings.min_score)
+    pieces, llm_report = run(write_pieces)(settings, engine, big(edition), big(matches), big(readers))
+    return run(deliver_all)(settings, engine, big(edition), big(matches), dry_run, big(pieces), big(readers), suppressed), llm_report
 
 
 def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, dry_run: bool, skip_ingest: bool = False) -> RunReport:

@@ -14,6 +14,7 @@ from datetime import date
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.utilities.annotations import quote
 from sqlalchemy.engine import Engine
 
 from academichub.db import open_database, session_scope
@@ -45,7 +46,8 @@ def prepare_day(settings: Settings, engine: Engine, *, paths: list[str] | None, 
         data = edition if days == 1 else timed("edition and themes", load_edition, engine, day, settings.corpus_days, days=days)
         matches = timed("match everyone", _match, settings, engine, data, group)
         receiving += sum(1 for m in matches.values() if m)
-        _pieces, written = timed("LLM: papers and themes", write_pieces, settings, engine, data, matches, group, openings=False)
+        _pieces, written = timed("LLM: papers and themes", write_pieces, settings, engine, quote(data), quote(matches), quote(group),
+                                 openings=False)
         llm = llm.merge(written)
     report = RunReport(edition_date=day, ingest=ingest, edition_size=len(edition.facts), llm=llm, themes=edition.themes, dry_run=True,
                        stages=stages)
@@ -60,7 +62,7 @@ def prepare_day(settings: Settings, engine: Engine, *, paths: list[str] | None, 
 
 
 def _match(settings: Settings, engine: Engine, edition, group: Readers):
-    return match_subscribers(engine, edition, load_profiles(engine, group), settings.representation, settings.min_score)
+    return match_subscribers(engine, quote(edition), quote(load_profiles(engine, group)), settings.representation, settings.min_score)
 
 
 @flow(name="prepare-edition", log_prints=True)
