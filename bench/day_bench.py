@@ -38,6 +38,11 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def child_rss_mib() -> float:
+    """Peak RSS of the largest finished child process (a Dask worker, once the cluster is closed)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def llm_server(latency: float) -> str:
     """The tests' OpenAI-compatible stub, answering after ``latency`` seconds, threaded."""
     from werkzeug.serving import make_server
@@ -187,7 +192,8 @@ def main() -> None:
           f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB")
     for k, v in stages.items():
         print(f"  {k}: {v:.1f} s")
-    print(f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB; "
+    print(f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB"
+          f"{f' (largest Dask worker: {child_rss_mib():.0f} MiB)' if args.dask else ''}; "
           f"wall including setup {time.perf_counter() - started:.0f} s")
 
 
