@@ -38,9 +38,23 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def child_rss_mib() -> float:
-    """Peak RSS of the largest finished child process (a Dask worker, once the cluster is closed)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+class ChildRss:
+    """Peak RSS of any child process (the Dask workers), sampled every second by psutil."""
+
+    def __init__(self):
+        import psutil
+
+        self.peak, self._me, self._psutil = 0.0, psutil.Process(), psutil
+        threading.Thread(target=self._run, daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            for child in self._me.children(recursive=True):
+                try:
+                    self.peak = max(self.peak, child.memory_info().rss / 2**20)
+                except self._psutil.Error:
+                    pass
+            time.sleep(1)
 
 
 def llm_server(latency: float) -> str:
@@ -158,6 +172,7 @@ def main() -> None:
         os.environ["ACADEMICHUB_DASK_WORKERS"] = str(args.dask)
     settings = load_settings()
     engine = open_database(settings)
+    children = ChildRss()
     stages: dict[str, float] = {}
     started = time.perf_counter()
 
@@ -193,7 +208,7 @@ def main() -> None:
     for k, v in stages.items():
         print(f"  {k}: {v:.1f} s")
     print(f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB"
-          f"{f' (largest Dask worker: {child_rss_mib():.0f} MiB)' if args.dask else ''}; "
+          f"{f' (largest Dask worker: {children.peak:.0f} MiB)' if args.dask else ''}; "
           f"wall including setup {time.perf_counter() - started:.0f} s")
 
 
