@@ -163,11 +163,10 @@ def main() -> None:
     daily_mod.make_mailer = mailer_mod.make_mailer
     if args.dask:
         import flows.deliver as deliver_mod
-        from prefect_dask import DaskTaskRunner
 
         preload = str(ROOT / "bench" / "ses_mock_preload.py")
-        deliver_mod.task_runner_for = lambda s: DaskTaskRunner(cluster_kwargs={  # noqa: E731
-            "n_workers": args.dask, "threads_per_worker": s.dask_threads, "processes": True, "preload": [preload]})
+        runner = deliver_mod.task_runner_for
+        deliver_mod.task_runner_for = lambda s: runner(s, preload=[preload])  # noqa: E731 - the SES mock in every worker
         os.environ["ACADEMICHUB_TASK_RUNNER"] = "dask"
         os.environ["ACADEMICHUB_DASK_WORKERS"] = str(args.dask)
     settings = load_settings()

@@ -61,7 +61,6 @@ def main() -> None:
     seeds = seed_papers()
     papers = [(f"2606.{i:05d}", seeds[i % len(seeds)][1], seeds[i % len(seeds)][2]) for i in range(PAPERS)]
     interests = "LLM safety and alignment: jailbreaks, prompt injection, agents misusing tools"
-    langs = {"zh": SHARE["zh"] + SHARE["bilingual"], "en": SHARE["en"] + SHARE["bilingual"]}  # readers needing each
     out = {}
 
     # Level 1: every paper is selected for someone on a 6,000 x 100,000 day; once per language.

@@ -172,17 +172,29 @@ def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def task_runner_for(settings: Settings):
-    """Threads in this process, or Dask (a given scheduler, or a local cluster of processes)."""
+def task_runner_for(settings: Settings, **cluster: object):
+    """Threads in this process, or Dask (a given scheduler, or a local cluster of processes;
+    ``cluster``: more arguments for that local cluster)."""
     if settings.task_runner == "dask":
         from prefect_dask import DaskTaskRunner
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": settings.dask_threads, "processes": True})
+        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": settings.dask_threads,
+                                              "processes": True, "env": _prefect_api_env(), **cluster})
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=settings.batch_concurrency)
+
+
+def _prefect_api_env() -> dict[str, str]:
+    """The local cluster's workers report to this flow's Prefect API. Without PREFECT_API_URL the flow
+    runs on a temporary server; each worker process would start its own, which outlives the worker."""
+    from prefect.context import FlowRunContext
+
+    ctx = FlowRunContext.get()
+    url = str(ctx.client.api_url) if ctx and ctx.client else os.environ.get("PREFECT_API_URL")
+    return {"PREFECT_API_URL": url.rstrip("/")} if url else {}
 
 
 @flow(name="deliver-batches", log_prints=True)

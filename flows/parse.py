@@ -24,7 +24,6 @@ from flows.normalise import (
     clean_doi,
     clean_title,
     find_arxiv_id,
-    html_to_text,
     split_arxiv_preamble,
     split_authors,
     squash,

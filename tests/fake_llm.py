@@ -56,7 +56,6 @@ class FakeLLM:
 
     def __call__(self, request: Request) -> Response:
         body = request.get_json()
-        text = "\n".join(m["content"] for m in body["messages"] if m["role"] == "user")
         first_user = next(m["content"] for m in body["messages"] if m["role"] == "user")
         kind = self.kind(first_user)
         is_repair = sum(1 for m in body["messages"] if m["role"] == "user") > 1

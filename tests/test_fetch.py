@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import httpx
-import pytest
-from werkzeug.wrappers import Response
 
 from academichub.settings import Settings
 from flows.fetch import Fetcher, retry_after_seconds
