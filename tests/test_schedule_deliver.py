@@ -4,8 +4,10 @@ so that two workers at once never give a reader two emails (PostgreSQL, SKIP LOC
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import date, datetime, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import boto3
@@ -165,3 +167,45 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         assert sorted(r.state for r in s.exec(select(Delivery)).all()) == ["sent", "sent", "sent"]
     artifact = read_artifacts("deliver-due")[0]["data"]
     assert "for the edition of 2026-06-22" in artifact and "sent 1" in artifact and "slowest stages" in artifact
+
+
+def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_no_process_behind(env_settings, capsys, monkeypatch):
+    """ACADEMICHUB_TASK_RUNNER=dask, run as an operator would without a Prefect server (as in
+    docs/operations.md): batches run in a worker process, 2 at once; every reader is sent exactly once,
+    and the worker reports to the flow's temporary Prefect API instead of starting one of its own that
+    outlives it."""
+    import os
+    import subprocess
+    import sys
+
+    import psutil
+
+    code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    assert code == 0, out + err
+    engine = open_database(Settings())
+    with session_scope(engine) as s:
+        for i in range(12):
+            upsert_subscriber(s, f"d{i:02d}@example.com", ProfileInput(interests="quantum computing, language model agents",
+                                                                       timezone="Europe/Berlin"))
+
+    def prefect_servers() -> set[int]:
+        return {p.pid for p in psutil.process_iter(["cmdline"]) if "prefect.server.api.server:create_app" in " ".join(p.info["cmdline"] or [])}
+
+    before = prefect_servers()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
+    env.update({"ACADEMICHUB_TASK_RUNNER": "dask", "ACADEMICHUB_DASK_WORKERS": "1", "ACADEMICHUB_DASK_THREADS": "2",
+                "PREFECT_HOME": str(env_settings / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+    script = ("from flows.deliver import deliver_due\n"
+              "r = deliver_due(now='2026-12-01T12:00:00+00:00', batch_size=3)\n"
+              "print('RESULT', r.batches, dict(r.tally.states))\n")
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=str(Path(__file__).resolve().parents[1]),
+                          capture_output=True, text=True, timeout=150)  # a worker's leftover server would hold the pipes open
+    assert "RESULT 4 {'sent': 12}" in done.stdout, done.stdout[-2000:] + done.stderr[-4000:]
+    outbox = sorted(p.name for p in (env_settings / "outbox" / "2026-06-22").glob("*.eml"))
+    assert outbox == [f"d{i:02d}@example.com.eml" for i in range(12)]
+    with session_scope(engine) as s:
+        assert Counter(r.state for r in s.exec(select(Delivery)).all()) == {"sent": 12}
+    started = (done.stdout + done.stderr).count("Starting temporary server")
+    assert started == 1, f"{started} temporary Prefect servers: the worker started its own"
+    time.sleep(1)
+    assert prefect_servers() - before == set()  # none left running
