@@ -209,3 +209,22 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
     assert started == 1, f"{started} temporary Prefect servers: the worker started its own"
     time.sleep(1)
     assert prefect_servers() - before == set()  # none left running
+
+
+def test_deliver_due_report_stays_small_and_names_the_failures():
+    """The run's report counts readers by state and reason and lists only the first failures: its size
+    does not grow with the audience (Prefect refused a 13 MB result for 100,000 deliveries)."""
+    from flows.daily import Delivery as Sent, LlmReport
+    from flows.deliver import PROBLEMS_SHOWN, DeliverReport, Tally, deliver_markdown
+
+    batch = [Sent(f"r{i}@example.org", "en", 8, None, "s", "sent") for i in range(5000)]
+    batch += [Sent(f"f{i}@example.org", "en", 8, None, "s", "failed", "permanent: mailbox | unavailable") for i in range(300)]
+    batch += [Sent("p@example.org", "zh", 0, None, "", "skipped", "paused until 2026-07-01")]
+    tally = Tally.of(batch[:2000]).merge(Tally.of(batch[2000:]))
+    assert tally.sent == 5000 and tally.states["failed"] == 300 and len(tally.problems) == PROBLEMS_SHOWN
+    assert tally.reasons[("failed", "permanent: mailbox | unavailable")] == 300
+    md = deliver_markdown(DeliverReport(date(2026, 6, 22), 120, 5301, 0, 3, tally, LlmReport(model="m")),
+                          datetime(2026, 6, 22, 6, tzinfo=timezone.utc), 2000)
+    assert "deliveries: failed 300, sent 5000, skipped 1" in md and "| failed | permanent: mailbox / unavailable | 300 |" in md
+    assert "f0@example.org" in md and f"f{PROBLEMS_SHOWN}@example.org" not in md and "r0@example.org" not in md
+    assert len(md) < 20_000
