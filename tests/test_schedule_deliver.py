@@ -188,13 +188,22 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
             upsert_subscriber(s, f"d{i:02d}@example.com", ProfileInput(interests="quantum computing, language model agents",
                                                                        timezone="Europe/Berlin"))
 
-    def prefect_servers() -> set[int]:
-        return {p.pid for p in psutil.process_iter(["cmdline"]) if "prefect.server.api.server:create_app" in " ".join(p.info["cmdline"] or [])}
+    home = str(env_settings / "prefect-home")
 
-    before = prefect_servers()
+    def prefect_servers() -> set[int]:
+        """Prefect servers started by this run (they carry its PREFECT_HOME): other test runs on the machine do not count."""
+        found = set()
+        for proc in psutil.process_iter(["cmdline"]):
+            try:
+                if "prefect.server.api.server:create_app" in " ".join(proc.info["cmdline"] or []) and proc.environ().get("PREFECT_HOME") == home:
+                    found.add(proc.pid)
+            except psutil.Error:
+                pass
+        return found
+
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env.update({"ACADEMICHUB_TASK_RUNNER": "dask", "ACADEMICHUB_DASK_WORKERS": "1", "ACADEMICHUB_DASK_THREADS": "2",
-                "PREFECT_HOME": str(env_settings / "prefect-home"), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+                "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
     script = ("from flows.deliver import deliver_due\n"
               "r = deliver_due(now='2026-12-01T12:00:00+00:00', batch_size=3)\n"
               "print('RESULT', r.batches, dict(r.tally.states))\n")
@@ -208,7 +217,7 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
     started = (done.stdout + done.stderr).count("Starting temporary server")
     assert started == 1, f"{started} temporary Prefect servers: the worker started its own"
     time.sleep(1)
-    assert prefect_servers() - before == set()  # none left running
+    assert prefect_servers() == set()  # none left running
 
 
 def test_deliver_due_report_stays_small_and_names_the_failures():
