@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 

@@ -290,31 +290,41 @@ class BriefingWriter:
         return out
 
     # level 2
+    def theme_syntheses(self, themes: list[tuple[str, list[str], list[str], list[tuple[str, str, str]]]], language: str) -> dict[str, Piece]:
+        """themes: (key, label, fields, papers as (id, title, summary)). ``key`` is what a text is kept
+        under: the edition's writer passes the whole theme's, so every batch of readers shares the text
+        written first, even a batch that receives only one of the theme's papers. One cache lookup for
+        all; the missing themes with at least two papers are written concurrently. A theme with no text
+        is absent (themes have no extract)."""
+        out: dict[str, Piece] = {}
+        for key, c in self._cached("theme", [t[0] for t in themes], language).items():
+            out[key] = Piece(c["synthesis"], "cache", citations=c["citations"])
+        todo = [[t] for t in themes if t[0] not in out and len(t[3]) >= 2]  # one paper: nothing to connect yet
+
+        def request(batch):
+            (_key, label, fields, papers), = batch
+            ids = {p[0] for p in papers}
+
+            def validate(content):
+                parsed = parse_json(content, Synthesis)
+                return check_text(parsed.synthesis, language, LIMITS["synthesis"], ids), check_citations(parsed.citations, ids)
+
+            return theme_messages(label, fields, papers, language), validate, None
+
+        fresh: dict[str, dict] = {}
+        for batch, got in self._batches("theme", todo, request):
+            if got is not None:
+                key, (text, citations) = batch[0][0], got
+                out[key] = Piece(text, "llm", citations=citations)
+                fresh[key] = {"synthesis": text, "citations": citations}
+        self._store("theme", language, fresh)
+        return out
+
     def theme_synthesis(self, label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str,
                         key: str | None = None) -> Piece | None:
-        """papers: (id, title, summary). None when no LLM text could be had (themes have no extract).
-        ``key``: what the text is kept under (default: these papers); the edition's writer passes the
-        whole theme's, so every batch of readers shares the text written first, even a batch that
-        receives only one of the theme's papers."""
+        """One theme (``theme_syntheses``); ``key`` defaults to these papers'."""
         key = key or theme_key([p[0] for p in papers])
-        cached = self._cached("theme", [key], language)
-        if key in cached:
-            return Piece(cached[key]["synthesis"], "cache", citations=cached[key]["citations"])
-        if len(papers) < 2:
-            return None  # nothing to connect yet
-        ids = {p[0] for p in papers}
-
-        def validate(content):
-            parsed = parse_json(content, Synthesis)
-            return check_text(parsed.synthesis, language, LIMITS["synthesis"], ids), check_citations(parsed.citations, ids)
-
-        try:
-            text, citations = self._ask("theme", theme_messages(label, fields, papers, language), validate)
-        except (Invalid, LLMFailure) as exc:
-            self._fail(exc.reason)
-            return None
-        self._store("theme", language, {key: {"synthesis": text, "citations": citations}})
-        return Piece(text, "llm", citations=citations)
+        return self.theme_syntheses([(key, label, fields, papers)], language).get(key)
 
     # level 3
     def openings(self, readers: list[tuple[str, str, list[tuple[str, str, str]]]], language: str) -> dict[str, Piece]:

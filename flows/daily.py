@@ -221,16 +221,17 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
         got = writer.paper_summaries([(pid, cards[pid].title, cards[pid].abstract) for pid in sorted(ids)], lang)
         summaries.update({(pid, lang): piece for pid, piece in got.items()})
     theme_texts: dict[tuple[int, str], tuple[str, list[str]]] = {}
-    for theme in edition.themes:
-        for lang, ids in sorted(need.items()):
-            members = [pid for pid in theme.paper_ids if pid in ids]
-            if members:
-                piece = writer.theme_synthesis(theme.label, theme.fields, [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in members],
-                                               lang, key=theme_key(theme.paper_ids))
-                if piece:
-                    theme_texts[(theme.id, lang)] = (piece.text, piece.citations)
+    keys = {t.id: theme_key(t.paper_ids) for t in edition.themes}
+    for lang, ids in sorted(need.items()):
+        members = {t.id: [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in t.paper_ids if pid in ids] for t in edition.themes}
+        got = writer.theme_syntheses([(keys[t.id], t.label, t.fields, members[t.id]) for t in edition.themes if members[t.id]], lang)
+        for t in edition.themes:
+            if keys[t.id] in got:
+                theme_texts[(t.id, lang)] = (got[keys[t.id]].text, got[keys[t.id]].citations)
 
-    for lang in sorted(need) if openings else ():
+    if not openings:
+        return pieces, usage_report(report, llm, writer, settings)
+    for lang in sorted(need):
         readers, owner = [], {}
         for sub, profile in subs:
             chosen = [m.paper_id for m in matches.get(sub.email, [])]
@@ -241,7 +242,7 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
         for key, piece in writer.openings(readers, lang).items():
             pieces[owner[key]].openings[lang] = (piece.text, piece.citations)
     by_theme = {t.id: t for t in edition.themes}
-    for sub, _ in subs if openings else ():
+    for sub, _ in subs:
         p = pieces[sub.email]
         for lang in reader_languages(sub.language):
             for m in matches.get(sub.email, []):
@@ -253,6 +254,11 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
                     t = by_theme[tid]
                     entry = p.themes.setdefault(tid, (t.label, t.fields, t.cross_domain, {}))
                     entry[3][lang] = (text, cites)
+    return pieces, usage_report(report, llm, writer, settings)
+
+
+def usage_report(report: LlmReport, llm, writer: BriefingWriter, settings: Settings) -> LlmReport:
+    """``report`` filled with what the client and the writer counted."""
     u = llm.usage
     report.calls, report.prompt_tokens, report.completion_tokens = u.calls, u.prompt_tokens, u.completion_tokens
     report.cost_usd = u.cost(llm.model, settings.llm_prices)
@@ -260,7 +266,7 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
     report.fallbacks = dict(writer.fallbacks)
     report.cache_hits = dict(writer.cache_hits)
     report.calls_log = list(u.log)
-    return pieces, report
+    return report
 
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)

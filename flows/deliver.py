@@ -192,9 +192,8 @@ def _prefect_api_env() -> dict[str, str]:
     runs on a temporary server; each worker process would start its own, which outlives the worker."""
     from prefect.context import FlowRunContext
 
-    ctx = FlowRunContext.get()
-    url = str(ctx.client.api_url) if ctx and ctx.client else os.environ.get("PREFECT_API_URL")
-    return {"PREFECT_API_URL": url.rstrip("/")} if url else {}
+    ctx = FlowRunContext.get()  # outside a flow the workers inherit this process's environment
+    return {"PREFECT_API_URL": str(ctx.client.api_url).rstrip("/")} if ctx and ctx.client else {}
 
 
 @flow(name="deliver-batches", log_prints=True)
