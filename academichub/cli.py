@@ -17,7 +17,7 @@ from rich.table import Table
 from academichub import ledger, store
 from subscribers.expand import expand_if_needed, interests_are_english
 from academichub.db import DatabaseError, open_database, session_scope
-from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, load_settings
+from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, SettingsError, load_settings
 from flows.ingest import InputError, collect_paths
 from flows.compose import word_reasons
 from flows.sources import SourceConfigError, known_facets, load_sources, paper_facts_from
@@ -535,7 +535,7 @@ def events() -> None:
                   f"{r.ignored} ignored, {r.unparseable} unparseable (left in the queue).", markup=False)
 
 
-USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError)
+USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError, SettingsError)
 
 
 @app.command()

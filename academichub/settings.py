@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -114,6 +114,17 @@ class Settings(BaseSettings):
         return self.secret_key.get_secret_value() == PLACEHOLDER_SECRET
 
 
+class SettingsError(ValueError):
+    """A setting from the environment (or .env) that cannot be used, named as the user set it."""
+
+
 def load_settings(**overrides) -> Settings:
     """Build the settings once, at an entry point (CLI, flow, web app, test)."""
-    return Settings(**overrides)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = []
+        for e in exc.errors():
+            msg = e["msg"].removeprefix("Value error, ")
+            problems.append(f"ACADEMICHUB_{str(e['loc'][0]).upper()}={e['input']!r}: {msg}" if e["loc"] else msg)
+        raise SettingsError("invalid setting: " + "; ".join(problems)) from None

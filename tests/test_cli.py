@@ -158,3 +158,15 @@ def test_every_command_has_help_and_is_in_the_readme():
     for name, cmd in all_commands():
         assert (cmd.help or "").strip(), f"{name} has no help text"
         assert f"academichub {name}" in readme, f"README does not mention `academichub {name}`"
+
+
+@pytest.mark.parametrize("variable, value, message", [
+    ("ACADEMICHUB_DASK_THREADS", "0", "invalid setting: ACADEMICHUB_DASK_THREADS='0': Input should be greater than or equal to 1"),
+    ("ACADEMICHUB_TASK_RUNNER", "spark", "invalid setting: ACADEMICHUB_TASK_RUNNER='spark'"),
+    ("ACADEMICHUB_ENVIRONMENT", "production", "invalid setting: ACADEMICHUB_SECRET_KEY must be set to a real secret in production"),
+])
+def test_a_bad_setting_is_named_as_the_user_set_it(env_settings, capsys, monkeypatch, variable, value, message):
+    monkeypatch.setenv(variable, value)
+    code, out, err = run_cli(capsys, monkeypatch, "papers")
+    assert code == 2
+    assert message in " ".join((out + err).split()) and "Traceback" not in out + err and "please report it" not in out + err
