@@ -7,10 +7,13 @@ The defaults are the embedded ones: a SQLite file under ``./var/``, an outbox fo
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from academichub.clock import Clock, clock_from
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_SOURCES = PACKAGE_DIR / "sources.toml"
@@ -82,6 +85,7 @@ class Settings(BaseSettings):
     batch_concurrency: int = Field(default=2, ge=1, description="Batches delivered at once with the thread runner.")
     corpus_days: int = Field(default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on.")
     min_score: float = Field(default=0.05, ge=0, description="Relevance floor: papers below it are not sent.")
+    now: datetime | None = Field(default=None, description="Run as if it were this instant (ISO 8601; replays and tests); unset: the system clock.")
 
     @field_validator("database_url")
     @classmethod
@@ -104,6 +108,11 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @property
+    def clock(self) -> Clock:
+        """The one clock of this process (see academichub/clock.py)."""
+        return clock_from(self)
 
     @property
     def user_agent(self) -> str:

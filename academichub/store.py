@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,9 +54,8 @@ def load_known(session: Session, batches: list[Batch], *, preprints_since: date 
     return known
 
 
-def apply_outcome(session: Session, outcome: Outcome, day: date) -> int:
-    """Write a merge outcome; returns how many papers joined the day's edition."""
-    now = utcnow()
+def apply_outcome(session: Session, outcome: Outcome, day: date, *, now: datetime) -> int:
+    """Write a merge outcome at ``now`` (the run's clock); returns how many papers joined the day's edition."""
     created = set(outcome.created)
     new_rows = [dict(outcome.papers[pid].as_dict(), first_seen=now, updated_at=now) for pid in outcome.created]
     for chunk in _chunks(new_rows, 500):
@@ -73,13 +72,14 @@ def apply_outcome(session: Session, outcome: Outcome, day: date) -> int:
     ]
     for chunk in _chunks(listing_rows, 500):
         session.execute(_insert(session, Listing).on_conflict_do_nothing(), chunk)
-    added = add_to_edition(session, day, list(outcome.edition.items()))
+    added = add_to_edition(session, day, list(outcome.edition.items()), now=now)
     session.commit()
     return added
 
 
-def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]]) -> int:
-    session.execute(_insert(session, Edition).values(date=day, created_at=utcnow(), updated_at=utcnow()).on_conflict_do_nothing())
+def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]], *, now: datetime) -> int:
+    """The day's edition (stamped ``now`` when it is first made: deliver-due schedules from it) with ``entries``."""
+    session.execute(_insert(session, Edition).values(date=day, created_at=now, updated_at=now).on_conflict_do_nothing())
     if not entries:
         return 0
     present = set()
@@ -93,7 +93,7 @@ def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]]) 
     rows = [{"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label} for i, (pid, label) in enumerate(fresh, 1)]
     for chunk in _chunks(rows, 500):
         session.execute(_insert(session, EditionPaper).on_conflict_do_nothing(), chunk)
-    session.execute(update(Edition).where(Edition.date == day).values(updated_at=utcnow()))
+    session.execute(update(Edition).where(Edition.date == day).values(updated_at=now))
     return len(fresh)
 
 

@@ -106,7 +106,8 @@ class WebContext:
         return f"{base}/{path}?{urlencode({'t': self.tokens.sign(purpose, payload), **params})}"
 
     def today(self) -> date:
-        return date.today()
+        """Today where editions are dated, on the settings' clock."""
+        return self.settings.clock.today(self.settings.edition_timezone)
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mailer | None = None) -> FastAPI:

@@ -21,7 +21,7 @@ from academichub.settings import Settings, load_settings
 from flows.briefing import BriefingWriter, Piece, theme_key
 from flows.compose import Briefing, PaperCard, Pieces, briefing_record, compose, reader_languages
 from flows.llm import make_llm
-from flows.ingest import run_ingest, today_in
+from flows.ingest import run_ingest
 from flows.mailer import PermanentSendError, TransientSendError, make_mailer
 from flows.outbox import build_message, list_headers
 from flows.match import Match, Matcher, PaperFacts, ProfileSpec
@@ -487,7 +487,7 @@ def run_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day:
 def daily_flow(from_paths: list[str] | None = None, date_: str | None = None, dry_run: bool = False, skip_ingest: bool = False) -> RunReport:
     """The whole day on whatever settings the environment gives (embedded defaults with none)."""
     settings = load_settings()
-    day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
+    day = date.fromisoformat(date_) if date_ else settings.clock.today(settings.edition_timezone)
     engine = open_database(settings)
     return run_day(settings, engine, paths=from_paths, day=day, dry_run=dry_run, skip_ingest=skip_ingest)
 

@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from academichub import ledger
+from academichub.clock import fixed
 from academichub.db import engine_for, open_database, session_scope
 from academichub.models import Edition, EditionPaper
 from academichub.settings import Settings, load_settings
@@ -227,8 +228,7 @@ def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | No
     """Hourly: everyone whose local delivery time for the current edition has come gets it, once."""
     settings = load_settings()
     engine = open_database(settings)
-    clock = datetime.fromisoformat(now) if now else datetime.now(timezone.utc)
-    clock = clock if clock.tzinfo else clock.replace(tzinfo=timezone.utc)
+    clock = fixed(now).now() if now else settings.clock.now()
     current = current_edition(engine, date.fromisoformat(edition) if edition else None)
     if current is None:
         print("No edition prepared yet: nothing to deliver.")

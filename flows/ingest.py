@@ -10,9 +10,8 @@ import re
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -48,10 +47,6 @@ class Document:
     include_replacements: bool = False
     error: str | None = None
     fetch: FetchResult | None = None
-
-
-def today_in(tz: str) -> date:
-    return datetime.now(ZoneInfo(tz)).date()
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -157,7 +152,7 @@ def ingest_documents(
     with session_scope(engine) as session:
         known = store.load_known(session, batches, preprints_since=day - timedelta(days=settings.preprint_match_days))
         outcome = merge_batches(batches, known)
-        added = store.apply_outcome(session, outcome, day)
+        added = store.apply_outcome(session, outcome, day, now=settings.clock.now())
         logs, sources = [], []
         for p in parsed:
             items = len(p.feed.records) if p.feed else 0
@@ -251,6 +246,6 @@ def _maybe_sources(settings: Settings) -> SourceConfig:
 def ingest_flow(from_paths: list[str] | None = None, date_: str | None = None) -> IngestReport:
     """Fetch the configured sources (or read saved responses from ``from_paths``) into the database."""
     settings = load_settings()
-    day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
+    day = date.fromisoformat(date_) if date_ else settings.clock.today(settings.edition_timezone)
     engine = open_database(settings)
     return run_ingest(settings, engine, paths=from_paths, day=day)

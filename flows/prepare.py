@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings, load_settings
 from flows.daily import LlmReport, Readers, RunReport, load_edition, load_profiles, match_subscribers, run_markdown, write_pieces
-from flows.ingest import run_ingest, today_in
+from flows.ingest import run_ingest
 from subscribers.service import audience
 
 
@@ -69,7 +69,7 @@ def _match(settings: Settings, engine: Engine, edition, group: Readers):
 def prepare_edition(from_paths: list[str] | None = None, date_: str | None = None, skip_ingest: bool = False) -> RunReport:
     """Ingest and prepare the day's edition (themes, per-paper summaries, theme syntheses); sends nothing."""
     settings = load_settings()
-    day = date.fromisoformat(date_) if date_ else today_in(settings.edition_timezone)
+    day = date.fromisoformat(date_) if date_ else settings.clock.today(settings.edition_timezone)
     engine = open_database(settings)
     return prepare_day(settings, engine, paths=from_paths, day=day, skip_ingest=skip_ingest)
 

@@ -213,7 +213,7 @@ def preferences_page(request: Request, t: str = ""):
         return _preferences_page(ctx, request, sub, profile, t, lang=ctx.lang(request, sub.language))
 
 
-def _field_errors(values: dict, known: frozenset[str]) -> tuple[ProfileInput | None, dict[str, str]]:
+def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[ProfileInput | None, dict[str, str]]:
     """Validate field by field, so each message sits next to its field."""
     errors: dict[str, str] = {}
     parsed: dict = {}
@@ -254,9 +254,9 @@ def _field_errors(values: dict, known: frozenset[str]) -> tuple[ProfileInput | N
         except ValueError:
             errors["paused_until"] = f"a date in the form YYYY-MM-DD, not {values['paused_until']!r}"
         else:
-            if paused_until <= date.today():
+            if paused_until <= today:
                 errors["paused_until"] = "a date after today"
-            elif paused_until > date.today() + timedelta(days=366):
+            elif paused_until > today + timedelta(days=366):
                 errors["paused_until"] = "at most a year from today"
     if errors:
         return None, errors
@@ -283,7 +283,7 @@ async def save_preferences(request: Request):
         values["categories"] = [str(c) for c in form.getlist("categories")]
         values["resume"] = bool(form.get("resume"))
         profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
-        data, errors = _field_errors(values, frozenset(_categories(ctx)))
+        data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today())
         if errors:
             return _preferences_page(ctx, request, sub, profile, token, lang=lang, form=values, errors=errors, status=422)
         sub, profile, _created, changes = apply_profile(session, sub.email, data, via="preferences-link")

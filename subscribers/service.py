@@ -257,9 +257,8 @@ def audience(session: Session, today: date) -> Audience:
     return out
 
 
-def active_subscribers(session: Session, today: date | None = None) -> list[tuple[Subscriber, InterestProfile]]:
-    """Subscribers who receive email today (active, or paused until a day that has come), with profiles."""
-    today = today or date.today()
+def active_subscribers(session: Session, today: date) -> list[tuple[Subscriber, InterestProfile]]:
+    """Subscribers who receive email ``today`` (active, or paused until a day that has come), with profiles."""
     rows = session.exec(
         select(Subscriber, InterestProfile)
         .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)

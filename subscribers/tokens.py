@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+
+from academichub.clock import SYSTEM_CLOCK, Clock
 
 DAY = 86400
 PURPOSES: dict[str, int | None] = {
@@ -33,13 +35,24 @@ class Verified:
         return self.status == "ok"
 
 
+def _signer_on(clock: Clock) -> type[TimestampSigner]:
+    """itsdangerous' timestamp signer reading ``clock`` (when a token is made, and how old it is)."""
+
+    class ClockSigner(TimestampSigner):
+        def get_timestamp(self) -> int:
+            return clock.timestamp()
+
+    return ClockSigner
+
+
 class Tokens:
-    def __init__(self, keys: list[str]):
+    def __init__(self, keys: list[str], *, clock: Clock = SYSTEM_CLOCK):
         if not keys or not all(keys):
             raise ValueError("at least one non-empty signing key is needed")
         # itsdangerous signs with the last key of the list and verifies with all of them.
+        signer = _signer_on(clock)
         self._serializers = {
-            purpose: URLSafeTimedSerializer(list(reversed(keys)), salt=f"academichub.{purpose}") for purpose in PURPOSES
+            purpose: URLSafeTimedSerializer(list(reversed(keys)), salt=f"academichub.{purpose}", signer=signer) for purpose in PURPOSES
         }
 
     def sign(self, purpose: str, payload: dict) -> str:
@@ -63,4 +76,4 @@ class Tokens:
 
 
 def tokens_from(settings) -> Tokens:
-    return Tokens(settings.signing_keys())
+    return Tokens(settings.signing_keys(), clock=settings.clock)

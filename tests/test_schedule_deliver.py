@@ -180,6 +180,7 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
 
     import psutil
 
+    monkeypatch.setenv("ACADEMICHUB_NOW", "2026-06-22T00:30:00+00:00")  # prepared Sunday 20:30 in New York
     code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0, out + err
     engine = open_database(Settings())
@@ -203,9 +204,10 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
     env.update({"ACADEMICHUB_TASK_RUNNER": "dask", "ACADEMICHUB_DASK_WORKERS": "1", "ACADEMICHUB_DASK_THREADS": "2",
-                "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false"})
+                "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+                "ACADEMICHUB_NOW": "2026-06-22T12:00:00+00:00"})  # the subprocess's clock: 14:00 in Berlin, all due
     script = ("from flows.deliver import deliver_due\n"
-              "r = deliver_due(now='2026-12-01T12:00:00+00:00', batch_size=3)\n"
+              "r = deliver_due(batch_size=3)\n"
               "print('RESULT', r.batches, dict(r.tally.states))\n")
     done = subprocess.run([sys.executable, "-c", script], env=env, cwd=str(Path(__file__).resolve().parents[1]),
                           capture_output=True, text=True, timeout=150)  # a worker's leftover server would hold the pipes open

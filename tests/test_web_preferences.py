@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import email
 import re
-import time
+from datetime import timedelta
 from email import policy
 from pathlib import Path
 
@@ -14,12 +14,14 @@ from fastapi.testclient import TestClient
 from itsdangerous import URLSafeTimedSerializer
 from sqlmodel import select
 
+from academichub.clock import fixed
 from academichub.db import session_scope
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web import create_app
 from flows.ingest import collect_paths, ingest_documents, read_document
 from subscribers.models import Feedback, InterestProfile, Subscriber
 from subscribers.service import ProfileInput, changes_of, upsert_subscriber
+from subscribers.tokens import Tokens
 
 DAY = "2026-06-22"
 
@@ -122,10 +124,8 @@ def test_every_token_case(web, monkeypatch):
     assert client.get(f"/preferences?t={old}").status_code == 200
     assert client.get(f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id})}").status_code == 400
     # expired: 31 days old
-    real = time.time
-    monkeypatch.setattr(time, "time", lambda: real() - 31 * 86400)
-    stale = token(app, "preferences", {"s": sub.id})
-    monkeypatch.setattr(time, "time", real)
+    settings = app.state.ctx.settings
+    stale = Tokens(settings.signing_keys(), clock=fixed(settings.clock.now() - timedelta(days=31))).sign("preferences", {"s": sub.id})
     page = client.get(f"/preferences?t={stale}")
     assert page.status_code == 410 and "/preferences/renew" in page.text and "Traceback" not in page.text
     renewed = client.post("/preferences/renew", data={"t": stale})
