@@ -82,7 +82,7 @@ class MockedSes:
     name = "ses-mock"
 
     def __init__(self):
-        from flows.outbox import message_bytes
+        from academichub.mail.message import message_bytes
 
         self.bytes, self.sent, self.lock, self._bytes = 0, 0, threading.Lock(), message_bytes
 
@@ -151,7 +151,7 @@ def main() -> None:
     })
     from academichub.db import open_database
     from academichub.settings import load_settings
-    from flows import mailer as mailer_mod
+    from academichub.mail import backends as mailer_mod
     from flows.deliver import deliver_due
     from flows.prepare import prepare_edition
     from ingest_bench import make_feeds, vocabulary

@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from fastapi.testclient import TestClient  # noqa: E402
 
 from academichub.settings import Settings  # noqa: E402
-from academichub.web import create_app  # noqa: E402
+from academichub.web.app import create_app  # noqa: E402
 from flows.daily import read_edition  # noqa: E402
 from flows.ingest import collect_paths, ingest_documents, read_document  # noqa: E402
 from ingest_bench import make_feeds  # noqa: E402

@@ -38,7 +38,7 @@ CATS = ["cs.CV", "cs.LG", "cs.AI", "cs.CL", "quant-ph", "medrxiv", "science", "n
 
 
 def make_papers(n: int, rng: random.Random, vocab: list[str]):
-    from flows.match import PaperFacts
+    from academichub.matching.match import PaperFacts
 
     papers = []
     for i in range(n):
@@ -55,7 +55,7 @@ def make_papers(n: int, rng: random.Random, vocab: list[str]):
 
 
 def make_profiles(m: int, rng: random.Random, vocab: list[str], papers):
-    from flows.match import ProfileSpec
+    from academichub.matching.match import ProfileSpec
 
     out = []
     for i in range(m):
@@ -90,8 +90,8 @@ class Precomputed:
 
 
 def one_run(representation: str, n_papers: int, n_subs: int) -> dict:
-    from flows.match import Matcher
-    from flows.vectorise import TfidfVectoriser
+    from academichub.matching.match import Matcher
+    from academichub.editions.vectorise import TfidfVectoriser
 
     rng = random.Random(11)
     vocab = vocabulary(rng)
@@ -116,7 +116,7 @@ def one_run(representation: str, n_papers: int, n_subs: int) -> dict:
 
 
 def encode_throughput(n: int = 1000) -> float:
-    from flows.vectorise import SemanticVectoriser
+    from academichub.editions.vectorise import SemanticVectoriser
 
     rng = random.Random(5)
     vocab = vocabulary(rng)

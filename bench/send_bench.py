@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from academichub.settings import DEFAULT_TEMPLATES_DIR, Settings  # noqa: E402
-from flows.compose import Briefing, BriefingItem, PaperCard  # noqa: E402
+from academichub.briefing.compose import Briefing, BriefingItem, PaperCard  # noqa: E402
 from flows.daily import reader_links  # noqa: E402
-from flows.outbox import build_message, list_headers, message_bytes  # noqa: E402
-from flows.render import render_briefing  # noqa: E402
+from academichub.mail.message import build_message, list_headers, message_bytes  # noqa: E402
+from academichub.mail.render import render_briefing  # noqa: E402
 from subscribers.tokens import Tokens  # noqa: E402
 
 
@@ -73,8 +73,8 @@ def free_port() -> int:
 def send_bench(n: int, rate: float) -> None:
     import boto3
 
-    from flows.mailer import SesMailer
-    from flows.render import RenderedEmail
+    from academichub.mail.backends import SesMailer
+    from academichub.mail.render import RenderedEmail
 
     port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],

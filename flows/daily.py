@@ -15,21 +15,23 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.utilities.annotations import quote as unwalked
 from sqlalchemy.engine import Engine
 
-from academichub import ledger, store
+from academichub.papers import store
+
+from academichub.delivery import ledger
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings, load_settings
-from flows.briefing import BriefingWriter, Piece, theme_key
-from flows.compose import Briefing, PaperCard, Pieces, briefing_record, compose, reader_languages
-from flows.llm import make_llm
+from academichub.briefing.writer import BriefingWriter, Piece, theme_key
+from academichub.briefing.compose import Briefing, PaperCard, Pieces, briefing_record, compose, reader_languages
+from academichub.llm import make_llm
 from flows.ingest import run_ingest
-from flows.mailer import PermanentSendError, TransientSendError, make_mailer
-from flows.outbox import build_message, list_headers
-from flows.match import Match, Matcher, PaperFacts, ProfileSpec
-from flows.render import Links, render_briefing
-from flows.report import IngestReport, ingest_markdown
-from flows.sources import paper_facts_from
-from flows.themes import Theme, find_themes, theme_of
-from flows.vectorise import MODEL_NAME, make_vectoriser
+from academichub.mail.backends import PermanentSendError, TransientSendError, make_mailer
+from academichub.mail.message import build_message, list_headers
+from academichub.matching.match import Match, Matcher, PaperFacts, ProfileSpec
+from academichub.mail.render import Links, render_briefing
+from academichub.papers.report import IngestReport, ingest_markdown
+from academichub.papers.sources import paper_facts_from
+from academichub.editions.themes import Theme, find_themes, theme_of
+from academichub.editions.vectorise import MODEL_NAME, make_vectoriser
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import audience, feedback_for
 from subscribers.tokens import tokens_from

@@ -23,7 +23,7 @@ from prefect.cache_policies import NONE as NO_CACHE
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from academichub import ledger
+from academichub.delivery import ledger
 from academichub.clock import fixed
 from academichub.db import engine_for, open_database, session_scope
 from academichub.models import Edition, EditionPaper
@@ -31,7 +31,7 @@ from academichub.settings import Settings, load_settings
 from flows.daily import (
     Delivery, EditionData, LlmReport, account_suppression, deliver_group, edition_kept, llm_lines,
 )
-from flows.schedule import due_at
+from academichub.delivery.schedule import due_at
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import SUPPRESSED_STATUSES, skip_reason
 

@@ -18,17 +18,17 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from sqlalchemy.engine import Engine
 
-from academichub import store
+from academichub.papers import store
 from academichub.db import open_database, session_scope
 from academichub.models import FetchLog
 from academichub.settings import Settings, load_settings
-from flows.dedupe import Batch, merge_batches
-from flows.fetch import Fetcher, FetchResult, fetch_rxiv_pages
-from flows.health import assess
-from flows.parse import parse_document
-from flows.records import FeedError, ParsedFeed
-from flows.report import IngestReport, SourceReport, ingest_markdown
-from flows.sources import Source, SourceConfig, load_sources
+from academichub.papers.dedupe import Batch, merge_batches
+from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages
+from academichub.papers.health import assess
+from academichub.papers.parse import parse_document
+from academichub.papers.records import FeedError, ParsedFeed
+from academichub.papers.report import IngestReport, SourceReport, ingest_markdown
+from academichub.papers.sources import Source, SourceConfig, load_sources
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
 IGNORED_SUFFIXES = {".md", ".txt~", ".swp"}

@@ -19,7 +19,7 @@ def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
     """Run the console script in-process (its real entry point, error handling included)."""
     import sys
 
-    from academichub import cli
+    from academichub.cli import main as cli
 
     monkeypatch.setattr(sys, "argv", ["academichub", *args])
     code = 0
@@ -117,7 +117,7 @@ def _prefect_console_follows_capture():
 @pytest.fixture(autouse=True)
 def _fresh_mailers():
     """SES mailers are shared per process (one send-rate bucket); a test's moto mock needs its own."""
-    from flows import mailer
+    from academichub.mail import backends as mailer
 
     mailer._MAILERS.clear()
     yield

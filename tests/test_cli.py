@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from academichub import cli
+from academichub.cli import main as cli
 from academichub.settings import SAMPLE_DAY_DIR
 from tests.conftest import run_cli
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flows.dedupe import Batch, Known, merge_batches
-from flows.parse import parse_document
-from flows.records import PaperRecord
+from academichub.papers.dedupe import Batch, Known, merge_batches
+from academichub.papers.parse import parse_document
+from academichub.papers.records import PaperRecord
 from tests.conftest import fixture_bytes
 
 
@@ -72,7 +72,7 @@ def test_preprint_and_journal_version_by_title_and_authors():
         authors=["Nicolas Lapalu", "Adeline Simon", "Richard J. O'Connell"],
         source_label="Journal of Tests", server="journal", kind="article", doi="10.1000/jour.2024.1", journal_ref="Journal of Tests",
     )
-    from flows.normalise import title_key
+    from academichub.papers.normalise import title_key
     journal.title_key = title_key(journal.title)
     first = merge_batches([Batch("biorxiv", [bio])], Known())
     known = Known(aliases=dict(first.new_aliases), papers=first.papers,

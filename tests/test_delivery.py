@@ -14,9 +14,9 @@ from sqlmodel import select
 from academichub.db import open_database, session_scope
 from academichub.models import Delivery
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from flows.mailer import PermanentSendError, SesMailer, TokenBucket, TransientSendError
-from flows.outbox import build_message
-from flows.render import RenderedEmail
+from academichub.mail.backends import PermanentSendError, SesMailer, TokenBucket, TransientSendError
+from academichub.mail.message import build_message
+from academichub.mail.render import RenderedEmail
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -82,7 +82,7 @@ def test_a_row_left_sending_is_reported_not_resent_until_asked(ses, capsys, monk
     add_two(capsys, monkeypatch)
     cli_run(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     engine = open_database(Settings())
-    from academichub import ledger
+    from academichub.delivery import ledger
 
     with session_scope(engine) as s:  # as if a sender had crashed after claiming one.example.com
         rows = ledger.prepare(s, __import__("datetime").date(2026, 6, 22), list(ledger_rows()) or [1, 2])

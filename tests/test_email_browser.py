@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from academichub import cli
+from academichub.cli import main as cli
 from academichub.settings import SAMPLE_DAY_DIR
 from tests.browser import browser
 

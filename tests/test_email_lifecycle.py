@@ -15,10 +15,10 @@ from sqlmodel import select
 from academichub.db import open_database, session_scope
 from academichub.models import Delivery
 from academichub.settings import DEFAULT_TEMPLATES_DIR, SAMPLE_DAY_DIR, Settings
-from flows import render as render_mod
-from flows.compose import Briefing, BriefingItem, PaperCard
-from flows.mailer import SesMailer
-from flows.render import EmailTemplates, Links, render_briefing, render_confirmation, render_saved, wrap
+from academichub.mail import render as render_mod
+from academichub.briefing.compose import Briefing, BriefingItem, PaperCard
+from academichub.mail.backends import SesMailer
+from academichub.mail.render import EmailTemplates, Links, render_briefing, render_confirmation, render_saved, wrap
 from subscribers.models import Subscriber
 from subscribers.service import set_status
 from tests.conftest import run_cli

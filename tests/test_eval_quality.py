@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from academichub.settings import SAMPLE_DAY_DIR
-from flows.evaluate import evaluate, load_eval, ndcg_at, precision_at
+from academichub.matching.evaluate import evaluate, load_eval, ndcg_at, precision_at
 from flows.ingest import collect_paths
-from flows.match import PaperFacts
-from flows.parse import parse_document
-from flows.sources import paper_facets
+from academichub.matching.match import PaperFacts
+from academichub.papers.parse import parse_document
+from academichub.papers.sources import paper_facets
 
 EVAL = Path(__file__).parent / "eval"
 

@@ -9,7 +9,7 @@ import sys
 import pytest
 from sqlmodel import select
 
-from academichub import cli
+from academichub.cli import main as cli
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings
 from subscribers.models import InterestProfile

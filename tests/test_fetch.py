@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from academichub.settings import Settings
-from flows.fetch import Fetcher, retry_after_seconds
+from academichub.papers.fetch import Fetcher, retry_after_seconds
 from tests.conftest import fixture_bytes
 
 
@@ -113,7 +113,7 @@ def test_retry_after_http_date():
 def test_rxiv_details_api_is_paged_to_the_total(httpserver):
     import json
 
-    from flows.fetch import fetch_rxiv_pages
+    from academichub.papers.fetch import fetch_rxiv_pages
 
     page = json.loads(fixture_bytes("medrxiv-api-details-fabianofilho-trimmed.json"))
     records = page["collection"]

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from flows.health import assess
-from flows.parse import parse_document
-from flows.records import FeedMeta
+from academichub.papers.health import assess
+from academichub.papers.parse import parse_document
+from academichub.papers.records import FeedMeta
 from tests.conftest import fixture_bytes
 
 MONDAY = date(2026, 4, 27)

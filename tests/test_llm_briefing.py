@@ -11,9 +11,9 @@ from openai import OpenAI
 
 from academichub.db import open_database
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from academichub.store import DbPieceCache
-from flows.briefing import BriefingWriter
-from flows.llm import LLM
+from academichub.papers.store import DbPieceCache
+from academichub.briefing.writer import BriefingWriter
+from academichub.llm import LLM
 from tests.conftest import run_cli
 from tests.fake_llm import ZH_SUMMARY, FakeLLM
 
@@ -157,7 +157,7 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(httpser
 def test_a_theme_text_is_kept_for_the_whole_theme_so_every_batch_of_readers_shares_it(httpserver, fake, tmp_path):
     """deliver-due's batches each see only the theme papers their readers receive: the text is kept under
     the whole theme's key, so a batch with other (or fewer) members reuses it instead of asking again."""
-    from flows.briefing import theme_key
+    from academichub.briefing.writer import theme_key
 
     engine = open_database(Settings(database_url=f"sqlite:///{tmp_path}/c.db", _env_file=None))
     whole = theme_key([p for p, _t, _a in PAPERS] + ["2606.99999"])

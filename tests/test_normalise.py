@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from flows.normalise import (
+from academichub.papers.normalise import (
     category_label, classify_kind, clean_abstract, clean_doi, clean_title, find_arxiv_id, latex_to_unicode,
     split_arxiv_preamble, split_authors, title_key,
 )

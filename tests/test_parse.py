@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from flows.parse import parse_document
-from flows.records import FeedError
+from academichub.papers.parse import parse_document
+from academichub.papers.records import FeedError
 from tests.conftest import fixture_bytes
 
 CS_AI = "arxiv-rss-csAI-jmamath-trimmed.xml"

@@ -18,7 +18,7 @@ from sqlmodel import select
 from academichub.db import open_database, session_scope
 from academichub.models import Delivery
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from flows.schedule import due_at, first_delivery_after
+from academichub.delivery.schedule import due_at, first_delivery_after
 from subscribers.service import ProfileInput, upsert_subscriber
 from tests.conftest import PG_URL, run_cli
 

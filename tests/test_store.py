@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from academichub import store
+from academichub.papers import store
 from academichub.db import open_database, session_scope
 from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
 from academichub.settings import Settings
@@ -132,8 +132,8 @@ def test_fetch_history_drives_suspect_and_validators(db_url):
 def test_embedding_cache_encodes_each_text_once(db_url, monkeypatch):
     import numpy as np
 
-    from academichub.store import DbEmbeddingCache
-    from flows.vectorise import MODEL_NAME, SemanticVectoriser
+    from academichub.papers.store import DbEmbeddingCache
+    from academichub.editions.vectorise import MODEL_NAME, SemanticVectoriser
 
     engine = open_database(Settings(database_url=db_url, _env_file=None))
     v = SemanticVectoriser(cache=DbEmbeddingCache(engine, MODEL_NAME))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from flows.match import Matcher, ProfileSpec, author_key
-from flows.themes import field_of, find_themes
-from flows.vectorise import TfidfVectoriser
+from academichub.matching.match import Matcher, ProfileSpec, author_key
+from academichub.editions.themes import field_of, find_themes
+from academichub.editions.vectorise import TfidfVectoriser
 from tests.test_eval_quality import seed_papers
 
 STROKE = "doi:10.1101/sample.2026-06-18.0004"
@@ -29,7 +29,7 @@ def test_themes_group_related_papers_and_mark_cross_domain():
 
 
 def test_themes_fall_back_to_lsa_without_embeddings(monkeypatch):
-    import flows.vectorise as v
+    import academichub.editions.vectorise as v
 
     def unavailable(*a, **k):
         raise v.RepresentationUnavailable("not installed")

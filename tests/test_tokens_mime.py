@@ -9,8 +9,8 @@ import pytest
 
 from academichub.clock import fixed
 from academichub.settings import Settings
-from flows.outbox import build_message, list_headers
-from flows.render import RenderedEmail
+from academichub.mail.message import build_message, list_headers
+from academichub.mail.render import RenderedEmail
 from subscribers.tokens import Tokens
 
 

@@ -13,7 +13,7 @@ from sqlmodel import select
 
 from academichub.db import open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from academichub.web import create_app
+from academichub.web.app import create_app
 from subscribers.models import InterestProfile, Subscriber
 from tests.browser import browser, free_port, serving
 from tests.conftest import run_cli

@@ -10,15 +10,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from academichub import ledger
+from academichub.delivery import ledger
 from academichub.db import session_scope
 from academichub.models import Delivery
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from academichub.web import create_app
-from flows.compose import briefing_record, compose
+from academichub.web.app import create_app
+from academichub.briefing.compose import briefing_record, compose
 from flows.daily import build_matcher, read_edition
 from flows.ingest import collect_paths, ingest_documents, read_document
-from flows.match import ProfileSpec
+from academichub.matching.match import ProfileSpec
 from subscribers.service import ProfileInput, upsert_subscriber
 
 DAY = date(2026, 6, 22)

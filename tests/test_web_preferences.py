@@ -17,7 +17,7 @@ from sqlmodel import select
 from academichub.clock import fixed
 from academichub.db import session_scope
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from academichub.web import create_app
+from academichub.web.app import create_app
 from flows.ingest import collect_paths, ingest_documents, read_document
 from subscribers.models import Feedback, InterestProfile, Subscriber
 from subscribers.service import ProfileInput, changes_of, upsert_subscriber

@@ -23,8 +23,8 @@ from typing import Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
-from flows.compose import first_sentences
-from flows.llm import LLM, LLMFailure
+from academichub.briefing.compose import first_sentences
+from academichub.llm import LLM, LLMFailure
 
 PROMPT_VERSION = "briefing-v1"
 LANGUAGE_RULE = {

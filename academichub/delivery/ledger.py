@@ -16,7 +16,7 @@ from sqlalchemy import update
 from sqlmodel import Session, select
 
 from academichub.models import Delivery, utcnow
-from academichub.store import _chunks, _insert
+from academichub.papers.store import _chunks, _insert
 from subscribers.models import Subscriber
 
 TRANSIENT = "transient: "

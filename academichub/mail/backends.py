@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from flows.outbox import Outbox, message_bytes
+from academichub.mail.message import Outbox, message_bytes
 
 
 class TransientSendError(RuntimeError):

@@ -27,9 +27,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub.db import open_database
 from academichub.settings import Settings
-from flows.i18n import web_strings
-from flows.mailer import Mailer, make_mailer
-from flows.render import EmailTemplates
+from academichub.i18n import web_strings
+from academichub.mail.backends import Mailer, make_mailer
+from academichub.mail.render import EmailTemplates
 from subscribers.tokens import Tokens, tokens_from
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -147,15 +147,15 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     async def crash(request: Request, exc: Exception):  # never a traceback to a reader
         import logging
 
-        logging.getLogger("academichub.web").exception("error on %s", request.url.path)
+        logging.getLogger("academichub.web.app").exception("error on %s", request.url.path)
         lang = ctx.lang(request)
         return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[web_strings(lang)["error"]], status=500)
 
-    from subscribers.pages import router as preference_router
+    from academichub.web.preferences import router as preference_router
 
     app.include_router(preference_router)
     try:
-        from academichub.edition_pages import router as edition_router
+        from academichub.web.editions import router as edition_router
     except ImportError:  # pragma: no cover - the edition pages are optional in a trimmed install
         edition_router = None
     if edition_router is not None:

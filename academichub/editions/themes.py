@@ -24,8 +24,8 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
-from flows.match import PaperFacts
-from flows.vectorise import TfidfVectoriser
+from academichub.matching.match import PaperFacts
+from academichub.editions.vectorise import TfidfVectoriser
 
 SEMANTIC_THRESHOLD = 0.6  # cosine distance between sentence embeddings
 LSA_THRESHOLD = 0.6  # cosine distance in LSA space
@@ -73,7 +73,7 @@ class Theme:
 
 def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, float]:
     """Sentence embeddings when the [semantic] extra is installed, else LSA of the TF-IDF rows."""
-    from flows.vectorise import RepresentationUnavailable, SemanticVectoriser
+    from academichub.editions.vectorise import RepresentationUnavailable, SemanticVectoriser
 
     try:
         return SemanticVectoriser(cache=cache).encode(texts), SEMANTIC_THRESHOLD

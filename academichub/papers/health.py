@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from flows.records import FeedMeta
+from academichub.papers.records import FeedMeta
 
 MIN_HISTORY = 3  # announcement-day fetches needed before "far below usual" is judged
 

@@ -105,7 +105,7 @@ def paper_facets(categories: list[str], server: str, source_labels: list[str]) -
 
 def paper_facts_from(paper):
     """PaperFacts for matching from a stored paper row."""
-    from flows.match import PaperFacts
+    from academichub.matching.match import PaperFacts
 
     return PaperFacts(
         id=paper.id, title=paper.title, abstract=paper.abstract, kind=paper.kind,

@@ -7,8 +7,8 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from flows.match import Matcher, PaperFacts, ProfileSpec
-from flows.vectorise import make_vectoriser
+from academichub.matching.match import Matcher, PaperFacts, ProfileSpec
+from academichub.editions.vectorise import make_vectoriser
 
 
 @dataclass(frozen=True, slots=True)

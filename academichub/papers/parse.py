@@ -17,7 +17,7 @@ from typing import Any
 
 import feedparser
 
-from flows.normalise import (
+from academichub.papers.normalise import (
     category_label,
     classify_kind,
     clean_abstract,
@@ -29,7 +29,7 @@ from flows.normalise import (
     squash,
     title_key,
 )
-from flows.records import FeedError, FeedMeta, ParsedFeed, PaperRecord
+from academichub.papers.records import FeedError, FeedMeta, ParsedFeed, PaperRecord
 
 ARXIV_NS = "http://arxiv.org/schemas/atom"
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)

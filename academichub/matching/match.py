@@ -24,7 +24,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
-from flows.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
 
 RESEARCH_KINDS = frozenset({"article"})
 KEYWORD_BOOST = 0.12  # per matched keyword, at most 3

@@ -22,7 +22,7 @@ from datetime import date
 
 from rapidfuzz import fuzz, process
 
-from flows.records import ARXIV_REPLACE_TYPES, PaperRecord
+from academichub.papers.records import ARXIV_REPLACE_TYPES, PaperRecord
 
 TITLE_MATCH_CUTOFF = 93.0  # rapidfuzz ratio on normalised titles (0-100)
 TITLE_ONLY_CUTOFF = 98.0  # when one side lists no authors, the titles must agree almost exactly

@@ -24,7 +24,7 @@ import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from academichub.settings import Settings
-from flows.sources import ARXIV_HOSTS
+from academichub.papers.sources import ARXIV_HOSTS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0

@@ -17,7 +17,7 @@ from email.utils import formataddr, format_datetime, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
 
-from flows.render import RenderedEmail
+from academichub.mail.render import RenderedEmail
 
 
 def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: datetime | None = None,

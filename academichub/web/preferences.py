@@ -16,11 +16,11 @@ from sqlmodel import select
 
 from academichub.db import session_scope
 from academichub.models import EditionPaper, Paper
-from academichub.web import WebContext, rate_limit
-from flows.i18n import web_strings
-from flows.outbox import build_message
-from flows.render import Links, render_confirmation, render_fresh_link, render_saved
-from flows.sources import known_facets, load_sources
+from academichub.web.app import WebContext, rate_limit
+from academichub.i18n import web_strings
+from academichub.mail.message import build_message
+from academichub.mail.render import Links, render_confirmation, render_fresh_link, render_saved
+from academichub.papers.sources import known_facets, load_sources
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
 from subscribers.service import (

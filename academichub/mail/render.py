@@ -21,8 +21,8 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from mjml import mjml2html
 
-from flows.compose import Briefing
-from flows.i18n import strings_for
+from academichub.briefing.compose import Briefing
+from academichub.i18n import strings_for
 
 SUBJECT_TOP_CHARS = 60
 TEXT_WIDTH = 76

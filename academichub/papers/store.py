@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from academichub.models import Edition, EditionPaper, Embedding, FetchLog, Listing, LlmCache, Paper, PaperAlias, utcnow
-from flows.dedupe import Batch, Known, Outcome, PaperState, surnames
+from academichub.papers.dedupe import Batch, Known, Outcome, PaperState, surnames
 
 CHUNK = 900
 PREPRINT_SERVERS = ("arxiv", "biorxiv", "medrxiv")
@@ -229,7 +229,7 @@ class DbPieceCache:
 
 def stored_themes(session: Session, day: date, key: str):
     """The edition's themes if they were found for exactly these papers (``key``), else None."""
-    from flows.themes import Theme
+    from academichub.editions.themes import Theme
 
     edition = session.get(Edition, day)
     if edition is None or edition.themes is None or edition.themes_key != key:

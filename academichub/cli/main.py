@@ -14,13 +14,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from academichub import ledger, store
+from academichub.papers import store
+
+from academichub.delivery import ledger
 from subscribers.expand import expand_if_needed, interests_are_english
 from academichub.db import DatabaseError, open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, SettingsError, load_settings
 from flows.ingest import InputError, collect_paths
-from flows.compose import word_reasons
-from flows.sources import SourceConfigError, known_facets, load_sources, paper_facts_from
+from academichub.briefing.compose import word_reasons
+from academichub.papers.sources import SourceConfigError, known_facets, load_sources, paper_facts_from
 from subscribers.service import (
     ProfileInput, SubscriberError, all_subscribers, count_subscribers, feedback_for,
     changes_of, delete_subscriber, get_subscriber, split_list, subscriber_record, upsert_subscriber,
@@ -85,7 +87,7 @@ def ingest(
 ) -> None:
     """Fetch (or read) the day's papers: parse, normalise, deduplicate and store them."""
     from flows.ingest import ingest_flow
-    from flows.report import ingest_markdown
+    from academichub.papers.report import ingest_markdown
 
     report = ingest_flow(from_paths=_check_paths(from_), date_=_day(date_))
     if json_:
@@ -164,7 +166,7 @@ def match(
 ) -> None:
     """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
     from flows.daily import profile_spec
-    from flows.match import ProfileSpec
+    from academichub.matching.match import ProfileSpec
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
@@ -201,8 +203,8 @@ def themes(
     date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Group the latest edition into themes; themes that span fields are marked cross-domain."""
-    from flows.themes import find_themes
-    from flows.vectorise import MODEL_NAME
+    from academichub.editions.themes import find_themes
+    from academichub.editions.vectorise import MODEL_NAME
 
     settings = _settings()
     engine = open_database(settings)
@@ -552,9 +554,9 @@ def serve(
         console.print("Note: links are signed with the embedded demo secret; set ACADEMICHUB_SECRET_KEY for anything public.", markup=False)
     console.print(f"AcademicHub on http://{host}:{port}/ (links in emails point to {settings.base_url})", markup=False)
     if workers > 1:
-        uvicorn.run("academichub.web:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run("academichub.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
     else:
-        from academichub.web import create_app
+        from academichub.web.app import create_app
 
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 

@@ -21,10 +21,10 @@ from sqlmodel import select
 
 from academichub.db import session_scope
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
-from academichub.web import WebContext
-from flows.compose import PaperCard, briefing_from_record
+from academichub.web.app import WebContext
+from academichub.briefing.compose import PaperCard, briefing_from_record
 from flows.daily import EditionData, edition_kept
-from flows.i18n import web_strings
+from academichub.i18n import web_strings
 from subscribers.models import Subscriber
 from subscribers.tokens import Verified
 

@@ -1,0 +1,5 @@
+"""python -m academichub.cli"""
+
+from academichub.cli.main import main
+
+main()
