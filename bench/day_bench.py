@@ -158,9 +158,9 @@ def main() -> None:
 
     mocked = MockedSes()
     mailer_mod.make_mailer = lambda settings: mocked  # noqa: E731 - the bench's SES mock
-    import flows.daily as daily_mod
+    import academichub.delivery.engine as engine_mod
 
-    daily_mod.make_mailer = mailer_mod.make_mailer
+    engine_mod.make_mailer = mailer_mod.make_mailer
     if args.dask:
         import flows.deliver as deliver_mod
 

@@ -38,7 +38,7 @@ CATS = ["cs.CV", "cs.LG", "cs.AI", "cs.CL", "quant-ph", "medrxiv", "science", "n
 
 
 def make_papers(n: int, rng: random.Random, vocab: list[str]):
-    from academichub.matching.match import PaperFacts
+    from academichub.papers.views import PaperFacts
 
     papers = []
     for i in range(n):

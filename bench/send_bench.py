@@ -22,8 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from academichub.settings import DEFAULT_TEMPLATES_DIR, Settings  # noqa: E402
-from academichub.briefing.compose import Briefing, BriefingItem, PaperCard  # noqa: E402
-from flows.daily import reader_links  # noqa: E402
+from academichub.briefing.compose import Briefing, BriefingItem  # noqa: E402
+from academichub.papers.views import PaperCard
+from academichub.mail.links import LinkBuilder  # noqa: E402
 from academichub.mail.message import build_message, list_headers, message_bytes  # noqa: E402
 from academichub.mail.render import render_briefing  # noqa: E402
 from subscribers.tokens import Tokens  # noqa: E402
@@ -43,7 +44,7 @@ def briefing(i: int, lang: str) -> Briefing:
 
 def render_bench(n: int) -> None:
     settings = Settings(_env_file=None)
-    tokens = Tokens(["bench-key"])
+    builder = LinkBuilder(settings.base_url, Tokens(["bench-key"]))
     render_briefing(briefing(0, "en"), DEFAULT_TEMPLATES_DIR)  # warm the template cache
     timings = []
     started = time.perf_counter()
@@ -51,7 +52,7 @@ def render_bench(n: int) -> None:
     for i in range(n):
         b = briefing(i, "zh" if i % 2 else "en")  # the synthetic input (compose's output): not timed
         t0 = time.perf_counter()
-        links = reader_links(settings, tokens, i, b.edition_date, [it.paper.id for it in b.items])
+        links = builder.briefing(settings, i, b.edition_date, [it.paper.id for it in b.items])
         r = render_briefing(b, DEFAULT_TEMPLATES_DIR, links)
         raw = build_message(r, sender=settings.sender, to=b.email,
                             headers=list_headers(sender=settings.sender, unsubscribe_url=links.unsubscribe, unsubscribe_mailbox=None))

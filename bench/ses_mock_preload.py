@@ -10,9 +10,9 @@ for p in (str(ROOT), str(ROOT / "bench")):
         sys.path.insert(0, p)
 
 import day_bench  # noqa: E402
-import flows.daily as daily_mod  # noqa: E402
-from flows import mailer as mailer_mod  # noqa: E402
+import academichub.delivery.engine as engine_mod  # noqa: E402
+from academichub.mail import backends as mailer_mod  # noqa: E402
 
 _MOCK = day_bench.MockedSes()
 mailer_mod.make_mailer = lambda settings: _MOCK  # noqa: E731
-daily_mod.make_mailer = mailer_mod.make_mailer
+engine_mod.make_mailer = mailer_mod.make_mailer

@@ -1,10 +1,12 @@
 """``deliver-due`` (hourly), the second half of the scheduled day (the first: ``flows/prepare.py``).
 
-For readers whose local delivery time has come and who have no row for the current edition: queue
-them in the ledger, then claim batches in the database (``SKIP LOCKED`` on PostgreSQL) and deliver
-each batch as its own task (match -> the reader's opening from the LLM -> compose -> render -> send),
-so a batch can be retried alone and two workers never take the same reader. The per-paper and
-per-theme texts come from prepare-edition's cache.
+1. Find the current edition and queue everyone whose local delivery time for it has come.
+2. Read the provider's account suppression list (SES).
+3. Claim batches in the database (``SKIP LOCKED`` on PostgreSQL) and deliver each as its own task
+   (match -> the reader's opening from the LLM -> compose -> render -> send) on the task runner
+   (threads, or a Dask cluster), so a batch can be retried alone and two workers never take the same
+   reader. The per-paper and per-theme texts come from prepare-edition's cache.
+4. Publish the tally as an artifact.
 """
 
 from __future__ import annotations
@@ -13,60 +15,54 @@ import os
 import socket
 import threading
 import time
-from collections import Counter
-from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
-from academichub.delivery import ledger
+from academichub.briefing.pieces import LlmReport
 from academichub.clock import fixed
-from academichub.db import engine_for, open_database, session_scope
-from academichub.models import Edition, EditionPaper
+from academichub.db import session_scope
+from academichub.delivery import batches, due, ledger
+from academichub.delivery.engine import account_suppression
+from academichub.delivery.report import DeliverReport, Tally, deliver_markdown
+from academichub.services import Services
 from academichub.settings import Settings, load_settings
-from flows.daily import (
-    Delivery, EditionData, LlmReport, account_suppression, deliver_group, edition_kept, llm_lines,
-)
-from academichub.delivery.schedule import due_at
-from subscribers.models import InterestProfile, Subscriber
-from subscribers.service import SUPPRESSED_STATUSES, skip_reason
 
 
-def current_edition(engine: Engine, until: date | None = None) -> tuple[date, datetime] | None:
-    """The latest edition with papers (on or before ``until``) and when it was prepared."""
-    with session_scope(engine) as session:
-        query = select(Edition.date, Edition.created_at).where(Edition.date.in_(select(EditionPaper.edition_date).distinct()))
-        if until is not None:
-            query = query.where(Edition.date <= until)
-        row = session.exec(query.order_by(Edition.date.desc()).limit(1)).first()
-    if row is None:
-        return None
-    prepared = row[1] if row[1].tzinfo else row[1].replace(tzinfo=timezone.utc)
-    return row[0], prepared
+class _WorkerServices:
+    """This process's services for the batches it runs (a Dask worker is its own process): one per
+    database, so the batches of a process share its engine and kept editions."""
+
+    def __init__(self) -> None:
+        self._by_url: dict[str, Services] = {}
+        self._lock = threading.Lock()
+
+    def adopt(self, services: Services) -> None:
+        with self._lock:
+            self._by_url.setdefault(services.settings.database_url, services)
+
+    def get(self, settings: Settings) -> Services:
+        with self._lock:
+            if settings.database_url not in self._by_url:
+                self._by_url[settings.database_url] = Services.open(settings, migrate=False)
+            return self._by_url[settings.database_url]
+
+
+_WORKER = _WorkerServices()
+
+
+def worker_services(settings: Settings) -> Services:
+    """This process's services. Tasks reach ``_WORKER`` through this function: a task's own function is
+    pickled by value when it is sent to a Dask worker, and the lock inside ``_WORKER`` cannot be."""
+    return _WORKER.get(settings)
 
 
 @task(name="queue-due-readers", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
 def queue_due(engine: Engine, day: date, prepared_at: datetime, now: datetime) -> tuple[int, int]:
-    """Ledger rows for everyone due now (queued) and everyone due but not receiving (skipped, why)."""
-    with session_scope(engine) as session:
-        subs = session.exec(select(Subscriber).where(Subscriber.status.in_(("active", "paused", *SUPPRESSED_STATUSES)))).all()
-        due, skipped = [], {}
-        for sub in subs:
-            if due_at(prepared_at, tz=sub.timezone, hour=sub.delivery_hour, frequency=sub.frequency, weekly_day=sub.weekly_day) > now:
-                continue
-            reason = skip_reason(sub, day)
-            if reason:
-                skipped[sub.id] = reason
-            else:
-                due.append(sub.id)
-        ledger.release_stale(session, day)
-        ledger.prepare(session, day, due)
-        ledger.record_skipped(session, day, skipped)
-    return len(due), len(skipped)
+    return due.queue_due(engine, day, prepared_at, now)
 
 
 @task(name="claim-batch", retries=2, retry_delay_seconds=5, cache_policy=NO_CACHE)
@@ -75,102 +71,11 @@ def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
         return ledger.claim_batch(session, day, size, worker)
 
 
-_EDITIONS: dict = {}  # per worker process: each edition (and week) read once, shared by its batches
-_EDITIONS_LOCK = threading.Lock()  # a worker's threads wait for the one reading it
-
-
-def _edition(settings: Settings, engine: Engine, day: date, days: int = 1) -> EditionData:
-    with _EDITIONS_LOCK:
-        edition = edition_kept(_EDITIONS, engine, day, settings.corpus_days, days)
-    if edition is None:
-        raise RuntimeError(f"no papers in the edition of {day} (and the {days - 1} days before): nothing to deliver")
-    return edition
-
-
 @task(name="deliver-batch", cache_policy=NO_CACHE)
-def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed: dict[str, str],
-                  dry_run: bool = False) -> tuple["Tally", LlmReport]:
-    """One claimed batch: match -> write (cached) -> compose, render, send. Takes only plain values
-    (it may run in another process: a Dask worker); retrying it is safe, the ledger sends each row once."""
-    from academichub.models import Delivery as Row
-
-    engine = engine_for(settings)
-    daily = _edition(settings, engine, day)
-    with session_scope(engine) as session:
-        rows = session.exec(select(Row, Subscriber, InterestProfile).join(Subscriber, Subscriber.id == Row.subscriber_id)
-                            .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
-                            .where(Row.id.in_(row_ids))).all()
-    readers = [(sub, profile or InterestProfile(subscriber_id=sub.id)) for _row, sub, profile in rows]
-    weekly = [r for r in readers if r[0].frequency == "weekly"]
-    out, report = deliver_group(settings, engine, daily, [r for r in readers if r[0].frequency != "weekly"], dry_run, suppressed,
-                                as_tasks=False)
-    if weekly:
-        week = _edition(settings, engine, day, days=7)
-        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed, as_tasks=False)
-        out += more
-        report = report.merge(weekly_report)
-    report.calls_log = []  # every call is in the task's logs; the run keeps the totals
-    return Tally.of(out), report
-
-
-PROBLEMS_SHOWN = 200
-
-
-@dataclass(slots=True)
-class Tally:
-    """What happened to a batch's (or a run's) readers, in a size that does not grow with them:
-    counts by state and by reason, and the first ``PROBLEMS_SHOWN`` failed or stuck deliveries."""
-    states: Counter = field(default_factory=Counter)
-    reasons: Counter = field(default_factory=Counter)  # (state, reason) -> readers
-    problems: list[Delivery] = field(default_factory=list)
-
-    @classmethod
-    def of(cls, deliveries: list[Delivery]) -> "Tally":
-        t = cls()
-        for d in deliveries:
-            t.states[d.state] += 1
-            if d.state in ("skipped", "failed", "stuck"):
-                t.reasons[(d.state, d.reason or "")] += 1
-                if d.state != "skipped" and len(t.problems) < PROBLEMS_SHOWN:
-                    t.problems.append(d)
-        return t
-
-    def merge(self, other: "Tally") -> "Tally":
-        return Tally(self.states + other.states, self.reasons + other.reasons, (self.problems + other.problems)[:PROBLEMS_SHOWN])
-
-    @property
-    def sent(self) -> int:
-        return self.states["sent"]
-
-
-@dataclass(slots=True)
-class DeliverReport:
-    edition_date: date
-    edition_size: int
-    due: int
-    skipped: int  # at queueing: paused, suppressed
-    batches: int
-    tally: Tally
-    llm: LlmReport
-    stages: dict[str, float] = field(default_factory=dict)
-
-
-def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
-    lines = [f"# Deliveries due at {now.isoformat(timespec='minutes')} for the edition of {r.edition_date.isoformat()}", "",
-             f"- edition: **{r.edition_size}** papers",
-             f"- due now: **{r.due}**, skipped at queueing (paused, suppressed): **{r.skipped}**, batches: **{r.batches}** of up to {batch_size}",
-             "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none")]
-    lines += llm_lines(r.llm)
-    lines.append("- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r.stages.items(), key=lambda kv: -kv[1])))
-    if r.tally.reasons:
-        lines += ["", "| state | reason | readers |", "|---|---|---:|"]
-        lines += [f"| {state} | {reason.replace('|', '/') or '-'} | {n} |" for (state, reason), n in r.tally.reasons.most_common()]
-    if r.tally.problems:
-        shown = len(r.tally.problems)
-        lines += ["", f"Failed or stuck (first {shown}; all of them: `academichub deliveries`):", "",
-                  "| subscriber | state | reason |", "|---|---|---|"]
-        lines += [f"| {d.email} | {d.state} | {(d.reason or '').replace('|', '/')} |" for d in r.tally.problems]
-    return "\n".join(lines) + "\n"
+def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed: dict[str, str]) -> tuple[Tally, LlmReport]:
+    """One claimed batch. Takes only plain values: it may run in another process (a Dask worker)."""
+    services = worker_services(settings)
+    return batches.deliver_claimed(settings, services.engine, services.editions, day, row_ids, suppressed)
 
 
 def task_runner_for(settings: Settings, **cluster: object):
@@ -199,59 +104,59 @@ def _prefect_api_env() -> dict[str, str]:
 
 @flow(name="deliver-batches", log_prints=True)
 def deliver_batches(settings: Settings, day: date, batch_size: int, worker: str, suppressed: dict[str, str]) -> tuple[Tally, LlmReport, int]:
-    """Claim batches and fan them out on the flow's task runner; each batch its own task run."""
-    futures = []
+    """Claim batches and fan them out on the flow's task runner; each batch its own task run. More
+    are claimed only as batches finish, so other workers get their share."""
+    services = worker_services(settings)
     in_flight = settings.dask_workers * settings.dask_threads if settings.task_runner == "dask" else settings.batch_concurrency
-    tally, llm, batches = Tally(), LlmReport(model=settings.llm_model), 0
-
-    def collect(done):
-        nonlocal tally, llm
-        got, report = done.result()
-        tally, llm = tally.merge(got), llm.merge(report)
-
-    engine = engine_for(settings)
+    futures: list = []
+    tally, llm, count = Tally(), LlmReport(model=settings.llm_model), 0
     while True:
-        ids = claim(engine, day, batch_size, worker)
+        ids = claim(services.engine, day, batch_size, worker)
         if not ids:
             break
-        batches += 1
+        count += 1
         futures.append(deliver_batch.submit(settings, day, ids, suppressed))
-        while len(futures) >= in_flight:  # claim more only as batches finish: other workers get their share
-            collect(futures.pop(0))
+        while len(futures) >= in_flight:
+            got, report = futures.pop(0).result()
+            tally, llm = tally.merge(got), llm.merge(report)
     for f in futures:
-        collect(f)
-    return tally, llm, batches
+        got, report = f.result()
+        tally, llm = tally.merge(got), llm.merge(report)
+    return tally, llm, count
 
 
 @flow(name="deliver-due", log_prints=True)
 def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | None = None) -> DeliverReport | None:
     """Hourly: everyone whose local delivery time for the current edition has come gets it, once."""
-    settings = load_settings()
-    engine = open_database(settings)
-    clock = fixed(now).now() if now else settings.clock.now()
-    current = current_edition(engine, date.fromisoformat(edition) if edition else None)
+    services = Services.open(load_settings())
+    clock = fixed(now).now() if now else services.clock.now()
+    current = due.current_edition(services.engine, date.fromisoformat(edition) if edition else None)
     if current is None:
         print("No edition prepared yet: nothing to deliver.")
         return None
     day, prepared_at = current
-    return deliver_day(settings, engine, day, prepared_at, clock, batch_size)
+    return deliver_day(services, day, prepared_at, clock, batch_size)
 
 
-def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: datetime, now: datetime, batch_size: int) -> DeliverReport:
-    stages: dict[str, float] = {}
+def deliver_day(services: Services, day: date, prepared_at: datetime, now: datetime, batch_size: int) -> DeliverReport:
+    settings, stages = services.settings, {}
     t0 = time.perf_counter()
-    due, skipped = queue_due(engine, day, prepared_at, now)
+    queued, skipped = queue_due(services.engine, day, prepared_at, now)
     stages["queue due readers"] = time.perf_counter() - t0
-    worker = f"{socket.gethostname()}:{os.getpid()}"
-    suppressed = account_suppression(settings) if settings.mail_backend == "ses" else {}
+    suppressed: dict[str, str] = {}
+    if settings.mail_backend == "ses":
+        suppressed, warning = account_suppression(settings)
+        if warning:
+            print(f"WARNING: {warning}")
     t0 = time.perf_counter()
-    edition = _edition(settings, engine, day)  # the thread runner's batches reuse it
+    _WORKER.adopt(services)  # the thread runner's batches reuse this process's kept edition
+    edition = batches.kept_edition(services.editions, settings, services.engine, day)
     stages["load edition"] = time.perf_counter() - t0
     t0 = time.perf_counter()
-    runner = task_runner_for(settings)
-    tally, llm, batches = deliver_batches.with_options(task_runner=runner)(settings, day, batch_size, worker, suppressed)
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    tally, llm, count = deliver_batches.with_options(task_runner=task_runner_for(settings))(settings, day, batch_size, worker, suppressed)
     stages["deliver batches"] = time.perf_counter() - t0
-    report = DeliverReport(edition_date=day, edition_size=len(edition.facts), due=due, skipped=skipped, batches=batches,
+    report = DeliverReport(edition_date=day, edition_size=len(edition.facts), due=queued, skipped=skipped, batches=count,
                            tally=tally, llm=llm, stages=stages)
     create_markdown_artifact(key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}")
     failed = tally.states["failed"] + tally.states["stuck"]
@@ -260,4 +165,4 @@ def deliver_day(settings: Settings, engine: Engine, day: date, prepared_at: date
     return report
 
 
-__all__ = ["deliver_due", "deliver_day", "current_edition"]
+__all__ = ["deliver_due", "deliver_day"]

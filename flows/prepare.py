@@ -1,8 +1,13 @@
 """``prepare-edition``: after arXiv's announcement, everything about the day that is the same for all
 readers, so that the hourly ``deliver-due`` only does each reader's own part.
 
-ingest -> the edition and its themes (stored with it) -> match everyone (to know which papers anyone
-will receive) -> the LLM's per-paper summaries of those papers and per-theme syntheses, cached.
+1. Ingest the day's sources.
+2. Read the edition and its themes (stored with it).
+3. Match everyone (to know which papers anyone will receive), daily readers on the day's edition and
+   weekly ones on the week's.
+4. Have the LLM write the per-paper summaries of those papers and the per-theme syntheses (cached).
+5. Publish what was prepared as an artifact.
+
 No per-reader text and no email: a reader's opening is written at delivery time, from the matches of
 that hour (their preferences may change overnight), in ``deliver-due``'s batches.
 """
@@ -15,17 +20,20 @@ from datetime import date
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 from prefect.utilities.annotations import quote
-from sqlalchemy.engine import Engine
 
-from academichub.db import open_database, session_scope
-from academichub.settings import Settings, load_settings
-from flows.daily import LlmReport, Readers, RunReport, load_edition, load_profiles, match_subscribers, run_markdown, write_pieces
+from academichub.briefing.pieces import LlmReport
+from academichub.db import session_scope
+from academichub.delivery.report import RunReport, run_markdown
+from academichub.matching.profiles import load_profiles
+from academichub.services import Services
+from academichub.settings import load_settings
+from flows.daily import load_edition, match_readers, write_briefings
 from flows.ingest import run_ingest
 from subscribers.service import audience
 
 
-def prepare_day(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, skip_ingest: bool = False) -> RunReport:
-    stages: dict[str, float] = {}
+def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_ingest: bool = False) -> RunReport:
+    settings, engine, stages = services.settings, services.engine, {}
 
     def timed(name: str, fn, *args, **kwargs):
         t0 = time.perf_counter()
@@ -44,9 +52,10 @@ def prepare_day(settings: Settings, engine: Engine, *, paths: list[str] | None, 
         if not group:
             continue
         data = edition if days == 1 else timed("edition and themes", load_edition, engine, day, settings.corpus_days, days=days)
-        matches = timed("match everyone", _match, settings, engine, data, group)
+        profiles = load_profiles(engine, group)
+        matches = timed("match everyone", match_readers, engine, quote(data), quote(profiles), settings.representation, settings.min_score)
         receiving += sum(1 for m in matches.values() if m)
-        _pieces, written = timed("LLM: papers and themes", write_pieces, settings, engine, quote(data), quote(matches), quote(group),
+        _pieces, written = timed("LLM: papers and themes", write_briefings, settings, engine, quote(data), quote(matches), quote(group),
                                  openings=False)
         llm = llm.merge(written)
     report = RunReport(edition_date=day, ingest=ingest, edition_size=len(edition.facts), llm=llm, themes=edition.themes, dry_run=True,
@@ -61,17 +70,12 @@ def prepare_day(settings: Settings, engine: Engine, *, paths: list[str] | None, 
     return report
 
 
-def _match(settings: Settings, engine: Engine, edition, group: Readers):
-    return match_subscribers(engine, quote(edition), quote(load_profiles(engine, group)), settings.representation, settings.min_score)
-
-
 @flow(name="prepare-edition", log_prints=True)
 def prepare_edition(from_paths: list[str] | None = None, date_: str | None = None, skip_ingest: bool = False) -> RunReport:
     """Ingest and prepare the day's edition (themes, per-paper summaries, theme syntheses); sends nothing."""
-    settings = load_settings()
-    day = date.fromisoformat(date_) if date_ else settings.clock.today(settings.edition_timezone)
-    engine = open_database(settings)
-    return prepare_day(settings, engine, paths=from_paths, day=day, skip_ingest=skip_ingest)
+    services = Services.open(load_settings())
+    day = date.fromisoformat(date_) if date_ else services.clock.today(services.settings.edition_timezone)
+    return prepare_day(services, paths=from_paths, day=day, skip_ingest=skip_ingest)
 
 
 __all__ = ["prepare_edition", "prepare_day"]

@@ -16,7 +16,8 @@ from academichub.db import open_database, session_scope
 from academichub.models import Delivery
 from academichub.settings import DEFAULT_TEMPLATES_DIR, SAMPLE_DAY_DIR, Settings
 from academichub.mail import render as render_mod
-from academichub.briefing.compose import Briefing, BriefingItem, PaperCard
+from academichub.briefing.compose import Briefing, BriefingItem
+from academichub.papers.views import PaperCard
 from academichub.mail.backends import SesMailer
 from academichub.mail.render import EmailTemplates, Links, render_briefing, render_confirmation, render_saved, wrap
 from subscribers.models import Subscriber

@@ -62,10 +62,12 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
                                                                        timezone=("Asia/Shanghai", "Europe/Berlin")[i % 2]))
     code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0, out + err
-    from flows.deliver import current_edition, deliver_day
+    from academichub.delivery.due import current_edition
+    from academichub.services import Services
+    from flows.deliver import deliver_day
 
     day, _prepared = current_edition(engine)
-    from flows.daily import read_edition
+    from academichub.editions.edition import read_edition
 
     read_edition(engine, day)  # as prepare-edition does: the themes are stored, both workers start at once
     prepared = datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)  # Sunday 20:30 in New York
@@ -76,7 +78,7 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
 
         def worker():
             try:
-                report = deliver_day(settings, engine, day, prepared, now, batch_size=3)
+                report = deliver_day(Services(settings, engine), day, prepared, now, batch_size=3)
                 sent_by.append(report.tally.sent)
             except Exception as exc:  # noqa: BLE001
                 errors.append(exc)
@@ -114,7 +116,7 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
     from sqlalchemy import update
 
     from academichub.models import Edition
-    from flows.daily import read_edition
+    from academichub.editions.edition import read_edition
     from flows.deliver import deliver_due
     from flows.prepare import prepare_edition
     from tests.fake_llm import FakeLLM
@@ -225,8 +227,9 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
 def test_deliver_due_report_stays_small_and_names_the_failures():
     """The run's report counts readers by state and reason and lists only the first failures: its size
     does not grow with the audience (Prefect refused a 13 MB result for 100,000 deliveries)."""
-    from flows.daily import Delivery as Sent, LlmReport
-    from flows.deliver import PROBLEMS_SHOWN, DeliverReport, Tally, deliver_markdown
+    from academichub.briefing.pieces import LlmReport
+    from academichub.delivery.engine import Delivery as Sent
+    from academichub.delivery.report import PROBLEMS_SHOWN, DeliverReport, Tally, deliver_markdown
 
     batch = [Sent(f"r{i}@example.org", "en", 8, None, "s", "sent") for i in range(5000)]
     batch += [Sent(f"f{i}@example.org", "en", 8, None, "s", "failed", "permanent: mailbox | unavailable") for i in range(300)]

@@ -16,7 +16,8 @@ from academichub.models import Delivery
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
 from academichub.briefing.compose import briefing_record, compose
-from flows.daily import build_matcher, read_edition
+from academichub.editions.edition import read_edition
+from academichub.matching.profiles import build_matcher
 from flows.ingest import collect_paths, ingest_documents, read_document
 from academichub.matching.match import ProfileSpec
 from subscribers.service import ProfileInput, upsert_subscriber

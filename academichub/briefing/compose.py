@@ -8,6 +8,7 @@ from datetime import date
 
 from academichub.i18n import strings_for
 from academichub.matching.match import Match, Reason
+from academichub.papers.views import PaperCard
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z(\"“])")
 _URL = re.compile(r"(?:https?://|www\.)[^\s<>\"')\]]+", re.IGNORECASE)
@@ -18,25 +19,6 @@ def without_links(text: str) -> str:
     from the stored paper fields (abstract, PDF, DOI), so URLs in text become a neutral marker."""
     return _URL.sub("[link omitted]", text)
 MAX_SUMMARY = 320
-
-
-@dataclass(slots=True)
-class PaperCard:
-    id: str
-    title: str
-    source_label: str
-    published: date | None
-    authors: list[str]
-    abstract: str
-    abs_url: str | None
-    pdf_url: str | None
-    doi_url: str | None
-
-    @classmethod
-    def of(cls, paper, label: str | None = None) -> "PaperCard":
-        """The card of a stored paper, under the label its edition lists it with (else its first)."""
-        return cls(paper.id, paper.title, label or (paper.source_labels[0] if paper.source_labels else ""), paper.published,
-                   list(paper.authors), paper.abstract, paper.abs_url, paper.pdf_url, paper.doi_url)
 
 
 @dataclass(slots=True)
@@ -107,13 +89,38 @@ def reader_languages(language: str) -> list[str]:
     return {"zh": ["zh"], "en": ["en"], "bilingual": ["zh", "en"]}.get(language, ["en"])
 
 
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """A paper's text in one language: the summary, where it came from (llm, extractive), its key contribution."""
+
+    text: str
+    source: str
+    contribution: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CitedText:
+    """LLM text and the paper ids it cites (each one checked to be in the request)."""
+
+    text: str
+    citations: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class ThemeText:
+    label: list[str]
+    fields: list[str]
+    cross_domain: bool
+    texts: dict[str, CitedText] = field(default_factory=dict)  # language -> synthesis
+
+
 @dataclass(slots=True)
 class Pieces:
     """What the writer produced for this reader: text per (paper, language), theme notes, opening."""
 
-    summaries: dict[tuple[str, str], tuple[str, str, str]] = field(default_factory=dict)  # (id, lang) -> (text, source, contribution)
-    themes: dict[int, tuple[list[str], list[str], bool, dict[str, tuple[str, list[str]]]]] = field(default_factory=dict)
-    openings: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # lang -> (text, citations)
+    summaries: dict[tuple[str, str], PaperText] = field(default_factory=dict)  # (paper id, language)
+    themes: dict[int, ThemeText] = field(default_factory=dict)  # theme id
+    openings: dict[str, CitedText] = field(default_factory=dict)  # language
 
 
 def compose(
@@ -140,8 +147,9 @@ def compose(
         card = cards[m.paper_id]
         texts, contribution = [], ""
         for lang in langs:
-            text, source, contrib = pieces.summaries.get((card.id, lang), (first_sentences(card.abstract), "extractive", ""))
-            if source == "extractive":
+            piece = pieces.summaries.get((card.id, lang)) or PaperText(first_sentences(card.abstract), "extractive")
+            text, contrib = piece.text, piece.contribution
+            if piece.source == "extractive":
                 extracts += 1
                 if lang != langs[0] and texts and texts[-1] == text:
                     continue  # bilingual reader, both extracts: show the English text once
@@ -154,9 +162,9 @@ def compose(
     opening, refs, composer = "", [], "extractive"
     for lang in langs:
         if lang in pieces.openings:
-            text, cites = pieces.openings[lang]
-            opening = f"{opening} {text}".strip()
-            refs = sorted({number_of[c] for c in cites if c in number_of} | set(refs))
+            said = pieces.openings[lang]
+            opening = f"{opening} {said.text}".strip()
+            refs = sorted({number_of[c] for c in said.citations if c in number_of} | set(refs))
             composer = "llm"
     if not opening:
         kind = "opening_digest" if period_start else "opening"
@@ -169,22 +177,17 @@ def compose(
     if items and extracts:
         notes.append(s["extractive_note"] if extracts == sum(len(langs) for _ in items) else s["partial_extractive_note"])
     theme_notes = []
-    for tid, (label, fields, cross, texts) in sorted(pieces.themes.items()):
+    for tid, theme in sorted(pieces.themes.items()):
         mine = [it.number for it in items if it.theme == tid]
-        text = " ".join(texts[lang][0] for lang in langs if lang in texts)
+        text = " ".join(theme.texts[lang].text for lang in langs if lang in theme.texts)
         if mine and text:
-            theme_notes.append(ThemeNote(tid, label, fields, cross, text, mine))
+            theme_notes.append(ThemeNote(tid, theme.label, theme.fields, theme.cross_domain, text, mine))
     theme_notes.sort(key=lambda t: (not t.cross_domain, t.numbers[0]))
     return Briefing(
         email=email, name=name, language=language, edition_date=edition_date, edition_size=edition_size,
         opening=opening, items=items, notes=notes, interests=interests, themes=theme_notes,
         opening_refs=refs, period_start=period_start, composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
     )
-
-
-def compose_extractive(**kwargs) -> Briefing:
-    """The briefing with no LLM at all (first sentences of each abstract)."""
-    return compose(**kwargs)
 
 
 def briefing_record(b: Briefing) -> dict:

@@ -22,7 +22,8 @@ from academichub.db import DatabaseError, open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, SettingsError, load_settings
 from flows.ingest import InputError, collect_paths
 from academichub.briefing.compose import word_reasons
-from academichub.papers.sources import SourceConfigError, known_facets, load_sources, paper_facts_from
+from academichub.papers.sources import SourceConfigError, known_facets, load_sources
+from academichub.papers.views import paper_facts_from
 from subscribers.service import (
     ProfileInput, SubscriberError, all_subscribers, count_subscribers, feedback_for,
     changes_of, delete_subscriber, get_subscriber, split_list, subscriber_record, upsert_subscriber,
@@ -143,7 +144,8 @@ def papers(
 
 def _matches(settings: Settings, date_: Optional[str], spec):
     """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
-    from flows.daily import build_matcher, read_edition
+    from academichub.editions.edition import read_edition
+    from academichub.matching.profiles import build_matcher
 
     engine = open_database(settings)
     with session_scope(engine) as session:
@@ -165,7 +167,7 @@ def match(
     date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
-    from flows.daily import profile_spec
+    from academichub.matching.profiles import profile_spec
     from academichub.matching.match import ProfileSpec
 
     if lang not in ("zh", "en"):

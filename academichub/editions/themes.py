@@ -24,7 +24,7 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
-from academichub.matching.match import PaperFacts
+from academichub.papers.views import PaperFacts
 from academichub.editions.vectorise import TfidfVectoriser
 
 SEMANTIC_THRESHOLD = 0.6  # cosine distance between sentence embeddings

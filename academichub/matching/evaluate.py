@@ -7,7 +7,9 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from academichub.matching.match import Matcher, PaperFacts, ProfileSpec
+from academichub.matching.match import Matcher, ProfileSpec
+
+from academichub.papers.views import PaperFacts
 from academichub.editions.vectorise import make_vectoriser
 
 

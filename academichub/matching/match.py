@@ -25,6 +25,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.papers.views import PaperFacts
 
 RESEARCH_KINDS = frozenset({"article"})
 KEYWORD_BOOST = 0.12  # per matched keyword, at most 3
@@ -34,22 +35,6 @@ FEEDBACK_MEMORY = 50  # most recent likes/dislikes that move a profile
 MMR_LAMBDA = 0.75
 EXACT_PAIRS = 8000
 TOKEN = r"(?u)\b\w[\w\-]*\w\b|\b\w\b"
-
-
-@dataclass(frozen=True, slots=True)
-class PaperFacts:
-    id: str
-    title: str
-    abstract: str
-    kind: str = "article"
-    categories: tuple[str, ...] = ()
-    facets: frozenset[str] = frozenset()  # categories + source keys: what category filters match
-    authors: tuple[str, ...] = ()
-    theme: int | None = None
-
-    @property
-    def text(self) -> str:
-        return f"{self.title}. {self.title}. {self.abstract}"  # the title says most, count it twice
 
 
 @dataclass(slots=True)

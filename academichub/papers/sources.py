@@ -101,14 +101,3 @@ def paper_facets(categories: list[str], server: str, source_labels: list[str]) -
         if server == "journal" and label:
             out.add(label.split()[0].lower())
     return frozenset(out)
-
-
-def paper_facts_from(paper):
-    """PaperFacts for matching from a stored paper row."""
-    from academichub.matching.match import PaperFacts
-
-    return PaperFacts(
-        id=paper.id, title=paper.title, abstract=paper.abstract, kind=paper.kind,
-        categories=tuple(paper.categories), facets=paper_facets(list(paper.categories), paper.server, list(paper.source_labels)),
-        authors=tuple(paper.authors),
-    )

@@ -27,7 +27,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from academichub.db import open_database
 from academichub.settings import Settings
+from academichub.editions.edition import EditionCache
 from academichub.i18n import web_strings
+from academichub.mail.links import LinkBuilder
 from academichub.mail.backends import Mailer, make_mailer
 from academichub.mail.render import EmailTemplates
 from subscribers.tokens import Tokens, tokens_from
@@ -81,7 +83,7 @@ class WebContext:
     pages: Environment
     limiter: MovingWindowRateLimiter
     categories: list[str] | None = None
-    editions: dict = field(default_factory=dict)  # (database, day, days) -> (paper count, EditionData): see edition_kept
+    editions: EditionCache = field(default_factory=EditionCache)
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API's JSON bytes)
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
@@ -101,9 +103,12 @@ class WebContext:
         s = web_strings(lang)
         return self.page(request, "message.html", lang=lang, status=status, title=s[title_key], paragraphs=paragraphs, **extra)
 
-    def link(self, path: str, purpose: str, payload: dict, **params) -> str:
-        base = self.settings.base_url.rstrip("/")
-        return f"{base}/{path}?{urlencode({'t': self.tokens.sign(purpose, payload), **params})}"
+    @property
+    def links(self) -> LinkBuilder:
+        return LinkBuilder(self.settings.base_url, self.tokens)
+
+    def link(self, path: str, purpose: str, payload: dict, **params: str) -> str:
+        return self.links.url(path, purpose, payload, **params)
 
     def today(self) -> date:
         """Today where editions are dated, on the settings' clock."""

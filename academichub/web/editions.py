@@ -22,8 +22,9 @@ from sqlmodel import select
 from academichub.db import session_scope
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.web.app import WebContext
-from academichub.briefing.compose import PaperCard, briefing_from_record
-from flows.daily import EditionData, edition_kept
+from academichub.briefing.compose import briefing_from_record
+from academichub.papers.views import PaperCard
+from academichub.editions.edition import EditionData
 from academichub.i18n import web_strings
 from subscribers.models import Subscriber
 from subscribers.tokens import Verified
@@ -41,7 +42,7 @@ def _ctx(request: Request) -> WebContext:
 
 def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
     """The day's edition with its themes, kept per app until it changes; None for a day without papers."""
-    return edition_kept(ctx.editions, ctx.engine, day, ctx.settings.corpus_days)
+    return ctx.editions.get(ctx.engine, day, ctx.settings.corpus_days)
 
 
 def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:

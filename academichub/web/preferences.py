@@ -72,9 +72,7 @@ def _send(ctx: WebContext, to: str, rendered, kind: str) -> None:
 
 
 def _reader_links(ctx: WebContext, sub: Subscriber) -> Links:
-    return Links(preferences=ctx.link("preferences", "preferences", {"s": sub.id}),
-                 unsubscribe=ctx.link("unsubscribe", "unsubscribe", {"s": sub.id}),
-                 contact=ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
+    return ctx.links.account(sub.id, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
 
 
 def _client(request: Request) -> str:

@@ -1,0 +1,145 @@
+"""The LLM levels of a day, for a group of readers: per paper and language (only the papers someone
+receives), per theme, and per reader (their opening); and the usage report of those calls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Engine
+
+from academichub.briefing.compose import CitedText, PaperText, Pieces, ThemeText, reader_languages
+from academichub.briefing.writer import BriefingWriter, Piece, theme_key
+from academichub.editions.edition import EditionData
+from academichub.llm import make_llm
+from academichub.matching.match import Match
+from academichub.matching.profiles import Readers
+from academichub.papers import store
+from academichub.settings import Settings
+
+
+@dataclass(slots=True)
+class LlmReport:
+    model: str | None
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float | None = None
+    by_kind: dict[str, list[int]] = field(default_factory=dict)
+    fallbacks: dict[str, int] = field(default_factory=dict)
+    cache_hits: dict[str, int] = field(default_factory=dict)
+    calls_log: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def merge(self, other: "LlmReport") -> "LlmReport":
+        """Two groups' reports (daily readers and weekly digests, or two batches) as one."""
+        def add(a: dict, b: dict) -> dict:
+            return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
+        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        kinds = {k: [x + y for x, y in zip(self.by_kind.get(k, [0, 0, 0]), other.by_kind.get(k, [0, 0, 0]))]
+                 for k in self.by_kind.keys() | other.by_kind.keys()}
+        return LlmReport(model=self.model, calls=self.calls + other.calls, prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+                         completion_tokens=self.completion_tokens + other.completion_tokens, cost_usd=cost, by_kind=kinds,
+                         fallbacks=add(self.fallbacks, other.fallbacks), cache_hits=add(self.cache_hits, other.cache_hits),
+                         calls_log=self.calls_log + other.calls_log)
+
+
+Summaries = dict[tuple[str, str], Piece]  # (paper id, language) -> the paper's piece
+
+
+def _languages_needed(matches: dict[str, list[Match]], readers: Readers) -> dict[str, set[str]]:
+    """language -> the papers some reader of that language receives."""
+    need: dict[str, set[str]] = {}
+    for sub, _ in readers:
+        for lang in reader_languages(sub.language):
+            need.setdefault(lang, set()).update(m.paper_id for m in matches.get(sub.email, []))
+    return need
+
+
+def _paper_summaries(writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]]) -> Summaries:
+    cards = edition.cards
+    summaries: Summaries = {}
+    for lang, ids in sorted(need.items()):
+        got = writer.paper_summaries([(pid, cards[pid].title, cards[pid].abstract) for pid in sorted(ids)], lang)
+        summaries.update({(pid, lang): piece for pid, piece in got.items()})
+    return summaries
+
+
+def _theme_syntheses(writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]],
+                     summaries: Summaries) -> dict[tuple[int, str], CitedText]:
+    """(theme id, language) -> the theme's synthesis, from the summaries of its papers someone receives."""
+    cards, out = edition.cards, {}
+    keys = {t.id: theme_key(t.paper_ids) for t in edition.themes}
+    for lang, ids in sorted(need.items()):
+        members = {t.id: [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in t.paper_ids if pid in ids]
+                   for t in edition.themes}
+        got = writer.theme_syntheses([(keys[t.id], t.label, t.fields, members[t.id]) for t in edition.themes if members[t.id]], lang)
+        for t in edition.themes:
+            if keys[t.id] in got:
+                out[(t.id, lang)] = CitedText(got[keys[t.id]].text, tuple(got[keys[t.id]].citations))
+    return out
+
+
+def _openings(writer: BriefingWriter, edition: EditionData, matches: dict[str, list[Match]], readers: Readers,
+              need: dict[str, set[str]], summaries: Summaries) -> dict[str, dict[str, CitedText]]:
+    """email -> language -> the reader's opening."""
+    out: dict[str, dict[str, CitedText]] = {}
+    for lang in sorted(need):
+        asks, owner = [], {}
+        for sub, profile in readers:
+            chosen = [m.paper_id for m in matches.get(sub.email, [])]
+            if chosen and lang in reader_languages(sub.language):
+                key = f"{sub.id}:{edition.day.isoformat()}:{theme_key(chosen)}"
+                asks.append((key, profile.interests, [(pid, edition.cards[pid].title, summaries[(pid, lang)].contribution) for pid in chosen]))
+                owner[key] = sub.email
+        for key, piece in writer.openings(asks, lang).items():
+            out.setdefault(owner[key], {})[lang] = CitedText(piece.text, tuple(piece.citations))
+    return out
+
+
+def _reader_pieces(edition: EditionData, matches: dict[str, list[Match]], readers: Readers, summaries: Summaries,
+                   themes: dict[tuple[int, str], CitedText], openings: dict[str, dict[str, CitedText]]) -> dict[str, Pieces]:
+    by_theme = {t.id: t for t in edition.themes}
+    pieces = {}
+    for sub, _ in readers:
+        p = pieces[sub.email] = Pieces(openings=openings.get(sub.email, {}))
+        for lang in reader_languages(sub.language):
+            for m in matches.get(sub.email, []):
+                piece = summaries.get((m.paper_id, lang))
+                if piece:
+                    p.summaries[(m.paper_id, lang)] = PaperText(piece.text, piece.source, piece.contribution)
+            for (tid, tlang), said in themes.items():
+                if tlang == lang:
+                    t = by_theme[tid]
+                    p.themes.setdefault(tid, ThemeText(t.label, t.fields, t.cross_domain)).texts[lang] = said
+    return pieces
+
+
+def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], readers: Readers,
+                 openings: bool = True) -> tuple[dict[str, Pieces], LlmReport]:
+    """The LLM levels for ``readers``: per paper and language, per theme, per reader (``openings=False``:
+    the first two only, cached, as prepare-edition writes them for everyone; no per-reader pieces then)."""
+    llm = make_llm(settings)
+    empty = {sub.email: Pieces() for sub, _ in readers}
+    report = LlmReport(model=settings.llm_model)
+    if llm is None:
+        report.fallbacks = {"no_llm": len(readers)} if readers else {}
+        return empty, report
+    writer = BriefingWriter(llm, store.DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
+    need = _languages_needed(matches, readers)
+    summaries = _paper_summaries(writer, edition, need)
+    themes = _theme_syntheses(writer, edition, need, summaries)
+    if not openings:
+        return empty, usage_report(report, llm, writer, settings)
+    said = _openings(writer, edition, matches, readers, need, summaries)
+    return _reader_pieces(edition, matches, readers, summaries, themes, said), usage_report(report, llm, writer, settings)
+
+
+def usage_report(report: LlmReport, llm, writer: BriefingWriter, settings: Settings) -> LlmReport:
+    """``report`` filled with what the client and the writer counted."""
+    u = llm.usage
+    report.calls, report.prompt_tokens, report.completion_tokens = u.calls, u.prompt_tokens, u.completion_tokens
+    report.cost_usd = u.cost(llm.model, settings.llm_prices)
+    report.by_kind = {k: list(v) for k, v in u.by_kind.items()}
+    report.fallbacks = dict(writer.fallbacks)
+    report.cache_hits = dict(writer.cache_hits)
+    report.calls_log = list(u.log)
+    return report

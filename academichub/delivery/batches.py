@@ -1,0 +1,56 @@
+"""One claimed batch of deliver-due: its readers (daily, and weekly ones with the week's digest)
+through match -> write -> compose, render and send, summed up in a ``Tally`` whose size does not grow
+with the batch."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from academichub.briefing.pieces import LlmReport
+from academichub.db import session_scope
+from academichub.delivery.engine import deliver_group
+from academichub.delivery.report import Tally
+from academichub.editions.edition import EditionCache, EditionData
+from academichub.matching.profiles import Readers
+from academichub.models import Delivery as LedgerRow
+from academichub.settings import Settings
+from subscribers.models import InterestProfile, Subscriber
+
+
+class NoEdition(RuntimeError):
+    """The edition to deliver has no papers."""
+
+
+def kept_edition(editions: EditionCache, settings: Settings, engine: Engine, day: date, days: int = 1) -> EditionData:
+    edition = editions.get(engine, day, settings.corpus_days, days)
+    if edition is None:
+        raise NoEdition(f"no papers in the edition of {day} (and the {days - 1} days before): nothing to deliver")
+    return edition
+
+
+def readers_of(engine: Engine, row_ids: list[int]) -> Readers:
+    """The subscribers (with their profiles) of these ledger rows."""
+    with session_scope(engine) as session:
+        rows = session.exec(select(LedgerRow, Subscriber, InterestProfile).join(Subscriber, Subscriber.id == LedgerRow.subscriber_id)
+                            .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
+                            .where(LedgerRow.id.in_(row_ids))).all()
+    return [(sub, profile or InterestProfile(subscriber_id=sub.id)) for _row, sub, profile in rows]
+
+
+def deliver_claimed(settings: Settings, engine: Engine, editions: EditionCache, day: date, row_ids: list[int],
+                    suppressed: dict[str, str], dry_run: bool = False) -> tuple[Tally, LlmReport]:
+    """Deliver one claimed batch; safe to retry (the ledger sends each row once)."""
+    readers = readers_of(engine, row_ids)
+    weekly = [r for r in readers if r[0].frequency == "weekly"]
+    daily = [r for r in readers if r[0].frequency != "weekly"]
+    out, report = deliver_group(settings, engine, kept_edition(editions, settings, engine, day), daily, dry_run, suppressed)
+    if weekly:
+        week = kept_edition(editions, settings, engine, day, days=7)
+        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed)
+        out += more
+        report = report.merge(weekly_report)
+    report.calls_log = []  # every call is in the run's logs; the run keeps the totals
+    return Tally.of(out), report

@@ -1,0 +1,186 @@
+"""The send engine: for each reader of a group, through the ledger, compose -> render -> send, and
+what happened to each (``Delivery``). Sends go in chunks of ``settings.send_chunk``: a chunk's rows
+are moved to ``sending`` in one statement (committed before the provider is called) and their
+outcomes recorded in one; a crash mid-chunk leaves at most a chunk of rows ``sending`` (reported,
+never resent automatically)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from academichub.briefing.compose import Briefing, Pieces, briefing_record, compose
+from academichub.briefing.pieces import LlmReport, write_pieces
+from academichub.db import session_scope
+from academichub.delivery import ledger
+from academichub.editions.edition import EditionData
+from academichub.mail.backends import Mailer, PermanentSendError, TransientSendError, make_mailer
+from academichub.mail.links import LinkBuilder
+from academichub.mail.message import build_message, list_headers
+from academichub.mail.render import RenderedEmail, render_briefing
+from academichub.matching.match import Match
+from academichub.matching.profiles import Readers, load_profiles, match_profiles
+from academichub.models import Delivery as LedgerRow
+from academichub.settings import Settings
+from subscribers.models import InterestProfile, Subscriber
+
+
+@dataclass(slots=True)
+class Delivery:
+    """What happened to one reader's email in this run."""
+
+    email: str
+    language: str
+    papers: int
+    path: str | None
+    subject: str
+    state: str = "rendered"  # sent, skipped, stuck, failed, rendered (dry run)
+    reason: str | None = None
+
+
+@dataclass(slots=True)
+class _Ready:
+    row: LedgerRow
+    sub: Subscriber
+    briefing: Briefing
+    rendered: RenderedEmail
+    msg: Any
+
+
+@dataclass(slots=True)
+class _Sender:
+    """Sends ready emails a chunk at a time, each claimed in the ledger first."""
+
+    engine: Engine
+    mailer: Mailer
+    day_tags: dict[str, str]
+    edition_day: Any
+    chunk: int
+    out: list[Delivery]
+    pending: list[_Ready] = field(default_factory=list)
+
+    def add(self, ready: _Ready) -> None:
+        self.pending.append(ready)
+        if len(self.pending) >= self.chunk:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        with session_scope(self.engine) as session:
+            claimed = set(ledger.claim_many(session, [p.row.id for p in self.pending]))
+        results = [self._send(p) for p in self.pending if self._claimed(p, claimed)]
+        with session_scope(self.engine) as session:
+            ledger.finish_many(session, results)
+        self.pending.clear()
+
+    def _claimed(self, p: _Ready, claimed: set[int]) -> bool:
+        if p.row.id not in claimed:
+            self.out.append(Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, "skipped", "claimed elsewhere"))
+        return p.row.id in claimed
+
+    def _send(self, p: _Ready) -> dict:
+        n, sub = len(p.briefing.items), p.sub
+        try:
+            message_id = self.mailer.send(p.msg, edition=self.edition_day, tags={**self.day_tags, "language": sub.language},
+                                          html=p.rendered.html)
+        except (PermanentSendError, TransientSendError) as exc:
+            kind = "permanent: " if isinstance(exc, PermanentSendError) else ledger.TRANSIENT
+            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "failed", str(exc)))
+            return {"id": p.row.id, "state": "failed", "reason": f"{kind}{exc}", "message_id": None}
+        path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
+        self.out.append(Delivery(sub.email, sub.language, n, path, p.rendered.subject, "sent", message_id if not path else None))
+        return {"id": p.row.id, "state": "sent", "reason": None, "message_id": message_id, "content": briefing_record(p.briefing)}
+
+
+def _ledger_says(sub: Subscriber, row: LedgerRow | None, suppressed: dict[str, str]) -> Delivery | None:
+    """What the ledger (or the provider's suppression list) decides before anything is composed."""
+    def skipped(state: str, reason: str | None) -> Delivery:
+        return Delivery(sub.email, sub.language, 0, None, "", state, reason)
+
+    if sub.email in suppressed:
+        return skipped("skipped", suppressed[sub.email])
+    if row is None:
+        return None
+    if row.state == "sent":
+        return skipped("skipped", "already sent")
+    if row.state == "skipped":
+        return skipped("skipped", row.reason)
+    if row.state == "sending":
+        return skipped("stuck", "outcome unknown: `academichub deliveries resend`")
+    if row.state == "failed" and not (row.reason or "").startswith(ledger.TRANSIENT):
+        return skipped("skipped", row.reason)
+    return None
+
+
+def _compose_for(edition: EditionData, sub: Subscriber, profile: InterestProfile, matches: list[Match],
+                 pieces: Pieces | None, themes_of: dict[str, int]) -> Briefing:
+    return compose(
+        email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
+        edition_date=edition.day, edition_size=len(edition.facts), matches=matches,
+        cards=edition.cards, wanted=sub.papers_per_email, pieces=pieces, themes_of=themes_of, period_start=edition.period_start,
+    )
+
+
+def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
+                    pieces: dict[str, Pieces] | None, readers: Readers, suppressed: dict[str, str] | None = None) -> list[Delivery]:
+    """compose -> render -> send for each reader, through the ledger (``dry_run``: render only)."""
+    out: list[Delivery] = []
+    links = LinkBuilder.of(settings)
+    suppressed = suppressed or {}
+    themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
+    with session_scope(engine) as session:
+        rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in readers])
+    sender = None if dry_run else _Sender(engine, make_mailer(settings), {"edition": edition.day.isoformat()}, edition.day,
+                                          settings.send_chunk, out)
+    skips: dict[int, str] = {}
+    for sub, profile in readers:
+        row = rows.get(sub.id)
+        decided = _ledger_says(sub, row, suppressed)
+        if decided is not None:
+            if row is not None and sub.email in suppressed:
+                skips[row.id] = suppressed[sub.email]
+            out.append(decided)
+            continue
+        briefing = _compose_for(edition, sub, profile, matches.get(sub.email, []), (pieces or {}).get(sub.email), themes_of)
+        if briefing.is_empty and sub.empty_day == "none":
+            reason = "empty day: the reader chose no email" if not edition.period_start else "empty week: the reader chose no email"
+            if row is not None:
+                skips[row.id] = reason
+            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
+            continue
+        email_links = links.briefing(settings, sub.id, edition.day, [it.paper.id for it in briefing.items])
+        rendered = render_briefing(briefing, settings.templates_dir, email_links)
+        if sender is None:
+            out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))
+            continue
+        msg = build_message(rendered, sender=settings.sender, to=sub.email, headers=list_headers(
+            sender=settings.sender, unsubscribe_url=email_links.unsubscribe, unsubscribe_mailbox=settings.unsubscribe_mailbox))
+        sender.add(_Ready(row, sub, briefing, rendered, msg))
+    if sender is not None:
+        sender.flush()
+    if skips:
+        with session_scope(engine) as session:
+            ledger.skip_many(session, skips)
+    return out
+
+
+def deliver_group(settings: Settings, engine: Engine, edition: EditionData, readers: Readers, dry_run: bool,
+                  suppressed: dict[str, str]) -> tuple[list[Delivery], LlmReport]:
+    """match -> write -> compose, render and send, for readers of one edition (or one week's)."""
+    if not readers:
+        return [], LlmReport(model=settings.llm_model)
+    matches = match_profiles(engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score)
+    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers)
+    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
+
+
+def account_suppression(settings: Settings) -> tuple[dict[str, str], str | None]:
+    """The provider's account-level suppression list, and a warning when it could not be read (not
+    fatal: SES drops suppressed addresses itself; the run report says so)."""
+    try:
+        return make_mailer(settings).suppressed(), None
+    except Exception as exc:  # noqa: BLE001 - any provider error: report and go on
+        return {}, f"could not read the account suppression list: {exc.__class__.__name__}: {exc}"

@@ -1,0 +1,101 @@
+"""A day's edition as the later stages read it: its papers (as the matcher sees them, with their
+themes), their cards, and the corpus the TF-IDF weights are fitted on; and the kept copy of it that
+the web app and deliver-due's worker processes share."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from academichub.db import session_scope
+from academichub.editions.themes import Theme, find_themes, theme_of
+from academichub.editions.vectorise import MODEL_NAME
+from academichub.models import EditionPaper
+from academichub.papers import store
+from academichub.papers.views import PaperCard, PaperFacts, paper_facts_from
+
+
+@dataclass(slots=True)
+class EditionData:
+    day: date
+    facts: list[PaperFacts]
+    cards: dict[str, PaperCard]
+    corpus: list[str]
+    themes: list[Theme] = field(default_factory=list)
+    period_start: date | None = None  # a week's editions, for weekly digests
+    matchers: dict = field(default_factory=dict, repr=False, compare=False)  # representation -> Matcher, built once
+
+
+def read_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData:
+    """The day's papers (or the last ``days`` days' editions) as the matcher sees them (with their
+    themes), their cards, and the corpus."""
+    since = day - timedelta(days=days - 1) if days > 1 else None
+    with session_scope(engine) as session:
+        rows = store.edition_papers(session, day, since)
+        corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
+    facts = [paper_facts_from(p) for p, _label in rows]
+    themes = edition_themes(engine, day if since is None else None, facts, corpus)
+    theme_ids = theme_of(themes)
+    facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
+    cards = {p.id: PaperCard.of(p, label) for p, label in rows}
+    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes, period_start=since)
+
+
+def edition_themes(engine: Engine, day: date | None, facts: list[PaperFacts], corpus: list[str]) -> list[Theme]:
+    """The themes of a day's edition, found once and kept with the edition (the same papers give the
+    same themes: a rerun, a web page, or a subscriber's view reuse them); a week's are found each time."""
+    key = hashlib.sha256("\n".join(sorted(f.id for f in facts)).encode()).hexdigest()
+    if day is not None:
+        with session_scope(engine) as session:
+            stored = store.stored_themes(session, day, key)
+        if stored is not None:
+            return stored
+    themes = find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME))
+    if day is not None:
+        with session_scope(engine) as session:
+            store.save_themes(session, day, key, themes)
+    return themes
+
+
+def edition_count(engine: Engine, day: date, days: int = 1) -> int:
+    """How many papers the edition of ``day`` (and the ``days - 1`` before) holds."""
+    since = day - timedelta(days=days - 1)
+    with session_scope(engine) as session:
+        return session.exec(select(func.count()).select_from(EditionPaper)
+                            .where(EditionPaper.edition_date >= since, EditionPaper.edition_date <= day)).one()
+
+
+class EditionCache:
+    """``read_edition`` kept (at most ``size`` entries) until the edition changes (a rerun adds
+    papers). One per web app and one per deliver-due worker process; its threads wait for the one
+    reading an edition instead of reading it again."""
+
+    def __init__(self, size: int = 14):
+        self.size = size
+        self._kept: dict[tuple[str, date, int], tuple[int, EditionData]] = {}
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        """Forget every kept edition (their papers changed in place, not by adding more)."""
+        with self._lock:
+            self._kept.clear()
+
+    def get(self, engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData | None:
+        """The edition, or None when those days have no papers."""
+        with self._lock:
+            count = edition_count(engine, day, days)
+            if not count:
+                return None
+            key = (str(engine.url), day, days)
+            hit = self._kept.get(key)
+            if hit is None or hit[0] != count:
+                if key not in self._kept and len(self._kept) >= self.size:
+                    self._kept.pop(min(self._kept, key=lambda k: k[1]))
+                hit = self._kept[key] = (count, read_edition(engine, day, corpus_days, days))
+            return hit[1]
