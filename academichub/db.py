@@ -5,17 +5,21 @@ from __future__ import annotations
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, TypeVar
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from academichub.settings import Settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+CHUNK = 900  # ids per IN (...): below SQLite's bound-parameter limit
+
+T = TypeVar("T")
 
 
 class DatabaseError(RuntimeError):
@@ -80,3 +84,16 @@ def engine_for(settings: Settings) -> Engine:
 def session_scope(engine: Engine) -> Iterator[Session]:
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
+    """``items`` in consecutive slices of at most ``size`` (for IN lists and executemany batches)."""
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def insert_for(session: Session, model: type) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT of ``model`` in the session's dialect (PostgreSQL or SQLite), so that
+    ``.on_conflict_do_nothing()`` is available."""
+    module = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return module.insert(model)

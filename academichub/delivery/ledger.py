@@ -15,8 +15,8 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, select
 
+from academichub.db import chunks, insert_for
 from academichub.models import Delivery, utcnow
-from academichub.papers.store import _chunks, _insert
 from subscribers.models import Subscriber
 
 TRANSIENT = "transient: "
@@ -25,11 +25,11 @@ TRANSIENT = "transient: "
 def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int, Delivery]:
     """Queue a row for each subscriber (existing rows are kept as they are); return all of them."""
     rows = [{"subscriber_id": sid, "edition_date": day, "state": "queued", "attempts": 0, "updated_at": utcnow()} for sid in subscriber_ids]
-    for chunk in _chunks(rows, 500):
-        session.execute(_insert(session, Delivery).on_conflict_do_nothing(), chunk)
+    for chunk in chunks(rows, 500):
+        session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
     session.commit()
     out: dict[int, Delivery] = {}
-    for chunk in _chunks(subscriber_ids):
+    for chunk in chunks(subscriber_ids):
         for row in session.exec(select(Delivery).where(Delivery.edition_date == day, Delivery.subscriber_id.in_(chunk))):
             out[row.subscriber_id] = row
     return out
@@ -40,8 +40,8 @@ def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None
     already there (say, sent before the reader paused) is kept as it is."""
     rows = [{"subscriber_id": sid, "edition_date": day, "state": "skipped", "reason": why, "attempts": 0, "updated_at": utcnow()}
             for sid, why in reasons.items()]
-    for chunk in _chunks(rows, 500):
-        session.execute(_insert(session, Delivery).on_conflict_do_nothing(), chunk)
+    for chunk in chunks(rows, 500):
+        session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
     session.commit()
 
 

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
+from academichub.db import chunks, insert_for
 from academichub.models import Edition, EditionPaper, Embedding, FetchLog, Listing, LlmCache, Paper, PaperAlias, utcnow
 from academichub.papers.dedupe import Batch, Known, Outcome, PaperState, surnames
 
-CHUNK = 900
 PREPRINT_SERVERS = ("arxiv", "biorxiv", "medrxiv")
-
-
-def _chunks(items: list, size: int = CHUNK) -> Iterator[list]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
-
-
-def _insert(session: Session, model):
-    dialect = session.get_bind().dialect.name
-    module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(model)
 
 
 def to_state(p: Paper) -> PaperState:
@@ -36,11 +24,11 @@ def load_known(session: Session, batches: list[Batch], *, preprints_since: date 
     articles need to be compared with them."""
     ids = {a for b in batches for r in b.records for a in (r.id, *r.aliases, *( [f"doi:{r.doi}"] if r.doi else []))}
     known = Known()
-    for chunk in _chunks(sorted(ids)):
+    for chunk in chunks(sorted(ids)):
         for alias, pid in session.exec(select(PaperAlias.alias, PaperAlias.paper_id).where(PaperAlias.alias.in_(chunk))):
             known.aliases[alias] = pid
     canonical = sorted(set(known.aliases.values()))
-    for chunk in _chunks(canonical):
+    for chunk in chunks(canonical):
         for paper in session.exec(select(Paper).where(Paper.id.in_(chunk))):
             known.papers[paper.id] = to_state(paper)
     needs_preprints = any(r.server == "journal" and r.kind == "article" for b in batches for r in b.records)
@@ -58,20 +46,20 @@ def apply_outcome(session: Session, outcome: Outcome, day: date, *, now: datetim
     """Write a merge outcome at ``now`` (the run's clock); returns how many papers joined the day's edition."""
     created = set(outcome.created)
     new_rows = [dict(outcome.papers[pid].as_dict(), first_seen=now, updated_at=now) for pid in outcome.created]
-    for chunk in _chunks(new_rows, 500):
-        session.execute(_insert(session, Paper).on_conflict_do_nothing(), chunk)
+    for chunk in chunks(new_rows, 500):
+        session.execute(insert_for(session, Paper).on_conflict_do_nothing(), chunk)
     changed = [dict(outcome.papers[pid].as_dict(), updated_at=now) for pid in outcome.updated if pid not in created]
-    for chunk in _chunks(changed, 500):
+    for chunk in chunks(changed, 500):
         session.execute(update(Paper), chunk)
     alias_rows = [{"alias": a, "paper_id": p} for a, p in outcome.new_aliases.items()]
-    for chunk in _chunks(alias_rows, 500):
-        session.execute(_insert(session, PaperAlias).on_conflict_do_nothing(), chunk)
+    for chunk in chunks(alias_rows, 500):
+        session.execute(insert_for(session, PaperAlias).on_conflict_do_nothing(), chunk)
     listing_rows = [
         {"source_key": s, "paper_id": p, "announce_type": t or "", "edition_date": day, "seen_at": now}
         for s, p, t in sorted(outcome.listings, key=lambda x: (x[0], x[1], x[2] or ""))
     ]
-    for chunk in _chunks(listing_rows, 500):
-        session.execute(_insert(session, Listing).on_conflict_do_nothing(), chunk)
+    for chunk in chunks(listing_rows, 500):
+        session.execute(insert_for(session, Listing).on_conflict_do_nothing(), chunk)
     added = add_to_edition(session, day, list(outcome.edition.items()), now=now)
     session.commit()
     return added
@@ -79,20 +67,20 @@ def apply_outcome(session: Session, outcome: Outcome, day: date, *, now: datetim
 
 def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]], *, now: datetime) -> int:
     """The day's edition (stamped ``now`` when it is first made: deliver-due schedules from it) with ``entries``."""
-    session.execute(_insert(session, Edition).values(date=day, created_at=now, updated_at=now).on_conflict_do_nothing())
+    session.execute(insert_for(session, Edition).values(date=day, created_at=now, updated_at=now).on_conflict_do_nothing())
     if not entries:
         return 0
     present = set()
     ids = [pid for pid, _ in entries]
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         present.update(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date == day, EditionPaper.paper_id.in_(chunk))))
     fresh = [(pid, label) for pid, label in entries if pid not in present]
     if not fresh:
         return 0
     start = session.exec(select(func.coalesce(func.max(EditionPaper.position), 0)).where(EditionPaper.edition_date == day)).one()
     rows = [{"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label} for i, (pid, label) in enumerate(fresh, 1)]
-    for chunk in _chunks(rows, 500):
-        session.execute(_insert(session, EditionPaper).on_conflict_do_nothing(), chunk)
+    for chunk in chunks(rows, 500):
+        session.execute(insert_for(session, EditionPaper).on_conflict_do_nothing(), chunk)
     session.execute(update(Edition).where(Edition.date == day).values(updated_at=now))
     return len(fresh)
 
@@ -174,7 +162,7 @@ def recent_corpus(session: Session, *, until: date, days: int = 30, limit: int =
 def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
     """Title-weighted text of papers (for feedback, which may name papers of earlier days)."""
     out: dict[str, str] = {}
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         for pid, title, abstract in session.exec(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))):
             out[pid] = f"{title}. {title}. {abstract}"
     return out
@@ -189,7 +177,7 @@ class DbEmbeddingCache:
     def get_many(self, hashes: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
         with Session(self.engine) as session:
-            for chunk in _chunks(hashes):
+            for chunk in chunks(hashes):
                 for h, v in session.exec(select(Embedding.text_hash, Embedding.vector).where(Embedding.model == self.model, Embedding.text_hash.in_(chunk))):
                     out[h] = v
         return out
@@ -197,8 +185,8 @@ class DbEmbeddingCache:
     def put_many(self, vectors: dict[str, bytes]) -> None:
         rows = [{"model": self.model, "text_hash": h, "vector": v, "created_at": utcnow()} for h, v in vectors.items()]
         with Session(self.engine) as session:
-            for chunk in _chunks(rows, 500):
-                session.execute(_insert(session, Embedding).on_conflict_do_nothing(), chunk)
+            for chunk in chunks(rows, 500):
+                session.execute(insert_for(session, Embedding).on_conflict_do_nothing(), chunk)
             session.commit()
 
 
@@ -211,7 +199,7 @@ class DbPieceCache:
     def get_many(self, kind: str, keys: list[str], language: str, model: str, version: str) -> dict[str, dict]:
         out: dict[str, dict] = {}
         with Session(self.engine) as session:
-            for chunk in _chunks(sorted(set(keys))):
+            for chunk in chunks(sorted(set(keys))):
                 rows = session.exec(select(LlmCache.key, LlmCache.content).where(
                     LlmCache.kind == kind, LlmCache.language == language, LlmCache.model == model,
                     LlmCache.prompt_version == version, LlmCache.key.in_(chunk)))
@@ -222,8 +210,8 @@ class DbPieceCache:
         rows = [{"kind": kind, "key": k, "language": language, "model": model, "prompt_version": version,
                  "content": c, "created_at": utcnow()} for k, c in items.items()]
         with Session(self.engine) as session:
-            for chunk in _chunks(rows, 500):
-                session.execute(_insert(session, LlmCache).on_conflict_do_nothing(), chunk)
+            for chunk in chunks(rows, 500):
+                session.execute(insert_for(session, LlmCache).on_conflict_do_nothing(), chunk)
             session.commit()
 
 
