@@ -11,7 +11,7 @@ from openai import OpenAI
 
 from academichub.db import open_database
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from academichub.papers.store import DbPieceCache
+from academichub.briefing.cache import DbPieceCache
 from academichub.briefing.writer import BriefingWriter
 from academichub.llm import LLM
 from tests.conftest import run_cli

@@ -132,7 +132,7 @@ def test_fetch_history_drives_suspect_and_validators(db_url):
 def test_embedding_cache_encodes_each_text_once(db_url, monkeypatch):
     import numpy as np
 
-    from academichub.papers.store import DbEmbeddingCache
+    from academichub.editions.caches import DbEmbeddingCache
     from academichub.editions.vectorise import MODEL_NAME, SemanticVectoriser
 
     engine = open_database(Settings(database_url=db_url, _env_file=None))

@@ -205,6 +205,7 @@ def themes(
     date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Group the latest edition into themes; themes that span fields are marked cross-domain."""
+    from academichub.editions.caches import DbEmbeddingCache
     from academichub.editions.themes import find_themes
     from academichub.editions.vectorise import MODEL_NAME
 
@@ -212,7 +213,7 @@ def themes(
     engine = open_database(settings)
     day, rows = _edition(settings, _day(date_), engine)
     facts = [paper_facts_from(p) for p, _ in rows]
-    cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+    cache = DbEmbeddingCache(engine, MODEL_NAME)
     found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows}, cache=cache)
     titles = {p.id: p.title for p, _ in rows}
     if json_:

@@ -9,7 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, select
 
 from academichub.db import chunks, insert_for
-from academichub.models import Edition, EditionPaper, Embedding, FetchLog, Listing, LlmCache, Paper, PaperAlias, utcnow
+from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
 from academichub.papers.dedupe import Batch, Known, Outcome, PaperState, surnames
 
 PREPRINT_SERVERS = ("arxiv", "biorxiv", "medrxiv")
@@ -167,68 +167,3 @@ def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
             out[pid] = f"{title}. {title}. {abstract}"
     return out
 
-
-class DbEmbeddingCache:
-    """The embedding cache in the database (the interface SemanticVectoriser takes)."""
-
-    def __init__(self, engine, model: str):
-        self.engine, self.model = engine, model
-
-    def get_many(self, hashes: list[str]) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        with Session(self.engine) as session:
-            for chunk in chunks(hashes):
-                for h, v in session.exec(select(Embedding.text_hash, Embedding.vector).where(Embedding.model == self.model, Embedding.text_hash.in_(chunk))):
-                    out[h] = v
-        return out
-
-    def put_many(self, vectors: dict[str, bytes]) -> None:
-        rows = [{"model": self.model, "text_hash": h, "vector": v, "created_at": utcnow()} for h, v in vectors.items()]
-        with Session(self.engine) as session:
-            for chunk in chunks(rows, 500):
-                session.execute(insert_for(session, Embedding).on_conflict_do_nothing(), chunk)
-            session.commit()
-
-
-class DbPieceCache:
-    """Validated LLM output in the database (the interface BriefingWriter takes)."""
-
-    def __init__(self, engine):
-        self.engine = engine
-
-    def get_many(self, kind: str, keys: list[str], language: str, model: str, version: str) -> dict[str, dict]:
-        out: dict[str, dict] = {}
-        with Session(self.engine) as session:
-            for chunk in chunks(sorted(set(keys))):
-                rows = session.exec(select(LlmCache.key, LlmCache.content).where(
-                    LlmCache.kind == kind, LlmCache.language == language, LlmCache.model == model,
-                    LlmCache.prompt_version == version, LlmCache.key.in_(chunk)))
-                out.update({k: c for k, c in rows})
-        return out
-
-    def put_many(self, kind: str, language: str, model: str, version: str, items: dict[str, dict]) -> None:
-        rows = [{"kind": kind, "key": k, "language": language, "model": model, "prompt_version": version,
-                 "content": c, "created_at": utcnow()} for k, c in items.items()]
-        with Session(self.engine) as session:
-            for chunk in chunks(rows, 500):
-                session.execute(insert_for(session, LlmCache).on_conflict_do_nothing(), chunk)
-            session.commit()
-
-
-def stored_themes(session: Session, day: date, key: str):
-    """The edition's themes if they were found for exactly these papers (``key``), else None."""
-    from academichub.editions.themes import Theme
-
-    edition = session.get(Edition, day)
-    if edition is None or edition.themes is None or edition.themes_key != key:
-        return None
-    return [Theme(id=t["id"], label=t["label"], paper_ids=t["papers"], categories=t["categories"], fields=t["fields"],
-                  cross_domain=t["cross_domain"], sources=t.get("sources", [])) for t in edition.themes]
-
-
-def save_themes(session: Session, day: date, key: str, themes) -> None:
-    edition = session.get(Edition, day)
-    if edition is not None:
-        edition.themes, edition.themes_key = [t.as_dict() for t in themes], key
-        session.add(edition)
-        session.commit()
