@@ -142,10 +142,6 @@ def edition_papers(session: Session, day: date, since: date | None = None) -> li
     return out
 
 
-def fetch_logs_for_run(session: Session, run_id: str) -> list[FetchLog]:
-    return list(session.exec(select(FetchLog).where(FetchLog.run_id == run_id).order_by(FetchLog.id)))
-
-
 def recent_corpus(session: Session, *, until: date, days: int = 30, limit: int = 20000) -> list[tuple[str, str, str]]:
     """(id, title, abstract) of papers first listed in the editions of the last ``days`` days:
     the rolling window that TF-IDF weights are fitted on."""
@@ -166,4 +162,3 @@ def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
         for pid, title, abstract in session.exec(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))):
             out[pid] = f"{title}. {title}. {abstract}"
     return out
-
