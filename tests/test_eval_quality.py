@@ -10,7 +10,7 @@ import pytest
 
 from academichub.settings import SAMPLE_DAY_DIR
 from academichub.matching.evaluate import evaluate, load_eval, ndcg_at, precision_at
-from flows.ingest import collect_paths
+from academichub.papers.ingest import collect_paths
 from academichub.papers.views import PaperFacts
 from academichub.papers.parse import parse_document
 from academichub.papers.sources import paper_facets

@@ -11,7 +11,7 @@ from academichub.papers import store
 from academichub.db import open_database, session_scope
 from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
 from academichub.settings import Settings
-from flows.ingest import collect_paths, ingest_documents, read_document
+from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 
 DAY = date(2026, 4, 27)
 

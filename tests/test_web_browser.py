@@ -82,7 +82,7 @@ def test_edition_pages_in_a_browser(tmp_path):
     """Open the latest edition, filter to one category, open a theme, switch language; phone and desktop."""
     from datetime import date
 
-    from flows.ingest import collect_paths, ingest_documents, read_document
+    from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 
     settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'e.db'}", outbox_dir=str(tmp_path / "outbox"), secret_key="k")
     app = create_app(settings)

@@ -18,7 +18,7 @@ from academichub.web.app import create_app
 from academichub.briefing.compose import briefing_record, compose
 from academichub.editions.edition import read_edition
 from academichub.matching.profiles import build_matcher
-from flows.ingest import collect_paths, ingest_documents, read_document
+from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.matching.match import ProfileSpec
 from subscribers.service import ProfileInput, upsert_subscriber
 

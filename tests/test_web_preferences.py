@@ -18,7 +18,7 @@ from academichub.clock import fixed
 from academichub.db import session_scope
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from flows.ingest import collect_paths, ingest_documents, read_document
+from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from subscribers.models import Feedback, InterestProfile, Subscriber
 from subscribers.service import ProfileInput, changes_of, upsert_subscriber
 from subscribers.tokens import Tokens

@@ -20,7 +20,7 @@ from academichub.delivery import ledger
 from subscribers.expand import expand_if_needed, interests_are_english
 from academichub.db import DatabaseError, open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, SettingsError, load_settings
-from flows.ingest import InputError, collect_paths
+from academichub.papers.ingest import InputError, collect_paths
 from academichub.briefing.compose import word_reasons
 from academichub.papers.sources import SourceConfigError, known_facets, load_sources
 from academichub.papers.views import paper_facts_from

@@ -1,0 +1,235 @@
+"""Ingest, the library part: fetch (or read) every source, parse, normalise, deduplicate, store.
+
+A broken source is recorded and the others carry on. ``ingest_documents`` is the core (used by the
+benchmark and by the ``ingest`` flow's tasks); ``run_ingest`` is a whole run without Prefect.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from academichub.db import session_scope
+from academichub.models import FetchLog
+from academichub.papers import store
+from academichub.papers.dedupe import Batch, merge_batches
+from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages
+from academichub.papers.health import assess
+from academichub.papers.parse import parse_document
+from academichub.papers.records import FeedError, ParsedFeed
+from academichub.papers.report import IngestReport, SourceReport
+from academichub.papers.sources import Source, SourceConfig, load_sources
+from academichub.settings import Settings
+
+MAX_FILE_BYTES = 200 * 1024 * 1024
+IGNORED_SUFFIXES = {".md", ".txt~", ".swp"}
+
+
+class InputError(ValueError):
+    """A --from path that does not exist or cannot be read."""
+
+
+@dataclass(slots=True)
+class Document:
+    origin: str  # URL or file path
+    body: bytes | None = None
+    source_key: str | None = None  # None: derived from the content
+    label: str | None = None
+    include_replacements: bool = False
+    error: str | None = None
+    fetch: FetchResult | None = None
+
+
+# --- inputs ------------------------------------------------------------------------------------
+
+
+def collect_paths(paths: list[str | Path]) -> list[Path]:
+    """Expand files and folders (sorted, hidden files skipped). A missing path is an error."""
+    out: list[Path] = []
+    for raw in paths:
+        p = Path(raw).expanduser()
+        if not p.exists():
+            raise InputError(f"no such file or folder: {p}")
+        if p.is_dir():
+            files = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files = [f for f in files if f.suffix.lower() not in IGNORED_SUFFIXES]
+            if not files:
+                raise InputError(f"folder has no files to read: {p}")
+            out.extend(files)
+        else:
+            out.append(p)
+    return out
+
+
+def read_document(path: Path) -> Document:
+    doc = Document(origin=str(path))
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            doc.error = f"file is too large to be a feed ({size} bytes)"
+        else:
+            doc.body = path.read_bytes()
+    except OSError as exc:
+        doc.error = f"cannot read file: {exc.strerror or exc}"
+    return doc
+
+
+def derive_source_key(parsed: ParsedFeed) -> str:
+    """A stable key from the content, so saved files share history with configured sources."""
+    meta = parsed.meta
+    if meta.format.startswith("arxiv"):
+        return "arxiv-" + "+".join(meta.categories) if meta.categories else "arxiv-api"
+    if meta.format == "rxiv-json":
+        servers = {r.server for r in parsed.records} or {"biorxiv"}
+        return "+".join(sorted(servers))
+    if meta.format == "rxiv-rss":
+        server = parsed.records[0].server if parsed.records else "biorxiv"
+        m = re.search(r"Collection:\s*(.+)$", meta.title)
+        return f"{server}-{_slug(m.group(1))}" if m else server
+    return _slug(meta.title) or "journal"
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60]
+
+
+# --- the core ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Parsed:
+    doc: Document
+    feed: ParsedFeed | None
+    key: str
+    error: str | None
+    parse_ms: int = 0
+
+
+def _parse(doc: Document) -> _Parsed:
+    started = time.perf_counter()
+    if doc.error or doc.body is None and not (doc.fetch and doc.fetch.not_modified):
+        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), doc.error or "no body")
+    if doc.body is None:  # 304 Not Modified
+        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), None)
+    try:
+        feed = parse_document(doc.body, label=doc.label)
+    except FeedError as exc:
+        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), str(exc))
+    except Exception as exc:  # a parser bug on odd input must not cost the other sources
+        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), f"could not parse: {exc.__class__.__name__}: {exc}")
+    key = doc.source_key or derive_source_key(feed)
+    return _Parsed(doc, feed, key, None, int((time.perf_counter() - started) * 1000))
+
+
+def _file_key(origin: str) -> str:
+    return "file-" + _slug(Path(origin).stem)
+
+
+def ingest_documents(
+    engine: Engine,
+    docs: list[Document],
+    *,
+    day: date,
+    settings: Settings,
+    holidays: frozenset[date] = frozenset(),
+    run_id: str | None = None,
+) -> IngestReport:
+    run_id = run_id or uuid.uuid4().hex[:12]
+    parsed = [_parse(d) for d in docs]
+    batches = [
+        Batch(source_key=p.key, records=p.feed.records, include_replacements=p.doc.include_replacements)
+        for p in parsed if p.feed is not None
+    ]
+    with session_scope(engine) as session:
+        known = store.load_known(session, batches, preprints_since=day - timedelta(days=settings.preprint_match_days))
+        outcome = merge_batches(batches, known)
+        added = store.apply_outcome(session, outcome, day, now=settings.clock.now())
+        logs, sources = [], []
+        for p in parsed:
+            items = len(p.feed.records) if p.feed else 0
+            health = assess(
+                meta=p.feed.meta if p.feed else None,
+                items=items,
+                day=day,
+                error=p.error,
+                not_modified=bool(p.doc.fetch and p.doc.fetch.not_modified),
+                history=store.item_history(session, p.key),
+                holidays=holidays,
+                suspect_ratio=settings.suspect_ratio,
+            )
+            f = p.doc.fetch
+            note = health.note
+            if p.feed and p.feed.warnings:
+                note = "; ".join(filter(None, [note, *p.feed.warnings]))
+            if p.feed and p.feed.skipped:
+                note = "; ".join(filter(None, [note, f"{p.feed.skipped} item(s) without an id or title skipped"]))
+            log = FetchLog(
+                run_id=run_id, edition_date=day, source_key=p.key, url=p.doc.origin,
+                http_status=f.status if f else None, items=items, new_papers=outcome.new_by_source.get(p.key, 0),
+                bytes=len(p.doc.body or b""), duration_ms=(f.duration_ms if f else 0) + p.parse_ms,
+                etag=f.etag if f else None, last_modified=f.last_modified if f else None,
+                health=health.status, error=p.error,
+            )
+            logs.append(log)
+            sources.append(SourceReport(
+                key=p.key, origin=p.doc.origin, format=p.feed.meta.format if p.feed else "",
+                status=log.http_status, items=items, new=log.new_papers, bytes=log.bytes,
+                duration_ms=log.duration_ms, health=health.status, note=note, error=p.error,
+            ))
+        store.add_fetch_logs(session, logs)
+    merges: dict[str, int] = {}
+    for m in outcome.merges:
+        merges[m.reason] = merges.get(m.reason, 0) + 1
+    return IngestReport(
+        run_id=run_id, edition_date=day, sources=sources, new_papers=len(outcome.created),
+        updated_papers=len(outcome.updated), merges=merges, edition_added=added,
+    )
+
+
+# --- one source, one file, one run ------------------------------------------------------------------
+
+
+def fetch_document(source: Source, fetcher: Fetcher, engine: Engine, day: date) -> Document:
+    """Conditional GET of one source. Retries live in the Fetcher (Retry-After aware)."""
+    with session_scope(engine) as session:
+        etag, modified = store.last_validators(session, source.key)
+    result = fetch_rxiv_pages(fetcher, source.url_for(day), etag=etag, last_modified=modified)
+    return Document(
+        origin=result.url, body=result.body, source_key=source.key, label=source.label,
+        include_replacements=source.include_replacements, error=result.error, fetch=result,
+    )
+
+
+def source_config(settings: Settings, *, paths: list[str] | None, config: SourceConfig | None = None) -> SourceConfig:
+    """The run's sources and arXiv holidays: ``config`` if given, else the sources file (when reading
+    ``paths`` the file is only needed for the holidays, so a missing or bad one means no holidays)."""
+    if config is not None:
+        return config
+    return _maybe_sources(settings) if paths else load_sources(settings.sources_file)
+
+
+def _maybe_sources(settings: Settings) -> SourceConfig:
+    try:
+        return load_sources(settings.sources_file)
+    except Exception:
+        return SourceConfig(sources=())
+
+
+def run_ingest(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None) -> IngestReport:
+    """A whole ingest run: read ``paths`` (files and folders) or fetch the configured sources, then
+    parse, deduplicate and store. The ``ingest`` flow does the same through tasks, with an artifact."""
+    if paths:
+        docs = [read_document(p) for p in collect_paths(paths)]
+        holidays = source_config(settings, paths=paths, config=config).arxiv_holidays
+    else:
+        config = source_config(settings, paths=paths, config=config)
+        holidays = config.arxiv_holidays
+        with Fetcher(settings) as fetcher:
+            docs = [fetch_document(s, fetcher, engine, day) for s in config.sources]
+    return ingest_documents(engine, docs, day=day, settings=settings, holidays=holidays)
