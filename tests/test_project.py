@@ -34,3 +34,12 @@ def test_ci_runs_the_readme_test_command_verbatim():
     assert len(commands) >= 2
     assert "academichub demo" in commands[0]
     assert commands[1] in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+
+
+def test_library_modules_do_not_import_prefect():
+    import subprocess
+    import sys
+
+    modules = ["academichub.papers.ingest", "academichub.editions.caches", "academichub.briefing.cache"]
+    code = f"import sys; import {', '.join(modules)}; sys.exit('prefect' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

@@ -146,3 +146,22 @@ def test_embedding_cache_encodes_each_text_once(db_url, monkeypatch):
     assert calls == [["quantum error mitigation", "LLM jailbreak defences"]]  # once each, never again
     assert np.allclose(first[0], again[2]) and np.allclose(first[1], again[1]) and first.shape == (3, 384)
     assert np.allclose(np.linalg.norm(first, axis=1), 1.0, atol=1e-5)
+
+
+def test_run_ingest_reads_files_and_fetches_sources_without_prefect(tmp_path, fixtures_dir, httpserver):
+    from academichub.papers.ingest import run_ingest
+    from academichub.papers.sources import Source, SourceConfig
+    from tests.conftest import fixture_bytes
+
+    settings = Settings(database_url=f"sqlite:///{tmp_path / 'academichub.db'}", sources_file=tmp_path / "missing.toml",
+                        http_backoff=0.01, arxiv_min_interval=0.0, _env_file=None)
+    engine = open_database(settings)
+    report = run_ingest(settings, engine, paths=[str(fixtures_dir)], day=DAY)  # no sources file: no holidays, no error
+    assert report.new_papers == 105 and report.edition_added == 100
+
+    httpserver.expect_request("/nature.rss").respond_with_data(fixture_bytes("nature-rss-dakesan.xml"), headers={"ETag": '"n-1"'})
+    config = SourceConfig(sources=(Source(key="nature", url=httpserver.url_for("/nature.rss"), label="Nature"),))
+    fetched = run_ingest(settings, engine, paths=None, day=DAY, config=config)
+    assert [(s.key, s.status, s.items, s.new) for s in fetched.sources] == [("nature", 200, 75, 0)]
+    with session_scope(engine) as s:
+        assert store.last_validators(s, "nature") == ('"n-1"', None)
