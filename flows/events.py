@@ -1,108 +1,25 @@
 """The ``process-ses-events`` flow: SES bounce and complaint events (SNS -> SQS) mark subscribers
 ``bounced`` (hard bounces only) or ``complained``; such subscribers are never emailed again.
 
-Parsing is pure and accepts both SNS-wrapped and raw-delivered messages, and both the event
-publishing format (``eventType``) and the older notification format (``notificationType``).
-A message is deleted from the queue only after its effect is committed; one that cannot be
-parsed is reported and left for the queue's redrive policy (dead-letter queue), not lost.
+Parsing and applying the events, and draining the queue, live in ``subscribers.bounces``; this
+module wraps the drain in a task and writes the run's artifact.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, field
-
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
-from sqlmodel import select
+from sqlalchemy.engine import Engine
 
-from academichub.db import open_database, session_scope
+from academichub.db import open_database
 from academichub.settings import load_settings
-from subscribers.models import Subscriber
-from subscribers.service import set_status
-
-
-@dataclass(frozen=True, slots=True)
-class SesEvent:
-    kind: str  # bounce, complaint, ignored
-    addresses: tuple[str, ...] = ()
-    detail: str = ""
-
-
-def parse_event(body: str) -> SesEvent:
-    """One SQS message body -> what it means. ValueError for something that is not an SES event."""
-    data = json.loads(body)
-    if isinstance(data, dict) and data.get("Type") == "Notification" and isinstance(data.get("Message"), str):
-        data = json.loads(data["Message"])  # SNS envelope
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    kind = (data.get("eventType") or data.get("notificationType") or "").lower()
-    if kind == "bounce":
-        bounce = data.get("bounce") or {}
-        addresses = tuple(r["emailAddress"].lower() for r in bounce.get("bouncedRecipients", []) if r.get("emailAddress"))
-        if bounce.get("bounceType") != "Permanent":
-            return SesEvent("ignored", addresses, f"{bounce.get('bounceType', 'unknown')} bounce")
-        return SesEvent("bounce", addresses, bounce.get("bounceSubType", ""))
-    if kind == "complaint":
-        complaint = data.get("complaint") or {}
-        addresses = tuple(r["emailAddress"].lower() for r in complaint.get("complainedRecipients", []) if r.get("emailAddress"))
-        return SesEvent("complaint", addresses, complaint.get("complaintFeedbackType", ""))
-    if kind in ("delivery", "send", "open", "click", "reject", "renderingfailure", "deliverydelay", "subscription"):
-        return SesEvent("ignored", (), kind)
-    raise ValueError(f"unknown event type {kind!r}")
-
-
-@dataclass
-class EventsReport:
-    received: int = 0
-    bounced: list[str] = field(default_factory=list)
-    complained: list[str] = field(default_factory=list)
-    ignored: int = 0
-    unparseable: int = 0
-
-
-def apply_event(session, event: SesEvent) -> list[str]:
-    status = {"bounce": "bounced", "complaint": "complained"}.get(event.kind)
-    if status is None:
-        return []
-    changed = []
-    for address in event.addresses:
-        sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
-        if sub is not None and sub.status != status and set_status(session, sub, status, via=f"ses-event ({event.kind})"):
-            changed.append(address)
-    return changed
+from subscribers.bounces import EventsReport, SqsClient, drain_queue
 
 
 @task(name="drain-ses-events", cache_policy=NO_CACHE)
-def drain(sqs, queue_url: str, engine, max_batches: int = 50) -> EventsReport:
-    report = EventsReport()
-    for _ in range(max_batches):
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
-        if not messages:
-            break
-        done = []
-        for m in messages:
-            report.received += 1
-            try:
-                event = parse_event(m["Body"])
-            except (ValueError, KeyError, TypeError):
-                report.unparseable += 1
-                continue  # left for the redrive policy
-            with session_scope(engine) as session:
-                changed = apply_event(session, event)
-            if event.kind == "bounce":
-                report.bounced += changed
-            elif event.kind == "complaint":
-                report.complained += changed
-            else:
-                report.ignored += 1
-            done.append({"Id": m["MessageId"], "ReceiptHandle": m["ReceiptHandle"]})
-        if done:
-            sqs.delete_message_batch(QueueUrl=queue_url, Entries=done)
-        if len(done) < len(messages):
-            break  # only unparseable messages left in view: stop rather than spin on them
-    return report
+def drain(sqs: SqsClient, queue_url: str, engine: Engine, max_batches: int = 50) -> EventsReport:
+    return drain_queue(sqs, queue_url, engine, max_batches)
 
 
 @flow(name="process-ses-events", log_prints=True)

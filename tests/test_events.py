@@ -12,7 +12,8 @@ from sqlmodel import select
 
 from academichub.db import open_database, session_scope
 from academichub.settings import Settings
-from flows.events import parse_event, process_ses_events
+from flows.events import process_ses_events
+from subscribers.bounces import parse_event
 from subscribers.models import Subscriber
 from subscribers.service import ProfileInput, active_subscribers, upsert_subscriber
 
