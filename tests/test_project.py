@@ -40,6 +40,6 @@ def test_library_modules_do_not_import_prefect():
     import subprocess
     import sys
 
-    modules = ["academichub.papers.ingest", "academichub.editions.caches", "academichub.briefing.cache"]
+    modules = ["academichub.papers.ingest", "academichub.editions.caches", "academichub.briefing.cache", "subscribers.bounces"]
     code = f"import sys; import {', '.join(modules)}; sys.exit('prefect' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
