@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from academichub.briefing.cache import DbPieceCache
 from academichub.briefing.compose import CitedText, PaperText, Pieces, ThemeText, reader_languages
 from academichub.briefing.writer import BriefingWriter, Piece, theme_key
 from academichub.editions.edition import EditionData
 from academichub.llm import make_llm
 from academichub.matching.match import Match
 from academichub.matching.profiles import Readers
-from academichub.papers import store
 from academichub.settings import Settings
 
 
@@ -123,7 +123,7 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
     if llm is None:
         report.fallbacks = {"no_llm": len(readers)} if readers else {}
         return empty, report
-    writer = BriefingWriter(llm, store.DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
+    writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
     need = _languages_needed(matches, readers)
     summaries = _paper_summaries(writer, edition, need)
     themes = _theme_syntheses(writer, edition, need, summaries)

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from academichub.db import session_scope
+from academichub.editions.caches import DbEmbeddingCache, save_themes, stored_themes
 from academichub.editions.themes import Theme, find_themes, theme_of
 from academichub.editions.vectorise import MODEL_NAME
 from academichub.models import EditionPaper
@@ -53,13 +54,13 @@ def edition_themes(engine: Engine, day: date | None, facts: list[PaperFacts], co
     key = hashlib.sha256("\n".join(sorted(f.id for f in facts)).encode()).hexdigest()
     if day is not None:
         with session_scope(engine) as session:
-            stored = store.stored_themes(session, day, key)
+            stored = stored_themes(session, day, key)
         if stored is not None:
             return stored
-    themes = find_themes(facts, corpus=corpus, cache=store.DbEmbeddingCache(engine, MODEL_NAME))
+    themes = find_themes(facts, corpus=corpus, cache=DbEmbeddingCache(engine, MODEL_NAME))
     if day is not None:
         with session_scope(engine) as session:
-            store.save_themes(session, day, key, themes)
+            save_themes(session, day, key, themes)
     return themes
 
 

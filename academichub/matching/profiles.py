@@ -8,6 +8,7 @@ import threading
 from sqlalchemy.engine import Engine
 
 from academichub.db import session_scope
+from academichub.editions.caches import DbEmbeddingCache
 from academichub.editions.edition import EditionData
 from academichub.editions.vectorise import MODEL_NAME, make_vectoriser
 from academichub.matching.match import Match, Matcher, ProfileSpec
@@ -43,7 +44,7 @@ def build_matcher(engine: Engine, edition: EditionData, representation: str) -> 
     with _MATCHER_LOCK:
         matcher = edition.matchers.get(representation)
         if matcher is None:
-            cache = store.DbEmbeddingCache(engine, MODEL_NAME)
+            cache = DbEmbeddingCache(engine, MODEL_NAME)
             matcher = edition.matchers[representation] = Matcher(
                 edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
     return matcher
