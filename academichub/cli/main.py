@@ -564,32 +564,7 @@ def serve(
         uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
 
 
-# Without PREFECT_API_URL, a flow run starts a temporary Prefect server in a subprocess and waits
-# PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS for its /api/health (20 by default in Prefect
-# 3.9). On an idle 2-core machine that server is up in 20 s with a new PREFECT_HOME (it creates its
-# database) and 6-7 s after; at a load average of 5-6 the 20 s ran out ("Timed out while attempting
-# to connect to ephemeral Prefect API server"), at 8-9 it took ~80 s. Only the limit is longer: a
-# server that is up sooner is used sooner. docs/operations.md.
-EPHEMERAL_STARTUP_TIMEOUT = 120
-
-
-def _prefect_defaults() -> None:
-    """Defaults for Prefect settings the user has not set (in the environment or any other source of
-    Prefect's settings, such as the active profile)."""
-    # Prefect's temporary server would try to send telemetry; this machine may have no network.
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from prefect.context import refresh_global_settings_context
-    from prefect.settings import get_current_settings
-
-    # Prefect read its settings when it was imported (by this module's imports): the default goes
-    # where none of its sources set a value, then Prefect reads them again.
-    if "startup_timeout_seconds" not in get_current_settings().server.ephemeral.model_fields_set:
-        os.environ["PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS"] = str(EPHEMERAL_STARTUP_TIMEOUT)
-    refresh_global_settings_context()
-
-
 def main() -> None:
-    _prefect_defaults()
     try:
         app()
     except USER_ERRORS as exc:
