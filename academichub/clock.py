@@ -9,13 +9,13 @@ day, or a test that runs the CLI or a flow in a subprocess. Unset: the system cl
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 
 def as_utc(value: datetime) -> datetime:
     """An aware instant in UTC (a naive one is taken as UTC, as the databases store them)."""
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,7 +25,7 @@ class Clock:
     fixed_at: datetime | None = None
 
     def now(self) -> datetime:
-        return as_utc(self.fixed_at) if self.fixed_at is not None else datetime.now(timezone.utc)
+        return as_utc(self.fixed_at) if self.fixed_at is not None else datetime.now(UTC)
 
     def today(self, tz: str = "UTC") -> date:
         """Today's date in the time zone ``tz``."""

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator, TypeVar
+from typing import TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -57,7 +58,9 @@ def migrate(engine: Engine) -> None:
     try:
         command.upgrade(alembic_config(engine), "head")
     except Exception as exc:  # a clear message instead of a driver traceback
-        raise DatabaseError(f"cannot migrate the database at {engine.url.render_as_string(hide_password=True)}: {exc}") from exc
+        raise DatabaseError(
+            f"cannot migrate the database at {engine.url.render_as_string(hide_password=True)}: {exc}"
+        ) from exc
 
 
 def open_database(settings: Settings) -> Engine:
@@ -89,7 +92,7 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 def chunks(items: list[T], size: int = CHUNK) -> Iterator[list[T]]:
     """``items`` in consecutive slices of at most ``size`` (for IN lists and executemany batches)."""
     for i in range(0, len(items), size):
-        yield items[i:i + size]
+        yield items[i : i + size]
 
 
 def insert_for(session: Session, model: type) -> postgresql.Insert | sqlite.Insert:

@@ -67,8 +67,11 @@ class LLM:
         with self._slots:
             try:
                 response = self._client.chat.completions.create(
-                    model=self.model, messages=messages, response_format={"type": "json_object"},
-                    temperature=0.2, max_tokens=max_tokens or self.max_tokens,
+                    model=self.model,
+                    messages=messages,
+                    response_format={"type": "json_object"},
+                    temperature=0.2,
+                    max_tokens=max_tokens or self.max_tokens,
                 )
             except openai.APITimeoutError as exc:
                 raise LLMFailure("timeout", str(exc)) from None

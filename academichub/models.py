@@ -7,14 +7,14 @@ Python view of it. Subscriber tables live in ``subscribers/models.py``.
 from __future__ import annotations
 
 import datetime as dt
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(dt.UTC)
 
 
 class Paper(SQLModel, table=True):

@@ -25,7 +25,7 @@ class Services:
         return self.settings.clock
 
     @classmethod
-    def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> "Services":
+    def open(cls, settings: Settings | None = None, *, migrate: bool = True) -> Services:
         """Services on ``settings`` (default: from the environment); ``migrate``: bring the database's
         schema up to date first (entry points), else only connect (a worker of a run that did)."""
         settings = settings or load_settings()

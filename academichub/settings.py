@@ -40,19 +40,41 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; PostgreSQL works unchanged (postgresql+psycopg://...).",
     )
     outbox_dir: Path = Field(default=Path("var/outbox"), description="Where .eml files go when SES is not configured.")
-    base_url: str = Field(default="http://127.0.0.1:8000", description="Public URL of the web app, used in email links.")
-    secret_key: SecretStr = Field(default=SecretStr(PLACEHOLDER_SECRET), description="Keys that sign links in emails, comma-separated: the first signs, all verify (rotation).")
-    environment: str = Field(default="development", pattern="^(development|production)$", description="production refuses the embedded demo secret.")
-    web_threads: int = Field(default=4, ge=1, le=64, description="Threads for the web app's database work (per worker process).")
-    rate_limit_storage: str = Field(default="memory://", description="Where sign-up rate limits are counted: memory:// (one process) or redis://host:6379 (several).")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000", description="Public URL of the web app, used in email links."
+    )
+    secret_key: SecretStr = Field(
+        default=SecretStr(PLACEHOLDER_SECRET),
+        description="Keys that sign links in emails, comma-separated: the first signs, all verify (rotation).",
+    )
+    environment: str = Field(
+        default="development",
+        pattern="^(development|production)$",
+        description="production refuses the embedded demo secret.",
+    )
+    web_threads: int = Field(
+        default=4, ge=1, le=64, description="Threads for the web app's database work (per worker process)."
+    )
+    rate_limit_storage: str = Field(
+        default="memory://",
+        description="Where sign-up rate limits are counted: memory:// (one process) or redis://host:6379 (several).",
+    )
     signup_limit_per_address: str = Field(default="3/hour", description="Sign-up requests per address.")
     signup_limit_per_client: str = Field(default="20/hour", description="Sign-up requests per client IP.")
-    unsubscribe_mailbox: str | None = Field(default=None, description="Address for mailto: unsubscribe requests (default: the sender's).")
-    llm_model: str | None = Field(default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer.")
+    unsubscribe_mailbox: str | None = Field(
+        default=None, description="Address for mailto: unsubscribe requests (default: the sender's)."
+    )
+    llm_model: str | None = Field(
+        default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer."
+    )
     llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is given up.")
-    llm_retries: int = Field(default=3, ge=0, le=10, description="Retries on 429/5xx (the openai client backs off and honours Retry-After).")
+    llm_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries on 429/5xx (the openai client backs off and honours Retry-After)."
+    )
     llm_concurrency: int = Field(default=4, ge=1, le=64, description="LLM calls in flight at once.")
-    llm_token_budget: int = Field(default=2_000_000, ge=0, description="Tokens one run may spend; past it, the extractive composer writes.")
+    llm_token_budget: int = Field(
+        default=2_000_000, ge=0, description="Tokens one run may spend; past it, the extractive composer writes."
+    )
     llm_prices: dict[str, tuple[float, float]] = Field(
         default_factory=dict,
         description='USD per million prompt and completion tokens per model, JSON: {"gpt-4o-mini": [0.15, 0.6]}.',
@@ -61,31 +83,77 @@ class Settings(BaseSettings):
     sources_file: Path = Field(default=BUNDLED_SOURCES, description="TOML file listing the feeds to fetch.")
     templates_dir: Path = Field(default=DEFAULT_TEMPLATES_DIR)
 
-    contact_email: str = Field(default="academichub@example.org", description="Contact address sent in the HTTP User-Agent.")
+    contact_email: str = Field(
+        default="academichub@example.org", description="Contact address sent in the HTTP User-Agent."
+    )
     sender: str = Field(default="AcademicHub <briefing@example.org>", description="From: address of briefing emails.")
-    mail_backend: str = Field(default="outbox", pattern="^(outbox|ses)$", description="outbox (a folder of .eml files) or ses (Amazon SES, boto3's own AWS settings).")
-    ses_region: str | None = Field(default=None, description="SES region (default: boto3's own AWS_REGION / AWS_DEFAULT_REGION).")
-    ses_configuration_set: str | None = Field(default=None, description="SES configuration set (event publishing for bounces and complaints).")
-    ses_events_queue_url: str | None = Field(default=None, description="SQS queue subscribed to the SES configuration set's SNS topic (bounces, complaints).")
-    ses_send_rate: float | None = Field(default=None, gt=0, description="Sends per second; default: the account's MaxSendRate.")
+    mail_backend: str = Field(
+        default="outbox",
+        pattern="^(outbox|ses)$",
+        description="outbox (a folder of .eml files) or ses (Amazon SES, boto3's own AWS settings).",
+    )
+    ses_region: str | None = Field(
+        default=None, description="SES region (default: boto3's own AWS_REGION / AWS_DEFAULT_REGION)."
+    )
+    ses_configuration_set: str | None = Field(
+        default=None, description="SES configuration set (event publishing for bounces and complaints)."
+    )
+    ses_events_queue_url: str | None = Field(
+        default=None, description="SQS queue subscribed to the SES configuration set's SNS topic (bounces, complaints)."
+    )
+    ses_send_rate: float | None = Field(
+        default=None, gt=0, description="Sends per second; default: the account's MaxSendRate."
+    )
     http_timeout: float = Field(default=30.0, gt=0)
     http_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed fetch (429/5xx/network).")
     http_backoff: float = Field(default=2.0, ge=0, description="First back-off delay in seconds; doubles each retry.")
-    arxiv_min_interval: float = Field(default=3.0, ge=0, description="Seconds between requests to arXiv (arXiv asks for 3).")
-    edition_timezone: str = Field(default="America/New_York", description="Time zone that decides 'today' for an edition.")
-    suspect_ratio: float = Field(default=0.3, gt=0, lt=1, description="A feed below this share of its recent median is suspect.")
-    preprint_match_days: int = Field(default=365, ge=1, description="How far back a journal article is compared with preprints.")
+    arxiv_min_interval: float = Field(
+        default=3.0, ge=0, description="Seconds between requests to arXiv (arXiv asks for 3)."
+    )
+    edition_timezone: str = Field(
+        default="America/New_York", description="Time zone that decides 'today' for an edition."
+    )
+    suspect_ratio: float = Field(
+        default=0.3, gt=0, lt=1, description="A feed below this share of its recent median is suspect."
+    )
+    preprint_match_days: int = Field(
+        default=365, ge=1, description="How far back a journal article is compared with preprints."
+    )
     papers_per_email: int = Field(default=8, ge=1, le=30)
-    representation: str = Field(default="tfidf", pattern="^(tfidf|semantic)$", description="tfidf, or semantic (needs the [semantic] extra).")
-    task_runner: str = Field(default="threads", pattern="^(threads|dask)$", description="How deliver-due fans out its batches: threads (one process) or dask (prefect-dask).")
-    dask_address: str | None = Field(default=None, description="A running Dask scheduler (tcp://host:8786); unset with task_runner=dask: a local cluster.")
+    representation: str = Field(
+        default="tfidf", pattern="^(tfidf|semantic)$", description="tfidf, or semantic (needs the [semantic] extra)."
+    )
+    task_runner: str = Field(
+        default="threads",
+        pattern="^(threads|dask)$",
+        description="How deliver-due fans out its batches: threads (one process) or dask (prefect-dask).",
+    )
+    dask_address: str | None = Field(
+        default=None,
+        description="A running Dask scheduler (tcp://host:8786); unset with task_runner=dask: a local cluster.",
+    )
     dask_workers: int = Field(default=2, ge=1, description="Workers of the local Dask cluster (one per core).")
-    dask_threads: int = Field(default=2, ge=1, le=8, description="Batches each Dask worker delivers at once: while one waits for the LLM's openings, another renders.")
-    send_chunk: int = Field(default=10, ge=1, le=100, description="Emails whose ledger rows are marked sending (and then finished) in one statement; a crash leaves at most this many rows with an unknown outcome.")
+    dask_threads: int = Field(
+        default=2,
+        ge=1,
+        le=8,
+        description="Batches each Dask worker delivers at once: while one waits for the LLM's openings, another renders.",
+    )
+    send_chunk: int = Field(
+        default=10,
+        ge=1,
+        le=100,
+        description="Emails whose ledger rows are marked sending (and then finished) in one statement; a crash leaves at most this many rows with an unknown outcome.",
+    )
     batch_concurrency: int = Field(default=2, ge=1, description="Batches delivered at once with the thread runner.")
-    corpus_days: int = Field(default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on.")
+    corpus_days: int = Field(
+        default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on."
+    )
     min_score: float = Field(default=0.05, ge=0, description="Relevance floor: papers below it are not sent.")
-    now: datetime | None = Field(default=None, description="Run as if it were this instant (ISO 8601; replays and tests); unset: the system clock.")
+    now: datetime | None = Field(
+        default=None,
+        description="Run as if it were this instant (ISO 8601; replays and tests); unset: the system clock.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -93,13 +161,15 @@ class Settings(BaseSettings):
         # Accept the URL forms people paste (postgres://, postgresql://) and use psycopg 3.
         for prefix in ("postgres://", "postgresql://"):
             if value.startswith(prefix):
-                return "postgresql+psycopg://" + value[len(prefix):]
+                return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self):
         if self.environment == "production" and PLACEHOLDER_SECRET in self.signing_keys():
-            raise ValueError("ACADEMICHUB_SECRET_KEY must be set to a real secret in production (it signs every link in every email)")
+            raise ValueError(
+                "ACADEMICHUB_SECRET_KEY must be set to a real secret in production (it signs every link in every email)"
+            )
         return self
 
     def signing_keys(self) -> list[str]:

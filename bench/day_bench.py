@@ -24,7 +24,7 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,19 +115,45 @@ def add_subscribers(engine, m: int, vocab: list[str]) -> None:
 
     rng = random.Random(11)
     zones = ["Asia/Shanghai", "Europe/Berlin", "America/New_York", "UTC"]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     for start in range(0, m, 5000):
         n = min(5000, m - start)
-        subs = [{"email": f"reader{i}@example.com", "name": "", "language": ("zh", "en", "bilingual")[i % 3] if i % 10 else "bilingual",
-                 "timezone": zones[i % 4], "delivery_hour": 7, "frequency": "weekly" if i % 20 == 0 else "daily",
-                 "weekly_day": "mon" if i % 20 == 0 else None, "papers_per_email": 8, "status": "active", "empty_day": "short",
-                 "created_at": now, "updated_at": now} for i in range(start, start + n)]
+        subs = [
+            {
+                "email": f"reader{i}@example.com",
+                "name": "",
+                "language": ("zh", "en", "bilingual")[i % 3] if i % 10 else "bilingual",
+                "timezone": zones[i % 4],
+                "delivery_hour": 7,
+                "frequency": "weekly" if i % 20 == 0 else "daily",
+                "weekly_day": "mon" if i % 20 == 0 else None,
+                "papers_per_email": 8,
+                "status": "active",
+                "empty_day": "short",
+                "created_at": now,
+                "updated_at": now,
+            }
+            for i in range(start, start + n)
+        ]
         with engine.begin() as conn:
             ids = [r[0] for r in conn.execute(insert(Subscriber).returning(Subscriber.id), subs)]
-            conn.execute(insert(InterestProfile), [
-                {"subscriber_id": sid, "interests": " ".join(rng.sample(vocab[:4000], rng.randint(4, 10))),
-                 "keywords": [rng.choice(vocab[:3000])] if rng.random() < 0.3 else [], "exclude": [], "categories": [],
-                 "authors": [], "expanded": [], "expanded_for": "", "updated_at": now} for sid in ids])
+            conn.execute(
+                insert(InterestProfile),
+                [
+                    {
+                        "subscriber_id": sid,
+                        "interests": " ".join(rng.sample(vocab[:4000], rng.randint(4, 10))),
+                        "keywords": [rng.choice(vocab[:3000])] if rng.random() < 0.3 else [],
+                        "exclude": [],
+                        "categories": [],
+                        "authors": [],
+                        "expanded": [],
+                        "expanded_for": "",
+                        "updated_at": now,
+                    }
+                    for sid in ids
+                ],
+            )
 
 
 def main() -> None:
@@ -138,23 +164,33 @@ def main() -> None:
     ap.add_argument("--llm-concurrency", type=int, default=32)
     ap.add_argument("--batch", type=int, default=2000)
     ap.add_argument("--database", default="postgresql://postgres@127.0.0.1:5432/academichub_bench")
-    ap.add_argument("--dask", type=int, default=0, help="deliver-due's batches on a local Dask cluster of this many processes")
+    ap.add_argument(
+        "--dask", type=int, default=0, help="deliver-due's batches on a local Dask cluster of this many processes"
+    )
     args = ap.parse_args()
 
     tmp = Path(tempfile.mkdtemp())
     ensure_database(args.database)
-    os.environ.update({
-        "ACADEMICHUB_DATABASE_URL": args.database, "ACADEMICHUB_OUTBOX_DIR": str(tmp / "outbox"), "ACADEMICHUB_SECRET_KEY": "bench",
-        "OPENAI_BASE_URL": llm_server(args.llm_latency), "OPENAI_API_KEY": "bench", "ACADEMICHUB_LLM_MODEL": "bench-model",
-        "ACADEMICHUB_LLM_CONCURRENCY": str(args.llm_concurrency), "ACADEMICHUB_LLM_TOKEN_BUDGET": "1000000000",
-        "ACADEMICHUB_MAIL_BACKEND": "ses",
-    })
+    os.environ.update(
+        {
+            "ACADEMICHUB_DATABASE_URL": args.database,
+            "ACADEMICHUB_OUTBOX_DIR": str(tmp / "outbox"),
+            "ACADEMICHUB_SECRET_KEY": "bench",
+            "OPENAI_BASE_URL": llm_server(args.llm_latency),
+            "OPENAI_API_KEY": "bench",
+            "ACADEMICHUB_LLM_MODEL": "bench-model",
+            "ACADEMICHUB_LLM_CONCURRENCY": str(args.llm_concurrency),
+            "ACADEMICHUB_LLM_TOKEN_BUDGET": "1000000000",
+            "ACADEMICHUB_MAIL_BACKEND": "ses",
+        }
+    )
+    from ingest_bench import make_feeds, vocabulary
+
     from academichub.db import open_database
-    from academichub.settings import load_settings
     from academichub.mail import backends as mailer_mod
+    from academichub.settings import load_settings
     from flows.deliver import deliver_due
     from flows.prepare import prepare_edition
-    from ingest_bench import make_feeds, vocabulary
 
     mocked = MockedSes()
     mailer_mod.make_mailer = lambda settings: mocked  # noqa: E731 - the bench's SES mock
@@ -186,13 +222,16 @@ def main() -> None:
     t0 = time.perf_counter()
     prepared = prepare_edition(from_paths=[str(folder)], date_=DAY.isoformat())
     stages["prepare-edition"] = time.perf_counter() - t0
-    print(f"prepared: {prepared.edition_size} papers, {len(prepared.themes)} themes, LLM {prepared.llm.calls} calls; "
-          f"peak RSS {rss_mib():.0f} MiB", flush=True)
+    print(
+        f"prepared: {prepared.edition_size} papers, {len(prepared.themes)} themes, LLM {prepared.llm.calls} calls; "
+        f"peak RSS {rss_mib():.0f} MiB",
+        flush=True,
+    )
     for k, v in prepared.stages.items():
         print(f"    {k}: {v:.1f} s", flush=True)
 
     t0 = time.perf_counter()
-    later = datetime.now(timezone.utc) + timedelta(days=8)  # every reader's hour (and weekday) has come
+    later = datetime.now(UTC) + timedelta(days=8)  # every reader's hour (and weekday) has come
     report = deliver_due(now=later.isoformat(), batch_size=args.batch)
     stages["deliver-due"] = time.perf_counter() - t0
     print(f"delivered: LLM {report.llm.calls} calls, fallbacks {report.llm.fallbacks}", flush=True)
@@ -201,14 +240,18 @@ def main() -> None:
     states = dict(report.tally.states)
     total = sum(v for k, v in stages.items() if "not counted" not in k)
     where = f"a local Dask cluster of {args.dask} processes" if args.dask else "threads in this process"
-    print(f"\n{prepared.edition_size} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
-          f"concurrency {args.llm_concurrency}; batches of {args.batch} on {where}); deliveries {states}; "
-          f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB")
+    print(
+        f"\n{prepared.edition_size} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
+        f"concurrency {args.llm_concurrency}; batches of {args.batch} on {where}); deliveries {states}; "
+        f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB"
+    )
     for k, v in stages.items():
         print(f"  {k}: {v:.1f} s")
-    print(f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB"
-          f"{f' (largest Dask worker: {children.peak:.0f} MiB)' if args.dask else ''}; "
-          f"wall including setup {time.perf_counter() - started:.0f} s")
+    print(
+        f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB"
+        f"{f' (largest Dask worker: {children.peak:.0f} MiB)' if args.dask else ''}; "
+        f"wall including setup {time.perf_counter() - started:.0f} s"
+    )
 
 
 if __name__ == "__main__":

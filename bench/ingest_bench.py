@@ -28,9 +28,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 CATS = ["cs.CV", "cs.LG", "cs.AI", "cs.CL", "quant-ph", "stat.ML", "eess.IV", "cs.RO"]
-WORDS = ("model learning neural network quantum transformer graph diffusion agent language vision robust "
-         "causal inference benchmark dataset training optimisation sparse attention retrieval clinical "
-         "protein genome circuit entanglement policy reward representation embedding contrastive").split()
+WORDS = (
+    "model learning neural network quantum transformer graph diffusion agent language vision robust "
+    "causal inference benchmark dataset training optimisation sparse attention retrieval clinical "
+    "protein genome circuit entanglement policy reward representation embedding contrastive"
+).split()
 
 
 SYLLABLES = "ka lo mi ne tra spe qua ten sor vin gra phe lux dia mor tel gen ric ova pri".split()
@@ -69,16 +71,26 @@ def make_feeds(folder: Path, total: int, seed: int = 7) -> dict:
                 arxiv_feeds[cat].append(dict(p, type="replace", version=2, title=p["title"] + " (v2)"))
             else:
                 n += 1
-                p = {"id": f"2606.{n:05d}", "version": 1, "type": "new", "cats": [cat, rng.choice(CATS)],
-                     "title": sentence(rng, 9, vocab).rstrip("."),
-                     "abstract": " ".join(sentence(rng, rng.randint(14, 24), vocab) for _ in range(7)) + r" We reach $O(\log n)$ with \textbf{few} samples.",
-                     "authors": ", ".join(f"Author{rng.randint(1, 5000)} Name{rng.randint(1, 5000)}" for _ in range(rng.randint(2, 8)))}
+                p = {
+                    "id": f"2606.{n:05d}",
+                    "version": 1,
+                    "type": "new",
+                    "cats": [cat, rng.choice(CATS)],
+                    "title": sentence(rng, 9, vocab).rstrip("."),
+                    "abstract": " ".join(sentence(rng, rng.randint(14, 24), vocab) for _ in range(7))
+                    + r" We reach $O(\log n)$ with \textbf{few} samples.",
+                    "authors": ", ".join(
+                        f"Author{rng.randint(1, 5000)} Name{rng.randint(1, 5000)}" for _ in range(rng.randint(2, 8))
+                    ),
+                }
                 papers.append(p)
                 arxiv_feeds[cat].append(p)
     for cat, items in arxiv_feeds.items():
-        body = [f'<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
-                f"<title>{cat} updates on arXiv.org</title><link>http://rss.arxiv.org/rss/{cat}</link>"
-                "<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate><skipDays><day>Saturday</day><day>Sunday</day></skipDays>"]
+        body = [
+            f'<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
+            f"<title>{cat} updates on arXiv.org</title><link>http://rss.arxiv.org/rss/{cat}</link>"
+            "<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate><skipDays><day>Saturday</day><day>Sunday</day></skipDays>"
+        ]
         for p in items:
             cats = "".join(f"<category>{c}</category>" for c in p["cats"])
             body.append(
@@ -86,7 +98,8 @@ def make_feeds(folder: Path, total: int, seed: int = 7) -> dict:
                 f"<description>arXiv:{p['id']}v{p['version']} Announce Type: {p['type']} \nAbstract: {escape(p['abstract'])}</description>"
                 f'<guid isPermaLink="false">oai:arXiv.org:{p["id"]}v{p["version"]}</guid>{cats}'
                 f"<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate><arxiv:announce_type>{p['type']}</arxiv:announce_type>"
-                f"<dc:creator>{escape(p['authors'])}</dc:creator></item>")
+                f"<dc:creator>{escape(p['authors'])}</dc:creator></item>"
+            )
         body.append("</channel></rss>")
         (folder / f"arxiv-{cat}.xml").write_text("".join(body), encoding="utf-8")
     for name, pub in (("medrxiv", "medRxiv"), ("journal", "Journal of Benchmarks")):
@@ -97,20 +110,23 @@ def make_feeds(folder: Path, total: int, seed: int = 7) -> dict:
                 f'<item rdf:about="https://example.org/{doi}"><title><![CDATA[ {sentence(rng, 10, vocab)} ]]></title>'
                 f"<link>https://example.org/{doi}v1?rss=1</link><description><![CDATA[ {' '.join(sentence(rng, 18, vocab) for _ in range(6))} O_ST_ABSMethodsC_ST_ABS ({{beta}} = 1) ]]></description>"
                 f"<dc:creator><![CDATA[ Smith, J.; Doe, A. B.; Roe, C. ]]></dc:creator><dc:date>2026-06-22</dc:date>"
-                f"<dc:identifier>doi:{doi}</dc:identifier></item>")
+                f"<dc:identifier>doi:{doi}</dc:identifier></item>"
+            )
         (folder / f"{name}.xml").write_text(
             '<?xml version="1.0"?><rdf:RDF xmlns="http://purl.org/rss/1.0/" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">'
             f'<channel rdf:about="https://example.org"><title>{pub}</title><link>https://{name}.example.org</link>'
-            f"<prism:publicationName>{pub}</prism:publicationName></channel>{''.join(items)}</rdf:RDF>", encoding="utf-8")
+            f"<prism:publicationName>{pub}</prism:publicationName></channel>{''.join(items)}</rdf:RDF>",
+            encoding="utf-8",
+        )
     return {"items": sum(len(v) for v in arxiv_feeds.values()) + 2 * per_feed, "arxiv_papers": len(papers)}
 
 
 def one_run(folder: Path) -> dict:
     """Runs in a fresh process: ingest the folder into a new SQLite database."""
     from academichub.db import open_database
-    from academichub.settings import Settings
     from academichub.papers.ingest import collect_paths, ingest_documents, read_document
+    from academichub.settings import Settings
 
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(database_url=f"sqlite:///{tmp}/bench.db", _env_file=None)
@@ -120,9 +136,15 @@ def one_run(folder: Path) -> dict:
         report = ingest_documents(engine, docs, day=date(2026, 6, 22), settings=settings)
         elapsed = time.perf_counter() - started
     items = sum(s.items for s in report.sources)
-    return {"items": items, "seconds": elapsed, "items_per_s": items / elapsed, "new_papers": report.new_papers,
-            "merges": report.merges, "edition": report.edition_added,
-            "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "items": items,
+        "seconds": elapsed,
+        "items_per_s": items / elapsed,
+        "new_papers": report.new_papers,
+        "merges": report.merges,
+        "edition": report.edition_added,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def main() -> None:
@@ -142,13 +164,19 @@ def main() -> None:
         for i in range(args.runs):
             # taskset pins the run to one core, as the target says "on one core".
             cmd = ["taskset", "-c", "0", sys.executable, __file__, "--one-run", str(folder)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED="0"))
+            out = subprocess.run(
+                cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, PYTHONHASHSEED="0")
+            )
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(r)
-            print(f"run {i + 1}: {r['items']} items in {r['seconds']:.2f} s = {r['items_per_s']:.0f} items/s, "
-                  f"peak RSS {r['peak_rss_mib']:.0f} MiB, new {r['new_papers']}, edition {r['edition']}, merges {r['merges']}")
+            print(
+                f"run {i + 1}: {r['items']} items in {r['seconds']:.2f} s = {r['items_per_s']:.0f} items/s, "
+                f"peak RSS {r['peak_rss_mib']:.0f} MiB, new {r['new_papers']}, edition {r['edition']}, merges {r['merges']}"
+            )
         med = statistics.median(r["items_per_s"] for r in results)
-        print(f"median: {med:.0f} items/s; peak RSS median {statistics.median(r['peak_rss_mib'] for r in results):.0f} MiB")
+        print(
+            f"median: {med:.0f} items/s; peak RSS median {statistics.median(r['peak_rss_mib'] for r in results):.0f} MiB"
+        )
 
 
 if __name__ == "__main__":

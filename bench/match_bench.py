@@ -44,13 +44,19 @@ def make_papers(n: int, rng: random.Random, vocab: list[str]):
     for i in range(n):
         cats = tuple(rng.sample(CATS[:5], 2)) if rng.random() < 0.85 else ()
         facets = frozenset(cats) | ({rng.choice(CATS[5:])} if not cats else {"arxiv"})
-        papers.append(PaperFacts(
-            id=f"2606.{i:05d}", title=sentence(rng, 10, vocab).rstrip("."),
-            abstract=" ".join(sentence(rng, rng.randint(15, 25), vocab) for _ in range(7)),
-            categories=cats, facets=facets,
-            authors=tuple(f"A{rng.randint(1, 20000)} Author{rng.randint(1, 20000)}" for _ in range(rng.randint(2, 6))),
-            theme=rng.randint(1, 300),
-        ))
+        papers.append(
+            PaperFacts(
+                id=f"2606.{i:05d}",
+                title=sentence(rng, 10, vocab).rstrip("."),
+                abstract=" ".join(sentence(rng, rng.randint(15, 25), vocab) for _ in range(7)),
+                categories=cats,
+                facets=facets,
+                authors=tuple(
+                    f"A{rng.randint(1, 20000)} Author{rng.randint(1, 20000)}" for _ in range(rng.randint(2, 6))
+                ),
+                theme=rng.randint(1, 300),
+            )
+        )
     return papers
 
 
@@ -90,8 +96,8 @@ class Precomputed:
 
 
 def one_run(representation: str, n_papers: int, n_subs: int) -> dict:
-    from academichub.matching.match import Matcher
     from academichub.editions.vectorise import TfidfVectoriser
+    from academichub.matching.match import Matcher
 
     rng = random.Random(11)
     vocab = vocabulary(rng)
@@ -108,10 +114,15 @@ def one_run(representation: str, n_papers: int, n_subs: int) -> dict:
     t2 = time.perf_counter()
     sizes = [len(v) for v in results.values()]
     return {
-        "representation": representation, "papers": n_papers, "subscribers": n_subs,
-        "build_s": t1 - t0, "match_s": t2 - t1, "total_s": t2 - t0,
+        "representation": representation,
+        "papers": n_papers,
+        "subscribers": n_subs,
+        "build_s": t1 - t0,
+        "match_s": t2 - t1,
+        "total_s": t2 - t0,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "mean_selected": sum(sizes) / len(sizes), "empty": sum(1 for s in sizes if s == 0),
+        "mean_selected": sum(sizes) / len(sizes),
+        "empty": sum(1 for s in sizes if s == 0),
     }
 
 
@@ -144,15 +155,41 @@ def main() -> None:
         return
     reps = ["tfidf", "semantic"] if args.representation == "both" else [args.representation]
     for rep in reps:
-        cmd = [sys.executable, __file__, "--one", rep, "--papers", str(args.papers), "--subscribers", str(args.subscribers)]
-        r = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=dict(os.environ, TOKENIZERS_PARALLELISM="false")).stdout.strip().splitlines()[-1])
-        print(f"{rep}: {r['papers']} papers x {r['subscribers']} subscribers: build {r['build_s']:.1f} s, "
-              f"match+select {r['match_s']:.1f} s, total {r['total_s']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB, "
-              f"mean selected {r['mean_selected']:.2f}, empty {r['empty']}")
+        cmd = [
+            sys.executable,
+            __file__,
+            "--one",
+            rep,
+            "--papers",
+            str(args.papers),
+            "--subscribers",
+            str(args.subscribers),
+        ]
+        r = json.loads(
+            subprocess.run(
+                cmd,
+                check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                env=dict(os.environ, TOKENIZERS_PARALLELISM="false"),
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        print(
+            f"{rep}: {r['papers']} papers x {r['subscribers']} subscribers: build {r['build_s']:.1f} s, "
+            f"match+select {r['match_s']:.1f} s, total {r['total_s']:.1f} s, peak RSS {r['peak_rss_mib']:.0f} MiB, "
+            f"mean selected {r['mean_selected']:.2f}, empty {r['empty']}"
+        )
     if "semantic" in reps:
-        out = subprocess.run([sys.executable, __file__, "--throughput"], check=True, capture_output=True, text=True, cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, __file__, "--throughput"], check=True, capture_output=True, text=True, cwd=ROOT
+        )
         tp = json.loads(out.stdout.strip().splitlines()[-1])["papers_per_s"]
-        print(f"semantic encoding (all-MiniLM-L6-v2, CPU): {tp:.0f} paper texts/s -> {args.papers / tp:.0f} s for {args.papers} papers, once per day (cached)")
+        print(
+            f"semantic encoding (all-MiniLM-L6-v2, CPU): {tp:.0f} paper texts/s -> {args.papers / tp:.0f} s for {args.papers} papers, once per day (cached)"
+        )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ for p in (str(ROOT), str(ROOT / "bench")):
         sys.path.insert(0, p)
 
 import day_bench  # noqa: E402
+
 import academichub.delivery.engine as engine_mod  # noqa: E402
 from academichub.mail import backends as mailer_mod  # noqa: E402
 

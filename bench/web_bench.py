@@ -47,6 +47,7 @@ async def hammer(urls: list[tuple[str, str]], concurrency: int) -> tuple[list[fl
     queue = list(reversed(urls))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
+
         async def worker():
             while queue:
                 method, url = queue.pop()
@@ -54,9 +55,14 @@ async def hammer(urls: list[tuple[str, str]], concurrency: int) -> tuple[list[fl
                 if method == "GET":
                     r = await client.get(url)
                 else:
-                    r = await client.post(url, content=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"})
+                    r = await client.post(
+                        url,
+                        content=b"List-Unsubscribe=One-Click",
+                        headers={"Content-Type": "application/x-www-form-urlencoded"},
+                    )
                 timings.append(time.perf_counter() - t0)
                 statuses.append(r.status_code)
+
         await asyncio.gather(*(worker() for _ in range(concurrency)))
     return timings, statuses
 
@@ -65,15 +71,21 @@ def run_ab(method: str, url: str, n: int, concurrency: int) -> str:
     body = Path(tempfile.mkdtemp()) / "body"
     body.write_text("List-Unsubscribe=One-Click")
     post = ["-p", str(body), "-T", "application/x-www-form-urlencoded"] if method == "POST" else []
-    subprocess.run(["ab", "-q", "-n", "200", "-c", str(concurrency), *post, url], capture_output=True, check=True)  # warm-up
-    out = subprocess.run(["ab", "-q", "-n", str(n), "-c", str(concurrency), *post, url], capture_output=True, text=True, check=True).stdout
+    subprocess.run(
+        ["ab", "-q", "-n", "200", "-c", str(concurrency), *post, url], capture_output=True, check=True
+    )  # warm-up
+    out = subprocess.run(
+        ["ab", "-q", "-n", str(n), "-c", str(concurrency), *post, url], capture_output=True, text=True, check=True
+    ).stdout
     grab = lambda pattern: re.search(pattern, out, re.M).group(1)  # noqa: E731
     non2xx = re.search(r"Non-2xx responses:\s+(\d+)", out)
     rps = float(grab(r"Requests per second:\s+([\d.]+)"))
     median, p95, worst = grab(r"^\s+50%\s+(\d+)"), grab(r"^\s+95%\s+(\d+)"), grab(r"^\s+100%\s+(\d+)")
     failed = grab(r"Failed requests:\s+(\d+)")
-    return (f"{n} requests at concurrency {concurrency}: {rps:.0f} req/s, median {median} ms, p95 {p95} ms, max {worst} ms, "
-            f"failed {failed}, non-2xx {non2xx.group(1) if non2xx else 0}")
+    return (
+        f"{n} requests at concurrency {concurrency}: {rps:.0f} req/s, median {median} ms, p95 {p95} ms, max {worst} ms, "
+        f"failed {failed}, non-2xx {non2xx.group(1) if non2xx else 0}"
+    )
 
 
 def main() -> None:
@@ -85,20 +97,38 @@ def main() -> None:
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp())
     port = free_port()
-    env = {**os.environ, "ACADEMICHUB_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "ACADEMICHUB_OUTBOX_DIR": str(tmp / "outbox"),
-           "ACADEMICHUB_BASE_URL": f"http://127.0.0.1:{port}", "ACADEMICHUB_SECRET_KEY": "bench-secret"}
+    env = {
+        **os.environ,
+        "ACADEMICHUB_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "ACADEMICHUB_OUTBOX_DIR": str(tmp / "outbox"),
+        "ACADEMICHUB_BASE_URL": f"http://127.0.0.1:{port}",
+        "ACADEMICHUB_SECRET_KEY": "bench-secret",
+    }
     os.environ.update(env)
     settings = Settings(_env_file=None)
     engine = open_database(settings)
     ids = []
     with session_scope(engine) as s:
         for i in range(1000):
-            sub, _, _ = upsert_subscriber(s, f"reader{i}@example.com", ProfileInput(interests="quantum sensing, LLM agents"))
+            sub, _, _ = upsert_subscriber(
+                s, f"reader{i}@example.com", ProfileInput(interests="quantum sensing, LLM agents")
+            )
             ids.append(sub.id)
     tokens = tokens_from(settings)
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([str(Path(sys.executable).parent / "academichub"), "serve", "--port", str(port), "--workers", str(args.workers)], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "academichub"),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         for _ in range(200):
             try:
@@ -106,9 +136,14 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        for name, method, purpose, path in (("preference page", "GET", "preferences", "preferences"),
-                                            ("one-click unsubscribe", "POST", "unsubscribe", "unsubscribe")):
-            urls = [(method, f"{base}/{path}?t={tokens.sign(purpose, {'s': ids[i % len(ids)]})}") for i in range(args.requests)]
+        for name, method, purpose, path in (
+            ("preference page", "GET", "preferences", "preferences"),
+            ("one-click unsubscribe", "POST", "unsubscribe", "unsubscribe"),
+        ):
+            urls = [
+                (method, f"{base}/{path}?t={tokens.sign(purpose, {'s': ids[i % len(ids)]})}")
+                for i in range(args.requests)
+            ]
             if args.client == "ab":
                 print(f"{name}: {run_ab(method, urls[0][1], args.requests, args.concurrency)}")
                 continue
@@ -119,8 +154,10 @@ def main() -> None:
             timings.sort()
             p95 = timings[int(len(timings) * 0.95) - 1]
             errors = sum(1 for st in statuses if st != 200)
-            print(f"{name}: {len(timings)} requests at concurrency {args.concurrency}: {len(timings) / wall:.0f} req/s, "
-                  f"median {statistics.median(timings) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms, errors {errors}")
+            print(
+                f"{name}: {len(timings)} requests at concurrency {args.concurrency}: {len(timings) / wall:.0f} req/s, "
+                f"median {statistics.median(timings) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms, errors {errors}"
+            )
     finally:
         server.terminate()
 

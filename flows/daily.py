@@ -43,35 +43,60 @@ def load_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1
 
 
 @task(name="match-subscribers", cache_policy=NO_CACHE)
-def match_readers(engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str,
-                  min_score: float) -> dict[str, list[Match]]:
+def match_readers(
+    engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float
+) -> dict[str, list[Match]]:
     return match_profiles(engine, edition, profiles, representation, min_score)
 
 
 @task(name="write-briefings", cache_policy=NO_CACHE)
-def write_briefings(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], readers: Readers,
-                    openings: bool = True) -> tuple[dict[str, Pieces], LlmReport]:
+def write_briefings(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    matches: dict[str, list[Match]],
+    readers: Readers,
+    openings: bool = True,
+) -> tuple[dict[str, Pieces], LlmReport]:
     return write_pieces(settings, engine, edition, matches, readers, openings)
 
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
-def deliver_all(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
-                pieces: dict[str, Pieces], readers: Readers, suppressed: dict[str, str]) -> list[Delivery]:
+def deliver_all(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    matches: dict[str, list[Match]],
+    dry_run: bool,
+    pieces: dict[str, Pieces],
+    readers: Readers,
+    suppressed: dict[str, str],
+) -> list[Delivery]:
     return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed)
 
 
-def deliver_group(settings: Settings, engine: Engine, edition: EditionData, readers: Readers, dry_run: bool,
-                  suppressed: dict[str, str]) -> tuple[list[Delivery], LlmReport]:
+def deliver_group(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    readers: Readers,
+    dry_run: bool,
+    suppressed: dict[str, str],
+) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send for one group, each step a task run."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
     profiles = load_profiles(engine, readers)
     matches = match_readers(engine, quote(edition), quote(profiles), settings.representation, settings.min_score)
     pieces, llm_report = write_briefings(settings, engine, quote(edition), quote(matches), quote(readers))
-    return deliver_all(settings, engine, quote(edition), quote(matches), dry_run, quote(pieces), quote(readers), suppressed), llm_report
+    return deliver_all(
+        settings, engine, quote(edition), quote(matches), dry_run, quote(pieces), quote(readers), suppressed
+    ), llm_report
 
 
-def run_day(services: Services, *, paths: list[str] | None, day: date, dry_run: bool, skip_ingest: bool = False) -> RunReport:
+def run_day(
+    services: Services, *, paths: list[str] | None, day: date, dry_run: bool, skip_ingest: bool = False
+) -> RunReport:
     settings, engine = services.settings, services.engine
     ingest = None if skip_ingest else run_ingest(settings, engine, paths=paths, day=day)
     with session_scope(engine) as session:
@@ -93,8 +118,16 @@ def run_day(services: Services, *, paths: list[str] | None, day: date, dry_run: 
             with session_scope(engine) as session:
                 ledger.record_skipped(session, day, {sub.id: why for sub, why in readers.skipped})
         deliveries += [Delivery(sub.email, sub.language, 0, None, "", "skipped", why) for sub, why in readers.skipped]
-    report = RunReport(edition_date=day, ingest=ingest, edition_size=len(edition.facts), deliveries=deliveries, dry_run=dry_run,
-                       outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()), llm=llm_report, themes=edition.themes)
+    report = RunReport(
+        edition_date=day,
+        ingest=ingest,
+        edition_size=len(edition.facts),
+        deliveries=deliveries,
+        dry_run=dry_run,
+        outbox=None if dry_run else str(Path(settings.outbox_dir) / day.isoformat()),
+        llm=llm_report,
+        themes=edition.themes,
+    )
     publish(report)
     return report
 
@@ -104,16 +137,25 @@ def publish(report: RunReport) -> None:
     day = report.edition_date
     create_markdown_artifact(key="daily-run", markdown=run_markdown(report), description=f"Daily run {day}")
     if report.llm and report.llm.calls_log:
-        create_table_artifact(key="llm-calls", description="Every LLM call of this run: level, prompt and completion tokens",
-                              table=[{"call": i, "level": k, "prompt_tokens": p, "completion_tokens": c}
-                                     for i, (k, p, c) in enumerate(report.llm.calls_log, 1)])
+        create_table_artifact(
+            key="llm-calls",
+            description="Every LLM call of this run: level, prompt and completion tokens",
+            table=[
+                {"call": i, "level": k, "prompt_tokens": p, "completion_tokens": c}
+                for i, (k, p, c) in enumerate(report.llm.calls_log, 1)
+            ],
+        )
     if report.deliveries:
-        create_table_artifact(key="briefings", table=[{"subscriber": d.email, "language": d.language, "papers": d.papers}
-                                                      for d in report.deliveries])
+        create_table_artifact(
+            key="briefings",
+            table=[{"subscriber": d.email, "language": d.language, "papers": d.papers} for d in report.deliveries],
+        )
 
 
 @flow(name="daily-run", log_prints=True)
-def daily_flow(from_paths: list[str] | None = None, date_: str | None = None, dry_run: bool = False, skip_ingest: bool = False) -> RunReport:
+def daily_flow(
+    from_paths: list[str] | None = None, date_: str | None = None, dry_run: bool = False, skip_ingest: bool = False
+) -> RunReport:
     """The whole day on whatever settings the environment gives (embedded defaults with none)."""
     services = Services.open(load_settings())
     day = date.fromisoformat(date_) if date_ else services.clock.today(services.settings.edition_timezone)

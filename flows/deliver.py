@@ -72,7 +72,9 @@ def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
 
 
 @task(name="deliver-batch", cache_policy=NO_CACHE)
-def deliver_batch(settings: Settings, day: date, row_ids: list[int], suppressed: dict[str, str]) -> tuple[Tally, LlmReport]:
+def deliver_batch(
+    settings: Settings, day: date, row_ids: list[int], suppressed: dict[str, str]
+) -> tuple[Tally, LlmReport]:
     """One claimed batch. Takes only plain values: it may run in another process (a Dask worker)."""
     services = worker_services(settings)
     return batches.deliver_claimed(settings, services.engine, services.editions, day, row_ids, suppressed)
@@ -86,8 +88,15 @@ def task_runner_for(settings: Settings, **cluster: object):
 
         if settings.dask_address:
             return DaskTaskRunner(address=settings.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": settings.dask_workers, "threads_per_worker": settings.dask_threads,
-                                              "processes": True, "env": _prefect_api_env(), **cluster})
+        return DaskTaskRunner(
+            cluster_kwargs={
+                "n_workers": settings.dask_workers,
+                "threads_per_worker": settings.dask_threads,
+                "processes": True,
+                "env": _prefect_api_env(),
+                **cluster,
+            }
+        )
     from prefect.task_runners import ThreadPoolTaskRunner
 
     return ThreadPoolTaskRunner(max_workers=settings.batch_concurrency)
@@ -103,11 +112,15 @@ def _prefect_api_env() -> dict[str, str]:
 
 
 @flow(name="deliver-batches", log_prints=True)
-def deliver_batches(settings: Settings, day: date, batch_size: int, worker: str, suppressed: dict[str, str]) -> tuple[Tally, LlmReport, int]:
+def deliver_batches(
+    settings: Settings, day: date, batch_size: int, worker: str, suppressed: dict[str, str]
+) -> tuple[Tally, LlmReport, int]:
     """Claim batches and fan them out on the flow's task runner; each batch its own task run. More
     are claimed only as batches finish, so other workers get their share."""
     services = worker_services(settings)
-    in_flight = settings.dask_workers * settings.dask_threads if settings.task_runner == "dask" else settings.batch_concurrency
+    in_flight = (
+        settings.dask_workers * settings.dask_threads if settings.task_runner == "dask" else settings.batch_concurrency
+    )
     futures: list = []
     tally, llm, count = Tally(), LlmReport(model=settings.llm_model), 0
     while True:
@@ -154,14 +167,28 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
     stages["load edition"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    tally, llm, count = deliver_batches.with_options(task_runner=task_runner_for(settings))(settings, day, batch_size, worker, suppressed)
+    tally, llm, count = deliver_batches.with_options(task_runner=task_runner_for(settings))(
+        settings, day, batch_size, worker, suppressed
+    )
     stages["deliver batches"] = time.perf_counter() - t0
-    report = DeliverReport(edition_date=day, edition_size=len(edition.facts), due=queued, skipped=skipped, batches=count,
-                           tally=tally, llm=llm, stages=stages)
-    create_markdown_artifact(key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}")
+    report = DeliverReport(
+        edition_date=day,
+        edition_size=len(edition.facts),
+        due=queued,
+        skipped=skipped,
+        batches=count,
+        tally=tally,
+        llm=llm,
+        stages=stages,
+    )
+    create_markdown_artifact(
+        key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}"
+    )
     failed = tally.states["failed"] + tally.states["stuck"]
     if failed:
-        print(f"WARNING: {failed} deliveries failed or are stuck: see the deliver-due artifact and `academichub deliveries`.")
+        print(
+            f"WARNING: {failed} deliveries failed or are stuck: see the deliver-due artifact and `academichub deliveries`."
+        )
     return report
 
 

@@ -33,8 +33,12 @@ def process_ses_events() -> EventsReport:
         return EventsReport()
     engine = open_database(settings)
     report = drain(boto3.client("sqs", region_name=settings.ses_region), settings.ses_events_queue_url, engine)
-    create_markdown_artifact(key="ses-events", markdown=(
-        f"# SES events\\n\\n- received: {report.received}\\n- hard bounces: {len(report.bounced)} {', '.join(report.bounced)}\\n"
-        f"- complaints: {len(report.complained)} {', '.join(report.complained)}\\n- ignored (soft bounces, deliveries): {report.ignored}\\n"
-        f"- **unparseable, left in the queue: {report.unparseable}**\\n"))
+    create_markdown_artifact(
+        key="ses-events",
+        markdown=(
+            f"# SES events\\n\\n- received: {report.received}\\n- hard bounces: {len(report.bounced)} {', '.join(report.bounced)}\\n"
+            f"- complaints: {len(report.complained)} {', '.join(report.complained)}\\n- ignored (soft bounces, deliveries): {report.ignored}\\n"
+            f"- **unparseable, left in the queue: {report.unparseable}**\\n"
+        ),
+    )
     return report

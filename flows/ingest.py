@@ -16,7 +16,14 @@ from sqlalchemy.engine import Engine
 
 from academichub.db import open_database
 from academichub.papers.fetch import Fetcher
-from academichub.papers.ingest import Document, collect_paths, fetch_document, ingest_documents, read_document, source_config
+from academichub.papers.ingest import (
+    Document,
+    collect_paths,
+    fetch_document,
+    ingest_documents,
+    read_document,
+    source_config,
+)
 from academichub.papers.report import IngestReport, ingest_markdown
 from academichub.papers.sources import Source, SourceConfig
 from academichub.settings import Settings, load_settings
@@ -34,11 +41,15 @@ def read_file(path: Path) -> Document:
 
 
 @task(name="parse-dedupe-store", cache_policy=NO_CACHE)
-def store_documents(engine: Engine, docs: list[Document], day: date, settings: Settings, holidays: frozenset[date]) -> IngestReport:
+def store_documents(
+    engine: Engine, docs: list[Document], day: date, settings: Settings, holidays: frozenset[date]
+) -> IngestReport:
     return ingest_documents(engine, docs, day=day, settings=settings, holidays=holidays)
 
 
-def run_ingest(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None) -> IngestReport:
+def run_ingest(
+    settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None
+) -> IngestReport:
     """Body of the ingest flow, callable from other flows (run, prepare-edition) with the same settings:
     a task per file or source, one to store, and the ``ingest-report`` artifact."""
     if paths:

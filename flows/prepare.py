@@ -51,27 +51,62 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
     for group, days in ((readers.daily, 1), (readers.weekly, 7)):
         if not group:
             continue
-        data = edition if days == 1 else timed("edition and themes", load_edition, engine, day, settings.corpus_days, days=days)
+        data = (
+            edition
+            if days == 1
+            else timed("edition and themes", load_edition, engine, day, settings.corpus_days, days=days)
+        )
         profiles = load_profiles(engine, group)
-        matches = timed("match everyone", match_readers, engine, quote(data), quote(profiles), settings.representation, settings.min_score)
+        matches = timed(
+            "match everyone",
+            match_readers,
+            engine,
+            quote(data),
+            quote(profiles),
+            settings.representation,
+            settings.min_score,
+        )
         receiving += sum(1 for m in matches.values() if m)
-        _pieces, written = timed("LLM: papers and themes", write_briefings, settings, engine, quote(data), quote(matches), quote(group),
-                                 openings=False)
+        _pieces, written = timed(
+            "LLM: papers and themes",
+            write_briefings,
+            settings,
+            engine,
+            quote(data),
+            quote(matches),
+            quote(group),
+            openings=False,
+        )
         llm = llm.merge(written)
-    report = RunReport(edition_date=day, ingest=ingest, edition_size=len(edition.facts), llm=llm, themes=edition.themes, dry_run=True,
-                       stages=stages)
+    report = RunReport(
+        edition_date=day,
+        ingest=ingest,
+        edition_size=len(edition.facts),
+        llm=llm,
+        themes=edition.themes,
+        dry_run=True,
+        stages=stages,
+    )
     md = run_markdown(report, title=f"Edition of {day.isoformat()} prepared", deliveries=False)
-    md += (f"- readers matched: **{len(readers.daily) + len(readers.weekly)}** ({len(readers.weekly)} weekly), "
-           f"with at least one paper: **{receiving}**; their openings are written when deliver-due sends\n"
-           "- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(stages.items(), key=lambda kv: -kv[1])) + "\n")
+    md += (
+        f"- readers matched: **{len(readers.daily) + len(readers.weekly)}** ({len(readers.weekly)} weekly), "
+        f"with at least one paper: **{receiving}**; their openings are written when deliver-due sends\n"
+        "- slowest stages: "
+        + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(stages.items(), key=lambda kv: -kv[1]))
+        + "\n"
+    )
     create_markdown_artifact(key="prepare-edition", markdown=md, description=f"Edition of {day} prepared")
-    print(f"Edition of {day}: {len(edition.facts)} papers, {len(edition.themes)} themes; "
-          f"{receiving} readers will receive papers; LLM {llm.calls} calls.")
+    print(
+        f"Edition of {day}: {len(edition.facts)} papers, {len(edition.themes)} themes; "
+        f"{receiving} readers will receive papers; LLM {llm.calls} calls."
+    )
     return report
 
 
 @flow(name="prepare-edition", log_prints=True)
-def prepare_edition(from_paths: list[str] | None = None, date_: str | None = None, skip_ingest: bool = False) -> RunReport:
+def prepare_edition(
+    from_paths: list[str] | None = None, date_: str | None = None, skip_ingest: bool = False
+) -> RunReport:
     """Ingest and prepare the day's edition (themes, per-paper summaries, theme syntheses); sends nothing."""
     services = Services.open(load_settings())
     day = date.fromisoformat(date_) if date_ else services.clock.today(services.settings.edition_timezone)

@@ -1,6 +1,6 @@
 """Screenshots of a rendered briefing at phone and desktop widths, for docs/.
 
-    .venv/bin/python scripts/email_screenshots.py var/outbox/2026-06-22/lin.wei@example.org.html docs/
+.venv/bin/python scripts/email_screenshots.py var/outbox/2026-06-22/lin.wei@example.org.html docs/
 """
 
 from __future__ import annotations
@@ -21,7 +21,11 @@ def main(page_file: Path, out: Path) -> None:
             page = browser.new_page(viewport={"width": width, "height": 900})
             page.goto(page_file.resolve().as_uri())
             page.screenshot(path=str(out / f"email-{width}.png"), full_page=True)
-            print(out / f"email-{width}.png", "overflow:", page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+            print(
+                out / f"email-{width}.png",
+                "overflow:",
+                page.evaluate("document.documentElement.scrollWidth - window.innerWidth"),
+            )
         browser.close()
 
 

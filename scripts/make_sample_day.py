@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import re
 import sys
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -46,7 +45,7 @@ def arxiv_feed(cat: str, items: list[dict]) -> str:
         f'    <atom:link href="http://rss.arxiv.org/rss/{cat}" rel="self" type="application/rss+xml" />',
         "    <docs>http://www.rssboard.org/rss-specification</docs>",
         "    <language>en-us</language>",
-        f"    <lastBuildDate>{format_datetime(datetime(2026, 6, 22, 4, tzinfo=timezone.utc))}</lastBuildDate>",
+        f"    <lastBuildDate>{format_datetime(datetime(2026, 6, 22, 4, tzinfo=UTC))}</lastBuildDate>",
         "    <managingEditor>rss-help@arxiv.org</managingEditor>",
         f"    <pubDate>{rfc822(DAY.isoformat())}</pubDate>",
         "    <skipDays>\n      <day>Saturday</day>\n      <day>Sunday</day>\n    </skipDays>",
@@ -54,13 +53,13 @@ def arxiv_feed(cat: str, items: list[dict]) -> str:
     for it in items:
         cats = "".join(f"\n      <category>{escape(c)}</category>" for c in it["categories"])
         out.append(f"""    <item>
-      <title>{escape(it['title'])}</title>
-      <link>https://arxiv.org/abs/{it['id']}</link>
-      <description>arXiv:{it['id']}v{it['version']} Announce Type: {it['type']} 
-Abstract: {escape(it['abstract'])}</description>
-      <guid isPermaLink="false">oai:arXiv.org:{it['id']}v{it['version']}</guid>{cats}
-      <pubDate>{rfc822(it['date'])}</pubDate>
-      <arxiv:announce_type>{it['type']}</arxiv:announce_type>
+      <title>{escape(it["title"])}</title>
+      <link>https://arxiv.org/abs/{it["id"]}</link>
+      <description>arXiv:{it["id"]}v{it["version"]} Announce Type: {it["type"]} 
+Abstract: {escape(it["abstract"])}</description>
+      <guid isPermaLink="false">oai:arXiv.org:{it["id"]}v{it["version"]}</guid>{cats}
+      <pubDate>{rfc822(it["date"])}</pubDate>
+      <arxiv:announce_type>{it["type"]}</arxiv:announce_type>
       <dc:rights>http://creativecommons.org/licenses/by/4.0/</dc:rights>
     </item>""")
     out += ["  </channel>", "</rss>", ""]
@@ -85,18 +84,18 @@ def rdf_feed(title: str, link: str, publication: str, items: list[dict]) -> str:
     for it in items:
         creator = f"\n        <dc:creator><![CDATA[ {it['authors']} ]]></dc:creator>" if it.get("authors") else ""
         desc = f"\n        <description><![CDATA[\n{it['abstract']}\n]]></description>" if it.get("abstract") else ""
-        out.append(f"""    <item rdf:about="{escape(it['link'])}">
+        out.append(f"""    <item rdf:about="{escape(it["link"])}">
         <title>
             <![CDATA[
-{it['title']}
+{it["title"]}
 ]]>
         </title>
         <link>
-            {escape(it['link'])}
+            {escape(it["link"])}
         </link>{desc}{creator}
-        <dc:date>{it['date']}</dc:date>
-        <dc:identifier>doi:{it['doi']}</dc:identifier>
-        <prism:publicationDate>{it['date']}</prism:publicationDate>
+        <dc:date>{it["date"]}</dc:date>
+        <dc:identifier>doi:{it["doi"]}</dc:identifier>
+        <prism:publicationDate>{it["date"]}</prism:publicationDate>
     </item>""")
     out += ["</rdf:RDF>", ""]
     return "\n".join(out)
@@ -116,13 +115,20 @@ def main(seeds: Path, target: Path) -> None:
             m = PREAMBLE.match(it["abstract"])
             if m:
                 pid, version, kind = m.groups()
-                abstract = it["abstract"][m.end():]
+                abstract = it["abstract"][m.end() :]
             else:
                 pid, version, kind, abstract = f"2606.{next_id}", "1", "new", it["abstract"]
                 next_id += 1
                 invented.append(f"- arXiv {pid}: {it['title']}")
-            entry = {"id": pid, "version": version, "type": kind, "abstract": abstract, "title": it["title"],
-                     "date": it["date"], "categories": [cat]}
+            entry = {
+                "id": pid,
+                "version": version,
+                "type": kind,
+                "abstract": abstract,
+                "title": it["title"],
+                "date": it["date"],
+                "categories": [cat],
+            }
             feeds.setdefault(cat, []).append(entry)
             if pid in CROSS_LIST:
                 primary = CROSS_LIST[pid]
@@ -140,15 +146,25 @@ def main(seeds: Path, target: Path) -> None:
             science.append(dict(it, doi=doi, title=it["title"], authors="", link=f"https://www.science.org/doi/{doi}"))
     # A journal item with no abstract and no author, as journals often list them.
     doi = "10.1126/sample.science.0099"
-    science.append({"title": "Sample research article listed without an abstract | Science", "date": "2026-06-18",
-                    "doi": doi, "link": f"https://www.science.org/doi/{doi}", "abstract": "", "authors": ""})
+    science.append(
+        {
+            "title": "Sample research article listed without an abstract | Science",
+            "date": "2026-06-18",
+            "doi": doi,
+            "link": f"https://www.science.org/doi/{doi}",
+            "abstract": "",
+            "authors": "",
+        }
+    )
     invented.append(f"- Science doi:{doi}: (a sample item with no abstract and no author)")
     for cat, entries in sorted(feeds.items()):
         (target / f"arxiv-rss-{cat}.xml").write_text(arxiv_feed(cat, entries), encoding="utf-8")
     (target / "medrxiv-rss-medicine.xml").write_text(
-        rdf_feed("medRxiv Subject Collection: Medicine", "http://medrxiv.org", "medRxiv", medrxiv), encoding="utf-8")
+        rdf_feed("medRxiv Subject Collection: Medicine", "http://medrxiv.org", "medRxiv", medrxiv), encoding="utf-8"
+    )
     (target / "science-rss.xml").write_text(
-        rdf_feed("Science (Express)", "https://www.science.org", "Science (Express)", science), encoding="utf-8")
+        rdf_feed("Science (Express)", "https://www.science.org", "Science (Express)", science), encoding="utf-8"
+    )
     (target / "SAMPLE.md").write_text(
         "# Sample day 2026-06-22 (sample data)\n\n"
         "Built by `scripts/make_sample_day.py` from the AcademicHub seed pages: the titles, abstracts,\n"

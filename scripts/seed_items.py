@@ -16,7 +16,9 @@ def read_seed(path: Path) -> list[dict]:
             m = HEADER.match(lines[i + 1].strip())
             block = []
             j = i + 2
-            while j < len(lines) and not (re.fullmatch(r"\d{2}\.", lines[j].strip()) and j + 1 < len(lines) and HEADER.match(lines[j + 1].strip())):
+            while j < len(lines) and not (
+                re.fullmatch(r"\d{2}\.", lines[j].strip()) and j + 1 < len(lines) and HEADER.match(lines[j + 1].strip())
+            ):
                 if lines[j].strip():
                     block.append(lines[j].strip())
                 j += 1
@@ -26,8 +28,15 @@ def read_seed(path: Path) -> list[dict]:
             if rest and rest[0].startswith("作者:"):
                 authors = rest[0].split(":", 1)[1].strip()
                 rest = rest[1:]
-            items.append({"label": m.group("label"), "date": m.group("date"), "title": title,
-                          "authors": authors, "abstract": " ".join(rest)})
+            items.append(
+                {
+                    "label": m.group("label"),
+                    "date": m.group("date"),
+                    "title": title,
+                    "authors": authors,
+                    "abstract": " ".join(rest),
+                }
+            )
             i = j
         else:
             i += 1

@@ -47,13 +47,17 @@ def parse_event(body: str) -> SesEvent:
     kind = (data.get("eventType") or data.get("notificationType") or "").lower()
     if kind == "bounce":
         bounce = data.get("bounce") or {}
-        addresses = tuple(r["emailAddress"].lower() for r in bounce.get("bouncedRecipients", []) if r.get("emailAddress"))
+        addresses = tuple(
+            r["emailAddress"].lower() for r in bounce.get("bouncedRecipients", []) if r.get("emailAddress")
+        )
         if bounce.get("bounceType") != "Permanent":
             return SesEvent("ignored", addresses, f"{bounce.get('bounceType', 'unknown')} bounce")
         return SesEvent("bounce", addresses, bounce.get("bounceSubType", ""))
     if kind == "complaint":
         complaint = data.get("complaint") or {}
-        addresses = tuple(r["emailAddress"].lower() for r in complaint.get("complainedRecipients", []) if r.get("emailAddress"))
+        addresses = tuple(
+            r["emailAddress"].lower() for r in complaint.get("complainedRecipients", []) if r.get("emailAddress")
+        )
         return SesEvent("complaint", addresses, complaint.get("complaintFeedbackType", ""))
     if kind in ("delivery", "send", "open", "click", "reject", "renderingfailure", "deliverydelay", "subscription"):
         return SesEvent("ignored", (), kind)
@@ -77,7 +81,11 @@ def apply_event(session: Session, event: SesEvent) -> list[str]:
     changed = []
     for address in event.addresses:
         sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
-        if sub is not None and sub.status != status and set_status(session, sub, status, via=f"ses-event ({event.kind})"):
+        if (
+            sub is not None
+            and sub.status != status
+            and set_status(session, sub, status, via=f"ses-event ({event.kind})")
+        ):
             changed.append(address)
     return changed
 
@@ -87,7 +95,9 @@ def drain_queue(sqs: SqsClient, queue_url: str, engine: Engine, max_batches: int
     after its effect is committed, one that cannot be parsed is left for the redrive policy."""
     report = EventsReport()
     for _ in range(max_batches):
-        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get(
+            "Messages", []
+        )
         if not messages:
             break
         done = []

@@ -68,5 +68,7 @@ class SubscriberChange(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
     at: datetime = Field(default_factory=utcnow)
-    via: str = Field(max_length=40)  # cli, import, signup, confirm-link, preferences-link, unsubscribe-link, one-click, feedback-link, ses-event
+    via: str = Field(
+        max_length=40
+    )  # cli, import, signup, confirm-link, preferences-link, unsubscribe-link, one-click, feedback-link, ses-event
     changes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))

@@ -11,7 +11,16 @@ from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, select
 
 from academichub.models import utcnow
-from subscribers.models import EMPTY_DAY, FREQUENCIES, LANGUAGES, WEEKDAYS, Feedback, InterestProfile, Subscriber, SubscriberChange
+from subscribers.models import (
+    EMPTY_DAY,
+    FREQUENCIES,
+    LANGUAGES,
+    WEEKDAYS,
+    Feedback,
+    InterestProfile,
+    Subscriber,
+    SubscriberChange,
+)
 
 
 class SubscriberError(ValueError):
@@ -67,7 +76,9 @@ class ProfileInput:
             try:
                 ZoneInfo(self.timezone)
             except (ZoneInfoNotFoundError, ValueError):
-                raise SubscriberError(f"unknown time zone {self.timezone!r}: use an IANA name such as Asia/Shanghai or Europe/Berlin") from None
+                raise SubscriberError(
+                    f"unknown time zone {self.timezone!r}: use an IANA name such as Asia/Shanghai or Europe/Berlin"
+                ) from None
         if self.delivery_hour is not None and not 0 <= self.delivery_hour <= 23:
             raise SubscriberError(f"delivery hour must be 0-23, not {self.delivery_hour}")
         if self.frequency is not None and self.frequency not in FREQUENCIES:
@@ -75,7 +86,9 @@ class ProfileInput:
         if self.weekly_day is not None and self.weekly_day not in WEEKDAYS:
             raise SubscriberError(f"unknown weekday {self.weekly_day!r}: choose one of {', '.join(WEEKDAYS)}")
         if self.empty_day is not None and self.empty_day not in EMPTY_DAY:
-            raise SubscriberError(f"unknown empty-day choice {self.empty_day!r}: choose short (a short email) or none (no email)")
+            raise SubscriberError(
+                f"unknown empty-day choice {self.empty_day!r}: choose short (a short email) or none (no email)"
+            )
         if self.papers_per_email is not None and not 1 <= self.papers_per_email <= 30:
             raise SubscriberError(f"papers per email must be 1-30, not {self.papers_per_email}")
         if self.categories and self.known_categories:
@@ -87,7 +100,16 @@ class ProfileInput:
                 )
 
 
-SUBSCRIBER_FIELDS = ("name", "language", "timezone", "delivery_hour", "frequency", "weekly_day", "papers_per_email", "empty_day")
+SUBSCRIBER_FIELDS = (
+    "name",
+    "language",
+    "timezone",
+    "delivery_hour",
+    "frequency",
+    "weekly_day",
+    "papers_per_email",
+    "empty_day",
+)
 PROFILE_FIELDS = ("keywords", "exclude", "categories", "authors")
 
 
@@ -105,16 +127,18 @@ def record_change(session: Session, sub: Subscriber, via: str, changes: list[tup
         session.add(SubscriberChange(subscriber_id=sub.id, via=via, changes=[list(c) for c in changes]))
 
 
-def upsert_subscriber(session: Session, email: str, data: ProfileInput, *, via: str = "cli",
-                      status: str | None = None) -> tuple[Subscriber, InterestProfile, bool]:
+def upsert_subscriber(
+    session: Session, email: str, data: ProfileInput, *, via: str = "cli", status: str | None = None
+) -> tuple[Subscriber, InterestProfile, bool]:
     """Add a subscriber or update the one with that address. Returns (subscriber, profile, created);
     the changes (field, before, after) are recorded with ``via``, and ``changes_of`` reads them."""
     sub, profile, created, _changes = apply_profile(session, email, data, via=via, status=status)
     return sub, profile, created
 
 
-def apply_profile(session: Session, email: str, data: ProfileInput, *, via: str,
-                  status: str | None = None) -> tuple[Subscriber, InterestProfile, bool, list[tuple[str, str, str]]]:
+def apply_profile(
+    session: Session, email: str, data: ProfileInput, *, via: str, status: str | None = None
+) -> tuple[Subscriber, InterestProfile, bool, list[tuple[str, str, str]]]:
     data.validate()
     address = normalise_email(email)
     sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
@@ -171,7 +195,13 @@ def set_status(session: Session, sub: Subscriber, status: str, *, via: str) -> b
 
 
 def changes_of(session: Session, subscriber_id: int) -> list[SubscriberChange]:
-    return list(session.exec(select(SubscriberChange).where(SubscriberChange.subscriber_id == subscriber_id).order_by(SubscriberChange.id)))
+    return list(
+        session.exec(
+            select(SubscriberChange)
+            .where(SubscriberChange.subscriber_id == subscriber_id)
+            .order_by(SubscriberChange.id)
+        )
+    )
 
 
 def delete_subscriber(session: Session, sub: Subscriber) -> None:
@@ -253,7 +283,9 @@ def audience(session: Session, today: date) -> Audience:
         if reason:
             out.skipped.append((sub, reason))
         else:
-            (out.weekly if sub.frequency == "weekly" else out.daily).append((sub, profile or InterestProfile(subscriber_id=sub.id)))
+            (out.weekly if sub.frequency == "weekly" else out.daily).append(
+                (sub, profile or InterestProfile(subscriber_id=sub.id))
+            )
     return out
 
 
@@ -285,7 +317,9 @@ def set_feedback(session: Session, subscriber_id: int, paper_id: str, value: int
     """Record a like (+1) or dislike (-1); value 0 removes it (undo). Idempotent."""
     if value not in (-1, 0, 1):
         raise SubscriberError("feedback is +1 (like), -1 (dislike) or 0 (undo)")
-    row = session.exec(select(Feedback).where(Feedback.subscriber_id == subscriber_id, Feedback.paper_id == paper_id)).first()
+    row = session.exec(
+        select(Feedback).where(Feedback.subscriber_id == subscriber_id, Feedback.paper_id == paper_id)
+    ).first()
     if value == 0:
         if row is not None:
             session.delete(row)
@@ -300,7 +334,7 @@ def set_feedback(session: Session, subscriber_id: int, paper_id: str, value: int
 def feedback_for(session: Session, subscriber_ids: list[int]) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {}
     for i in range(0, len(subscriber_ids), 900):
-        chunk = subscriber_ids[i:i + 900]
+        chunk = subscriber_ids[i : i + 900]
         for f in session.exec(select(Feedback).where(Feedback.subscriber_id.in_(chunk))):
             out.setdefault(f.subscriber_id, {})[f.paper_id] = f.value
     return out
@@ -309,12 +343,23 @@ def feedback_for(session: Session, subscriber_ids: list[int]) -> dict[int, dict[
 def subscriber_record(sub: Subscriber, profile: InterestProfile) -> dict:
     """One person's data, for export."""
     return {
-        "email": sub.email, "name": sub.name, "language": sub.language, "timezone": sub.timezone,
-        "delivery_hour": sub.delivery_hour, "frequency": sub.frequency, "weekly_day": sub.weekly_day,
-        "papers_per_email": sub.papers_per_email, "empty_day": sub.empty_day, "status": sub.status,
+        "email": sub.email,
+        "name": sub.name,
+        "language": sub.language,
+        "timezone": sub.timezone,
+        "delivery_hour": sub.delivery_hour,
+        "frequency": sub.frequency,
+        "weekly_day": sub.weekly_day,
+        "papers_per_email": sub.papers_per_email,
+        "empty_day": sub.empty_day,
+        "status": sub.status,
         "paused_until": sub.paused_until.isoformat() if sub.paused_until else None,
         "created_at": sub.created_at.isoformat() if sub.created_at else None,
         "confirmed_at": sub.confirmed_at.isoformat() if sub.confirmed_at else None,
-        "interests": profile.interests, "keywords": profile.keywords, "exclude": profile.exclude,
-        "categories": profile.categories, "authors": profile.authors, "expanded": profile.expanded,
+        "interests": profile.interests,
+        "keywords": profile.keywords,
+        "exclude": profile.exclude,
+        "categories": profile.categories,
+        "authors": profile.authors,
+        "expanded": profile.expanded,
     }

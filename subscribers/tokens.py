@@ -52,7 +52,8 @@ class Tokens:
         # itsdangerous signs with the last key of the list and verifies with all of them.
         signer = _signer_on(clock)
         self._serializers = {
-            purpose: URLSafeTimedSerializer(list(reversed(keys)), salt=f"academichub.{purpose}", signer=signer) for purpose in PURPOSES
+            purpose: URLSafeTimedSerializer(list(reversed(keys)), salt=f"academichub.{purpose}", signer=signer)
+            for purpose in PURPOSES
         }
 
     def sign(self, purpose: str, payload: dict) -> str:

@@ -106,7 +106,9 @@ def _prefect_console_follows_capture():
     except ImportError:  # pragma: no cover
         yield
         return
-    handlers = {h for name in ("", *logging.root.manager.loggerDict) for h in getattr(logging.getLogger(name), "handlers", [])}
+    handlers = {
+        h for name in ("", *logging.root.manager.loggerDict) for h in getattr(logging.getLogger(name), "handlers", [])
+    }
     for h in handlers:
         if isinstance(h, PrefectConsoleHandler):
             h.stream = sys.stderr

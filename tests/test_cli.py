@@ -19,15 +19,43 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 
 def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch):
-    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "Reader.One@Example.org", "--interests",
-                             "quantum machine learning, variational quantum circuits", "--name", "Reader")
+    code, out, err = run_cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        "Reader.One@Example.org",
+        "--interests",
+        "quantum machine learning, variational quantum circuits",
+        "--name",
+        "Reader",
+    )
     assert code == 0 and "Added reader.one@example.org" in out
-    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "zh.reader@example.org", "--lang", "zh",
-                             "--interests", "大语言模型的安全：提示注入与智能体工具使用")
+    code, out, err = run_cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        "zh.reader@example.org",
+        "--lang",
+        "zh",
+        "--interests",
+        "大语言模型的安全：提示注入与智能体工具使用",
+    )
     assert code == 0 and "--keywords" in " ".join(out.split())  # says non-English interests need English keywords
-    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "ZH.reader@example.org", "--lang", "zh",
-                             "--interests", "大语言模型的安全：提示注入与智能体工具使用",
-                             "--keywords", "LLM safety, prompt injection, agents, tool use")
+    code, out, err = run_cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        "ZH.reader@example.org",
+        "--lang",
+        "zh",
+        "--interests",
+        "大语言模型的安全：提示注入与智能体工具使用",
+        "--keywords",
+        "LLM safety, prompt injection, agents, tool use",
+    )
     assert code == 0 and "Updated zh.reader@example.org" in out and "--keywords" not in out
     code, out, err = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0, err
@@ -80,12 +108,22 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
     assert "2606.12747" in ids and "doi:10.1126/sample.science.0099" in ids
     assert all(re.fullmatch(r"\d{4}\.\d{5}|doi:10\.\S+", i) for i in ids)
     science = next(p for p in papers if p["id"] == "doi:10.1126/sample.science.0001")
-    assert science["authors"] == [] and science["source"] == "Science (Express)" and not science["title"].endswith("| Science")
-    code, out, _ = run_cli(capsys, monkeypatch, "match", "--interests", "quantum error mitigation Petz recovery", "--top", "3", "--json")
+    assert (
+        science["authors"] == []
+        and science["source"] == "Science (Express)"
+        and not science["title"].endswith("| Science")
+    )
+    code, out, _ = run_cli(
+        capsys, monkeypatch, "match", "--interests", "quantum error mitigation Petz recovery", "--top", "3", "--json"
+    )
     found = json.loads(out)
     assert found[0]["id"] == "2606.12020" and found[0]["reasons"]
-    code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "add", "a@example.org", "--interests", "speech translation")
-    code, out, _ = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22", "--dry-run")
+    code, out, _ = run_cli(
+        capsys, monkeypatch, "subscribers", "add", "a@example.org", "--interests", "speech translation"
+    )
+    code, out, _ = run_cli(
+        capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22", "--dry-run"
+    )
     assert code == 0 and "dry run" in out
     assert not (env_settings / "outbox").exists()
 
@@ -98,9 +136,18 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
         (["run", "--date", "22-06-2026"], "not a date in the form YYYY-MM-DD"),
         (["subscribers", "add", "not-an-address", "--interests", "x"], "invalid email address"),
         (["subscribers", "add", "a@example.org", "--interests", "x", "--lang", "fr"], "unknown language 'fr'"),
-        (["subscribers", "add", "a@example.org", "--interests", "x", "--categories", "cs.XX, medrxiv"], "unknown category 'cs.XX': the configured sources have"),
-        (["subscribers", "add", "a@example.org", "--interests", "x", "--tz", "Mars/Olympus"], "unknown time zone 'Mars/Olympus'"),
-        (["subscribers", "add", "a@example.org", "--interests", "x", "--papers", "31"], "papers per email must be 1-30"),
+        (
+            ["subscribers", "add", "a@example.org", "--interests", "x", "--categories", "cs.XX, medrxiv"],
+            "unknown category 'cs.XX': the configured sources have",
+        ),
+        (
+            ["subscribers", "add", "a@example.org", "--interests", "x", "--tz", "Mars/Olympus"],
+            "unknown time zone 'Mars/Olympus'",
+        ),
+        (
+            ["subscribers", "add", "a@example.org", "--interests", "x", "--papers", "31"],
+            "papers per email must be 1-30",
+        ),
         (["match", "--subscriber", "nobody@example.org"], "no subscriber with the address nobody@example.org"),
     ],
 )
@@ -114,8 +161,23 @@ def test_bad_input_is_a_clear_error_without_traceback(env_settings, capsys, monk
 
 def test_feedback_moves_the_ranking_and_undo_restores_it(env_settings, capsys, monkeypatch):
     assert run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")[0] == 0
-    run_cli(capsys, monkeypatch, "subscribers", "add", "r@example.org", "--interests", "machine learning theory", "--categories", "cs.LG, quant-ph")
-    ranking = lambda: [m["id"] for m in json.loads(run_cli(capsys, monkeypatch, "match", "--subscriber", "r@example.org", "--json", "--top", "8")[1])]
+    run_cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        "r@example.org",
+        "--interests",
+        "machine learning theory",
+        "--categories",
+        "cs.LG, quant-ph",
+    )
+    ranking = lambda: [
+        m["id"]
+        for m in json.loads(
+            run_cli(capsys, monkeypatch, "match", "--subscriber", "r@example.org", "--json", "--top", "8")[1]
+        )
+    ]
     before = ranking()
     code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "feedback", "r@example.org", "2606.19444", "--like")
     assert code == 0 and "Liked 2606.19444" in out
@@ -160,16 +222,31 @@ def test_every_command_has_help_and_is_in_the_readme():
         assert f"academichub {name}" in readme, f"README does not mention `academichub {name}`"
 
 
-@pytest.mark.parametrize("variable, value, message", [
-    ("ACADEMICHUB_DASK_THREADS", "0", "invalid setting: ACADEMICHUB_DASK_THREADS='0': Input should be greater than or equal to 1"),
-    ("ACADEMICHUB_TASK_RUNNER", "spark", "invalid setting: ACADEMICHUB_TASK_RUNNER='spark'"),
-    ("ACADEMICHUB_ENVIRONMENT", "production", "invalid setting: ACADEMICHUB_SECRET_KEY must be set to a real secret in production"),
-])
+@pytest.mark.parametrize(
+    "variable, value, message",
+    [
+        (
+            "ACADEMICHUB_DASK_THREADS",
+            "0",
+            "invalid setting: ACADEMICHUB_DASK_THREADS='0': Input should be greater than or equal to 1",
+        ),
+        ("ACADEMICHUB_TASK_RUNNER", "spark", "invalid setting: ACADEMICHUB_TASK_RUNNER='spark'"),
+        (
+            "ACADEMICHUB_ENVIRONMENT",
+            "production",
+            "invalid setting: ACADEMICHUB_SECRET_KEY must be set to a real secret in production",
+        ),
+    ],
+)
 def test_a_bad_setting_is_named_as_the_user_set_it(env_settings, capsys, monkeypatch, variable, value, message):
     monkeypatch.setenv(variable, value)
     code, out, err = run_cli(capsys, monkeypatch, "papers")
     assert code == 2
-    assert message in " ".join((out + err).split()) and "Traceback" not in out + err and "please report it" not in out + err
+    assert (
+        message in " ".join((out + err).split())
+        and "Traceback" not in out + err
+        and "please report it" not in out + err
+    )
 
 
 PROBE = """
@@ -194,7 +271,15 @@ def test_the_ephemeral_prefect_server_gets_time_to_start_unless_the_user_says_ot
     elif where == "profile":
         (tmp_path / "profiles.toml").write_text(
             'active = "mine"\n[profiles.mine]\nPREFECT_SERVER_EPHEMERAL_ENABLED = "true"\n'
-            'PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = "55"\n')
-    result = subprocess.run([sys.executable, "-c", PROBE], env=env, cwd=Path(__file__).resolve().parents[1], capture_output=True, text=True, timeout=180)
+            'PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = "55"\n'
+        )
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE],
+        env=env,
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stderr
     assert f"timeout {expected}" in result.stdout.splitlines()

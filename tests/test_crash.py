@@ -35,21 +35,41 @@ def test_killed_mid_batch_then_rerun(env_settings, monkeypatch):
     try:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
-        env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
-                   AWS_ENDPOINT_URL=endpoint, ACADEMICHUB_MAIL_BACKEND="ses", ACADEMICHUB_SES_SEND_RATE="2", ACADEMICHUB_SEND_CHUNK="3",
-                   PREFECT_API_URL=PREFECT_API_URL.value(), PYTHONUNBUFFERED="1")
+        env = dict(
+            os.environ,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION="us-east-1",
+            AWS_ENDPOINT_URL=endpoint,
+            ACADEMICHUB_MAIL_BACKEND="ses",
+            ACADEMICHUB_SES_SEND_RATE="2",
+            ACADEMICHUB_SEND_CHUNK="3",
+            PREFECT_API_URL=PREFECT_API_URL.value(),
+            PYTHONUNBUFFERED="1",
+        )
         for k, v in env.items():
             if k.startswith(("AWS_", "ACADEMICHUB_MAIL", "ACADEMICHUB_SES", "ACADEMICHUB_SEND")):
                 monkeypatch.setenv(k, v)
-        boto3.client("sesv2", region_name="us-east-1", endpoint_url=endpoint).create_email_identity(EmailIdentity="example.org")
+        boto3.client("sesv2", region_name="us-east-1", endpoint_url=endpoint).create_email_identity(
+            EmailIdentity="example.org"
+        )
         from subscribers.service import ProfileInput, upsert_subscriber
 
         with session_scope(open_database(Settings())) as session:
             for i in range(READERS):
-                upsert_subscriber(session, f"r{i:02d}@example.com", ProfileInput(interests="LLM safety, quantum", keywords=["prompt injection", "quantum"]))
+                upsert_subscriber(
+                    session,
+                    f"r{i:02d}@example.com",
+                    ProfileInput(interests="LLM safety, quantum", keywords=["prompt injection", "quantum"]),
+                )
         exe = [sys.executable, "-m", "academichub.cli"]
-        sender = subprocess.Popen(exe + ["run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22"], env=env, cwd=env_settings,
-                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        sender = subprocess.Popen(
+            exe + ["run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22"],
+            env=env,
+            cwd=env_settings,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.time() + 120
         while states().get("sent", 0) < 3 and time.time() < deadline and sender.poll() is None:
             time.sleep(0.05)

@@ -17,7 +17,9 @@ def records(name: str, **kw) -> list[PaperRecord]:
 def test_cross_listing_is_one_paper_with_merged_categories_and_labels():
     ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
     # The same paper as the cs.LG feed would list it: announce type cross, label arXiv (CS.LG).
-    as_cross = replace(ai[0], announce_type="cross", source_label="arXiv (CS.LG)", categories=["cs.AI", "cs.LG", "stat.ML"])
+    as_cross = replace(
+        ai[0], announce_type="cross", source_label="arXiv (CS.LG)", categories=["cs.AI", "cs.LG", "stat.ML"]
+    )
     out = merge_batches([Batch("arxiv-cs.AI", ai), Batch("arxiv-cs.LG", [as_cross])], Known())
     assert out.created == [r.id for r in ai]
     paper = out.papers[ai[0].id]
@@ -32,7 +34,9 @@ def test_replacement_updates_the_paper_and_stays_out_of_the_edition():
     ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
     first = merge_batches([Batch("arxiv-cs.AI", ai)], Known())
     known = Known(aliases=dict(first.new_aliases), papers=first.papers)
-    v2 = replace(ai[0], arxiv_version=2, announce_type="replace", title="Math Takes Two (revised)", abstract="New abstract.")
+    v2 = replace(
+        ai[0], arxiv_version=2, announce_type="replace", title="Math Takes Two (revised)", abstract="New abstract."
+    )
     out = merge_batches([Batch("arxiv-cs.AI", [v2])], known)
     assert out.created == [] and out.updated == {ai[0].id}
     assert out.papers[ai[0].id].title == "Math Takes Two (revised)" and out.papers[ai[0].id].arxiv_version == 2
@@ -70,13 +74,21 @@ def test_preprint_and_journal_version_by_title_and_authors():
         id="doi:10.1000/jour.2024.1",
         title="Complete genome of the Medicago anthracnose fungus Colletotrichum destructivum reveals a mini-chromosome-like region within a core chromosome",
         authors=["Nicolas Lapalu", "Adeline Simon", "Richard J. O'Connell"],
-        source_label="Journal of Tests", server="journal", kind="article", doi="10.1000/jour.2024.1", journal_ref="Journal of Tests",
+        source_label="Journal of Tests",
+        server="journal",
+        kind="article",
+        doi="10.1000/jour.2024.1",
+        journal_ref="Journal of Tests",
     )
     from academichub.papers.normalise import title_key
+
     journal.title_key = title_key(journal.title)
     first = merge_batches([Batch("biorxiv", [bio])], Known())
-    known = Known(aliases=dict(first.new_aliases), papers=first.papers,
-                  preprints=[(bio.id, bio.title_key, frozenset({"lapalu", "simon", "oconnell"}))])
+    known = Known(
+        aliases=dict(first.new_aliases),
+        papers=first.papers,
+        preprints=[(bio.id, bio.title_key, frozenset({"lapalu", "simon", "oconnell"}))],
+    )
     out = merge_batches([Batch("journal", [journal])], known)
     assert out.created == []
     assert out.new_aliases == {journal.id: bio.id}

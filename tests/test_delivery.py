@@ -12,11 +12,11 @@ from moto import mock_aws
 from sqlmodel import select
 
 from academichub.db import open_database, session_scope
-from academichub.models import Delivery
-from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.mail.backends import PermanentSendError, SesMailer, TokenBucket, TransientSendError
 from academichub.mail.message import build_message
 from academichub.mail.render import RenderedEmail
+from academichub.models import Delivery
+from academichub.settings import SAMPLE_DAY_DIR, Settings
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -52,8 +52,19 @@ def cli_run(capsys, monkeypatch, *args):
 
 def add_two(capsys, monkeypatch):
     for address, lang in (("one@example.com", "en"), ("two@example.com", "zh")):
-        cli_run(capsys, monkeypatch, "subscribers", "add", address, "--lang", lang, "--interests", "quantum information, LLM safety",
-                "--keywords", "quantum, prompt injection")
+        cli_run(
+            capsys,
+            monkeypatch,
+            "subscribers",
+            "add",
+            address,
+            "--lang",
+            lang,
+            "--interests",
+            "quantum information, LLM safety",
+            "--keywords",
+            "quantum, prompt injection",
+        )
 
 
 def ledger_rows():
@@ -67,7 +78,9 @@ def test_send_through_ses_then_rerun_sends_nothing(ses, capsys, monkeypatch, env
     assert code == 0 and "Wrote 2 briefing(s)" in out, out
     msgs = sent_messages()
     assert len(msgs) == 2 and sorted(m.destinations[0] for m in msgs) == ["one@example.com", "two@example.com"]
-    raw = email.message_from_bytes(msgs[0].raw_data.encode() if isinstance(msgs[0].raw_data, str) else msgs[0].raw_data, policy=policy.default)
+    raw = email.message_from_bytes(
+        msgs[0].raw_data.encode() if isinstance(msgs[0].raw_data, str) else msgs[0].raw_data, policy=policy.default
+    )
     assert raw.get_content_type() == "multipart/alternative" and "2026-06-22" in raw["Subject"]
     rows = ledger_rows()
     assert {r.state for r in rows.values()} == {"sent"} and all(r.message_id and r.attempts == 1 for r in rows.values())
@@ -111,7 +124,9 @@ def test_permanent_rejection_is_recorded_and_not_retried(ses, capsys, monkeypatc
 
 
 def message():
-    return build_message(RenderedEmail("Subject", "<p>hi</p>", "hi"), sender="AcademicHub <briefing@example.org>", to="one@example.com")
+    return build_message(
+        RenderedEmail("Subject", "<p>hi</p>", "hi"), sender="AcademicHub <briefing@example.org>", to="one@example.com"
+    )
 
 
 def test_throttling_then_success(ses):
@@ -121,8 +136,13 @@ def test_throttling_then_success(ses):
     def throttle_once(**kwargs):
         if failures:
             code = failures.pop()
-            return (type("R", (), {"status_code": 429, "headers": {}, "raw": None, "content": b""})(),
-                    {"Error": {"Code": code, "Message": "Maximum sending rate exceeded."}, "ResponseMetadata": {"HTTPStatusCode": 429}})
+            return (
+                type("R", (), {"status_code": 429, "headers": {}, "raw": None, "content": b""})(),
+                {
+                    "Error": {"Code": code, "Message": "Maximum sending rate exceeded."},
+                    "ResponseMetadata": {"HTTPStatusCode": 429},
+                },
+            )
         return None
 
     client.meta.events.register("before-call.sesv2.SendEmail", throttle_once)

@@ -14,9 +14,20 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def test_briefing_fits_a_phone_and_a_desktop(env_settings, capsys, monkeypatch, tmp_path):
-    for args in (["subscribers", "add", "zh@example.org", "--lang", "bilingual", "--interests", "大语言模型安全",
-                  "--keywords", "prompt injection, jailbreak, agents, LLM safety"],
-                 ["run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22"]):
+    for args in (
+        [
+            "subscribers",
+            "add",
+            "zh@example.org",
+            "--lang",
+            "bilingual",
+            "--interests",
+            "大语言模型安全",
+            "--keywords",
+            "prompt injection, jailbreak, agents, LLM safety",
+        ],
+        ["run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22"],
+    ):
         monkeypatch.setattr(sys, "argv", ["academichub", *args])
         try:
             cli.main()

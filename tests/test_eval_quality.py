@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from academichub.settings import SAMPLE_DAY_DIR
 from academichub.matching.evaluate import evaluate, load_eval, ndcg_at, precision_at
 from academichub.papers.ingest import collect_paths
-from academichub.papers.views import PaperFacts
 from academichub.papers.parse import parse_document
 from academichub.papers.sources import paper_facets
+from academichub.papers.views import PaperFacts
+from academichub.settings import SAMPLE_DAY_DIR
 
 EVAL = Path(__file__).parent / "eval"
 
@@ -23,8 +23,18 @@ def seed_papers() -> list[PaperFacts]:
     for path in collect_paths([SAMPLE_DAY_DIR]):
         if path.suffix == ".xml":
             for r in parse_document(path.read_bytes()).records:
-                papers.setdefault(r.id, PaperFacts(r.id, r.title, r.abstract, r.kind, tuple(r.categories),
-                                                   paper_facets(r.categories, r.server, [r.source_label]), tuple(r.authors)))
+                papers.setdefault(
+                    r.id,
+                    PaperFacts(
+                        r.id,
+                        r.title,
+                        r.abstract,
+                        r.kind,
+                        tuple(r.categories),
+                        paper_facets(r.categories, r.server, [r.source_label]),
+                        tuple(r.authors),
+                    ),
+                )
     return list(papers.values())
 
 
@@ -50,4 +60,6 @@ def test_quality_does_not_drop(representation):
     recorded = tomllib.loads((EVAL / "recorded.toml").read_text())[representation]
     result = evaluate(seed_papers(), load_eval(EVAL / "profiles.toml"), representation)["mean"]
     for metric, level in recorded.items():
-        assert result[metric] >= level - 0.005, f"{representation} {metric} fell to {result[metric]:.3f} (recorded {level})"
+        assert result[metric] >= level - 0.005, (
+            f"{representation} {metric} fell to {result[metric]:.3f} (recorded {level})"
+        )

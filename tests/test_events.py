@@ -21,13 +21,33 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def sns(event: dict) -> str:
-    return json.dumps({"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:us-east-1:123:ses", "Message": json.dumps(event)})
+    return json.dumps(
+        {
+            "Type": "Notification",
+            "MessageId": "m",
+            "TopicArn": "arn:aws:sns:us-east-1:123:ses",
+            "Message": json.dumps(event),
+        }
+    )
 
 
-BOUNCE = {"eventType": "Bounce", "bounce": {"bounceType": "Permanent", "bounceSubType": "General",
-                                            "bouncedRecipients": [{"emailAddress": "Gone@Example.com"}]}, "mail": {}}
-SOFT = {"eventType": "Bounce", "bounce": {"bounceType": "Transient", "bouncedRecipients": [{"emailAddress": "full@example.com"}]}}
-COMPLAINT = {"notificationType": "Complaint", "complaint": {"complainedRecipients": [{"emailAddress": "angry@example.com"}]}}
+BOUNCE = {
+    "eventType": "Bounce",
+    "bounce": {
+        "bounceType": "Permanent",
+        "bounceSubType": "General",
+        "bouncedRecipients": [{"emailAddress": "Gone@Example.com"}],
+    },
+    "mail": {},
+}
+SOFT = {
+    "eventType": "Bounce",
+    "bounce": {"bounceType": "Transient", "bouncedRecipients": [{"emailAddress": "full@example.com"}]},
+}
+COMPLAINT = {
+    "notificationType": "Complaint",
+    "complaint": {"complainedRecipients": [{"emailAddress": "angry@example.com"}]},
+}
 
 
 def test_parse_event_formats():
@@ -60,9 +80,19 @@ def test_flow_marks_bounced_and_complained_and_keeps_unparseable(env_settings, m
         assert report.ignored == 1 and report.unparseable == 1
         with session_scope(engine) as s:
             status = {x.email: x.status for x in s.exec(select(Subscriber))}
-            assert status == {"gone@example.com": "bounced", "full@example.com": "active", "angry@example.com": "complained", "happy@example.com": "active"}
-            assert {sub.email for sub, _ in active_subscribers(s, date(2026, 6, 22))} == {"full@example.com", "happy@example.com"}
-        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+            assert status == {
+                "gone@example.com": "bounced",
+                "full@example.com": "active",
+                "angry@example.com": "complained",
+                "happy@example.com": "active",
+            }
+            assert {sub.email for sub, _ in active_subscribers(s, date(2026, 6, 22))} == {
+                "full@example.com",
+                "happy@example.com",
+            }
+        attrs = sqs.get_queue_attributes(
+            QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
+        )["Attributes"]
         # The three handled events were deleted; the unparseable one is still in the queue (in flight, for the redrive policy).
         assert int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"]) == 1
         assert process_ses_events().bounced == []  # idempotent: already bounced

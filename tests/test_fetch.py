@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import httpx
 
-from academichub.settings import Settings
 from academichub.papers.fetch import Fetcher, retry_after_seconds
+from academichub.settings import Settings
 from tests.conftest import fixture_bytes
 
 
@@ -25,21 +27,31 @@ class FakeTime:
 
 
 def make_fetcher(t: FakeTime, **kw) -> Fetcher:
-    settings = Settings(http_retries=kw.pop("retries", 3), http_backoff=1.0, arxiv_min_interval=3.0,
-                        contact_email="ops@example.org", _env_file=None, **kw)
+    settings = Settings(
+        http_retries=kw.pop("retries", 3),
+        http_backoff=1.0,
+        arxiv_min_interval=3.0,
+        contact_email="ops@example.org",
+        _env_file=None,
+        **kw,
+    )
     return Fetcher(settings, sleep=t.sleep, clock=t.clock)
 
 
 def test_user_agent_and_conditional_get(httpserver):
     body = fixture_bytes("arxiv-rss-csAI-jmamath-trimmed.xml")
     httpserver.expect_ordered_request("/rss", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
-    httpserver.expect_ordered_request("/rss").respond_with_data(body, headers={"ETag": '"v1"', "Last-Modified": "Mon, 27 Apr 2026 04:00:00 GMT"})
+    httpserver.expect_ordered_request("/rss").respond_with_data(
+        body, headers={"ETag": '"v1"', "Last-Modified": "Mon, 27 Apr 2026 04:00:00 GMT"}
+    )
     t = FakeTime()
     with make_fetcher(t) as f:
         first = f.get(httpserver.url_for("/rss"), etag='"v1"')
         assert first.not_modified and first.body is None and first.error is None
     httpserver.clear()
-    httpserver.expect_request("/rss").respond_with_data(body, headers={"ETag": '"v2"', "Last-Modified": "Mon, 27 Apr 2026 04:00:00 GMT"})
+    httpserver.expect_request("/rss").respond_with_data(
+        body, headers={"ETag": '"v2"', "Last-Modified": "Mon, 27 Apr 2026 04:00:00 GMT"}
+    )
     with make_fetcher(t) as f:
         r = f.get(httpserver.url_for("/rss"))
     assert r.status == 200 and r.body == body and r.etag == '"v2"' and r.last_modified.startswith("Mon")
@@ -102,9 +114,9 @@ def test_arxiv_requests_are_spaced_three_seconds():
 
 
 def test_retry_after_http_date():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime(2026, 4, 27, 4, 0, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 4, 27, 4, 0, 0, tzinfo=UTC)
     assert retry_after_seconds("Mon, 27 Apr 2026 04:00:30 GMT", now=now) == 30.0
     assert retry_after_seconds("120") == 120.0
     assert retry_after_seconds("garbage") is None and retry_after_seconds(None) is None
@@ -119,8 +131,12 @@ def test_rxiv_details_api_is_paged_to_the_total(httpserver):
     records = page["collection"]
 
     def page_at(cursor: int, size: int = 2) -> bytes:
-        part = [dict(r, doi=f"{r['doi']}.{cursor + i}") for i, r in enumerate((records * 3)[cursor:min(cursor + size, 5)])]
-        return json.dumps({"messages": [{"status": "ok", "cursor": cursor, "count": len(part), "total": 5}], "collection": part}).encode()
+        part = [
+            dict(r, doi=f"{r['doi']}.{cursor + i}") for i, r in enumerate((records * 3)[cursor : min(cursor + size, 5)])
+        ]
+        return json.dumps(
+            {"messages": [{"status": "ok", "cursor": cursor, "count": len(part), "total": 5}], "collection": part}
+        ).encode()
 
     for cursor in (0, 2, 4):
         httpserver.expect_request(f"/details/medrxiv/2026-09-14/2026-09-15/{cursor}").respond_with_data(page_at(cursor))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 from sqlmodel import select
 
@@ -16,43 +15,54 @@ pytestmark = pytest.mark.usefixtures("prefect_harness")
 
 
 def write_sources(path, server) -> None:
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [arxiv]
 holidays = []
 
 [[source]]
 key = "arxiv-cs.AI"
-url = "{server.url_for('/rss/cs.AI')}"
+url = "{server.url_for("/rss/cs.AI")}"
 
 [[source]]
 key = "arxiv-api"
-url = "{server.url_for('/api/query')}"
+url = "{server.url_for("/api/query")}"
 
 [[source]]
 key = "nature"
-url = "{server.url_for('/nature.rss')}"
+url = "{server.url_for("/nature.rss")}"
 label = "Nature"
 
 [[source]]
 key = "science"
-url = "{server.url_for('/science')}"
+url = "{server.url_for("/science")}"
 
 [[source]]
 key = "medrxiv"
-url = "{server.url_for('/details/medrxiv')}/{{yesterday}}/{{date}}/0"
+url = "{server.url_for("/details/medrxiv")}/{{yesterday}}/{{date}}/0"
 label = "medRxiv (Medicine)"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 def test_ingest_flow_fetches_records_failures_and_carries_on(httpserver, env_settings, monkeypatch):
     sources = env_settings / "sources.toml"
     write_sources(sources, httpserver)
     monkeypatch.setenv("ACADEMICHUB_SOURCES_FILE", str(sources))
-    httpserver.expect_request("/rss/cs.AI").respond_with_data(fixture_bytes("arxiv-rss-csAI-jmamath-trimmed.xml"), headers={"ETag": '"ai-1"'})
-    httpserver.expect_request("/api/query").respond_with_data(fixture_bytes("arxiv-api-error-rate-exceeded-darmindark691.xml"), content_type="text/plain")
+    httpserver.expect_request("/rss/cs.AI").respond_with_data(
+        fixture_bytes("arxiv-rss-csAI-jmamath-trimmed.xml"), headers={"ETag": '"ai-1"'}
+    )
+    httpserver.expect_request("/api/query").respond_with_data(
+        fixture_bytes("arxiv-api-error-rate-exceeded-darmindark691.xml"), content_type="text/plain"
+    )
     httpserver.expect_request("/nature.rss").respond_with_data(fixture_bytes("nature-rss-dakesan.xml"))
-    httpserver.expect_request("/science").respond_with_data("<html><head><title>Service Unavailable</title></head></html>", status=503, headers={"Retry-After": "0"})
-    httpserver.expect_request("/details/medrxiv/2026-04-26/2026-04-27/0").respond_with_data(fixture_bytes("medrxiv-api-details-fabianofilho-trimmed.json"))
+    httpserver.expect_request("/science").respond_with_data(
+        "<html><head><title>Service Unavailable</title></head></html>", status=503, headers={"Retry-After": "0"}
+    )
+    httpserver.expect_request("/details/medrxiv/2026-04-26/2026-04-27/0").respond_with_data(
+        fixture_bytes("medrxiv-api-details-fabianofilho-trimmed.json")
+    )
 
     report = ingest_flow(date_="2026-04-27")
 
@@ -83,8 +93,10 @@ def read_artifacts(key: str) -> list[dict]:
     import httpx
     from prefect.settings import PREFECT_API_URL
 
-    r = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter",
-                   json={"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 5, "offset": 0})
+    r = httpx.post(
+        f"{PREFECT_API_URL.value()}/artifacts/filter",
+        json={"artifacts": {"key": {"any_": [key]}}, "sort": "CREATED_DESC", "limit": 5, "offset": 0},
+    )
     r.raise_for_status()
     return r.json()
 

@@ -25,7 +25,9 @@ def test_empty_on_an_announcement_day_is_suspect():
 
 
 def test_holiday_is_no_announcement():
-    h = assess(meta=arxiv_meta(date(2026, 12, 25)), items=0, day=date(2026, 12, 25), holidays=frozenset({date(2026, 12, 25)}))
+    h = assess(
+        meta=arxiv_meta(date(2026, 12, 25)), items=0, day=date(2026, 12, 25), holidays=frozenset({date(2026, 12, 25)})
+    )
     assert h.status == "no_announcement" and "holiday" in h.note
 
 

@@ -3,8 +3,16 @@ from __future__ import annotations
 import pytest
 
 from academichub.papers.normalise import (
-    category_label, classify_kind, clean_abstract, clean_doi, clean_title, find_arxiv_id, latex_to_unicode,
-    split_arxiv_preamble, split_authors, title_key,
+    category_label,
+    classify_kind,
+    clean_abstract,
+    clean_doi,
+    clean_title,
+    find_arxiv_id,
+    latex_to_unicode,
+    split_arxiv_preamble,
+    split_authors,
+    title_key,
 )
 
 
@@ -35,7 +43,10 @@ def test_percent_in_text_with_macros_is_not_a_comment():
 
 
 def test_html_titles():
-    assert clean_title("Superconductivity in La<sub>4</sub>Ni<sub>3</sub>O<sub>10</sub>") == "Superconductivity in La4Ni3O10"
+    assert (
+        clean_title("Superconductivity in La<sub>4</sub>Ni<sub>3</sub>O<sub>10</sub>")
+        == "Superconductivity in La4Ni3O10"
+    )
     assert clean_title("Split intein <i>trans</i>-splicing") == "Split intein trans-splicing"
     assert clean_title("Psilocybin desynchronizes the&#xa0;human brain") == "Psilocybin desynchronizes the human brain"
     assert clean_title("X maps Y | Science") == "X maps Y"
@@ -44,7 +55,9 @@ def test_html_titles():
 
 def test_abstract_html_and_jats():
     assert clean_abstract("<p>One.</p><p>Two &amp; three.</p>") == "One. Two & three."
-    text = clean_abstract("O_ST_ABSBackgroundC_ST_ABSWe did. C_LIO_LIFirst point C_LIO_LISecond ({beta} = 2, {Delta} up)", jats=True)
+    text = clean_abstract(
+        "O_ST_ABSBackgroundC_ST_ABSWe did. C_LIO_LIFirst point C_LIO_LISecond ({beta} = 2, {Delta} up)", jats=True
+    )
     assert text == "Background: We did. First point Second (β = 2, Δ up)"
 
 
@@ -65,7 +78,10 @@ def test_ids_and_dois():
 
 def test_authors():
     assert split_authors("A. One, B. Two and C. Three") == ["A. One", "B. Two", "C. Three"]
-    assert split_authors("Kumar, P.; Nicolis Di Robilant, M.", style="surname") == ["P. Kumar", "M. Nicolis Di Robilant"]
+    assert split_authors("Kumar, P.; Nicolis Di Robilant, M.", style="surname") == [
+        "P. Kumar",
+        "M. Nicolis Di Robilant",
+    ]
     assert split_authors("未知作者") == [] and split_authors("  ") == [] and split_authors(None) == []
 
 

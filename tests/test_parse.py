@@ -42,7 +42,9 @@ def test_arxiv_creators_with_double_spaces():
 
 
 def test_renamed_arxiv_namespace_prefix_still_reads_announce_type():
-    body = fixture_bytes(CS_AI).replace(b"xmlns:arxiv=", b"xmlns:ax=").replace(b"arxiv:announce_type", b"ax:announce_type")
+    body = (
+        fixture_bytes(CS_AI).replace(b"xmlns:arxiv=", b"xmlns:ax=").replace(b"arxiv:announce_type", b"ax:announce_type")
+    )
     body = body.replace(b"<ax:announce_type>new</ax:announce_type>", b"<ax:announce_type>cross</ax:announce_type>", 1)
     body = body.replace(b"Announce Type: new", b"Announce Type: new", 1)
     recs = parse_document(body).records
@@ -51,7 +53,11 @@ def test_renamed_arxiv_namespace_prefix_still_reads_announce_type():
 
 def test_replace_cross_and_doi_and_journal_ref():
     body = fixture_bytes(CS_AI)
-    body = body.replace(b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>replace-cross</arxiv:announce_type>\n<arxiv:DOI>10.1000/XYZ.123</arxiv:DOI>\n<arxiv:journal_reference>J. Test 1 (2026)</arxiv:journal_reference>", 1)
+    body = body.replace(
+        b"<arxiv:announce_type>new</arxiv:announce_type>",
+        b"<arxiv:announce_type>replace-cross</arxiv:announce_type>\n<arxiv:DOI>10.1000/XYZ.123</arxiv:DOI>\n<arxiv:journal_reference>J. Test 1 (2026)</arxiv:journal_reference>",
+        1,
+    )
     body = body.replace(b"oai:arXiv.org:2604.21935v1", b"oai:arXiv.org:2604.21935v3")
     rec = parse_document(body).records[0]
     assert rec.announce_type == "replace-cross" and rec.arxiv_version == 3
@@ -86,7 +92,10 @@ def test_arxiv_api_atom_new_format():
         (fixture_bytes("arxiv-api-error-rate-exceeded-darmindark691.xml"), "Rate exceeded"),
         (b"", "empty response body"),
         (b"   \n", "empty response body"),
-        (b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>busy</body></html>", "HTML page"),
+        (
+            b"<!DOCTYPE html><html><head><title>503 Service Unavailable</title></head><body>busy</body></html>",
+            "HTML page",
+        ),
         (b"<rss version='2.0'><channel><title>x</title><item><title>broken", "broken XML"),
         (b"<?xml version='1.0'?><note>not a feed</note>", "not a feed"),
         (b'{"messages": [{"status": "no posts found"}], "collection": []}', "status 'no posts found'"),
@@ -123,7 +132,12 @@ def test_medrxiv_details_json_debris_and_greek():
         assert debris not in abr.abstract
     assert shunt.authors[0] == "Y. Qiao" and shunt.server == "medrxiv"
     assert feed.records[0].source_label == "medRxiv (Nephrology)"
-    assert parse_document(fixture_bytes("medrxiv-api-details-fabianofilho-trimmed.json"), label="medRxiv (Medicine)").records[0].source_label == "medRxiv (Medicine)"
+    assert (
+        parse_document(fixture_bytes("medrxiv-api-details-fabianofilho-trimmed.json"), label="medRxiv (Medicine)")
+        .records[0]
+        .source_label
+        == "medRxiv (Medicine)"
+    )
 
 
 def test_nature_rss_kinds_no_abstract_and_no_author():
@@ -160,7 +174,9 @@ def test_science_title_suffix_and_placeholder_author():
 
 def test_multi_category_arxiv_feed_labels_by_the_feed_category():
     body = fixture_bytes(CS_AI).replace(b"http://rss.arxiv.org/rss/cs.AI", b"http://rss.arxiv.org/rss/cs.LG+cs.AI")
-    body = body.replace(b"<title>cs.AI updates on arXiv.org</title>", b"<title>cs.LG+cs.AI updates on arXiv.org</title>")
+    body = body.replace(
+        b"<title>cs.AI updates on arXiv.org</title>", b"<title>cs.LG+cs.AI updates on arXiv.org</title>"
+    )
     feed = parse_document(body)
     assert feed.meta.categories == ("cs.LG", "cs.AI")
     labels = [r.source_label for r in feed.records]

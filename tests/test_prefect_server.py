@@ -38,23 +38,32 @@ def _free_port() -> int:
 def _env(home: Path, api_url: str, **extra: str) -> dict[str, str]:
     """The caller's environment without its Prefect and AcademicHub settings, plus this server's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ACADEMICHUB_"))}
-    env.update({
-        "PREFECT_HOME": str(home),
-        "PREFECT_API_URL": api_url,
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
-        "ACADEMICHUB_HOME": str(REPO),  # prefect.yaml's pull step
-        "COLUMNS": "250",  # Rich tables: no truncated names or ids
-        "NO_COLOR": "1",
-    })
+    env.update(
+        {
+            "PREFECT_HOME": str(home),
+            "PREFECT_API_URL": api_url,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "PREFECT_SERVER_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home / 'prefect.db'}",
+            "ACADEMICHUB_HOME": str(REPO),  # prefect.yaml's pull step
+            "COLUMNS": "250",  # Rich tables: no truncated names or ids
+            "NO_COLOR": "1",
+        }
+    )
     env.update(extra)
     return env
 
 
 def _prefect(env: dict[str, str], *args: str, timeout: float = CLI_TIMEOUT) -> subprocess.CompletedProcess:
     """Run the prefect CLI in its own process group; the whole group is killed if it overruns."""
-    proc = subprocess.Popen([sys.executable, "-m", "prefect", *args], cwd=REPO, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "prefect", *args],
+        cwd=REPO,
+        env=env,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
     try:
         out, _ = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -102,8 +111,9 @@ def _wait_for_health(server: subprocess.Popen, api_url: str, log: Path, limit: f
 
 
 def _flow_runs(api: httpx.Client, states: list[str]) -> list[dict]:
-    response = api.post("/flow_runs/filter", json={
-        "flow_runs": {"state": {"type": {"any_": states}}}, "limit": 200, "offset": 0})
+    response = api.post(
+        "/flow_runs/filter", json={"flow_runs": {"state": {"type": {"any_": states}}}, "limit": 200, "offset": 0}
+    )
     response.raise_for_status()
     return response.json()
 
@@ -124,7 +134,12 @@ def test_deploy_schedule_and_run_on_a_real_prefect_server(tmp_path):
     with log.open("w") as log_file:
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=tmp_path, env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+            cwd=tmp_path,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
         _wait_for_health(server, api_url, log)
         phase("server up")
@@ -148,7 +163,8 @@ def test_deploy_schedule_and_run_on_a_real_prefect_server(tmp_path):
                     break
                 time.sleep(2)
             assert SCHEDULED <= scheduled, (
-                f"the scheduler made runs only for {sorted(n for n in scheduled if n)} in 90 s:\n{log.read_text()[-4000:]}")
+                f"the scheduler made runs only for {sorted(n for n in scheduled if n)} in 90 s:\n{log.read_text()[-4000:]}"
+            )
             assert not scheduled - SCHEDULED, f"unscheduled deployments got runs: {scheduled - SCHEDULED}"
             phase("scheduled runs")
 
@@ -165,9 +181,16 @@ def test_deploy_schedule_and_run_on_a_real_prefect_server(tmp_path):
             _ok(env, "--no-prompt", "deployment", "schedule", "pause", "--all")
             for run in _flow_runs(api, ["SCHEDULED", "PENDING"]):
                 api.delete(f"/flow_runs/{run['id']}").raise_for_status()
-            out = _ok(env, "deployment", "run", "ingest/ingest",
-                      "--param", f"from_paths={json.dumps([str(SAMPLE_DAY_DIR)])}",
-                      "--param", f"date_={json.dumps(SAMPLE_DAY_DATE)}")
+            out = _ok(
+                env,
+                "deployment",
+                "run",
+                "ingest/ingest",
+                "--param",
+                f"from_paths={json.dumps([str(SAMPLE_DAY_DIR)])}",
+                "--param",
+                f"date_={json.dumps(SAMPLE_DAY_DATE)}",
+            )
             match = re.search(r"UUID: ([0-9a-f-]{36})", out)
             assert match, out
             run_id = match.group(1)
@@ -175,16 +198,21 @@ def test_deploy_schedule_and_run_on_a_real_prefect_server(tmp_path):
 
             work = tmp_path / "worker"
             work.mkdir()
-            worker_env = _env(home, api_url, ACADEMICHUB_DATABASE_URL=f"sqlite:///{work / 'academichub.db'}",
-                              ACADEMICHUB_OUTBOX_DIR=str(work / "outbox"))
+            worker_env = _env(
+                home,
+                api_url,
+                ACADEMICHUB_DATABASE_URL=f"sqlite:///{work / 'academichub.db'}",
+                ACADEMICHUB_OUTBOX_DIR=str(work / "outbox"),
+            )
             worker_out = _ok(worker_env, "worker", "start", "--pool", "academichub", "--run-once", timeout=240)
             phase("worker")
 
             run = api.get(f"/flow_runs/{run_id}")
             run.raise_for_status()
             assert run.json()["state"]["type"] == "COMPLETED", f"{run.json()['state']}\n{worker_out[-4000:]}"
-            artifacts = api.post("/artifacts/filter", json={
-                "artifacts": {"flow_run_id": {"any_": [run_id]}}, "limit": 10, "offset": 0})
+            artifacts = api.post(
+                "/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run_id]}}, "limit": 10, "offset": 0}
+            )
             artifacts.raise_for_status()
             assert "ingest-report" in {a["key"] for a in artifacts.json()}
             # The run read the bundled sample day into the worker's database.

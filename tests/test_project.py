@@ -5,9 +5,9 @@ from __future__ import annotations
 import importlib
 import re
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import yaml
-from zoneinfo import ZoneInfo
 from prefect.flows import Flow
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,6 +40,11 @@ def test_library_modules_do_not_import_prefect():
     import subprocess
     import sys
 
-    modules = ["academichub.papers.ingest", "academichub.editions.caches", "academichub.briefing.cache", "subscribers.bounces"]
+    modules = [
+        "academichub.papers.ingest",
+        "academichub.editions.caches",
+        "academichub.briefing.cache",
+        "subscribers.bounces",
+    ]
     code = f"import sys; import {', '.join(modules)}; sys.exit('prefect' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0

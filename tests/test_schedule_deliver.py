@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -16,9 +16,9 @@ from moto import mock_aws
 from sqlmodel import select
 
 from academichub.db import open_database, session_scope
+from academichub.delivery.schedule import due_at, first_delivery_after
 from academichub.models import Delivery
 from academichub.settings import SAMPLE_DAY_DIR, Settings
-from academichub.delivery.schedule import due_at, first_delivery_after
 from subscribers.service import ProfileInput, upsert_subscriber
 from tests.conftest import PG_URL, run_cli
 
@@ -28,16 +28,28 @@ PREPARED = datetime(2026, 6, 21, 20, 30, tzinfo=NY)  # Sunday evening, after arX
 
 def test_each_reader_is_due_at_their_next_local_delivery_time():
     # Shanghai: prepared at 08:30 there, 1.5 h after their 07:00 -> at once, the same morning
-    assert first_delivery_after(PREPARED, "Asia/Shanghai", 7) == datetime(2026, 6, 22, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert first_delivery_after(PREPARED, "Asia/Shanghai", 9) == datetime(2026, 6, 22, 9, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert first_delivery_after(PREPARED, "Europe/Berlin", 7) == datetime(2026, 6, 22, 7, tzinfo=ZoneInfo("Europe/Berlin"))
+    assert first_delivery_after(PREPARED, "Asia/Shanghai", 7) == datetime(
+        2026, 6, 22, 8, 30, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    assert first_delivery_after(PREPARED, "Asia/Shanghai", 9) == datetime(
+        2026, 6, 22, 9, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    assert first_delivery_after(PREPARED, "Europe/Berlin", 7) == datetime(
+        2026, 6, 22, 7, tzinfo=ZoneInfo("Europe/Berlin")
+    )
     # a New York reader asking for 07:00 gets it the next morning, not at 21:00 the same evening
     assert first_delivery_after(PREPARED, "America/New_York", 7) == datetime(2026, 6, 22, 7, tzinfo=NY)
     assert first_delivery_after(PREPARED, "America/New_York", 21) == datetime(2026, 6, 21, 21, tzinfo=NY)
     # weekly readers: the first delivery time on their weekday
-    assert due_at(PREPARED, tz="Asia/Shanghai", hour=7, frequency="weekly", weekly_day="wed") == datetime(2026, 6, 24, 7, tzinfo=ZoneInfo("Asia/Shanghai"))
-    assert due_at(PREPARED, tz="Europe/Berlin", hour=7, frequency="weekly", weekly_day="sun") == datetime(2026, 6, 28, 7, tzinfo=ZoneInfo("Europe/Berlin"))
-    assert due_at(PREPARED, tz="Europe/Berlin", hour=7, frequency="weekly", weekly_day="mon").date() == date(2026, 6, 22)
+    assert due_at(PREPARED, tz="Asia/Shanghai", hour=7, frequency="weekly", weekly_day="wed") == datetime(
+        2026, 6, 24, 7, tzinfo=ZoneInfo("Asia/Shanghai")
+    )
+    assert due_at(PREPARED, tz="Europe/Berlin", hour=7, frequency="weekly", weekly_day="sun") == datetime(
+        2026, 6, 28, 7, tzinfo=ZoneInfo("Europe/Berlin")
+    )
+    assert due_at(PREPARED, tz="Europe/Berlin", hour=7, frequency="weekly", weekly_day="mon").date() == date(
+        2026, 6, 22
+    )
     # across a daylight-saving change (Europe, 2026-10-25): still 07:00 local
     autumn = datetime(2026, 10, 24, 20, 30, tzinfo=NY)
     assert first_delivery_after(autumn, "Europe/Berlin", 7).hour == 7
@@ -50,16 +62,27 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
 
     _reset_postgres(PG_URL)
     monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", PG_URL)
-    for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1",
-                 "ACADEMICHUB_MAIL_BACKEND": "ses", "ACADEMICHUB_SES_SEND_RATE": "5",  # slow sends: both workers get a share
-                 "ACADEMICHUB_SENDER": "AcademicHub <briefing@example.org>"}.items():
+    for k, v in {
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ACADEMICHUB_MAIL_BACKEND": "ses",
+        "ACADEMICHUB_SES_SEND_RATE": "5",  # slow sends: both workers get a share
+        "ACADEMICHUB_SENDER": "AcademicHub <briefing@example.org>",
+    }.items():
         monkeypatch.setenv(k, v)
     settings = Settings()
     engine = open_database(settings)
     with session_scope(engine) as s:
         for i in range(40):
-            upsert_subscriber(s, f"r{i:02d}@example.com", ProfileInput(interests="quantum computing, language model agents",
-                                                                       timezone=("Asia/Shanghai", "Europe/Berlin")[i % 2]))
+            upsert_subscriber(
+                s,
+                f"r{i:02d}@example.com",
+                ProfileInput(
+                    interests="quantum computing, language model agents",
+                    timezone=("Asia/Shanghai", "Europe/Berlin")[i % 2],
+                ),
+            )
     code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0, out + err
     from academichub.delivery.due import current_edition
@@ -70,8 +93,8 @@ def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypa
     from academichub.editions.edition import read_edition
 
     read_edition(engine, day)  # as prepare-edition does: the themes are stored, both workers start at once
-    prepared = datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)  # Sunday 20:30 in New York
-    now = datetime(2026, 6, 22, 4, 0, tzinfo=timezone.utc)  # 06:00 in Berlin (due at 07:00), 12:00 in Shanghai (due since 08:30)
+    prepared = datetime(2026, 6, 22, 0, 30, tzinfo=UTC)  # Sunday 20:30 in New York
+    now = datetime(2026, 6, 22, 4, 0, tzinfo=UTC)  # 06:00 in Berlin (due at 07:00), 12:00 in Shanghai (due since 08:30)
     with mock_aws():
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         errors, sent_by = [], []
@@ -115,8 +138,8 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
     from moto.ses.models import ses_backends
     from sqlalchemy import update
 
-    from academichub.models import Edition
     from academichub.editions.edition import read_edition
+    from academichub.models import Edition
     from flows.deliver import deliver_due
     from flows.prepare import prepare_edition
     from tests.fake_llm import FakeLLM
@@ -124,15 +147,40 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
 
     fake = FakeLLM()
     httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(fake)
-    for k, v in {"OPENAI_BASE_URL": httpserver.url_for("/v1"), "OPENAI_API_KEY": "test", "ACADEMICHUB_LLM_MODEL": "test-model",
-                 "AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1",
-                 "ACADEMICHUB_MAIL_BACKEND": "ses", "ACADEMICHUB_SES_SEND_RATE": "100",
-                 "ACADEMICHUB_SENDER": "AcademicHub <briefing@example.org>"}.items():
+    for k, v in {
+        "OPENAI_BASE_URL": httpserver.url_for("/v1"),
+        "OPENAI_API_KEY": "test",
+        "ACADEMICHUB_LLM_MODEL": "test-model",
+        "AWS_ACCESS_KEY_ID": "t",
+        "AWS_SECRET_ACCESS_KEY": "t",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "ACADEMICHUB_MAIL_BACKEND": "ses",
+        "ACADEMICHUB_SES_SEND_RATE": "100",
+        "ACADEMICHUB_SENDER": "AcademicHub <briefing@example.org>",
+    }.items():
         monkeypatch.setenv(k, v)
-    for address, lang, tz in (("zh@example.org", "zh", "Asia/Shanghai"), ("en@example.org", "en", "Europe/Berlin"),
-                              ("ny@example.org", "en", "America/New_York")):
-        run_cli(capsys, monkeypatch, "subscribers", "add", address, "--lang", lang, "--tz", tz, "--hour", "7",
-                "--interests", "LLM safety", "--keywords", "prompt injection, jailbreak, agents, LLM safety")
+    for address, lang, tz in (
+        ("zh@example.org", "zh", "Asia/Shanghai"),
+        ("en@example.org", "en", "Europe/Berlin"),
+        ("ny@example.org", "en", "America/New_York"),
+    ):
+        run_cli(
+            capsys,
+            monkeypatch,
+            "subscribers",
+            "add",
+            address,
+            "--lang",
+            lang,
+            "--tz",
+            tz,
+            "--hour",
+            "7",
+            "--interests",
+            "LLM safety",
+            "--keywords",
+            "prompt injection, jailbreak, agents, LLM safety",
+        )
     with mock_aws():
         boto3.client("sesv2", region_name="us-east-1").create_email_identity(EmailIdentity="example.org")
         sent = lambda: ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages  # noqa: E731
@@ -146,7 +194,7 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         settings = Settings()
         engine = open_database(settings)
         with session_scope(engine) as s:  # the announcement's evening: Sunday 20:30 in New York
-            s.execute(update(Edition).values(created_at=datetime(2026, 6, 22, 0, 30, tzinfo=timezone.utc)))
+            s.execute(update(Edition).values(created_at=datetime(2026, 6, 22, 0, 30, tzinfo=UTC)))
             s.commit()
         deliver_due(now="2026-06-22T06:00:00+00:00")  # 08:00 Berlin, 14:00 Shanghai, 02:00 New York
         got = {m.destinations[0]: m for m in sent()}
@@ -156,7 +204,9 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         calls_after_delivery = len(fake.requests)
         edition_ids = set(read_edition(engine, date(2026, 6, 22)).cards)
         for address, m in got.items():
-            msg = email.message_from_bytes(m.raw_data if isinstance(m.raw_data, bytes) else m.raw_data.encode(), policy=policy.default)
+            msg = email.message_from_bytes(
+                m.raw_data if isinstance(m.raw_data, bytes) else m.raw_data.encode(), policy=policy.default
+            )
             assert ("每日简报" in msg["Subject"]) == (address == "zh@example.org")
             text = msg.get_body(("plain",)).get_content()
             cited = set(re.findall(r"arxiv\.org/abs/(\d{4}\.\d{4,5})", text))
@@ -164,14 +214,20 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         deliver_due(now="2026-06-22T06:30:00+00:00")  # a rerun: nothing new, no LLM call
         assert len(sent()) == 2 and len(fake.requests) == calls_after_delivery
         deliver_due(now="2026-06-22T11:05:00+00:00")  # 07:05 in New York
-        assert len(sent()) == 3 and {m.destinations[0] for m in sent()} == {"zh@example.org", "en@example.org", "ny@example.org"}
+        assert len(sent()) == 3 and {m.destinations[0] for m in sent()} == {
+            "zh@example.org",
+            "en@example.org",
+            "ny@example.org",
+        }
     with session_scope(engine) as s:
         assert sorted(r.state for r in s.exec(select(Delivery)).all()) == ["sent", "sent", "sent"]
     artifact = read_artifacts("deliver-due")[0]["data"]
     assert "for the edition of 2026-06-22" in artifact and "sent 1" in artifact and "slowest stages" in artifact
 
 
-def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_no_process_behind(env_settings, capsys, monkeypatch):
+def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_no_process_behind(
+    env_settings, capsys, monkeypatch
+):
     """ACADEMICHUB_TASK_RUNNER=dask, run as an operator would without a Prefect server (as in
     docs/operations.md): batches run in a worker process, 2 at once; every reader is sent exactly once,
     and the worker reports to the flow's temporary Prefect API instead of starting one of its own that
@@ -188,8 +244,11 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
     engine = open_database(Settings())
     with session_scope(engine) as s:
         for i in range(12):
-            upsert_subscriber(s, f"d{i:02d}@example.com", ProfileInput(interests="quantum computing, language model agents",
-                                                                       timezone="Europe/Berlin"))
+            upsert_subscriber(
+                s,
+                f"d{i:02d}@example.com",
+                ProfileInput(interests="quantum computing, language model agents", timezone="Europe/Berlin"),
+            )
 
     home = str(env_settings / "prefect-home")
 
@@ -198,21 +257,39 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
         found = set()
         for proc in psutil.process_iter(["cmdline"]):
             try:
-                if "prefect.server.api.server:create_app" in " ".join(proc.info["cmdline"] or []) and proc.environ().get("PREFECT_HOME") == home:
+                if (
+                    "prefect.server.api.server:create_app" in " ".join(proc.info["cmdline"] or [])
+                    and proc.environ().get("PREFECT_HOME") == home
+                ):
                     found.add(proc.pid)
             except psutil.Error:
                 pass
         return found
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env.update({"ACADEMICHUB_TASK_RUNNER": "dask", "ACADEMICHUB_DASK_WORKERS": "1", "ACADEMICHUB_DASK_THREADS": "2",
-                "PREFECT_HOME": home, "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-                "ACADEMICHUB_NOW": "2026-06-22T12:00:00+00:00"})  # the subprocess's clock: 14:00 in Berlin, all due
-    script = ("from flows.deliver import deliver_due\n"
-              "r = deliver_due(batch_size=3)\n"
-              "print('RESULT', r.batches, dict(r.tally.states))\n")
-    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=str(Path(__file__).resolve().parents[1]),
-                          capture_output=True, text=True, timeout=150)  # a worker's leftover server would hold the pipes open
+    env.update(
+        {
+            "ACADEMICHUB_TASK_RUNNER": "dask",
+            "ACADEMICHUB_DASK_WORKERS": "1",
+            "ACADEMICHUB_DASK_THREADS": "2",
+            "PREFECT_HOME": home,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            "ACADEMICHUB_NOW": "2026-06-22T12:00:00+00:00",
+        }
+    )  # the subprocess's clock: 14:00 in Berlin, all due
+    script = (
+        "from flows.deliver import deliver_due\n"
+        "r = deliver_due(batch_size=3)\n"
+        "print('RESULT', r.batches, dict(r.tally.states))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=str(Path(__file__).resolve().parents[1]),
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )  # a worker's leftover server would hold the pipes open
     assert "RESULT 4 {'sent': 12}" in done.stdout, done.stdout[-2000:] + done.stderr[-4000:]
     outbox = sorted(p.name for p in (env_settings / "outbox" / "2026-06-22").glob("*.eml"))
     assert outbox == [f"d{i:02d}@example.com.eml" for i in range(12)]
@@ -232,13 +309,21 @@ def test_deliver_due_report_stays_small_and_names_the_failures():
     from academichub.delivery.report import PROBLEMS_SHOWN, DeliverReport, Tally, deliver_markdown
 
     batch = [Sent(f"r{i}@example.org", "en", 8, None, "s", "sent") for i in range(5000)]
-    batch += [Sent(f"f{i}@example.org", "en", 8, None, "s", "failed", "permanent: mailbox | unavailable") for i in range(300)]
+    batch += [
+        Sent(f"f{i}@example.org", "en", 8, None, "s", "failed", "permanent: mailbox | unavailable") for i in range(300)
+    ]
     batch += [Sent("p@example.org", "zh", 0, None, "", "skipped", "paused until 2026-07-01")]
     tally = Tally.of(batch[:2000]).merge(Tally.of(batch[2000:]))
     assert tally.sent == 5000 and tally.states["failed"] == 300 and len(tally.problems) == PROBLEMS_SHOWN
     assert tally.reasons[("failed", "permanent: mailbox | unavailable")] == 300
-    md = deliver_markdown(DeliverReport(date(2026, 6, 22), 120, 5301, 0, 3, tally, LlmReport(model="m")),
-                          datetime(2026, 6, 22, 6, tzinfo=timezone.utc), 2000)
-    assert "deliveries: failed 300, sent 5000, skipped 1" in md and "| failed | permanent: mailbox / unavailable | 300 |" in md
+    md = deliver_markdown(
+        DeliverReport(date(2026, 6, 22), 120, 5301, 0, 3, tally, LlmReport(model="m")),
+        datetime(2026, 6, 22, 6, tzinfo=UTC),
+        2000,
+    )
+    assert (
+        "deliveries: failed 300, sent 5000, skipped 1" in md
+        and "| failed | permanent: mailbox / unavailable | 300 |" in md
+    )
     assert "f0@example.org" in md and f"f{PROBLEMS_SHOWN}@example.org" not in md and "r0@example.org" not in md
     assert len(md) < 20_000

@@ -7,11 +7,11 @@ from datetime import date
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from academichub.papers import store
 from academichub.db import open_database, session_scope
 from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
-from academichub.settings import Settings
+from academichub.papers import store
 from academichub.papers.ingest import collect_paths, ingest_documents, read_document
+from academichub.settings import Settings
 
 DAY = date(2026, 4, 27)
 
@@ -31,7 +31,16 @@ def test_migrations_create_the_schema_and_are_idempotent(db_url):
     engine = open_database(settings)
     open_database(settings)  # second run: nothing to do, no error
     tables = set(inspect(engine).get_table_names())
-    assert {"paper", "paper_alias", "listing", "edition", "edition_paper", "fetch_log", "subscriber", "alembic_version"} <= tables
+    assert {
+        "paper",
+        "paper_alias",
+        "listing",
+        "edition",
+        "edition_paper",
+        "fetch_log",
+        "subscriber",
+        "alembic_version",
+    } <= tables
     with engine.connect() as conn:
         assert conn.execute(text("select version_num from alembic_version")).scalar() == "0007"
     assert {"interest_profile", "feedback"} <= tables
@@ -45,8 +54,12 @@ def test_migration_0002_moves_interests_into_profiles(db_url):
     engine = make_engine(Settings(database_url=db_url, _env_file=None))
     command.upgrade(alembic_config(engine), "0001")
     with engine.begin() as conn:
-        conn.execute(text("insert into subscriber (email, name, language, interests, timezone, delivery_hour, papers_per_email, status, created_at) "
-                          "values ('a@example.org', '', 'en', 'quantum sensing', 'UTC', 7, 8, 'active', CURRENT_TIMESTAMP)"))
+        conn.execute(
+            text(
+                "insert into subscriber (email, name, language, interests, timezone, delivery_hour, papers_per_email, status, created_at) "
+                "values ('a@example.org', '', 'en', 'quantum sensing', 'UTC', 7, 8, 'active', CURRENT_TIMESTAMP)"
+            )
+        )
     command.upgrade(alembic_config(engine), "head")
     with engine.connect() as conn:
         assert conn.execute(text("select interests from interest_profile")).scalar() == "quantum sensing"
@@ -88,10 +101,14 @@ def test_cross_listing_across_files_merges_in_the_database(db_url, fixtures_dir,
     ai = (fixtures_dir / "arxiv-rss-csAI-jmamath-trimmed.xml").read_bytes()
     # cs.LG lists the first cs.AI paper as a cross-list (how arXiv's cs.LG feed would show it).
     lg = ai.replace(b"cs.AI updates on arXiv.org", b"cs.LG updates on arXiv.org").replace(b"rss/cs.AI", b"rss/cs.LG")
-    lg = lg.replace(b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>cross</arxiv:announce_type>", 1)
+    lg = lg.replace(
+        b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>cross</arxiv:announce_type>", 1
+    )
     (tmp_path / "ai.xml").write_bytes(ai)
     (tmp_path / "lg.xml").write_bytes(lg)
-    report = ingest_documents(engine, [read_document(tmp_path / "ai.xml"), read_document(tmp_path / "lg.xml")], day=DAY, settings=settings)
+    report = ingest_documents(
+        engine, [read_document(tmp_path / "ai.xml"), read_document(tmp_path / "lg.xml")], day=DAY, settings=settings
+    )
     assert report.new_papers == 3 and report.merges == {"cross-listing": 3}
     with session_scope(engine) as s:
         p = s.get(Paper, "2604.21935")
@@ -106,7 +123,9 @@ def test_replacement_on_a_later_day_updates_the_stored_paper(db_url, fixtures_di
     ingest_fixtures(engine, settings, fixtures_dir, ["arxiv-rss-csAI-jmamath-trimmed.xml"])
     v2 = (fixtures_dir / "arxiv-rss-csAI-jmamath-trimmed.xml").read_bytes()
     v2 = v2.replace(b"oai:arXiv.org:2604.21935v1", b"oai:arXiv.org:2604.21935v2")
-    v2 = v2.replace(b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>replace</arxiv:announce_type>", 1)
+    v2 = v2.replace(
+        b"<arxiv:announce_type>new</arxiv:announce_type>", b"<arxiv:announce_type>replace</arxiv:announce_type>", 1
+    )
     v2 = v2.replace(b"Math Takes Two: A test", b"Math Takes Two, revised: A test")
     (tmp_path / "v2.xml").write_bytes(v2)
     report = ingest_documents(engine, [read_document(tmp_path / "v2.xml")], day=date(2026, 4, 28), settings=settings)
@@ -120,10 +139,21 @@ def test_fetch_history_drives_suspect_and_validators(db_url):
     settings = Settings(database_url=db_url, _env_file=None)
     engine = open_database(settings)
     with session_scope(engine) as s:
-        store.add_fetch_logs(s, [
-            FetchLog(run_id=str(i), source_key="arxiv-cs.AI", url="u", http_status=200, items=n, etag=f'"e{i}"', health="ok")
-            for i, n in enumerate([300, 310, 290])
-        ])
+        store.add_fetch_logs(
+            s,
+            [
+                FetchLog(
+                    run_id=str(i),
+                    source_key="arxiv-cs.AI",
+                    url="u",
+                    http_status=200,
+                    items=n,
+                    etag=f'"e{i}"',
+                    health="ok",
+                )
+                for i, n in enumerate([300, 310, 290])
+            ],
+        )
         assert store.item_history(s, "arxiv-cs.AI") == [300, 310, 290]
         assert store.last_validators(s, "arxiv-cs.AI")[0] == '"e2"'
         assert store.last_validators(s, "nope") == (None, None)
@@ -153,13 +183,20 @@ def test_run_ingest_reads_files_and_fetches_sources_without_prefect(tmp_path, fi
     from academichub.papers.sources import Source, SourceConfig
     from tests.conftest import fixture_bytes
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'academichub.db'}", sources_file=tmp_path / "missing.toml",
-                        http_backoff=0.01, arxiv_min_interval=0.0, _env_file=None)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'academichub.db'}",
+        sources_file=tmp_path / "missing.toml",
+        http_backoff=0.01,
+        arxiv_min_interval=0.0,
+        _env_file=None,
+    )
     engine = open_database(settings)
     report = run_ingest(settings, engine, paths=[str(fixtures_dir)], day=DAY)  # no sources file: no holidays, no error
     assert report.new_papers == 105 and report.edition_added == 100
 
-    httpserver.expect_request("/nature.rss").respond_with_data(fixture_bytes("nature-rss-dakesan.xml"), headers={"ETag": '"n-1"'})
+    httpserver.expect_request("/nature.rss").respond_with_data(
+        fixture_bytes("nature-rss-dakesan.xml"), headers={"ETag": '"n-1"'}
+    )
     config = SourceConfig(sources=(Source(key="nature", url=httpserver.url_for("/nature.rss"), label="Nature"),))
     fetched = run_ingest(settings, engine, paths=None, day=DAY, config=config)
     assert [(s.key, s.status, s.items, s.new) for s in fetched.sources] == [("nature", 200, 75, 0)]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from academichub.matching.match import Matcher, ProfileSpec, author_key
 from academichub.editions.themes import field_of, find_themes
 from academichub.editions.vectorise import TfidfVectoriser
+from academichub.matching.match import Matcher, ProfileSpec, author_key
 from tests.test_eval_quality import seed_papers
 
 STROKE = "doi:10.1101/sample.2026-06-18.0004"
@@ -78,7 +78,9 @@ def test_followed_author_passes_the_floor():
 
     papers = [replace(p, authors=("Grace Hopper",)) if p.id == "2606.12020" else p for p in seed_papers()]
     m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
-    out = m.match([ProfileSpec(key="a", interests="coral reef ecology", authors=["G. Hopper"], top_n=3)], min_score=0.05)
+    out = m.match(
+        [ProfileSpec(key="a", interests="coral reef ecology", authors=["G. Hopper"], top_n=3)], min_score=0.05
+    )
     assert ids(out["a"]) == ["2606.12020"] and out["a"][0].reasons[0].kind == "author"
 
 
@@ -103,7 +105,10 @@ def test_diversity_caps_one_theme():
     assert len(out["a"]) == 3  # at most ceil(6/2) papers from one theme
 
 
-@pytest.mark.parametrize("name, key", [("Yann LeCun", "lecun y"), ("Y. LeCun", "lecun y"), ("LeCun, Yann", "lecun y"), ("Kähler, A.", "kahler a")])
+@pytest.mark.parametrize(
+    "name, key",
+    [("Yann LeCun", "lecun y"), ("Y. LeCun", "lecun y"), ("LeCun, Yann", "lecun y"), ("Kähler, A.", "kahler a")],
+)
 def test_author_key(name, key):
     assert author_key(name) == key
 

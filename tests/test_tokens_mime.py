@@ -8,9 +8,9 @@ from email import policy
 import pytest
 
 from academichub.clock import fixed
-from academichub.settings import Settings
 from academichub.mail.message import build_message, list_headers
 from academichub.mail.render import RenderedEmail
+from academichub.settings import Settings
 from subscribers.tokens import Tokens
 
 
@@ -38,17 +38,31 @@ def test_expiry_per_purpose():
 def test_placeholder_secret_refused_in_production():
     with pytest.raises(ValueError, match="ACADEMICHUB_SECRET_KEY must be set"):
         Settings(environment="production", _env_file=None)
-    assert Settings(environment="production", secret_key="a-real-one, an-old-one", _env_file=None).signing_keys() == ["a-real-one", "an-old-one"]
+    assert Settings(environment="production", secret_key="a-real-one, an-old-one", _env_file=None).signing_keys() == [
+        "a-real-one",
+        "an-old-one",
+    ]
 
 
 def test_mime_headers_for_bulk_mail():
-    headers = list_headers(sender="AcademicHub <briefing@example.org>", unsubscribe_url="https://hub.example.org/unsubscribe?t=abc", unsubscribe_mailbox=None)
-    msg = build_message(RenderedEmail("AcademicHub 每日简报 · 2026-06-22", "<p>你好</p>", "你好"), sender="AcademicHub <briefing@example.org>",
-                        to="reader@example.com", headers=headers)
+    headers = list_headers(
+        sender="AcademicHub <briefing@example.org>",
+        unsubscribe_url="https://hub.example.org/unsubscribe?t=abc",
+        unsubscribe_mailbox=None,
+    )
+    msg = build_message(
+        RenderedEmail("AcademicHub 每日简报 · 2026-06-22", "<p>你好</p>", "你好"),
+        sender="AcademicHub <briefing@example.org>",
+        to="reader@example.com",
+        headers=headers,
+    )
     raw = msg.as_bytes()
     assert b"=?utf-8?" in raw.split(b"\n\n")[0]  # RFC 2047 encoded Chinese subject
     parsed = email.message_from_bytes(raw, policy=policy.default)
-    assert parsed["List-Unsubscribe"] == "<https://hub.example.org/unsubscribe?t=abc>, <mailto:briefing@example.org?subject=unsubscribe>"
+    assert (
+        parsed["List-Unsubscribe"]
+        == "<https://hub.example.org/unsubscribe?t=abc>, <mailto:briefing@example.org?subject=unsubscribe>"
+    )
     assert parsed["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert parsed["List-Id"] == "AcademicHub daily briefing <briefing.example.org>"
     assert parsed["Message-ID"].endswith("@example.org>") and parsed["Date"]

@@ -25,7 +25,19 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monkeypatch, tmp_path):
     port = free_port()
     monkeypatch.setenv("ACADEMICHUB_BASE_URL", f"http://127.0.0.1:{port}")
-    run_cli(capsys, monkeypatch, "subscribers", "add", "ada@example.org", "--interests", "quantum computing", "--keywords", "quantum", "--name", "Ada")
+    run_cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        "ada@example.org",
+        "--interests",
+        "quantum computing",
+        "--keywords",
+        "quantum",
+        "--name",
+        "Ada",
+    )
     code, out, err = run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0, out + err
     html = (env_settings / "outbox" / "2026-06-22" / "ada@example.org.html").read_text()
@@ -52,13 +64,20 @@ def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monke
             with session_scope(open_database(settings)) as s:
                 sub = s.exec(select(Subscriber).where(Subscriber.email == "ada@example.org")).one()
                 profile = s.get(InterestProfile, sub.id)
-                assert sub.language == "zh" and profile.interests == "量子计算与量子纠错" and profile.keywords == ["quantum", "error correction"]
+                assert (
+                    sub.language == "zh"
+                    and profile.interests == "量子计算与量子纠错"
+                    and profile.keywords == ["quantum", "error correction"]
+                )
             # unsubscribe through the page
             page.goto(unsub.replace("&amp;", "&"))
             page.click("button.danger")
             page.wait_for_selector("text=已退订")
             with session_scope(open_database(settings)) as s:
-                assert s.exec(select(Subscriber).where(Subscriber.email == "ada@example.org")).one().status == "unsubscribed"
+                assert (
+                    s.exec(select(Subscriber).where(Subscriber.email == "ada@example.org")).one().status
+                    == "unsubscribed"
+                )
         # and RFC 8058 one-click from a "mailbox provider" (plain HTTP POST) for another reader's link
         run_cli(capsys, monkeypatch, "subscribers", "add", "bob@example.org", "--interests", "quantum")
         run_cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
@@ -68,10 +87,14 @@ def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monke
 
         header = email.message_from_bytes(eml, policy=policy.default)["List-Unsubscribe"]
         url = re.search(r"<(http[^>]+)>", header).group(1)
-        r = httpx.post(url, content=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = httpx.post(
+            url, content=b"List-Unsubscribe=One-Click", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        )
         assert r.status_code == 200
         with session_scope(open_database(settings)) as s:
-            assert s.exec(select(Subscriber).where(Subscriber.email == "bob@example.org")).one().status == "unsubscribed"
+            assert (
+                s.exec(select(Subscriber).where(Subscriber.email == "bob@example.org")).one().status == "unsubscribed"
+            )
     for name in ("prefs-en.png", "prefs-zh.png"):
         assert (tmp_path / name).stat().st_size > 10_000
         if DOCS.is_dir() and __import__("os").environ.get("ACADEMICHUB_SAVE_SCREENSHOTS"):
@@ -84,9 +107,19 @@ def test_edition_pages_in_a_browser(tmp_path):
 
     from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'e.db'}", outbox_dir=str(tmp_path / "outbox"), secret_key="k")
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'e.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        secret_key="k",
+    )
     app = create_app(settings)
-    ingest_documents(app.state.ctx.engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=date(2026, 6, 22), settings=settings)
+    ingest_documents(
+        app.state.ctx.engine,
+        [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])],
+        day=date(2026, 6, 22),
+        settings=settings,
+    )
     with serving(app) as base, browser() as b:
         for width, name in ((1200, "edition-desktop.png"), (375, "edition-phone.png")):
             page = b.new_page(viewport={"width": width, "height": 900})

@@ -10,16 +10,16 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import select
 
-from academichub.delivery import ledger
+from academichub.briefing.compose import briefing_record, compose
 from academichub.db import session_scope
+from academichub.delivery import ledger
+from academichub.editions.edition import read_edition
+from academichub.matching.match import ProfileSpec
+from academichub.matching.profiles import build_matcher
 from academichub.models import Delivery
+from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from academichub.briefing.compose import briefing_record, compose
-from academichub.editions.edition import read_edition
-from academichub.matching.profiles import build_matcher
-from academichub.papers.ingest import collect_paths, ingest_documents, read_document
-from academichub.matching.match import ProfileSpec
 from subscribers.service import ProfileInput, upsert_subscriber
 
 DAY = date(2026, 6, 22)
@@ -27,13 +27,20 @@ DAY = date(2026, 6, 22)
 
 @pytest.fixture
 def web(tmp_path, fixtures_dir):
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'web.db'}", outbox_dir=str(tmp_path / "outbox"),
-                        base_url="http://testserver", secret_key="k")
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        base_url="http://testserver",
+        secret_key="k",
+    )
     app = create_app(settings)
     engine = app.state.ctx.engine
     ingest_documents(engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=DAY, settings=settings)
     # a day before, with a real journal feed (items with no abstract) and an empty arXiv Sunday feed
-    ingest_documents(engine, [read_document(fixtures_dir / "nature-rss-dakesan.xml")], day=date(2026, 6, 19), settings=settings)
+    ingest_documents(
+        engine, [read_document(fixtures_dir / "nature-rss-dakesan.xml")], day=date(2026, 6, 19), settings=settings
+    )
     return app, TestClient(app, raise_server_exceptions=False)
 
 
@@ -61,13 +68,19 @@ def test_filters_themes_and_pagination_work_without_javascript(web):
     shown = re.findall(r'<li class="card paper" id="p-(\d+)">', quant)
     assert shown and "Showing %d of %d papers" % (len(shown), len(shown)) in quant
     api = client.get("/api/editions/2026-06-22").json()
-    assert {p["id"] for p in api["papers"] if "quant-ph" in p["categories"]} == {api["papers"][int(n) - 1]["id"] for n in shown}
+    assert {p["id"] for p in api["papers"] if "quant-ph" in p["categories"]} == {
+        api["papers"][int(n) - 1]["id"] for n in shown
+    }
     theme = api["themes"][0]
     page = client.get(f"/editions/2026-06-22?theme={theme['id']}&lang=en").text
     assert len(re.findall(r'class="card paper"', page)) == len(theme["papers"]) and "Theme: " in page
     by_source = client.get("/editions/2026-06-22?source=Science&lang=en").text
-    assert all("Science" in m for m in re.findall(r'<p class="meta"><span class="num">\d+\.</span> ([^<]+)</p>', by_source))
-    assert client.get("/editions/2026-06-22?theme=9999").status_code == 200  # an unknown theme shows nothing, not an error
+    assert all(
+        "Science" in m for m in re.findall(r'<p class="meta"><span class="num">\d+\.</span> ([^<]+)</p>', by_source)
+    )
+    assert (
+        client.get("/editions/2026-06-22?theme=9999").status_code == 200
+    )  # an unknown theme shows nothing, not an error
 
 
 def test_api_and_unknown_dates(web):
@@ -75,7 +88,9 @@ def test_api_and_unknown_dates(web):
     api = client.get("/api/editions/2026-06-22")
     data = api.json()
     assert api.status_code == 200 and data["size"] == len(data["papers"]) == 39
-    assert {"id", "title", "authors", "abstract", "source", "categories", "published", "url", "theme"} <= set(data["papers"][0])
+    assert {"id", "title", "authors", "abstract", "source", "categories", "published", "url", "theme"} <= set(
+        data["papers"][0]
+    )
     assert any(t["cross_domain"] for t in data["themes"]) or all(len(t["fields"]) <= 1 for t in data["themes"])
     for path in ("/editions/2026-07-01", "/editions/not-a-date", "/editions/2026-02-30"):
         r = client.get(path)
@@ -104,11 +119,24 @@ def sent_briefing(app, email="ada@example.org"):
         sub, profile, _ = upsert_subscriber(s, email, ProfileInput(interests="quantum computing", keywords=["quantum"]))
         row = ledger.prepare(s, DAY, [sub.id])[sub.id]
     edition = read_edition(engine, DAY)
-    matches = build_matcher(engine, edition, "tfidf").match([ProfileSpec(key=email, interests=profile.interests, keywords=["quantum"])])
-    b = compose(email=email, name="Ada", language="en", interests=profile.interests, edition_date=DAY, edition_size=len(edition.facts),
-                matches=matches[email], cards=edition.cards, wanted=8)
+    matches = build_matcher(engine, edition, "tfidf").match(
+        [ProfileSpec(key=email, interests=profile.interests, keywords=["quantum"])]
+    )
+    b = compose(
+        email=email,
+        name="Ada",
+        language="en",
+        interests=profile.interests,
+        edition_date=DAY,
+        edition_size=len(edition.facts),
+        matches=matches[email],
+        cards=edition.cards,
+        wanted=8,
+    )
     with session_scope(engine) as s:
-        ledger.finish_many(s, [{"id": row.id, "state": "sent", "reason": None, "message_id": "m1", "content": briefing_record(b)}])
+        ledger.finish_many(
+            s, [{"id": row.id, "state": "sent", "reason": None, "message_id": "m1", "content": briefing_record(b)}]
+        )
     return sub, b
 
 
@@ -123,7 +151,9 @@ def test_view_in_browser_and_personal_feed(web):
     assert view.text.count("👍") == len(b.items) and "Why this paper" in view.text
     like = re.search(r'href="http://testserver(/feedback\?t=[^"]+v=1)"', view.text).group(1).replace("&amp;", "&")
     assert client.get(like).status_code == 200
-    assert client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': '2026-06-19'})}").status_code == 404  # nothing sent that day
+    assert (
+        client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': '2026-06-19'})}").status_code == 404
+    )  # nothing sent that day
     assert client.get(f"/view?t={tokens.sign('preferences', {'s': sub.id})}").status_code == 400
     feed = client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id})}")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/rss+xml")
@@ -139,8 +169,12 @@ def test_view_in_browser_and_personal_feed(web):
 def test_a_day_without_an_announcement_says_so(web, fixtures_dir):
     app, client = web
     settings = app.state.ctx.settings
-    ingest_documents(app.state.ctx.engine, [read_document(fixtures_dir / "arxiv-rss-cs-empty-sunday-xlr-aex.xml")],
-                     day=date(2026, 3, 29), settings=settings)
+    ingest_documents(
+        app.state.ctx.engine,
+        [read_document(fixtures_dir / "arxiv-rss-cs-empty-sunday-xlr-aex.xml")],
+        day=date(2026, 3, 29),
+        settings=settings,
+    )
     page = client.get("/editions/2026-03-29?lang=en")
     assert page.status_code == 200 and "no announcement today" in page.text and "Showing 0 of 0 papers" in page.text
     assert "SUSPECT" not in page.text and "looks wrong" not in page.text
@@ -152,8 +186,21 @@ def test_a_suspect_feed_is_shown_as_such(web, fixtures_dir):
     from academichub.models import FetchLog
 
     with session_scope(app.state.ctx.engine) as s:
-        s.add(FetchLog(run_id="r1", edition_date=DAY, source_key="arxiv-cs.CV", url="https://rss.arxiv.org/rss/cs.CV",
-                       http_status=200, items=0, health="suspect", error="empty on an announcement day"))
+        s.add(
+            FetchLog(
+                run_id="r1",
+                edition_date=DAY,
+                source_key="arxiv-cs.CV",
+                url="https://rss.arxiv.org/rss/cs.CV",
+                http_status=200,
+                items=0,
+                health="suspect",
+                error="empty on an announcement day",
+            )
+        )
         s.commit()
     page = client.get("/editions/2026-06-22?lang=en").text
-    assert 'class="status suspect"' in page and "arxiv-cs.CV: the feed looks wrong today (empty on an announcement day)" in page
+    assert (
+        'class="status suspect"' in page
+        and "arxiv-cs.CV: the feed looks wrong today (empty on an announcement day)" in page
+    )

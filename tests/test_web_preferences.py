@@ -16,9 +16,9 @@ from sqlmodel import select
 
 from academichub.clock import fixed
 from academichub.db import session_scope
+from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from subscribers.models import Feedback, InterestProfile, Subscriber
 from subscribers.service import ProfileInput, changes_of, upsert_subscriber
 from subscribers.tokens import Tokens
@@ -28,8 +28,14 @@ DAY = "2026-06-22"
 
 @pytest.fixture
 def web(tmp_path):
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{tmp_path / 'web.db'}", outbox_dir=str(tmp_path / "outbox"),
-                        base_url="http://testserver", secret_key="new-key,old-key", signup_limit_per_address="3/hour")
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        base_url="http://testserver",
+        secret_key="new-key,old-key",
+        signup_limit_per_address="3/hour",
+    )
     app = create_app(settings)
     return app, TestClient(app, raise_server_exceptions=False), tmp_path
 
@@ -45,7 +51,9 @@ def token(app, purpose, payload) -> str:
 
 
 def outbox_mail(tmp_path: Path, kind: str, address: str) -> email.message.EmailMessage:
-    return email.message_from_bytes((tmp_path / "outbox" / f"mail-{kind}" / f"{address}.eml").read_bytes(), policy=policy.default)
+    return email.message_from_bytes(
+        (tmp_path / "outbox" / f"mail-{kind}" / f"{address}.eml").read_bytes(), policy=policy.default
+    )
 
 
 def subscriber(app, address) -> Subscriber:
@@ -56,7 +64,9 @@ def subscriber(app, address) -> Subscriber:
 def test_signup_double_opt_in_no_enumeration_and_rate_limits(web):
     app, client, tmp = web
     add(app, "known@example.org")
-    new = client.post("/subscribe", data={"email": "New@Example.org", "interests": "量子计算 quantum", "language": "zh"})
+    new = client.post(
+        "/subscribe", data={"email": "New@Example.org", "interests": "量子计算 quantum", "language": "zh"}
+    )
     known = client.post("/subscribe", data={"email": "known@example.org", "interests": "anything", "language": "en"})
     assert new.status_code == known.status_code == 200
     strip = lambda html: re.sub(r'<a class="switch".*?</a>', "", html)  # noqa: E731
@@ -67,7 +77,9 @@ def test_signup_double_opt_in_no_enumeration_and_rate_limits(web):
     link = re.search(r"http://testserver/confirm\?t=[\w.\-]+", msg.get_body(("plain",)).get_content()).group(0)
     assert not (tmp / "outbox" / "mail-confirm" / "known@example.org.eml").exists()
     page = client.get(link.replace("http://testserver", ""))
-    assert page.status_code == 200 and "确认订阅" in page.text and subscriber(app, "new@example.org").status == "pending"  # GET changes nothing
+    assert (
+        page.status_code == 200 and "确认订阅" in page.text and subscriber(app, "new@example.org").status == "pending"
+    )  # GET changes nothing
     done = client.post(link.replace("http://testserver", ""))
     assert done.status_code == 200 and subscriber(app, "new@example.org").status == "active"
     assert client.post(link.replace("http://testserver", "")).status_code == 200  # idempotent
@@ -76,7 +88,12 @@ def test_signup_double_opt_in_no_enumeration_and_rate_limits(web):
     assert vias == ["signup", "confirm-link"]
     bad = client.post("/subscribe", data={"email": "not-an-address", "interests": "", "language": "fr"})
     assert bad.status_code == 422 and bad.text.count('class="field-error"') == 3
-    codes = [client.post("/subscribe", data={"email": "flood@example.org", "interests": "quantum", "language": "en"}).status_code for _ in range(4)]
+    codes = [
+        client.post(
+            "/subscribe", data={"email": "flood@example.org", "interests": "quantum", "language": "en"}
+        ).status_code
+        for _ in range(4)
+    ]
     assert codes == [200, 200, 200, 429]
 
 
@@ -85,27 +102,61 @@ def test_preferences_save_with_field_errors_csrf_and_a_record(web):
     sub = add(app)
     t = token(app, "preferences", {"s": sub.id})
     page = client.get(f"/preferences?t={t}")
-    assert page.status_code == 200 and 'value="quantum sensing"' not in page.text and "quantum sensing</textarea>" in page.text
+    assert (
+        page.status_code == 200
+        and 'value="quantum sensing"' not in page.text
+        and "quantum sensing</textarea>" in page.text
+    )
     assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
-    assert "script-src" not in page.headers["content-security-policy"] and "default-src 'none'" in page.headers["content-security-policy"]
+    assert (
+        "script-src" not in page.headers["content-security-policy"]
+        and "default-src 'none'" in page.headers["content-security-policy"]
+    )
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
-    form = {"t": t, "csrf": csrf, "interests": "quantum sensing", "language": "en", "timezone": "UTC", "delivery_hour": "7",
-            "frequency": "daily", "weekly_day": "mon", "papers_per_email": "8", "empty_day": "short", "categories": ["quant-ph"]}
+    form = {
+        "t": t,
+        "csrf": csrf,
+        "interests": "quantum sensing",
+        "language": "en",
+        "timezone": "UTC",
+        "delivery_hour": "7",
+        "frequency": "daily",
+        "weekly_day": "mon",
+        "papers_per_email": "8",
+        "empty_day": "short",
+        "categories": ["quant-ph"],
+    }
     # no CSRF token (a form posted from elsewhere): refused, nothing saved
     forged = TestClient(app).post("/preferences", data={**form, "csrf": "", "language": "zh"})
     assert forged.status_code == 403 and subscriber(app, "ada@example.org").language == "en"
-    bad = client.post("/preferences", data={**form, "timezone": "Mars/Olympus", "delivery_hour": "25", "categories": ["astro-ph"]})
+    bad = client.post(
+        "/preferences", data={**form, "timezone": "Mars/Olympus", "delivery_hour": "25", "categories": ["astro-ph"]}
+    )
     assert bad.status_code == 422
     for field in ("timezone", "delivery_hour", "categories"):
-        assert f'id="{field}-error"' in bad.text or f"{field}" in re.findall(r'class="field-error" id="([a-z_]+)-error"', bad.text)
+        assert f'id="{field}-error"' in bad.text or f"{field}" in re.findall(
+            r'class="field-error" id="([a-z_]+)-error"', bad.text
+        )
     assert "Mars/Olympus" in bad.text  # what they typed is kept
-    ok = client.post("/preferences", data={**form, "language": "zh", "interests": "量子传感 <script>x</script>", "keywords": "NV centers, magnetometry"})
+    ok = client.post(
+        "/preferences",
+        data={
+            **form,
+            "language": "zh",
+            "interests": "量子传感 <script>x</script>",
+            "keywords": "NV centers, magnetometry",
+        },
+    )
     assert ok.status_code == 200 and "设置已保存" in ok.text and "<script>x</script>" not in ok.text
     with session_scope(app.state.ctx.engine) as s:
         fresh = s.get(Subscriber, sub.id)
         profile = s.get(InterestProfile, sub.id)
         changes = changes_of(s, sub.id)
-    assert fresh.language == "zh" and profile.keywords == ["NV centers", "magnetometry"] and profile.categories == ["quant-ph"]
+    assert (
+        fresh.language == "zh"
+        and profile.keywords == ["NV centers", "magnetometry"]
+        and profile.categories == ["quant-ph"]
+    )
     assert changes[-1].via == "preferences-link" and ["language", "en", "zh"] in changes[-1].changes
     saved = outbox_mail(tmp, "saved", "ada@example.org")
     assert "已保存" in saved["Subject"] and "en → zh" in saved.get_body(("plain",)).get_content()
@@ -122,10 +173,17 @@ def test_every_token_case(web, monkeypatch):
     # rotation: a link signed with the old key (second in the list) still works
     old = URLSafeTimedSerializer("old-key", salt="academichub.preferences").dumps({"s": sub.id})
     assert client.get(f"/preferences?t={old}").status_code == 200
-    assert client.get(f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id})}").status_code == 400
+    assert (
+        client.get(
+            f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id})}"
+        ).status_code
+        == 400
+    )
     # expired: 31 days old
     settings = app.state.ctx.settings
-    stale = Tokens(settings.signing_keys(), clock=fixed(settings.clock.now() - timedelta(days=31))).sign("preferences", {"s": sub.id})
+    stale = Tokens(settings.signing_keys(), clock=fixed(settings.clock.now() - timedelta(days=31))).sign(
+        "preferences", {"s": sub.id}
+    )
     page = client.get(f"/preferences?t={stale}")
     assert page.status_code == 410 and "/preferences/renew" in page.text and "Traceback" not in page.text
     renewed = client.post("/preferences/renew", data={"t": stale})
@@ -145,12 +203,19 @@ def test_unsubscribe_page_and_rfc8058_one_click(web):
     sub = add(app)
     t = token(app, "unsubscribe", {"s": sub.id})
     page = client.get(f"/unsubscribe?t={t}")
-    assert page.status_code == 200 and 'method="post"' in page.text and subscriber(app, "ada@example.org").status == "active"
+    assert (
+        page.status_code == 200
+        and 'method="post"' in page.text
+        and subscriber(app, "ada@example.org").status == "active"
+    )
     # one-click: a bare POST as a mailbox provider sends it — no cookie, no CSRF token
     bare = TestClient(app)
     for _ in range(2):  # idempotent
-        r = bare.post(f"/unsubscribe?t={t}", content=b"List-Unsubscribe=One-Click",
-                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+        r = bare.post(
+            f"/unsubscribe?t={t}",
+            content=b"List-Unsubscribe=One-Click",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        )
         assert r.status_code == 200 and r.text == "unsubscribed\n"
     assert subscriber(app, "ada@example.org").status == "unsubscribed"
     with session_scope(app.state.ctx.engine) as s:
@@ -164,8 +229,12 @@ def test_unsubscribe_page_and_rfc8058_one_click(web):
 def test_feedback_recorded_once_with_undo(web):
     app, client, tmp = web
     settings = app.state.ctx.settings
-    ingest_documents(app.state.ctx.engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])],
-                     day=__import__("datetime").date(2026, 6, 22), settings=settings)
+    ingest_documents(
+        app.state.ctx.engine,
+        [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])],
+        day=__import__("datetime").date(2026, 6, 22),
+        settings=settings,
+    )
     sub = add(app)
     t = token(app, "feedback", {"s": sub.id, "d": DAY})
     for _ in range(2):

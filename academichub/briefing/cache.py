@@ -19,15 +19,31 @@ class DbPieceCache:
         out: dict[str, dict] = {}
         with Session(self.engine) as session:
             for chunk in chunks(sorted(set(keys))):
-                rows = session.exec(select(LlmCache.key, LlmCache.content).where(
-                    LlmCache.kind == kind, LlmCache.language == language, LlmCache.model == model,
-                    LlmCache.prompt_version == version, LlmCache.key.in_(chunk)))
+                rows = session.exec(
+                    select(LlmCache.key, LlmCache.content).where(
+                        LlmCache.kind == kind,
+                        LlmCache.language == language,
+                        LlmCache.model == model,
+                        LlmCache.prompt_version == version,
+                        LlmCache.key.in_(chunk),
+                    )
+                )
                 out.update({k: c for k, c in rows})
         return out
 
     def put_many(self, kind: str, language: str, model: str, version: str, items: dict[str, dict]) -> None:
-        rows = [{"kind": kind, "key": k, "language": language, "model": model, "prompt_version": version,
-                 "content": c, "created_at": utcnow()} for k, c in items.items()]
+        rows = [
+            {
+                "kind": kind,
+                "key": k,
+                "language": language,
+                "model": model,
+                "prompt_version": version,
+                "content": c,
+                "created_at": utcnow(),
+            }
+            for k, c in items.items()
+        ]
         with Session(self.engine) as session:
             for chunk in chunks(rows, 500):
                 session.execute(insert_for(session, LlmCache).on_conflict_do_nothing(), chunk)

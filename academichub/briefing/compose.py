@@ -18,6 +18,8 @@ def without_links(text: str) -> str:
     """Feed text may carry URLs; mail clients would make them clickable. Links in an email come only
     from the stored paper fields (abstract, PDF, DOI), so URLs in text become a neutral marker."""
     return _URL.sub("[link omitted]", text)
+
+
 MAX_SUMMARY = 320
 
 
@@ -155,9 +157,18 @@ def compose(
                     continue  # bilingual reader, both extracts: show the English text once
             texts.append(text)
             contribution = contribution or contrib
-        items.append(BriefingItem(number=i, paper=card, summary=texts[0] if texts else "", reasons=word_reasons(m.reasons, language),
-                                  score=m.score, summaries=[t for t in texts if t], contribution=contribution,
-                                  theme=(themes_of or {}).get(card.id)))
+        items.append(
+            BriefingItem(
+                number=i,
+                paper=card,
+                summary=texts[0] if texts else "",
+                reasons=word_reasons(m.reasons, language),
+                score=m.score,
+                summaries=[t for t in texts if t],
+                contribution=contribution,
+                theme=(themes_of or {}).get(card.id),
+            )
+        )
     number_of = {it.paper.id: it.number for it in items}
     opening, refs, composer = "", [], "extractive"
     for lang in langs:
@@ -168,14 +179,20 @@ def compose(
             composer = "llm"
     if not opening:
         kind = "opening_digest" if period_start else "opening"
-        opening = s[kind].format(edition=edition_size, count=len(items)) if items else s[f"{kind}_empty"].format(edition=edition_size)
+        opening = (
+            s[kind].format(edition=edition_size, count=len(items))
+            if items
+            else s[f"{kind}_empty"].format(edition=edition_size)
+        )
     notes = []
     if not items:
         notes.append(s["empty_hint"])
     if items and len(items) < wanted:
         notes.append(s["thin"].format(count=len(items)))
     if items and extracts:
-        notes.append(s["extractive_note"] if extracts == sum(len(langs) for _ in items) else s["partial_extractive_note"])
+        notes.append(
+            s["extractive_note"] if extracts == sum(len(langs) for _ in items) else s["partial_extractive_note"]
+        )
     theme_notes = []
     for tid, theme in sorted(pieces.themes.items()):
         mine = [it.number for it in items if it.theme == tid]
@@ -184,34 +201,89 @@ def compose(
             theme_notes.append(ThemeNote(tid, theme.label, theme.fields, theme.cross_domain, text, mine))
     theme_notes.sort(key=lambda t: (not t.cross_domain, t.numbers[0]))
     return Briefing(
-        email=email, name=name, language=language, edition_date=edition_date, edition_size=edition_size,
-        opening=opening, items=items, notes=notes, interests=interests, themes=theme_notes,
-        opening_refs=refs, period_start=period_start, composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
+        email=email,
+        name=name,
+        language=language,
+        edition_date=edition_date,
+        edition_size=edition_size,
+        opening=opening,
+        items=items,
+        notes=notes,
+        interests=interests,
+        themes=theme_notes,
+        opening_refs=refs,
+        period_start=period_start,
+        composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
     )
 
 
 def briefing_record(b: Briefing) -> dict:
     """What an email said, compactly (paper cards stay in the papers table): stored with the delivery."""
     return {
-        "language": b.language, "name": b.name, "edition_date": b.edition_date.isoformat(), "edition_size": b.edition_size,
-        "period_start": b.period_start.isoformat() if b.period_start else None, "opening": b.opening,
-        "opening_refs": b.opening_refs, "notes": b.notes, "interests": b.interests, "composer": b.composer,
-        "items": [{"id": it.paper.id, "number": it.number, "summaries": it.summaries, "reasons": it.reasons,
-                   "contribution": it.contribution, "theme": it.theme, "score": round(it.score, 4)} for it in b.items],
-        "themes": [{"id": t.id, "label": t.label, "fields": t.fields, "cross_domain": t.cross_domain, "text": t.text, "numbers": t.numbers}
-                   for t in b.themes],
+        "language": b.language,
+        "name": b.name,
+        "edition_date": b.edition_date.isoformat(),
+        "edition_size": b.edition_size,
+        "period_start": b.period_start.isoformat() if b.period_start else None,
+        "opening": b.opening,
+        "opening_refs": b.opening_refs,
+        "notes": b.notes,
+        "interests": b.interests,
+        "composer": b.composer,
+        "items": [
+            {
+                "id": it.paper.id,
+                "number": it.number,
+                "summaries": it.summaries,
+                "reasons": it.reasons,
+                "contribution": it.contribution,
+                "theme": it.theme,
+                "score": round(it.score, 4),
+            }
+            for it in b.items
+        ],
+        "themes": [
+            {
+                "id": t.id,
+                "label": t.label,
+                "fields": t.fields,
+                "cross_domain": t.cross_domain,
+                "text": t.text,
+                "numbers": t.numbers,
+            }
+            for t in b.themes
+        ],
     }
 
 
 def briefing_from_record(rec: dict, email: str, cards: dict[str, PaperCard]) -> Briefing:
     """The stored record back to a Briefing (papers no longer in the database are left out)."""
-    items = [BriefingItem(number=i["number"], paper=cards[i["id"]], summary=(i["summaries"] or [""])[0], reasons=i["reasons"],
-                          score=i.get("score", 0.0), summaries=i["summaries"], contribution=i.get("contribution", ""), theme=i.get("theme"))
-             for i in rec.get("items", []) if i["id"] in cards]
+    items = [
+        BriefingItem(
+            number=i["number"],
+            paper=cards[i["id"]],
+            summary=(i["summaries"] or [""])[0],
+            reasons=i["reasons"],
+            score=i.get("score", 0.0),
+            summaries=i["summaries"],
+            contribution=i.get("contribution", ""),
+            theme=i.get("theme"),
+        )
+        for i in rec.get("items", [])
+        if i["id"] in cards
+    ]
     return Briefing(
-        email=email, name=rec.get("name", ""), language=rec.get("language", "en"), edition_date=date.fromisoformat(rec["edition_date"]),
-        edition_size=rec.get("edition_size", 0), opening=rec.get("opening", ""), items=items, notes=rec.get("notes", []),
-        composer=rec.get("composer", "extractive"), interests=rec.get("interests", ""),
-        themes=[ThemeNote(**t) for t in rec.get("themes", [])], opening_refs=rec.get("opening_refs", []),
+        email=email,
+        name=rec.get("name", ""),
+        language=rec.get("language", "en"),
+        edition_date=date.fromisoformat(rec["edition_date"]),
+        edition_size=rec.get("edition_size", 0),
+        opening=rec.get("opening", ""),
+        items=items,
+        notes=rec.get("notes", []),
+        composer=rec.get("composer", "extractive"),
+        interests=rec.get("interests", ""),
+        themes=[ThemeNote(**t) for t in rec.get("themes", [])],
+        opening_refs=rec.get("opening_refs", []),
         period_start=date.fromisoformat(rec["period_start"]) if rec.get("period_start") else None,
     )

@@ -29,17 +29,30 @@ class LlmReport:
     cache_hits: dict[str, int] = field(default_factory=dict)
     calls_log: list[tuple[str, int, int]] = field(default_factory=list)
 
-    def merge(self, other: "LlmReport") -> "LlmReport":
+    def merge(self, other: LlmReport) -> LlmReport:
         """Two groups' reports (daily readers and weekly digests, or two batches) as one."""
+
         def add(a: dict, b: dict) -> dict:
             return {k: a.get(k, 0) + b.get(k, 0) for k in a.keys() | b.keys()}
-        cost = None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
-        kinds = {k: [x + y for x, y in zip(self.by_kind.get(k, [0, 0, 0]), other.by_kind.get(k, [0, 0, 0]))]
-                 for k in self.by_kind.keys() | other.by_kind.keys()}
-        return LlmReport(model=self.model, calls=self.calls + other.calls, prompt_tokens=self.prompt_tokens + other.prompt_tokens,
-                         completion_tokens=self.completion_tokens + other.completion_tokens, cost_usd=cost, by_kind=kinds,
-                         fallbacks=add(self.fallbacks, other.fallbacks), cache_hits=add(self.cache_hits, other.cache_hits),
-                         calls_log=self.calls_log + other.calls_log)
+
+        cost = (
+            None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
+        )
+        kinds = {
+            k: [x + y for x, y in zip(self.by_kind.get(k, [0, 0, 0]), other.by_kind.get(k, [0, 0, 0]))]
+            for k in self.by_kind.keys() | other.by_kind.keys()
+        }
+        return LlmReport(
+            model=self.model,
+            calls=self.calls + other.calls,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            cost_usd=cost,
+            by_kind=kinds,
+            fallbacks=add(self.fallbacks, other.fallbacks),
+            cache_hits=add(self.cache_hits, other.cache_hits),
+            calls_log=self.calls_log + other.calls_log,
+        )
 
 
 Summaries = dict[tuple[str, str], Piece]  # (paper id, language) -> the paper's piece
@@ -63,23 +76,34 @@ def _paper_summaries(writer: BriefingWriter, edition: EditionData, need: dict[st
     return summaries
 
 
-def _theme_syntheses(writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]],
-                     summaries: Summaries) -> dict[tuple[int, str], CitedText]:
+def _theme_syntheses(
+    writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]], summaries: Summaries
+) -> dict[tuple[int, str], CitedText]:
     """(theme id, language) -> the theme's synthesis, from the summaries of its papers someone receives."""
     cards, out = edition.cards, {}
     keys = {t.id: theme_key(t.paper_ids) for t in edition.themes}
     for lang, ids in sorted(need.items()):
-        members = {t.id: [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in t.paper_ids if pid in ids]
-                   for t in edition.themes}
-        got = writer.theme_syntheses([(keys[t.id], t.label, t.fields, members[t.id]) for t in edition.themes if members[t.id]], lang)
+        members = {
+            t.id: [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in t.paper_ids if pid in ids]
+            for t in edition.themes
+        }
+        got = writer.theme_syntheses(
+            [(keys[t.id], t.label, t.fields, members[t.id]) for t in edition.themes if members[t.id]], lang
+        )
         for t in edition.themes:
             if keys[t.id] in got:
                 out[(t.id, lang)] = CitedText(got[keys[t.id]].text, tuple(got[keys[t.id]].citations))
     return out
 
 
-def _openings(writer: BriefingWriter, edition: EditionData, matches: dict[str, list[Match]], readers: Readers,
-              need: dict[str, set[str]], summaries: Summaries) -> dict[str, dict[str, CitedText]]:
+def _openings(
+    writer: BriefingWriter,
+    edition: EditionData,
+    matches: dict[str, list[Match]],
+    readers: Readers,
+    need: dict[str, set[str]],
+    summaries: Summaries,
+) -> dict[str, dict[str, CitedText]]:
     """email -> language -> the reader's opening."""
     out: dict[str, dict[str, CitedText]] = {}
     for lang in sorted(need):
@@ -88,15 +112,27 @@ def _openings(writer: BriefingWriter, edition: EditionData, matches: dict[str, l
             chosen = [m.paper_id for m in matches.get(sub.email, [])]
             if chosen and lang in reader_languages(sub.language):
                 key = f"{sub.id}:{edition.day.isoformat()}:{theme_key(chosen)}"
-                asks.append((key, profile.interests, [(pid, edition.cards[pid].title, summaries[(pid, lang)].contribution) for pid in chosen]))
+                asks.append(
+                    (
+                        key,
+                        profile.interests,
+                        [(pid, edition.cards[pid].title, summaries[(pid, lang)].contribution) for pid in chosen],
+                    )
+                )
                 owner[key] = sub.email
         for key, piece in writer.openings(asks, lang).items():
             out.setdefault(owner[key], {})[lang] = CitedText(piece.text, tuple(piece.citations))
     return out
 
 
-def _reader_pieces(edition: EditionData, matches: dict[str, list[Match]], readers: Readers, summaries: Summaries,
-                   themes: dict[tuple[int, str], CitedText], openings: dict[str, dict[str, CitedText]]) -> dict[str, Pieces]:
+def _reader_pieces(
+    edition: EditionData,
+    matches: dict[str, list[Match]],
+    readers: Readers,
+    summaries: Summaries,
+    themes: dict[tuple[int, str], CitedText],
+    openings: dict[str, dict[str, CitedText]],
+) -> dict[str, Pieces]:
     by_theme = {t.id: t for t in edition.themes}
     pieces = {}
     for sub, _ in readers:
@@ -113,8 +149,14 @@ def _reader_pieces(edition: EditionData, matches: dict[str, list[Match]], reader
     return pieces
 
 
-def write_pieces(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], readers: Readers,
-                 openings: bool = True) -> tuple[dict[str, Pieces], LlmReport]:
+def write_pieces(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    matches: dict[str, list[Match]],
+    readers: Readers,
+    openings: bool = True,
+) -> tuple[dict[str, Pieces], LlmReport]:
     """The LLM levels for ``readers``: per paper and language, per theme, per reader (``openings=False``:
     the first two only, cached, as prepare-edition writes them for everyone; no per-reader pieces then)."""
     llm = make_llm(settings)
@@ -130,7 +172,9 @@ def write_pieces(settings: Settings, engine: Engine, edition: EditionData, match
     if not openings:
         return empty, usage_report(report, llm, writer, settings)
     said = _openings(writer, edition, matches, readers, need, summaries)
-    return _reader_pieces(edition, matches, readers, summaries, themes, said), usage_report(report, llm, writer, settings)
+    return _reader_pieces(edition, matches, readers, summaries, themes, said), usage_report(
+        report, llm, writer, settings
+    )
 
 
 def usage_report(report: LlmReport, llm, writer: BriefingWriter, settings: Settings) -> LlmReport:

@@ -29,7 +29,7 @@ from academichub.llm import LLM, LLMFailure
 PROMPT_VERSION = "briefing-v1"
 LANGUAGE_RULE = {
     "zh": "Write in Simplified Chinese. The first time a technical term appears, keep its English name in "
-          "parentheses, e.g. 提示注入 (prompt injection).",
+    "parentheses, e.g. 提示注入 (prompt injection).",
     "en": "Write in English.",
 }
 SYSTEM = (
@@ -124,7 +124,10 @@ def _data(text: str) -> str:
 
 def _paper_blocks(papers: list[tuple[str, str, str]], tag: str, limit: int = 1800) -> str:
     """Each paper as delimited data: <paper id><title/><tag/></paper>."""
-    return "\n".join(f'<paper id="{pid}">\n<title>{_data(t)}</title>\n<{tag}>{_data(x)[:limit]}</{tag}>\n</paper>' for pid, t, x in papers)
+    return "\n".join(
+        f'<paper id="{pid}">\n<title>{_data(t)}</title>\n<{tag}>{_data(x)[:limit]}</{tag}>\n</paper>'
+        for pid, t, x in papers
+    )
 
 
 def _messages(ask: str) -> list[dict]:
@@ -134,15 +137,19 @@ def _messages(ask: str) -> list[dict]:
 def paper_messages(papers: list[tuple[str, str, str]], language: str) -> list[dict]:
     blocks = _paper_blocks(papers, "abstract")
     ask = (
-        f"{LANGUAGE_RULE[language]} For each paper below write \"summary\": one or two sentences on what is new, "
-        "and \"contribution\": its key contribution as one short phrase. Return "
+        f'{LANGUAGE_RULE[language]} For each paper below write "summary": one or two sentences on what is new, '
+        'and "contribution": its key contribution as one short phrase. Return '
         '{"papers": [{"id": "...", "summary": "...", "contribution": "..."}]} with exactly these ids: '
-        + ", ".join(pid for pid, _, _ in papers) + ".\n" + blocks
+        + ", ".join(pid for pid, _, _ in papers)
+        + ".\n"
+        + blocks
     )
     return _messages(ask)
 
 
-def theme_messages(label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str) -> list[dict]:
+def theme_messages(
+    label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str
+) -> list[dict]:
     span = f" It spans {' and '.join(fields)}." if len(fields) > 1 else ""
     blocks = _paper_blocks(papers, "summary")
     ask = (
@@ -163,7 +170,10 @@ def opening_messages(readers: list[tuple[str, str, list[tuple[str, str, str]]]],
     readers per request, each named only by a label (never an address), with their top papers."""
     blocks = "\n".join(
         f'<reader id="{label}">\n<interests>{_data(interests)[:400]}</interests>\n'
-        + "\n".join(f"{pid}: {_data(title)}" + (f" — {_data(contrib)}" if contrib else "") for pid, title, contrib in papers[:OPENING_PAPERS])
+        + "\n".join(
+            f"{pid}: {_data(title)}" + (f" — {_data(contrib)}" if contrib else "")
+            for pid, title, contrib in papers[:OPENING_PAPERS]
+        )
         + "\n</reader>"
         for label, interests, papers in readers
     )
@@ -171,7 +181,9 @@ def opening_messages(readers: list[tuple[str, str, list[tuple[str, str, str]]]],
         f"{LANGUAGE_RULE[language]} For each reader write a personal opening of at most two sentences: why "
         "today's papers matter given their interests. Cite only that reader's paper ids. Return "
         '{"openings": [{"reader": "...", "opening": "...", "citations": ["id"]}]} for readers '
-        + ", ".join(label for label, _, _ in readers) + ".\n" + blocks
+        + ", ".join(label for label, _, _ in readers)
+        + ".\n"
+        + blocks
     )
     return _messages(ask)
 
@@ -216,7 +228,10 @@ class BriefingWriter:
         except Invalid as first:
             repair = messages + [
                 {"role": "assistant", "content": content[:4000]},
-                {"role": "user", "content": f"That answer was rejected ({first}). Reply again with only the JSON object, following every rule."},
+                {
+                    "role": "user",
+                    "content": f"That answer was rejected ({first}). Reply again with only the JSON object, following every rule.",
+                },
             ]
             content = self.llm.complete_json(kind, repair, max_tokens)
             return validate(content)  # a second Invalid propagates: fallback
@@ -258,7 +273,7 @@ class BriefingWriter:
         for pid, c in cached.items():
             out[pid] = Piece(c["summary"], "cache", c.get("contribution", ""))
         todo = [p for p in papers if p[0] not in out]
-        batches = [todo[i:i + self.batch] for i in range(0, len(todo), self.batch)]
+        batches = [todo[i : i + self.batch] for i in range(0, len(todo), self.batch)]
 
         def request(batch):
             ids = {p[0] for p in batch}
@@ -269,8 +284,12 @@ class BriefingWriter:
                 for piece in parsed.papers:
                     if piece.id not in ids:
                         raise Invalid("unknown_citation", f"answered for a paper that was not given: {piece.id}")
-                    got[piece.id] = (check_text(piece.summary, language, LIMITS["summary"], ids),
-                                     check_text(piece.contribution, language, LIMITS["contribution"], ids) if piece.contribution else "")
+                    got[piece.id] = (
+                        check_text(piece.summary, language, LIMITS["summary"], ids),
+                        check_text(piece.contribution, language, LIMITS["contribution"], ids)
+                        if piece.contribution
+                        else "",
+                    )
                 if set(got) != ids:
                     raise Invalid("invalid_json", f"missing papers: {', '.join(sorted(ids - set(got)))}")
                 return got
@@ -290,7 +309,9 @@ class BriefingWriter:
         return out
 
     # level 2
-    def theme_syntheses(self, themes: list[tuple[str, list[str], list[str], list[tuple[str, str, str]]]], language: str) -> dict[str, Piece]:
+    def theme_syntheses(
+        self, themes: list[tuple[str, list[str], list[str], list[tuple[str, str, str]]]], language: str
+    ) -> dict[str, Piece]:
         """themes: (key, label, fields, papers as (id, title, summary)). ``key`` is what a text is kept
         under: the edition's writer passes the whole theme's, so every batch of readers shares the text
         written first, even a batch that receives only one of the theme's papers. One cache lookup for
@@ -302,12 +323,14 @@ class BriefingWriter:
         todo = [[t] for t in themes if t[0] not in out and len(t[3]) >= 2]  # one paper: nothing to connect yet
 
         def request(batch):
-            (_key, label, fields, papers), = batch
+            ((_key, label, fields, papers),) = batch
             ids = {p[0] for p in papers}
 
             def validate(content):
                 parsed = parse_json(content, Synthesis)
-                return check_text(parsed.synthesis, language, LIMITS["synthesis"], ids), check_citations(parsed.citations, ids)
+                return check_text(parsed.synthesis, language, LIMITS["synthesis"], ids), check_citations(
+                    parsed.citations, ids
+                )
 
             return theme_messages(label, fields, papers, language), validate, None
 
@@ -320,8 +343,14 @@ class BriefingWriter:
         self._store("theme", language, fresh)
         return out
 
-    def theme_synthesis(self, label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str,
-                        key: str | None = None) -> Piece | None:
+    def theme_synthesis(
+        self,
+        label: list[str],
+        fields: list[str],
+        papers: list[tuple[str, str, str]],
+        language: str,
+        key: str | None = None,
+    ) -> Piece | None:
         """One theme (``theme_syntheses``); ``key`` defaults to these papers'."""
         key = key or theme_key([p[0] for p in papers])
         return self.theme_syntheses([(key, label, fields, papers)], language).get(key)
@@ -335,7 +364,7 @@ class BriefingWriter:
         for key, c in cached.items():
             out[key] = Piece(c["opening"], "cache", citations=c["citations"])
         todo = [r for r in readers if r[0] not in out and r[2]]
-        batches = [todo[i:i + OPENING_BATCH] for i in range(0, len(todo), OPENING_BATCH)]
+        batches = [todo[i : i + OPENING_BATCH] for i in range(0, len(todo), OPENING_BATCH)]
 
         def request(batch):
             labels = {f"r{i}": r for i, r in enumerate(batch, 1)}
@@ -347,7 +376,10 @@ class BriefingWriter:
                     if o.reader not in labels:
                         raise Invalid("invalid_json", f"answered for an unknown reader {o.reader!r}")
                     allowed = {p[0] for p in labels[o.reader][2][:OPENING_PAPERS]}
-                    got[labels[o.reader][0]] = (check_text(o.opening, language, LIMITS["opening"], allowed), check_citations(o.citations, allowed))
+                    got[labels[o.reader][0]] = (
+                        check_text(o.opening, language, LIMITS["opening"], allowed),
+                        check_citations(o.citations, allowed),
+                    )
                 if len(got) != len(labels):
                     raise Invalid("invalid_json", f"answered for {len(got)} of {len(labels)} readers")
                 return got

@@ -8,25 +8,32 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from academichub.papers import store
-
-from academichub.delivery import ledger
-from subscribers.expand import expand_if_needed, interests_are_english
-from academichub.db import DatabaseError, open_database, session_scope
-from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, SettingsError, load_settings
-from academichub.papers.ingest import InputError, collect_paths
 from academichub.briefing.compose import word_reasons
+from academichub.db import DatabaseError, open_database, session_scope
+from academichub.delivery import ledger
+from academichub.papers import store
+from academichub.papers.ingest import InputError, collect_paths
 from academichub.papers.sources import SourceConfigError, known_facets, load_sources
 from academichub.papers.views import paper_facts_from
+from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, Settings, SettingsError, load_settings
+from subscribers.expand import expand_if_needed, interests_are_english
 from subscribers.service import (
-    ProfileInput, SubscriberError, all_subscribers, count_subscribers, feedback_for,
-    changes_of, delete_subscriber, get_subscriber, split_list, subscriber_record, upsert_subscriber,
+    ProfileInput,
+    SubscriberError,
+    all_subscribers,
+    changes_of,
+    count_subscribers,
+    delete_subscriber,
+    feedback_for,
+    get_subscriber,
+    split_list,
+    subscriber_record,
+    upsert_subscriber,
 )
 
 app = typer.Typer(
@@ -46,13 +53,21 @@ DATE_HELP = "Edition date YYYY-MM-DD (default: today in ACADEMICHUB_EDITION_TIME
 
 SAMPLE_SUBSCRIBERS = [
     # example.org addresses: nothing is ever sent to them.
-    {"email": "lin.wei@example.org", "name": "林薇", "language": "zh",
-     "interests": "大语言模型的安全与对齐：提示注入、越狱攻击、智能体的工具使用与权限。",
-     "keywords": ["LLM safety", "prompt injection", "jailbreak", "alignment", "agents", "tool use", "privilege"]},
-    {"email": "ada.researcher@example.org", "name": "Ada", "language": "en",
-     "interests": "quantum machine learning, variational quantum circuits, Rydberg atom simulators, and "
-                  "interpretable machine learning for clinical prediction",
-     "keywords": ["quantum", "clinical"]},
+    {
+        "email": "lin.wei@example.org",
+        "name": "林薇",
+        "language": "zh",
+        "interests": "大语言模型的安全与对齐：提示注入、越狱攻击、智能体的工具使用与权限。",
+        "keywords": ["LLM safety", "prompt injection", "jailbreak", "alignment", "agents", "tool use", "privilege"],
+    },
+    {
+        "email": "ada.researcher@example.org",
+        "name": "Ada",
+        "language": "en",
+        "interests": "quantum machine learning, variational quantum circuits, Rydberg atom simulators, and "
+        "interpretable machine learning for clinical prediction",
+        "keywords": ["quantum", "clinical"],
+    },
 ]
 
 
@@ -60,7 +75,7 @@ def _settings() -> Settings:
     return load_settings()
 
 
-def _day(value: Optional[str]) -> Optional[str]:
+def _day(value: str | None) -> str | None:
     if value is None:
         return None
     try:
@@ -70,7 +85,7 @@ def _day(value: Optional[str]) -> Optional[str]:
     return value
 
 
-def _check_paths(paths: Optional[list[Path]]) -> Optional[list[str]]:
+def _check_paths(paths: list[Path] | None) -> list[str] | None:
     if not paths:
         return None
     collect_paths(list(paths))  # fails early with a clear message for a missing path
@@ -82,13 +97,13 @@ def _check_paths(paths: Optional[list[Path]]) -> Optional[list[str]]:
 
 @app.command()
 def ingest(
-    from_: Optional[list[Path]] = typer.Option(None, "--from", help=FROM_HELP),
-    date_: Optional[str] = typer.Option(None, "--date", help=DATE_HELP),
+    from_: list[Path] | None = typer.Option(None, "--from", help=FROM_HELP),
+    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
     json_: bool = typer.Option(False, "--json", help="Print the ingest report as JSON."),
 ) -> None:
     """Fetch (or read) the day's papers: parse, normalise, deduplicate and store them."""
-    from flows.ingest import ingest_flow
     from academichub.papers.report import ingest_markdown
+    from flows.ingest import ingest_flow
 
     report = ingest_flow(from_paths=_check_paths(from_), date_=_day(date_))
     if json_:
@@ -96,23 +111,35 @@ def ingest(
     else:
         console.print(ingest_markdown(report), markup=False, highlight=False)
     if report.failed and len(report.failed) == len(report.sources):
-        err.print("[yellow]Every source failed, so nothing new was stored. Without network access, read saved "
-                  "responses with `academichub ingest --from FOLDER`, or try `academichub demo`.[/yellow]")
+        err.print(
+            "[yellow]Every source failed, so nothing new was stored. Without network access, read saved "
+            "responses with `academichub ingest --from FOLDER`, or try `academichub demo`.[/yellow]"
+        )
     elif report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
 
 def paper_json(paper, label: str) -> dict:
     return {
-        "id": paper.id, "title": paper.title, "authors": paper.authors, "abstract": paper.abstract,
-        "source": label or (paper.source_labels[0] if paper.source_labels else ""), "sources": paper.source_labels,
-        "categories": paper.categories, "url": paper.abs_url or paper.doi_url, "pdf_url": paper.pdf_url,
-        "doi": paper.doi, "journal_ref": paper.journal_ref, "published": paper.published.isoformat() if paper.published else None,
-        "kind": paper.kind, "announce_type": paper.announce_type, "arxiv_version": paper.arxiv_version,
+        "id": paper.id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "abstract": paper.abstract,
+        "source": label or (paper.source_labels[0] if paper.source_labels else ""),
+        "sources": paper.source_labels,
+        "categories": paper.categories,
+        "url": paper.abs_url or paper.doi_url,
+        "pdf_url": paper.pdf_url,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "published": paper.published.isoformat() if paper.published else None,
+        "kind": paper.kind,
+        "announce_type": paper.announce_type,
+        "arxiv_version": paper.arxiv_version,
     }
 
 
-def _edition(settings: Settings, date_: Optional[str], engine=None):
+def _edition(settings: Settings, date_: str | None, engine=None):
     engine = engine or open_database(settings)
     with session_scope(engine) as session:
         day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
@@ -123,8 +150,12 @@ def _edition(settings: Settings, date_: Optional[str], engine=None):
 
 @app.command()
 def papers(
-    json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, title, authors, abstract, source, categories, url, published, kind, ...)."),
-    date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+    json_: bool = typer.Option(
+        False,
+        "--json",
+        help="Print JSON objects (id, title, authors, abstract, source, categories, url, published, kind, ...).",
+    ),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """List the papers of the latest edition (or of --date)."""
     day, rows = _edition(_settings(), _day(date_))
@@ -142,7 +173,7 @@ def papers(
     console.print(table)
 
 
-def _matches(settings: Settings, date_: Optional[str], spec):
+def _matches(settings: Settings, date_: str | None, spec):
     """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
     from academichub.editions.edition import read_edition
     from academichub.matching.profiles import build_matcher
@@ -153,22 +184,30 @@ def _matches(settings: Settings, date_: Optional[str], spec):
     if day is None:
         return None, {}, []
     edition = read_edition(engine, day, settings.corpus_days)
-    found = build_matcher(engine, edition, settings.representation).match([spec], min_score=settings.min_score)[spec.key]
+    found = build_matcher(engine, edition, settings.representation).match([spec], min_score=settings.min_score)[
+        spec.key
+    ]
     return day, {pid: card.title for pid, card in edition.cards.items()}, found
 
 
 @app.command()
 def match(
-    interests: Optional[str] = typer.Option(None, "--interests", help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: add English keywords to non-English interests."),
-    subscriber: Optional[str] = typer.Option(None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."),
+    interests: str | None = typer.Option(
+        None,
+        "--interests",
+        help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: add English keywords to non-English interests.",
+    ),
+    subscriber: str | None = typer.Option(
+        None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
+    ),
     lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons."),
     top: int = typer.Option(8, "--top", min=1, max=100, help="How many papers at most."),
     json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, title, score, reasons)."),
-    date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
-    from academichub.matching.profiles import profile_spec
     from academichub.matching.match import ProfileSpec
+    from academichub.matching.profiles import profile_spec
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
@@ -187,9 +226,25 @@ def match(
         spec = ProfileSpec(key="query", interests=interests, top_n=top)
     day, titles, found = _matches(settings, _day(date_), spec)
     if not interests_are_english(spec.text) and not found:
-        err.print("Note: interests not written in English need English keywords too (no LLM is configured to translate them).")
+        err.print(
+            "Note: interests not written in English need English keywords too (no LLM is configured to translate them)."
+        )
     if json_:
-        print(json.dumps([{"id": m.paper_id, "title": titles[m.paper_id], "score": m.score, "reasons": word_reasons(m.reasons, lang)} for m in found], ensure_ascii=False, indent=2))
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": m.paper_id,
+                        "title": titles[m.paper_id],
+                        "score": m.score,
+                        "reasons": word_reasons(m.reasons, lang),
+                    }
+                    for m in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     table = Table(title=f"Best matches in edition {day}" if day else "No edition yet")
     for col in ("score", "title", "why"):
@@ -201,8 +256,10 @@ def match(
 
 @app.command()
 def themes(
-    json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, label, papers, categories, fields, cross_domain, sources)."),
-    date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+    json_: bool = typer.Option(
+        False, "--json", help="Print JSON objects (id, label, papers, categories, fields, cross_domain, sources)."
+    ),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Group the latest edition into themes; themes that span fields are marked cross-domain."""
     from academichub.editions.caches import DbEmbeddingCache
@@ -222,10 +279,14 @@ def themes(
     if day is None:
         err.print("No edition yet: run `academichub ingest` first.")
         raise typer.Exit(1)
-    console.print(f"Edition {day}: {len(found)} themes over {sum(len(t.paper_ids) for t in found)} of {len(rows)} papers")
+    console.print(
+        f"Edition {day}: {len(found)} themes over {sum(len(t.paper_ids) for t in found)} of {len(rows)} papers"
+    )
     for t in found:
         mark = "  [cross-domain: " + " + ".join(t.fields) + "]" if t.cross_domain else ""
-        console.print(f"\n{t.id}. {', '.join(t.label)}{mark}  ({', '.join(t.categories) or '-'})", markup=False, highlight=False)
+        console.print(
+            f"\n{t.id}. {', '.join(t.label)}{mark}  ({', '.join(t.categories) or '-'})", markup=False, highlight=False
+        )
         for pid in t.paper_ids:
             console.print(f"   - {titles[pid]}", markup=False, highlight=False)
 
@@ -233,14 +294,16 @@ def themes(
 # --- run / demo -------------------------------------------------------------------------------
 
 
-def _run(paths: Optional[list[str]], date_: Optional[str], dry_run: bool) -> None:
+def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
     from flows.daily import daily_flow
 
     report = daily_flow(from_paths=paths, date_=date_, dry_run=dry_run)
     ing = report.ingest
     if ing:
-        console.print(f"Ingested {sum(s.items for s in ing.sources)} items from {len(ing.sources)} source(s): "
-                      f"{ing.new_papers} new papers, edition {report.edition_date} has {report.edition_size}.")
+        console.print(
+            f"Ingested {sum(s.items for s in ing.sources)} items from {len(ing.sources)} source(s): "
+            f"{ing.new_papers} new papers, edition {report.edition_date} has {report.edition_size}."
+        )
         for s in ing.sources:
             if s.health in ("failed", "suspect", "no_announcement"):
                 console.print(f"  {s.key}: {s.health} — {s.note or s.error}", markup=False)
@@ -248,7 +311,10 @@ def _run(paths: Optional[list[str]], date_: Optional[str], dry_run: bool) -> Non
         L = report.llm
         cost = f", about ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
         fb = ", ".join(f"{k} {v}" for k, v in sorted(L.fallbacks.items())) or "none"
-        console.print(f"LLM {L.model}: {L.calls} calls, {L.prompt_tokens + L.completion_tokens} tokens{cost}; fallbacks: {fb}.", markup=False)
+        console.print(
+            f"LLM {L.model}: {L.calls} calls, {L.prompt_tokens + L.completion_tokens} tokens{cost}; fallbacks: {fb}.",
+            markup=False,
+        )
     if not report.deliveries:
         console.print("No active subscribers: add one with `academichub subscribers add EMAIL --interests TEXT`.")
         return
@@ -258,18 +324,25 @@ def _run(paths: Optional[list[str]], date_: Optional[str], dry_run: bool) -> Non
         states: dict[str, int] = {}
         for d in report.deliveries:
             states[d.state] = states.get(d.state, 0) + 1
-        console.print(f"Wrote {states.get('sent', 0)} briefing(s)" + "".join(f", {v} {k}" for k, v in sorted(states.items()) if k != "sent") + ":")
+        console.print(
+            f"Wrote {states.get('sent', 0)} briefing(s)"
+            + "".join(f", {v} {k}" for k, v in sorted(states.items()) if k != "sent")
+            + ":"
+        )
     for d in report.deliveries:
         extra = d.path or (f"{d.state}: {d.reason}" if d.reason else d.state)
         console.print(f"  {d.email} ({d.language}, {d.papers} papers) {extra}", markup=False, highlight=False)
     if report.outbox and not dry_run:
-        console.print(f"Open the emails: {Path(report.outbox).resolve()}/*.html (or the .eml files in a mail client)", markup=False)
+        console.print(
+            f"Open the emails: {Path(report.outbox).resolve()}/*.html (or the .eml files in a mail client)",
+            markup=False,
+        )
 
 
 @app.command()
 def run(
-    from_: Optional[list[Path]] = typer.Option(None, "--from", help=FROM_HELP),
-    date_: Optional[str] = typer.Option(None, "--date", help=DATE_HELP),
+    from_: list[Path] | None = typer.Option(None, "--from", help=FROM_HELP),
+    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Render every briefing but write or send nothing."),
 ) -> None:
     """Run the whole day: ingest, build the edition, match each subscriber, compose and deliver."""
@@ -284,8 +357,16 @@ def demo() -> None:
     with session_scope(engine) as session:
         if count_subscribers(session) == 0:
             for sample in SAMPLE_SUBSCRIBERS:
-                upsert_subscriber(session, sample["email"], ProfileInput(
-                    interests=sample["interests"], language=sample["language"], name=sample["name"], keywords=sample["keywords"]))
+                upsert_subscriber(
+                    session,
+                    sample["email"],
+                    ProfileInput(
+                        interests=sample["interests"],
+                        language=sample["language"],
+                        name=sample["name"],
+                        keywords=sample["keywords"],
+                    ),
+                )
             console.print("Added two sample subscribers (one Chinese, one English).")
     os.environ["ACADEMICHUB_MAIL_BACKEND"] = "outbox"  # the demo's addresses are example.org: never send them
     _run([str(SAMPLE_DAY_DIR)], SAMPLE_DAY_DATE, False)
@@ -304,29 +385,52 @@ def subscribers_add(
     interests: str = typer.Option(..., "--interests", help="Free-text research interests, in any language."),
     lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
     name: str = typer.Option("", "--name", help="How the email greets the reader."),
-    keywords: Optional[str] = typer.Option(None, "--keywords", help="Comma-separated keywords that raise a paper's score."),
-    exclude: Optional[str] = typer.Option(None, "--exclude", help="Comma-separated keywords: a paper containing one is never sent."),
-    categories: Optional[str] = typer.Option(None, "--categories", help="Comma-separated filter: only papers from these arXiv categories or sources (e.g. cs.CL,quant-ph,medrxiv)."),
-    authors: Optional[str] = typer.Option(None, "--authors", help="Comma-separated authors to follow (their papers are raised)."),
-    tz: Optional[str] = typer.Option(None, "--tz", help="IANA time zone, e.g. Asia/Shanghai (default UTC)."),
-    hour: Optional[int] = typer.Option(None, "--hour", help="Local delivery hour 0-23 (default 7)."),
-    frequency: Optional[str] = typer.Option(None, "--frequency", help="daily or weekly."),
-    weekday: Optional[str] = typer.Option(None, "--weekday", help="For weekly: mon..sun (default mon)."),
-    papers: Optional[int] = typer.Option(None, "--papers", help="Papers per email, 1-30 (default 8)."),
-    empty_day: Optional[str] = typer.Option(None, "--empty-day", help="When nothing matches: short (a short email saying so, default) or none (no email)."),
-    pause_until: Optional[str] = typer.Option(None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."),
+    keywords: str | None = typer.Option(
+        None, "--keywords", help="Comma-separated keywords that raise a paper's score."
+    ),
+    exclude: str | None = typer.Option(
+        None, "--exclude", help="Comma-separated keywords: a paper containing one is never sent."
+    ),
+    categories: str | None = typer.Option(
+        None,
+        "--categories",
+        help="Comma-separated filter: only papers from these arXiv categories or sources (e.g. cs.CL,quant-ph,medrxiv).",
+    ),
+    authors: str | None = typer.Option(
+        None, "--authors", help="Comma-separated authors to follow (their papers are raised)."
+    ),
+    tz: str | None = typer.Option(None, "--tz", help="IANA time zone, e.g. Asia/Shanghai (default UTC)."),
+    hour: int | None = typer.Option(None, "--hour", help="Local delivery hour 0-23 (default 7)."),
+    frequency: str | None = typer.Option(None, "--frequency", help="daily or weekly."),
+    weekday: str | None = typer.Option(None, "--weekday", help="For weekly: mon..sun (default mon)."),
+    papers: int | None = typer.Option(None, "--papers", help="Papers per email, 1-30 (default 8)."),
+    empty_day: str | None = typer.Option(
+        None, "--empty-day", help="When nothing matches: short (a short email saying so, default) or none (no email)."
+    ),
+    pause_until: str | None = typer.Option(
+        None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."
+    ),
     resume: bool = typer.Option(False, "--resume", help="End a pause now."),
 ) -> None:
     """Add a subscriber, or update the one with that address."""
     settings = _settings()
     paused_until = date.fromisoformat(_day(pause_until)) if pause_until else None
     data = ProfileInput(
-        interests=interests, language=lang, name=name or None, keywords=split_list(keywords) if keywords is not None else None,
+        interests=interests,
+        language=lang,
+        name=name or None,
+        keywords=split_list(keywords) if keywords is not None else None,
         exclude=split_list(exclude) if exclude is not None else None,
         categories=split_list(categories) if categories is not None else None,
-        authors=split_list(authors) if authors is not None else None, timezone=tz, delivery_hour=hour,
-        frequency=frequency, weekly_day=weekday, papers_per_email=papers, empty_day=empty_day,
-        paused_until=paused_until, resume=resume,
+        authors=split_list(authors) if authors is not None else None,
+        timezone=tz,
+        delivery_hour=hour,
+        frequency=frequency,
+        weekly_day=weekday,
+        papers_per_email=papers,
+        empty_day=empty_day,
+        paused_until=paused_until,
+        resume=resume,
         known_categories=_known_categories(settings) if categories else frozenset(),
     )
     engine = open_database(settings)
@@ -337,12 +441,19 @@ def subscribers_add(
     if note:
         console.print(note, markup=False)
     if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
-        console.print("Note: without an LLM configured, interests not written in English match only through the "
-                      "English words you include: add English keywords with --keywords.")
+        console.print(
+            "Note: without an LLM configured, interests not written in English match only through the "
+            "English words you include: add English keywords with --keywords."
+        )
 
 
 @subscribers_app.command("import")
-def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, timezone, hour, frequency, weekday, papers]; list cells are ;-separated.")) -> None:
+def subscribers_import(
+    path: Path = typer.Argument(
+        ...,
+        help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, timezone, hour, frequency, weekday, papers]; list cells are ;-separated.",
+    ),
+) -> None:
     """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
     if not path.is_file():
         raise InputError(f"no such file: {path}")
@@ -356,19 +467,26 @@ def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns e
         if not reader.fieldnames or "email" not in reader.fieldnames:
             raise InputError(f"{path}: the first row must name the columns, including 'email' and 'interests'")
         for line, row in enumerate(reader, 2):
+
             def cell(name):
                 value = (row.get(name) or "").strip()
                 return value or None
+
             try:
                 data = ProfileInput(
-                    interests=cell("interests") or "", language=cell("language") or "en", name=cell("name"),
+                    interests=cell("interests") or "",
+                    language=cell("language") or "en",
+                    name=cell("name"),
                     keywords=split_list(cell("keywords")) if cell("keywords") else None,
                     exclude=split_list(cell("exclude")) if cell("exclude") else None,
                     categories=split_list(cell("categories")) if cell("categories") else None,
                     authors=split_list(cell("authors")) if cell("authors") else None,
-                    timezone=cell("timezone"), delivery_hour=int(cell("hour")) if cell("hour") else None,
-                    frequency=cell("frequency"), weekly_day=cell("weekday"),
-                    papers_per_email=int(cell("papers")) if cell("papers") else None, known_categories=known,
+                    timezone=cell("timezone"),
+                    delivery_hour=int(cell("hour")) if cell("hour") else None,
+                    frequency=cell("frequency"),
+                    weekly_day=cell("weekday"),
+                    papers_per_email=int(cell("papers")) if cell("papers") else None,
+                    known_categories=known,
                 )
                 _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
                 note = expand_if_needed(settings, session, profile)
@@ -389,7 +507,7 @@ def subscribers_import(path: Path = typer.Argument(..., help="CSV with columns e
 
 @subscribers_app.command("export")
 def subscribers_export(
-    email: Optional[str] = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
+    email: str | None = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
     json_: bool = typer.Option(False, "--json", help="JSON instead of CSV (for everyone)."),
 ) -> None:
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
@@ -399,25 +517,61 @@ def subscribers_export(
             sub, profile = get_subscriber(session, email)
             record = subscriber_record(sub, profile)
             record["feedback"] = feedback_for(session, [sub.id]).get(sub.id, {})
-            record["changes"] = [{"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.id)]
-            record["deliveries"] = [{"edition": d.edition_date.isoformat(), "state": d.state, "reason": d.reason, "message_id": d.message_id}
-                                    for d, _ in ledger.rows_for_subscriber(session, sub.id)]
+            record["changes"] = [
+                {"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.id)
+            ]
+            record["deliveries"] = [
+                {
+                    "edition": d.edition_date.isoformat(),
+                    "state": d.state,
+                    "reason": d.reason,
+                    "message_id": d.message_id,
+                }
+                for d, _ in ledger.rows_for_subscriber(session, sub.id)
+            ]
             print(json.dumps(record, ensure_ascii=False, indent=2))
             return
         rows = [subscriber_record(s, p) for s, p in all_subscribers(session)]
     if json_:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
-    fields = ["email", "interests", "language", "name", "keywords", "exclude", "categories", "authors", "timezone", "hour", "frequency", "weekday", "papers", "status"]
+    fields = [
+        "email",
+        "interests",
+        "language",
+        "name",
+        "keywords",
+        "exclude",
+        "categories",
+        "authors",
+        "timezone",
+        "hour",
+        "frequency",
+        "weekday",
+        "papers",
+        "status",
+    ]
     writer = csv.DictWriter(sys.stdout, fieldnames=fields)
     writer.writeheader()
     for r in rows:
-        writer.writerow({
-            "email": r["email"], "interests": r["interests"], "language": r["language"], "name": r["name"],
-            "keywords": "; ".join(r["keywords"]), "exclude": "; ".join(r["exclude"]), "categories": "; ".join(r["categories"]),
-            "authors": "; ".join(r["authors"]), "timezone": r["timezone"], "hour": r["delivery_hour"], "frequency": r["frequency"],
-            "weekday": r["weekly_day"] or "", "papers": r["papers_per_email"], "status": r["status"],
-        })
+        writer.writerow(
+            {
+                "email": r["email"],
+                "interests": r["interests"],
+                "language": r["language"],
+                "name": r["name"],
+                "keywords": "; ".join(r["keywords"]),
+                "exclude": "; ".join(r["exclude"]),
+                "categories": "; ".join(r["categories"]),
+                "authors": "; ".join(r["authors"]),
+                "timezone": r["timezone"],
+                "hour": r["delivery_hour"],
+                "frequency": r["frequency"],
+                "weekday": r["weekly_day"] or "",
+                "papers": r["papers_per_email"],
+                "status": r["status"],
+            }
+        )
 
 
 @subscribers_app.command("delete")
@@ -456,7 +610,10 @@ def subscribers_feedback(
         if session.get(Paper, paper_id) is None:
             raise InputError(f"no paper with the id {paper_id!r} (ids look like 2606.12345 or doi:10.1101/...)")
         set_feedback(session, sub.id, paper_id, 1 if like else -1 if dislike else 0)
-    console.print(f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.", markup=False)
+    console.print(
+        f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.",
+        markup=False,
+    )
 
 
 @subscribers_app.command("list")
@@ -481,8 +638,10 @@ app.add_typer(deliveries_app, name="deliveries")
 @deliveries_app.callback()
 def deliveries(
     ctx: typer.Context,
-    date_: Optional[str] = typer.Option(None, "--date", help="Edition date (default: all dates)."),
-    stuck: bool = typer.Option(False, "--stuck", help="Only rows left in 'sending' by a crash: their outcome is unknown."),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: all dates)."),
+    stuck: bool = typer.Option(
+        False, "--stuck", help="Only rows left in 'sending' by a crash: their outcome is unknown."
+    ),
     json_: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
     """List deliveries (queued, sending, sent with the provider's message id, failed, skipped)."""
@@ -493,8 +652,17 @@ def deliveries(
     with session_scope(engine) as session:
         day = date.fromisoformat(_day(date_)) if date_ else None
         rows = ledger.rows_for(session, day, state="sending" if stuck else None)
-    records = [{"email": e, "edition": d.edition_date.isoformat(), "state": d.state, "attempts": d.attempts,
-                "message_id": d.message_id, "reason": d.reason} for d, e in rows]
+    records = [
+        {
+            "email": e,
+            "edition": d.edition_date.isoformat(),
+            "state": d.state,
+            "attempts": d.attempts,
+            "message_id": d.message_id,
+            "reason": d.reason,
+        }
+        for d, e in rows
+    ]
     if json_:
         print(json.dumps(records, ensure_ascii=False, indent=2))
         return
@@ -505,14 +673,18 @@ def deliveries(
         table.add_row(r["edition"], r["email"], r["state"], str(r["attempts"]), r["message_id"] or r["reason"] or "")
     console.print(table)
     if stuck and records:
-        console.print("Their outcome is unknown (the sender stopped mid-send). Check the provider, then "
-                      "`academichub deliveries resend --date D` sends them again on purpose.")
+        console.print(
+            "Their outcome is unknown (the sender stopped mid-send). Check the provider, then "
+            "`academichub deliveries resend --date D` sends them again on purpose."
+        )
 
 
 @deliveries_app.command("resend")
 def deliveries_resend(
     date_: str = typer.Option(..., "--date", help="Edition date of the stuck deliveries."),
-    email: Optional[list[str]] = typer.Option(None, "--email", help="Only these addresses (repeat); default: every stuck one."),
+    email: list[str] | None = typer.Option(
+        None, "--email", help="Only these addresses (repeat); default: every stuck one."
+    ),
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from flows.daily import daily_flow
@@ -536,8 +708,11 @@ def events() -> None:
     from flows.events import process_ses_events
 
     r = process_ses_events()
-    console.print(f"{r.received} event(s): {len(r.bounced)} hard bounce(s), {len(r.complained)} complaint(s), "
-                  f"{r.ignored} ignored, {r.unparseable} unparseable (left in the queue).", markup=False)
+    console.print(
+        f"{r.received} event(s): {len(r.bounced)} hard bounce(s), {len(r.complained)} complaint(s), "
+        f"{r.ignored} ignored, {r.unparseable} unparseable (left in the queue).",
+        markup=False,
+    )
 
 
 USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError, SettingsError)
@@ -547,17 +722,29 @@ USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError, Se
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", help="Port to listen on."),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (use a redis:// ACADEMICHUB_RATE_LIMIT_STORAGE with more than one)."),
+    workers: int = typer.Option(
+        1, "--workers", help="Worker processes (use a redis:// ACADEMICHUB_RATE_LIMIT_STORAGE with more than one)."
+    ),
 ) -> None:
     """The web app: sign-up, preferences, unsubscribe (incl. RFC 8058 one-click), feedback, and the edition pages."""
     import uvicorn
 
     settings = _settings()
     if settings.uses_placeholder_secret:
-        console.print("Note: links are signed with the embedded demo secret; set ACADEMICHUB_SECRET_KEY for anything public.", markup=False)
+        console.print(
+            "Note: links are signed with the embedded demo secret; set ACADEMICHUB_SECRET_KEY for anything public.",
+            markup=False,
+        )
     console.print(f"AcademicHub on http://{host}:{port}/ (links in emails point to {settings.base_url})", markup=False)
     if workers > 1:
-        uvicorn.run("academichub.web.app:app_from_environment", factory=True, host=host, port=port, workers=workers, log_level="warning")
+        uvicorn.run(
+            "academichub.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+        )
     else:
         from academichub.web.app import create_app
 
@@ -576,8 +763,11 @@ def main() -> None:
     except Exception as exc:  # nothing a user does shows a stack trace
         if os.environ.get("ACADEMICHUB_DEBUG"):
             raise
-        err.print(f"[bold red]unexpected error:[/bold red] {exc.__class__.__name__}: {exc}\n"
-                  "Set ACADEMICHUB_DEBUG=1 to see the traceback, and please report it.", highlight=False)
+        err.print(
+            f"[bold red]unexpected error:[/bold red] {exc.__class__.__name__}: {exc}\n"
+            "Set ACADEMICHUB_DEBUG=1 to see the traceback, and please report it.",
+            highlight=False,
+        )
         sys.exit(1)
 
 

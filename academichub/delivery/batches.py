@@ -34,19 +34,31 @@ def kept_edition(editions: EditionCache, settings: Settings, engine: Engine, day
 def readers_of(engine: Engine, row_ids: list[int]) -> Readers:
     """The subscribers (with their profiles) of these ledger rows."""
     with session_scope(engine) as session:
-        rows = session.exec(select(LedgerRow, Subscriber, InterestProfile).join(Subscriber, Subscriber.id == LedgerRow.subscriber_id)
-                            .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
-                            .where(LedgerRow.id.in_(row_ids))).all()
+        rows = session.exec(
+            select(LedgerRow, Subscriber, InterestProfile)
+            .join(Subscriber, Subscriber.id == LedgerRow.subscriber_id)
+            .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
+            .where(LedgerRow.id.in_(row_ids))
+        ).all()
     return [(sub, profile or InterestProfile(subscriber_id=sub.id)) for _row, sub, profile in rows]
 
 
-def deliver_claimed(settings: Settings, engine: Engine, editions: EditionCache, day: date, row_ids: list[int],
-                    suppressed: dict[str, str], dry_run: bool = False) -> tuple[Tally, LlmReport]:
+def deliver_claimed(
+    settings: Settings,
+    engine: Engine,
+    editions: EditionCache,
+    day: date,
+    row_ids: list[int],
+    suppressed: dict[str, str],
+    dry_run: bool = False,
+) -> tuple[Tally, LlmReport]:
     """Deliver one claimed batch; safe to retry (the ledger sends each row once)."""
     readers = readers_of(engine, row_ids)
     weekly = [r for r in readers if r[0].frequency == "weekly"]
     daily = [r for r in readers if r[0].frequency != "weekly"]
-    out, report = deliver_group(settings, engine, kept_edition(editions, settings, engine, day), daily, dry_run, suppressed)
+    out, report = deliver_group(
+        settings, engine, kept_edition(editions, settings, engine, day), daily, dry_run, suppressed
+    )
     if weekly:
         week = kept_edition(editions, settings, engine, day, days=7)
         more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed)

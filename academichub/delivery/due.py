@@ -20,7 +20,9 @@ from subscribers.service import SUPPRESSED_STATUSES, skip_reason
 def current_edition(engine: Engine, until: date | None = None) -> tuple[date, datetime] | None:
     """The latest edition with papers (on or before ``until``) and when it was prepared."""
     with session_scope(engine) as session:
-        query = select(Edition.date, Edition.created_at).where(Edition.date.in_(select(EditionPaper.edition_date).distinct()))
+        query = select(Edition.date, Edition.created_at).where(
+            Edition.date.in_(select(EditionPaper.edition_date).distinct())
+        )
         if until is not None:
             query = query.where(Edition.date <= until)
         row = session.exec(query.order_by(Edition.date.desc()).limit(1)).first()
@@ -31,10 +33,21 @@ def queue_due(engine: Engine, day: date, prepared_at: datetime, now: datetime) -
     """Ledger rows for everyone due ``now`` (queued) and everyone due but not receiving (skipped, why);
     claims older than an hour whose worker died go back to the queue. Returns (queued, skipped)."""
     with session_scope(engine) as session:
-        subs = session.exec(select(Subscriber).where(Subscriber.status.in_(("active", "paused", *SUPPRESSED_STATUSES)))).all()
+        subs = session.exec(
+            select(Subscriber).where(Subscriber.status.in_(("active", "paused", *SUPPRESSED_STATUSES)))
+        ).all()
         due, skipped = [], {}
         for sub in subs:
-            if due_at(prepared_at, tz=sub.timezone, hour=sub.delivery_hour, frequency=sub.frequency, weekly_day=sub.weekly_day) > now:
+            if (
+                due_at(
+                    prepared_at,
+                    tz=sub.timezone,
+                    hour=sub.delivery_hour,
+                    frequency=sub.frequency,
+                    weekly_day=sub.weekly_day,
+                )
+                > now
+            ):
                 continue
             reason = skip_reason(sub, day)
             if reason:

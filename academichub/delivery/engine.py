@@ -78,25 +78,37 @@ class _Sender:
 
     def _claimed(self, p: _Ready, claimed: set[int]) -> bool:
         if p.row.id not in claimed:
-            self.out.append(Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, "skipped", "claimed elsewhere"))
+            self.out.append(
+                Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, "skipped", "claimed elsewhere")
+            )
         return p.row.id in claimed
 
     def _send(self, p: _Ready) -> dict:
         n, sub = len(p.briefing.items), p.sub
         try:
-            message_id = self.mailer.send(p.msg, edition=self.edition_day, tags={**self.day_tags, "language": sub.language},
-                                          html=p.rendered.html)
+            message_id = self.mailer.send(
+                p.msg, edition=self.edition_day, tags={**self.day_tags, "language": sub.language}, html=p.rendered.html
+            )
         except (PermanentSendError, TransientSendError) as exc:
             kind = "permanent: " if isinstance(exc, PermanentSendError) else ledger.TRANSIENT
             self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "failed", str(exc)))
             return {"id": p.row.id, "state": "failed", "reason": f"{kind}{exc}", "message_id": None}
         path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
-        self.out.append(Delivery(sub.email, sub.language, n, path, p.rendered.subject, "sent", message_id if not path else None))
-        return {"id": p.row.id, "state": "sent", "reason": None, "message_id": message_id, "content": briefing_record(p.briefing)}
+        self.out.append(
+            Delivery(sub.email, sub.language, n, path, p.rendered.subject, "sent", message_id if not path else None)
+        )
+        return {
+            "id": p.row.id,
+            "state": "sent",
+            "reason": None,
+            "message_id": message_id,
+            "content": briefing_record(p.briefing),
+        }
 
 
 def _ledger_says(sub: Subscriber, row: LedgerRow | None, suppressed: dict[str, str]) -> Delivery | None:
     """What the ledger (or the provider's suppression list) decides before anything is composed."""
+
     def skipped(state: str, reason: str | None) -> Delivery:
         return Delivery(sub.email, sub.language, 0, None, "", state, reason)
 
@@ -115,17 +127,40 @@ def _ledger_says(sub: Subscriber, row: LedgerRow | None, suppressed: dict[str, s
     return None
 
 
-def _compose_for(edition: EditionData, sub: Subscriber, profile: InterestProfile, matches: list[Match],
-                 pieces: Pieces | None, themes_of: dict[str, int]) -> Briefing:
+def _compose_for(
+    edition: EditionData,
+    sub: Subscriber,
+    profile: InterestProfile,
+    matches: list[Match],
+    pieces: Pieces | None,
+    themes_of: dict[str, int],
+) -> Briefing:
     return compose(
-        email=sub.email, name=sub.name, language=sub.language, interests=profile.interests,
-        edition_date=edition.day, edition_size=len(edition.facts), matches=matches,
-        cards=edition.cards, wanted=sub.papers_per_email, pieces=pieces, themes_of=themes_of, period_start=edition.period_start,
+        email=sub.email,
+        name=sub.name,
+        language=sub.language,
+        interests=profile.interests,
+        edition_date=edition.day,
+        edition_size=len(edition.facts),
+        matches=matches,
+        cards=edition.cards,
+        wanted=sub.papers_per_email,
+        pieces=pieces,
+        themes_of=themes_of,
+        period_start=edition.period_start,
     )
 
 
-def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, matches: dict[str, list[Match]], dry_run: bool,
-                    pieces: dict[str, Pieces] | None, readers: Readers, suppressed: dict[str, str] | None = None) -> list[Delivery]:
+def deliver_readers(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    matches: dict[str, list[Match]],
+    dry_run: bool,
+    pieces: dict[str, Pieces] | None,
+    readers: Readers,
+    suppressed: dict[str, str] | None = None,
+) -> list[Delivery]:
     """compose -> render -> send for each reader, through the ledger (``dry_run``: render only)."""
     out: list[Delivery] = []
     links = LinkBuilder.of(settings)
@@ -133,8 +168,13 @@ def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, ma
     themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in readers])
-    sender = None if dry_run else _Sender(engine, make_mailer(settings), {"edition": edition.day.isoformat()}, edition.day,
-                                          settings.send_chunk, out)
+    sender = (
+        None
+        if dry_run
+        else _Sender(
+            engine, make_mailer(settings), {"edition": edition.day.isoformat()}, edition.day, settings.send_chunk, out
+        )
+    )
     skips: dict[int, str] = {}
     for sub, profile in readers:
         row = rows.get(sub.id)
@@ -144,9 +184,15 @@ def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, ma
                 skips[row.id] = suppressed[sub.email]
             out.append(decided)
             continue
-        briefing = _compose_for(edition, sub, profile, matches.get(sub.email, []), (pieces or {}).get(sub.email), themes_of)
+        briefing = _compose_for(
+            edition, sub, profile, matches.get(sub.email, []), (pieces or {}).get(sub.email), themes_of
+        )
         if briefing.is_empty and sub.empty_day == "none":
-            reason = "empty day: the reader chose no email" if not edition.period_start else "empty week: the reader chose no email"
+            reason = (
+                "empty day: the reader chose no email"
+                if not edition.period_start
+                else "empty week: the reader chose no email"
+            )
             if row is not None:
                 skips[row.id] = reason
             out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
@@ -156,8 +202,16 @@ def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, ma
         if sender is None:
             out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))
             continue
-        msg = build_message(rendered, sender=settings.sender, to=sub.email, headers=list_headers(
-            sender=settings.sender, unsubscribe_url=email_links.unsubscribe, unsubscribe_mailbox=settings.unsubscribe_mailbox))
+        msg = build_message(
+            rendered,
+            sender=settings.sender,
+            to=sub.email,
+            headers=list_headers(
+                sender=settings.sender,
+                unsubscribe_url=email_links.unsubscribe,
+                unsubscribe_mailbox=settings.unsubscribe_mailbox,
+            ),
+        )
         sender.add(_Ready(row, sub, briefing, rendered, msg))
     if sender is not None:
         sender.flush()
@@ -167,12 +221,20 @@ def deliver_readers(settings: Settings, engine: Engine, edition: EditionData, ma
     return out
 
 
-def deliver_group(settings: Settings, engine: Engine, edition: EditionData, readers: Readers, dry_run: bool,
-                  suppressed: dict[str, str]) -> tuple[list[Delivery], LlmReport]:
+def deliver_group(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    readers: Readers,
+    dry_run: bool,
+    suppressed: dict[str, str],
+) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's)."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
-    matches = match_profiles(engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score)
+    matches = match_profiles(
+        engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score
+    )
     pieces, llm_report = write_pieces(settings, engine, edition, matches, readers)
     return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
 

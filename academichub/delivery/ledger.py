@@ -24,13 +24,18 @@ TRANSIENT = "transient: "
 
 def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int, Delivery]:
     """Queue a row for each subscriber (existing rows are kept as they are); return all of them."""
-    rows = [{"subscriber_id": sid, "edition_date": day, "state": "queued", "attempts": 0, "updated_at": utcnow()} for sid in subscriber_ids]
+    rows = [
+        {"subscriber_id": sid, "edition_date": day, "state": "queued", "attempts": 0, "updated_at": utcnow()}
+        for sid in subscriber_ids
+    ]
     for chunk in chunks(rows, 500):
         session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
     session.commit()
     out: dict[int, Delivery] = {}
     for chunk in chunks(subscriber_ids):
-        for row in session.exec(select(Delivery).where(Delivery.edition_date == day, Delivery.subscriber_id.in_(chunk))):
+        for row in session.exec(
+            select(Delivery).where(Delivery.edition_date == day, Delivery.subscriber_id.in_(chunk))
+        ):
             out[row.subscriber_id] = row
     return out
 
@@ -38,8 +43,17 @@ def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int,
 def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None:
     """A ``skipped`` row (with why) for each subscriber who was due but gets nothing; a row that is
     already there (say, sent before the reader paused) is kept as it is."""
-    rows = [{"subscriber_id": sid, "edition_date": day, "state": "skipped", "reason": why, "attempts": 0, "updated_at": utcnow()}
-            for sid, why in reasons.items()]
+    rows = [
+        {
+            "subscriber_id": sid,
+            "edition_date": day,
+            "state": "skipped",
+            "reason": why,
+            "attempts": 0,
+            "updated_at": utcnow(),
+        }
+        for sid, why in reasons.items()
+    ]
     for chunk in chunks(rows, 500):
         session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
     session.commit()
@@ -50,12 +64,17 @@ def claim_batch(session: Session, day: date, size: int, worker: str) -> list[int
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets concurrent workers take disjoint batches without
     waiting; SQLite runs one writer at a time, so the same UPDATE is atomic there. Nothing is sent in
     ``claimed``: a worker that dies leaves rows that ``release_stale`` safely re-queues."""
-    pick = (select(Delivery.id).where(Delivery.edition_date == day, Delivery.state == "queued")
-            .order_by(Delivery.id).limit(size))
+    pick = (
+        select(Delivery.id)
+        .where(Delivery.edition_date == day, Delivery.state == "queued")
+        .order_by(Delivery.id)
+        .limit(size)
+    )
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     result = session.execute(
-        update(Delivery).where(Delivery.id.in_(pick.scalar_subquery()))
+        update(Delivery)
+        .where(Delivery.id.in_(pick.scalar_subquery()))
         .values(state="claimed", reason=f"claimed by {worker}"[:200], updated_at=utcnow())
         .returning(Delivery.id)
     )
@@ -68,9 +87,15 @@ def release_stale(session: Session, day: date, older_than_s: int = 3600) -> int:
     """claimed rows whose worker went away (nothing was sent for them) -> queued again."""
     from datetime import timedelta
 
-    result = session.execute(update(Delivery).where(Delivery.edition_date == day, Delivery.state == "claimed",
-                                                    Delivery.updated_at < utcnow() - timedelta(seconds=older_than_s))
-                             .values(state="queued", reason=None, updated_at=utcnow()))
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.edition_date == day,
+            Delivery.state == "claimed",
+            Delivery.updated_at < utcnow() - timedelta(seconds=older_than_s),
+        )
+        .values(state="queued", reason=None, updated_at=utcnow())
+    )
     session.commit()
     return result.rowcount
 
@@ -82,7 +107,10 @@ def claim_many(session: Session, row_ids: list[int]) -> list[int]:
     result = session.execute(
         update(Delivery)
         .where(Delivery.id.in_(row_ids))
-        .where(Delivery.state.in_(("queued", "claimed")) | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT)))
+        .where(
+            Delivery.state.in_(("queued", "claimed"))
+            | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT))
+        )
         .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
         .returning(Delivery.id)
     )
@@ -106,8 +134,11 @@ def finish_many(session: Session, results: list[dict]) -> None:
 def skip_many(session: Session, reasons: dict[int, str]) -> None:
     """queued rows -> skipped with their reasons (rows that moved on are left alone)."""
     for row_id, reason in reasons.items():
-        session.execute(update(Delivery).where(Delivery.id == row_id, Delivery.state.in_(("queued", "claimed")))
-                        .values(state="skipped", reason=reason, updated_at=utcnow()))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == row_id, Delivery.state.in_(("queued", "claimed")))
+            .values(state="skipped", reason=reason, updated_at=utcnow())
+        )
     session.commit()
 
 
@@ -124,12 +155,19 @@ def requeue(session: Session, day: date, emails: list[str] | None = None) -> lis
     """Explicitly allow a resend of stuck rows (state sending) of a day; returns the addresses."""
     rows = [(d, e) for d, e in rows_for(session, day, state="sending") if not emails or e in emails]
     for d, _ in rows:
-        session.execute(update(Delivery).where(Delivery.id == d.id, Delivery.state == "sending")
-                        .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow()))
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id == d.id, Delivery.state == "sending")
+            .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow())
+        )
     session.commit()
     return [e for _, e in rows]
 
 
 def rows_for_subscriber(session: Session, subscriber_id: int) -> list[tuple[Delivery, str]]:
-    query = select(Delivery, Subscriber.email).join(Subscriber, Subscriber.id == Delivery.subscriber_id).where(Delivery.subscriber_id == subscriber_id)
+    query = (
+        select(Delivery, Subscriber.email)
+        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .where(Delivery.subscriber_id == subscriber_id)
+    )
     return [(d, e) for d, e in session.exec(query.order_by(Delivery.edition_date))]

@@ -34,12 +34,13 @@ PROBLEMS_SHOWN = 200
 class Tally:
     """What happened to a batch's (or a run's) readers, in a size that does not grow with them:
     counts by state and by reason, and the first ``PROBLEMS_SHOWN`` failed or stuck deliveries."""
+
     states: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)  # (state, reason) -> readers
     problems: list[Delivery] = field(default_factory=list)
 
     @classmethod
-    def of(cls, deliveries: list[Delivery]) -> "Tally":
+    def of(cls, deliveries: list[Delivery]) -> Tally:
         t = cls()
         for d in deliveries:
             t.states[d.state] += 1
@@ -49,8 +50,10 @@ class Tally:
                     t.problems.append(d)
         return t
 
-    def merge(self, other: "Tally") -> "Tally":
-        return Tally(self.states + other.states, self.reasons + other.reasons, (self.problems + other.problems)[:PROBLEMS_SHOWN])
+    def merge(self, other: Tally) -> Tally:
+        return Tally(
+            self.states + other.states, self.reasons + other.reasons, (self.problems + other.problems)[:PROBLEMS_SHOWN]
+        )
 
     @property
     def sent(self) -> int:
@@ -70,19 +73,32 @@ class DeliverReport:
 
 
 def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
-    lines = [f"# Deliveries due at {now.isoformat(timespec='minutes')} for the edition of {r.edition_date.isoformat()}", "",
-             f"- edition: **{r.edition_size}** papers",
-             f"- due now: **{r.due}**, skipped at queueing (paused, suppressed): **{r.skipped}**, batches: **{r.batches}** of up to {batch_size}",
-             "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none")]
+    lines = [
+        f"# Deliveries due at {now.isoformat(timespec='minutes')} for the edition of {r.edition_date.isoformat()}",
+        "",
+        f"- edition: **{r.edition_size}** papers",
+        f"- due now: **{r.due}**, skipped at queueing (paused, suppressed): **{r.skipped}**, batches: **{r.batches}** of up to {batch_size}",
+        "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none"),
+    ]
     lines += llm_lines(r.llm)
-    lines.append("- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r.stages.items(), key=lambda kv: -kv[1])))
+    lines.append(
+        "- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r.stages.items(), key=lambda kv: -kv[1]))
+    )
     if r.tally.reasons:
         lines += ["", "| state | reason | readers |", "|---|---|---:|"]
-        lines += [f"| {state} | {reason.replace('|', '/') or '-'} | {n} |" for (state, reason), n in r.tally.reasons.most_common()]
+        lines += [
+            f"| {state} | {reason.replace('|', '/') or '-'} | {n} |"
+            for (state, reason), n in r.tally.reasons.most_common()
+        ]
     if r.tally.problems:
         shown = len(r.tally.problems)
-        lines += ["", f"Failed or stuck (first {shown}; all of them: `academichub deliveries`):", "",
-                  "| subscriber | state | reason |", "|---|---|---|"]
+        lines += [
+            "",
+            f"Failed or stuck (first {shown}; all of them: `academichub deliveries`):",
+            "",
+            "| subscriber | state | reason |",
+            "|---|---|---|",
+        ]
         lines += [f"| {d.email} | {d.state} | {(d.reason or '').replace('|', '/')} |" for d in r.tally.problems]
     return "\n".join(lines) + "\n"
 
@@ -91,12 +107,19 @@ def llm_lines(L: LlmReport) -> list[str]:
     """The LLM part of a run report: calls, tokens by level, cost, cache reuse, fallbacks."""
     lines = []
     cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
-    lines.append(f"- LLM {L.model or 'not configured'}: {L.calls} calls, {L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}")
+    lines.append(
+        f"- LLM {L.model or 'not configured'}: {L.calls} calls, {L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}"
+    )
     if L.by_kind:
-        lines.append("- tokens by level: " + ", ".join(f"{k}: {v[0]} calls, {v[1] + v[2]} tokens" for k, v in sorted(L.by_kind.items())))
+        lines.append(
+            "- tokens by level: "
+            + ", ".join(f"{k}: {v[0]} calls, {v[1] + v[2]} tokens" for k, v in sorted(L.by_kind.items()))
+        )
     if L.cache_hits:
         lines.append("- reused from cache: " + ", ".join(f"{k}: {v}" for k, v in sorted(L.cache_hits.items())))
-    lines.append("- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none"))
+    lines.append(
+        "- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none")
+    )
     return lines
 
 
@@ -109,9 +132,19 @@ def run_markdown(r: RunReport, title: str | None = None, deliveries: bool = True
         lines.append(f"- outbox: `{r.outbox}`")
     if r.themes:
         cross = [t for t in r.themes if t.cross_domain]
-        lines.append(f"- themes: **{len(r.themes)}**, of which **{len(cross)} cross-domain**: " + "; ".join(
-            f"{', '.join(t.label)} ({' + '.join(t.fields)}, {len(t.paper_ids)} papers)" for t in cross) if cross else f"- themes: **{len(r.themes)}**")
-        lines.append("- largest themes: " + "; ".join(f"{', '.join(t.label)} ({len(t.paper_ids)})" for t in sorted(r.themes, key=lambda t: -len(t.paper_ids))[:5]))
+        lines.append(
+            f"- themes: **{len(r.themes)}**, of which **{len(cross)} cross-domain**: "
+            + "; ".join(f"{', '.join(t.label)} ({' + '.join(t.fields)}, {len(t.paper_ids)} papers)" for t in cross)
+            if cross
+            else f"- themes: **{len(r.themes)}**"
+        )
+        lines.append(
+            "- largest themes: "
+            + "; ".join(
+                f"{', '.join(t.label)} ({len(t.paper_ids)})"
+                for t in sorted(r.themes, key=lambda t: -len(t.paper_ids))[:5]
+            )
+        )
     if r.llm:
         lines += llm_lines(r.llm)
     if not deliveries:
@@ -121,7 +154,8 @@ def run_markdown(r: RunReport, title: str | None = None, deliveries: bool = True
         states[d.state] = states.get(d.state, 0) + 1
     lines.append("- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "none"))
     lines += ["", "| subscriber | language | papers | state | subject |", "|---|---|---:|---|---|"]
-    lines += [f"| {d.email} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} | {d.subject.replace('|', '/')} |" for d in r.deliveries]
+    lines += [
+        f"| {d.email} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} | {d.subject.replace('|', '/')} |"
+        for d in r.deliveries
+    ]
     return "\n".join(lines) + "\n"
-
-

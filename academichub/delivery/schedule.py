@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from subscribers.models import WEEKDAYS
 
-
 LATE_GRACE = timedelta(hours=6)
 
 
@@ -31,18 +30,32 @@ def first_delivery_after(prepared_at: datetime, tz: str, hour: int) -> datetime:
     return (local + timedelta(days=1)).replace(hour=hour, minute=0, second=0, microsecond=0)
 
 
-def due_at(prepared_at: datetime, *, tz: str, hour: int, frequency: str = "daily", weekly_day: str | None = None) -> datetime:
+def due_at(
+    prepared_at: datetime, *, tz: str, hour: int, frequency: str = "daily", weekly_day: str | None = None
+) -> datetime:
     """When this reader should get the edition prepared at ``prepared_at``."""
     when = first_delivery_after(prepared_at, tz, hour)
     if frequency == "weekly":
         target = WEEKDAYS.index(weekly_day or "mon")
         while when.weekday() != target:
-            when = (when + timedelta(days=1)).astimezone(ZoneInfo(tz)).replace(hour=hour, minute=0, second=0, microsecond=0)
+            when = (
+                (when + timedelta(days=1))
+                .astimezone(ZoneInfo(tz))
+                .replace(hour=hour, minute=0, second=0, microsecond=0)
+            )
     return when
 
 
-def is_due(now: datetime, prepared_at: datetime, *, tz: str, hour: int, frequency: str = "daily", weekly_day: str | None = None,
-           next_prepared_at: datetime | None = None) -> bool:
+def is_due(
+    now: datetime,
+    prepared_at: datetime,
+    *,
+    tz: str,
+    hour: int,
+    frequency: str = "daily",
+    weekly_day: str | None = None,
+    next_prepared_at: datetime | None = None,
+) -> bool:
     """Due now: their delivery time for this edition has come (and, for weekly readers, it came
     before the next edition replaced this one as the latest)."""
     when = due_at(prepared_at, tz=tz, hour=hour, frequency=frequency, weekly_day=weekly_day)

@@ -23,7 +23,11 @@ class DbEmbeddingCache:
         out: dict[str, bytes] = {}
         with Session(self.engine) as session:
             for chunk in chunks(hashes):
-                for h, v in session.exec(select(Embedding.text_hash, Embedding.vector).where(Embedding.model == self.model, Embedding.text_hash.in_(chunk))):
+                for h, v in session.exec(
+                    select(Embedding.text_hash, Embedding.vector).where(
+                        Embedding.model == self.model, Embedding.text_hash.in_(chunk)
+                    )
+                ):
                     out[h] = v
         return out
 
@@ -40,8 +44,18 @@ def stored_themes(session: Session, day: date, key: str) -> list[Theme] | None:
     edition = session.get(Edition, day)
     if edition is None or edition.themes is None or edition.themes_key != key:
         return None
-    return [Theme(id=t["id"], label=t["label"], paper_ids=t["papers"], categories=t["categories"], fields=t["fields"],
-                  cross_domain=t["cross_domain"], sources=t.get("sources", [])) for t in edition.themes]
+    return [
+        Theme(
+            id=t["id"],
+            label=t["label"],
+            paper_ids=t["papers"],
+            categories=t["categories"],
+            fields=t["fields"],
+            cross_domain=t["cross_domain"],
+            sources=t.get("sources", []),
+        )
+        for t in edition.themes
+    ]
 
 
 def save_themes(session: Session, day: date, key: str, themes: list[Theme]) -> None:

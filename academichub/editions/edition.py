@@ -68,8 +68,11 @@ def edition_count(engine: Engine, day: date, days: int = 1) -> int:
     """How many papers the edition of ``day`` (and the ``days - 1`` before) holds."""
     since = day - timedelta(days=days - 1)
     with session_scope(engine) as session:
-        return session.exec(select(func.count()).select_from(EditionPaper)
-                            .where(EditionPaper.edition_date >= since, EditionPaper.edition_date <= day)).one()
+        return session.exec(
+            select(func.count())
+            .select_from(EditionPaper)
+            .where(EditionPaper.edition_date >= since, EditionPaper.edition_date <= day)
+        ).one()
 
 
 class EditionCache:

@@ -24,22 +24,39 @@ from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
-from academichub.papers.views import PaperFacts
 from academichub.editions.vectorise import TfidfVectoriser
+from academichub.papers.views import PaperFacts
 
 SEMANTIC_THRESHOLD = 0.6  # cosine distance between sentence embeddings
 LSA_THRESHOLD = 0.6  # cosine distance in LSA space
 MAX_DIMENSIONS = 100
 # Words that say nothing about a theme; never used as a label.
-GENERIC = frozenset("""using based approach approaches method methods model models results result paper propose proposed
+GENERIC = frozenset(
+    """using based approach approaches method methods model models results result paper propose proposed
 study studies data new learning framework frameworks analysis performance show shows task tasks work existing
-different present novel use used also however across well two one three high low large small 95 ci""".split())
+different present novel use used also however across well two one three high low large small 95 ci""".split()
+)
 
 _FIELD_BY_ARCHIVE = {
-    "cs": "computer science", "stat": "statistics", "math": "mathematics", "eess": "engineering",
-    "q-bio": "biology", "q-fin": "economics", "econ": "economics", "quant-ph": "physics", "physics": "physics",
-    "cond-mat": "physics", "astro-ph": "physics", "gr-qc": "physics", "hep-th": "physics", "hep-ph": "physics",
-    "hep-ex": "physics", "hep-lat": "physics", "nucl-th": "physics", "nucl-ex": "physics", "nlin": "physics",
+    "cs": "computer science",
+    "stat": "statistics",
+    "math": "mathematics",
+    "eess": "engineering",
+    "q-bio": "biology",
+    "q-fin": "economics",
+    "econ": "economics",
+    "quant-ph": "physics",
+    "physics": "physics",
+    "cond-mat": "physics",
+    "astro-ph": "physics",
+    "gr-qc": "physics",
+    "hep-th": "physics",
+    "hep-ph": "physics",
+    "hep-ex": "physics",
+    "hep-lat": "physics",
+    "nucl-th": "physics",
+    "nucl-ex": "physics",
+    "nlin": "physics",
     "math-ph": "physics",
 }
 
@@ -67,8 +84,15 @@ class Theme:
     sources: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"id": self.id, "label": self.label, "papers": self.paper_ids, "categories": self.categories,
-                "fields": self.fields, "cross_domain": self.cross_domain, "sources": self.sources}
+        return {
+            "id": self.id,
+            "label": self.label,
+            "papers": self.paper_ids,
+            "categories": self.categories,
+            "fields": self.fields,
+            "cross_domain": self.cross_domain,
+            "sources": self.sources,
+        }
 
 
 def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, float]:
@@ -82,8 +106,15 @@ def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, f
         return normalize(TruncatedSVD(n_components=dims, random_state=0).fit_transform(tfidf)), LSA_THRESHOLD
 
 
-def find_themes(papers: list[PaperFacts], *, corpus: list[str] | None = None, labels_by_id: dict[str, list[str]] | None = None,
-                vectors: np.ndarray | None = None, threshold: float | None = None, cache=None) -> list[Theme]:
+def find_themes(
+    papers: list[PaperFacts],
+    *,
+    corpus: list[str] | None = None,
+    labels_by_id: dict[str, list[str]] | None = None,
+    vectors: np.ndarray | None = None,
+    threshold: float | None = None,
+    cache=None,
+) -> list[Theme]:
     """Themes of an edition, largest first (cross-domain first among equals).
 
     ``vectors`` (one L2-normalised row per research paper) may be passed in, e.g. cached
@@ -119,8 +150,17 @@ def find_themes(papers: list[PaperFacts], *, corpus: list[str] | None = None, la
         cats = Counter(p.categories[0] for p in chosen if p.categories)
         fields = sorted({f for f in (field_of(p) for p in chosen) if f})
         sources = sorted({s for p in chosen for s in (labels_by_id or {}).get(p.id, [])})
-        themes.append(Theme(id=0, label=label, paper_ids=[p.id for p in chosen], categories=[c for c, _ in cats.most_common()],
-                            fields=fields, cross_domain=len(fields) >= 2, sources=sources))
+        themes.append(
+            Theme(
+                id=0,
+                label=label,
+                paper_ids=[p.id for p in chosen],
+                categories=[c for c, _ in cats.most_common()],
+                fields=fields,
+                cross_domain=len(fields) >= 2,
+                sources=sources,
+            )
+        )
     themes.sort(key=lambda t: (-len(t.paper_ids), not t.cross_domain, t.label))
     for i, t in enumerate(themes, 1):
         t.id = i

@@ -70,7 +70,9 @@ class SemanticVectoriser:
         self._cache = cache
 
     def _encode_now(self, texts: list[str]) -> np.ndarray:
-        vectors = self._model.encode(texts, batch_size=self._batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False)
+        vectors = self._model.encode(
+            texts, batch_size=self._batch, convert_to_numpy=True, normalize_embeddings=True, show_progress_bar=False
+        )
         return vectors.astype(np.float32)
 
     def encode(self, texts: list[str]) -> np.ndarray:

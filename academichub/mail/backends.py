@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from email.message import Message as EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
-from typing import Callable, Protocol
+from typing import Protocol
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
@@ -53,7 +54,9 @@ class OutboxMailer:
 class TokenBucket:
     """At most ``rate`` sends per second on average, bursts up to ``rate`` (thread-safe)."""
 
-    def __init__(self, rate: float, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, rate: float, *, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
         self.rate = max(rate, 0.001)
         self.capacity = max(1.0, rate)
         self.tokens = self.capacity
@@ -74,8 +77,16 @@ class TokenBucket:
             self.sleep(wait)
 
 
-TRANSIENT_CODES = {"Throttling", "ThrottlingException", "TooManyRequestsException", "LimitExceededException",
-                   "ServiceUnavailable", "InternalFailure", "InternalServiceErrorException", "RequestTimeout"}
+TRANSIENT_CODES = {
+    "Throttling",
+    "ThrottlingException",
+    "TooManyRequestsException",
+    "LimitExceededException",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "InternalServiceErrorException",
+    "RequestTimeout",
+}
 
 
 class SesMailer:
@@ -83,8 +94,16 @@ class SesMailer:
 
     name = "ses"
 
-    def __init__(self, client, *, configuration_set: str | None, rate: float, retries: int = 3, backoff: float = 1.0,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        client,
+        *,
+        configuration_set: str | None,
+        rate: float,
+        retries: int = 3,
+        backoff: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.client, self.configuration_set = client, configuration_set
         self.bucket = TokenBucket(rate, sleep=sleep)
         self.retries, self.backoff, self.sleep = retries, backoff, sleep
@@ -102,7 +121,9 @@ class SesMailer:
         while True:
             page = self.client.list_suppressed_destinations(**kwargs)
             for entry in page.get("SuppressedDestinationSummaries", []):
-                out[entry["EmailAddress"].lower()] = f"suppressed: SES account suppression list ({entry.get('Reason', '').lower()})"
+                out[entry["EmailAddress"].lower()] = (
+                    f"suppressed: SES account suppression list ({entry.get('Reason', '').lower()})"
+                )
             if not page.get("NextToken"):
                 return out
             kwargs["NextToken"] = page["NextToken"]
@@ -132,8 +153,11 @@ class SesMailer:
 
     def send(self, msg: EmailMessage, *, edition, tags: dict[str, str], html: str) -> str:
         retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1), wait=wait_exponential(multiplier=self.backoff, max=30),
-            retry=retry_if_exception_type(TransientSendError), sleep=self.sleep, reraise=True,
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait_exponential(multiplier=self.backoff, max=30),
+            retry=retry_if_exception_type(TransientSendError),
+            sleep=self.sleep,
+            reraise=True,
         )
         return retrying(self._send_once, msg, tags)
 
@@ -157,6 +181,9 @@ def make_mailer(settings) -> Mailer:
     if mailer is None:
         rate = settings.ses_send_rate or SesMailer.account_rate(boto3.client("ses", region_name=region))
         share = settings.dask_workers if settings.task_runner == "dask" else 1
-        mailer = _MAILERS[key] = SesMailer(boto3.client("sesv2", region_name=region), configuration_set=settings.ses_configuration_set,
-                                           rate=rate / share)
+        mailer = _MAILERS[key] = SesMailer(
+            boto3.client("sesv2", region_name=region),
+            configuration_set=settings.ses_configuration_set,
+            rate=rate / share,
+        )
     return mailer

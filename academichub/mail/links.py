@@ -18,7 +18,7 @@ class LinkBuilder:
         self.tokens = tokens
 
     @classmethod
-    def of(cls, settings: Settings) -> "LinkBuilder":
+    def of(cls, settings: Settings) -> LinkBuilder:
         return cls(settings.base_url, tokens_from(settings))
 
     def url(self, path: str, purpose: str, payload: dict, **params: str) -> str:
@@ -34,8 +34,11 @@ class LinkBuilder:
 
     def account(self, subscriber_id: int, contact: str) -> Links:
         """Preferences and unsubscribe links (the emails that are not briefings)."""
-        return Links(preferences=self.url("preferences", "preferences", {"s": subscriber_id}),
-                     unsubscribe=self.url("unsubscribe", "unsubscribe", {"s": subscriber_id}), contact=contact)
+        return Links(
+            preferences=self.url("preferences", "preferences", {"s": subscriber_id}),
+            unsubscribe=self.url("unsubscribe", "unsubscribe", {"s": subscriber_id}),
+            contact=contact,
+        )
 
     def briefing(self, settings: Settings, subscriber_id: int, day: date, paper_ids: list[str]) -> Links:
         """Every link of one reader's briefing email."""

@@ -6,22 +6,28 @@ import base64
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.charset import BASE64, Charset
 from email.generator import BytesGenerator
 from email.header import Header
 from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.nonmultipart import MIMENonMultipart
-from email.utils import formataddr, format_datetime, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from functools import lru_cache
 from pathlib import Path
 
 from academichub.mail.render import RenderedEmail
 
 
-def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: datetime | None = None,
-                  headers: dict[str, str] | None = None) -> Message:
+def build_message(
+    rendered: RenderedEmail,
+    *,
+    sender: str,
+    to: str,
+    when: datetime | None = None,
+    headers: dict[str, str] | None = None,
+) -> Message:
     """multipart/alternative: the plain-text part first, then HTML; UTF-8 (base64); RFC 2047 headers.
 
     Built with the email.mime classes: three times faster than EmailMessage's content manager,
@@ -33,7 +39,7 @@ def build_message(rendered: RenderedEmail, *, sender: str, to: str, when: dateti
     from_header, address = _sender(sender)
     msg["From"] = from_header
     msg["To"] = to
-    msg["Date"] = format_datetime(when or datetime.now(timezone.utc))
+    msg["Date"] = format_datetime(when or datetime.now(UTC))
     msg["Message-ID"] = make_msgid(domain=address.split("@")[-1] or "academichub.local")
     for key, value in (headers or {}).items():
         msg[key] = value

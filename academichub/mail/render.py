@@ -58,11 +58,14 @@ def lang_key(language: str) -> str:
 
 # ---------------------------------------------------------------- plain-text helpers (pure)
 
+
 def _is_wide(ch: str) -> bool:
     return unicodedata.east_asian_width(ch) in ("W", "F")
 
 
-_TOKENS = re.compile(r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+")
+_TOKENS = re.compile(
+    r"\s+|[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+"
+)
 _NO_LINE_START = set("，。、；：！？）》」』】,.;:!?)]")
 
 
@@ -123,6 +126,7 @@ def _shorten(text: str, limit: int) -> str:
 
 # ---------------------------------------------------------------- the two-stage templates
 
+
 class EmailTemplates:
     """Compiled email templates of one templates folder: MJML compiled once per template and language."""
 
@@ -130,11 +134,27 @@ class EmailTemplates:
         folder = str(Path(templates_dir) / "email")
         loader = FileSystemLoader(folder)
         filters = {"num": _num, "numbers": _numbers, "authors": _authors, "wrap": wrap}
-        self._stage1 = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-        self._html = Environment(autoescape=True, undefined=StrictUndefined, block_start_string="[%", block_end_string="%]",
-                                 variable_start_string="[[", variable_end_string="]]", comment_start_string="[#", comment_end_string="#]")
-        self._text = Environment(loader=loader, autoescape=False, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                                 keep_trailing_newline=True)
+        self._stage1 = Environment(
+            loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
+        )
+        self._html = Environment(
+            autoescape=True,
+            undefined=StrictUndefined,
+            block_start_string="[%",
+            block_end_string="%]",
+            variable_start_string="[[",
+            variable_end_string="]]",
+            comment_start_string="[#",
+            comment_end_string="#]",
+        )
+        self._text = Environment(
+            loader=loader,
+            autoescape=False,
+            undefined=StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
         for env in (self._html, self._text):
             env.filters.update(filters)
         self._compiled: dict[tuple[str, str], Template] = {}
@@ -148,7 +168,8 @@ class EmailTemplates:
                 template = self._compiled.get(key)
                 if template is None:
                     source = self._stage1.get_template(f"{name}.mjml.j2").render(
-                        s=strings_for(lang), lang_attr="zh-Hans" if lang == "zh" else "en")
+                        s=strings_for(lang), lang_attr="zh-Hans" if lang == "zh" else "en"
+                    )
                     try:
                         html = mjml2html(source, fonts={})  # no web-font import: nothing loads from a third party
                     except Exception as exc:  # the compiler reports invalid markup: say which template
@@ -195,35 +216,79 @@ def render_briefing(b: Briefing, templates: EmailTemplates | Path | str, links: 
         subject = s["subject_digest_empty" if digest else "subject_empty"].format(date=period)
         preheader = _shorten(b.opening, 120)
     links = links or Links()
-    context = {"b": b, "subject": subject, "preheader": preheader, "dateline": period, "links": links,
-               "feedback": links.feedback or {}, "interests": b.interests, "why_you_receive": s["footer"]}
+    context = {
+        "b": b,
+        "subject": subject,
+        "preheader": preheader,
+        "dateline": period,
+        "links": links,
+        "feedback": links.feedback or {},
+        "interests": b.interests,
+        "why_you_receive": s["footer"],
+    }
     html, text = _templates(templates).render("digest" if digest else "briefing", b.language, context)
     return RenderedEmail(subject=subject, html=html, text=text)
 
 
-def render_confirmation(language: str, templates: EmailTemplates | Path | str, *, interests: str, links: Links, today: date) -> RenderedEmail:
+def render_confirmation(
+    language: str, templates: EmailTemplates | Path | str, *, interests: str, links: Links, today: date
+) -> RenderedEmail:
     """Double opt-in: one button that confirms; nothing is sent until it is pressed."""
     s = strings_for(language)
-    context = {"subject": s["subject_confirm"], "preheader": s["confirm_preheader"], "dateline": today.isoformat(), "links": links,
-               "interests": interests, "why_you_receive": s["footer_confirm"]}
+    context = {
+        "subject": s["subject_confirm"],
+        "preheader": s["confirm_preheader"],
+        "dateline": today.isoformat(),
+        "links": links,
+        "interests": interests,
+        "why_you_receive": s["footer_confirm"],
+    }
     html, text = _templates(templates).render("confirm", language, context)
     return RenderedEmail(subject=s["subject_confirm"], html=html, text=text)
 
 
-def render_saved(language: str, templates: EmailTemplates | Path | str, *, name: str, changes: list[tuple[str, str, str]],
-                 interests: str, links: Links, today: date) -> RenderedEmail:
+def render_saved(
+    language: str,
+    templates: EmailTemplates | Path | str,
+    *,
+    name: str,
+    changes: list[tuple[str, str, str]],
+    interests: str,
+    links: Links,
+    today: date,
+) -> RenderedEmail:
     """'Preferences saved': what changed (field, before, after), so a change nobody made is noticed."""
     s = strings_for(language)
-    context = {"subject": s["subject_saved"], "preheader": s["saved_body"], "dateline": today.isoformat(), "links": links,
-               "name": name, "changes": changes, "interests": interests, "why_you_receive": s["footer"], "intro": s["saved_body"]}
+    context = {
+        "subject": s["subject_saved"],
+        "preheader": s["saved_body"],
+        "dateline": today.isoformat(),
+        "links": links,
+        "name": name,
+        "changes": changes,
+        "interests": interests,
+        "why_you_receive": s["footer"],
+        "intro": s["saved_body"],
+    }
     html, text = _templates(templates).render("saved", language, context)
     return RenderedEmail(subject=s["subject_saved"], html=html, text=text)
 
 
-def render_fresh_link(language: str, templates: EmailTemplates | Path | str, *, name: str, links: Links, today: date) -> RenderedEmail:
+def render_fresh_link(
+    language: str, templates: EmailTemplates | Path | str, *, name: str, links: Links, today: date
+) -> RenderedEmail:
     """A fresh preferences link, asked for from an expired one (same layout as 'preferences saved')."""
     s = strings_for(language)
-    context = {"subject": s["subject_fresh"], "preheader": s["fresh_body"], "dateline": today.isoformat(), "links": links,
-               "name": name, "changes": [], "interests": "", "why_you_receive": s["footer"], "intro": s["fresh_body"]}
+    context = {
+        "subject": s["subject_fresh"],
+        "preheader": s["fresh_body"],
+        "dateline": today.isoformat(),
+        "links": links,
+        "name": name,
+        "changes": [],
+        "interests": "",
+        "why_you_receive": s["footer"],
+        "intro": s["fresh_body"],
+    }
     html, text = _templates(templates).render("saved", language, context)
     return RenderedEmail(subject=s["subject_fresh"], html=html, text=text)

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
@@ -97,7 +97,9 @@ def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
     for p in phrases:
         vocab.setdefault(p, len(vocab))
     longest = max(len(re.findall(TOKEN, p)) for p in phrases) or 1
-    cv = CountVectorizer(vocabulary=vocab, ngram_range=(1, longest), binary=True, token_pattern=TOKEN, lowercase=True, dtype=np.float32)
+    cv = CountVectorizer(
+        vocabulary=vocab, ngram_range=(1, longest), binary=True, token_pattern=TOKEN, lowercase=True, dtype=np.float32
+    )
     return cv.transform(texts).tocsr()
 
 
@@ -123,11 +125,21 @@ class Matcher:
         self.PF = _binary([[self.facet_index[f] for f in p.facets] for p in self.papers], len(facets))
         authors = sorted({k for p in self.papers for k in (author_key(a) for a in p.authors) if k})
         self.author_index = {a: i for i, a in enumerate(authors)}
-        self.PA = _binary([sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in self.papers], len(authors))
+        self.PA = _binary(
+            [
+                sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index})
+                for p in self.papers
+            ],
+            len(authors),
+        )
         self.themes = np.array([p.theme if p.theme is not None else -1 - i for i, p in enumerate(self.papers)])
         # Paper-paper similarities for MMR, computed once: exact up to EXACT_PAIRS papers (a 6,000
         # paper day is a 144 MB matrix), beyond that from a 64-dimension projection.
-        self.G = as_dense_rows(self.P @ self.P.T).astype(np.float32) if self.P is not None and len(self.papers) <= EXACT_PAIRS else None
+        self.G = (
+            as_dense_rows(self.P @ self.P.T).astype(np.float32)
+            if self.P is not None and len(self.papers) <= EXACT_PAIRS
+            else None
+        )
         self.D = self._diversity_space() if self.G is None else None
 
     def _diversity_space(self) -> np.ndarray | None:
@@ -158,7 +170,11 @@ class Matcher:
                 rows.append((i, len(fb_texts), -DISLIKE_WEIGHT / len(disliked)))
                 fb_texts.append(t)
         if rows:
-            F = sp.csr_matrix(([w for _, _, w in rows], ([r for r, _, _ in rows], [c for _, c, _ in rows])), shape=(len(profiles), len(fb_texts)), dtype=np.float32)
+            F = sp.csr_matrix(
+                ([w for _, _, w in rows], ([r for r, _, _ in rows], [c for _, c, _ in rows])),
+                shape=(len(profiles), len(fb_texts)),
+                dtype=np.float32,
+            )
             V = self.vectoriser.encode(fb_texts)
             Q = Q + F @ V
             if sp.issparse(Q):
@@ -175,18 +191,22 @@ class Matcher:
 
     @staticmethod
     def _rows(lists: list[list[str]], index: dict[str, int]) -> sp.csr_matrix:
-        return _binary([sorted({index[_phrase_key(k)] for k in ks if _phrase_key(k) in index}) for ks in lists], len(index))
+        return _binary(
+            [sorted({index[_phrase_key(k)] for k in ks if _phrase_key(k) in index}) for ks in lists], len(index)
+        )
 
     # --- matching -------------------------------------------------------------------------------
 
-    def match(self, profiles: list[ProfileSpec], *, min_score: float = 0.05, explain: bool = True, block: int = 4096) -> dict[str, list[Match]]:
+    def match(
+        self, profiles: list[ProfileSpec], *, min_score: float = 0.05, explain: bool = True, block: int = 4096
+    ) -> dict[str, list[Match]]:
         out: dict[str, list[Match]] = {p.key: [] for p in profiles}
         if not self.papers or not profiles:
             return out
         kw = self._phrases([p.keywords for p in profiles])
         ex = self._phrases([p.exclude for p in profiles])
         for start in range(0, len(profiles), block):
-            chunk = profiles[start:start + block]
+            chunk = profiles[start : start + block]
             for p, matches in zip(chunk, self._match_block(chunk, min_score, explain, kw, ex)):
                 out[p.key] = matches
         return out
@@ -206,7 +226,10 @@ class Matcher:
         ex_index, EP = ex
         if ex_index and any(p.exclude for p in profiles):
             S[as_dense_rows(self._rows([p.exclude for p in profiles], ex_index) @ EP.T) > 0] = -np.inf
-        fa = [sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index}) for p in profiles]
+        fa = [
+            sorted({self.author_index[k] for k in (author_key(a) for a in p.authors) if k in self.author_index})
+            for p in profiles
+        ]
         if any(fa):
             AF = _binary(fa, len(self.author_index))
             by_followed = as_dense_rows(AF @ self.PA.T) > 0
@@ -215,7 +238,9 @@ class Matcher:
         S[~eligible] = -np.inf
         filtered = [i for i, p in enumerate(profiles) if p.categories]
         if filtered:
-            cats = [sorted({self.facet_index[c] for c in profiles[i].categories if c in self.facet_index}) for i in filtered]
+            cats = [
+                sorted({self.facet_index[c] for c in profiles[i].categories if c in self.facet_index}) for i in filtered
+            ]
             allowed = as_dense_rows(_binary(cats, len(self.facet_index)) @ self.PF.T) > 0
             S[np.array(filtered)[:, None], np.arange(n)[None, :]] = np.where(allowed, S[filtered], -np.inf)
         results = []
@@ -290,7 +315,9 @@ class Matcher:
             # (a row slice and a sparse multiply per pick cost ~0.4 ms; this ~20 us).
             qa, qb = Q.indptr[row], Q.indptr[row + 1]
             pa, pb = self.P.indptr[j], self.P.indptr[j + 1]
-            cols, qi, pi = np.intersect1d(Q.indices[qa:qb], self.P.indices[pa:pb], assume_unique=True, return_indices=True)
+            cols, qi, pi = np.intersect1d(
+                Q.indices[qa:qb], self.P.indices[pa:pb], assume_unique=True, return_indices=True
+            )
             weights = Q.data[qa:qb][qi] * self.P.data[pa:pb][pi]
             picked: list[str] = []
             for idx in np.argsort(-weights, kind="stable"):
@@ -304,5 +331,7 @@ class Matcher:
             return picked
         # Embeddings have no words: name the profile's phrases that the paper's text contains.
         words = self._words(j)
-        phrases = [q.strip() for q in re.split(r"[,;，；、。\n]| and ", " , ".join([p.interests, *p.expanded])) if q.strip()]
+        phrases = [
+            q.strip() for q in re.split(r"[,;，；、。\n]| and ", " , ".join([p.interests, *p.expanded])) if q.strip()
+        ]
         return [q for q in phrases if _phrase_key(q) and _phrase_key(q) in words][:limit]

@@ -21,10 +21,17 @@ Readers = list[tuple[Subscriber, InterestProfile]]
 _MATCHER_LOCK = threading.Lock()  # batches on threads of one process build an edition's matcher once
 
 
-def profile_spec(sub: Subscriber, profile: InterestProfile, feedback: dict[str, int], texts: dict[str, str]) -> ProfileSpec:
+def profile_spec(
+    sub: Subscriber, profile: InterestProfile, feedback: dict[str, int], texts: dict[str, str]
+) -> ProfileSpec:
     return ProfileSpec(
-        key=sub.email, interests=profile.interests, expanded=list(profile.expanded), keywords=list(profile.keywords),
-        exclude=list(profile.exclude), categories=list(profile.categories), authors=list(profile.authors),
+        key=sub.email,
+        interests=profile.interests,
+        expanded=list(profile.expanded),
+        keywords=list(profile.keywords),
+        exclude=list(profile.exclude),
+        categories=list(profile.categories),
+        authors=list(profile.authors),
         liked=[texts[p] for p, v in feedback.items() if v > 0 and p in texts],
         disliked=[texts[p] for p, v in feedback.items() if v < 0 and p in texts],
         top_n=sub.papers_per_email,
@@ -46,11 +53,13 @@ def build_matcher(engine: Engine, edition: EditionData, representation: str) -> 
         if matcher is None:
             cache = DbEmbeddingCache(engine, MODEL_NAME)
             matcher = edition.matchers[representation] = Matcher(
-                edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache))
+                edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache)
+            )
     return matcher
 
 
-def match_profiles(engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str,
-                   min_score: float) -> dict[str, list[Match]]:
+def match_profiles(
+    engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float
+) -> dict[str, list[Match]]:
     """Every profile's papers of the edition, best first."""
     return build_matcher(engine, edition, representation).match(profiles, min_score=min_score)

@@ -29,7 +29,9 @@ def run_migrations_online() -> None:
             # Batch mode rebuilds tables; foreign keys must be off meanwhile (outside a transaction).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
-            context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True)
+            context.configure(
+                connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True
+            )
             with context.begin_transaction():
                 context.run_migrations()
             connection.commit()

@@ -52,13 +52,26 @@ class PaperState:
     published: date | None = None
 
     @classmethod
-    def from_record(cls, r: PaperRecord) -> "PaperState":
+    def from_record(cls, r: PaperRecord) -> PaperState:
         return cls(
-            id=r.id, title=r.title, title_key=r.title_key, abstract=r.abstract, authors=list(r.authors),
-            categories=list(r.categories), source_labels=[r.source_label] if r.source_label else [],
-            server=r.server, kind=r.kind, arxiv_id=r.arxiv_id, arxiv_version=r.arxiv_version, doi=r.doi,
-            abs_url=r.abs_url, pdf_url=r.pdf_url, doi_url=r.doi_url, journal_ref=r.journal_ref,
-            announce_type=r.announce_type, published=r.published,
+            id=r.id,
+            title=r.title,
+            title_key=r.title_key,
+            abstract=r.abstract,
+            authors=list(r.authors),
+            categories=list(r.categories),
+            source_labels=[r.source_label] if r.source_label else [],
+            server=r.server,
+            kind=r.kind,
+            arxiv_id=r.arxiv_id,
+            arxiv_version=r.arxiv_version,
+            doi=r.doi,
+            abs_url=r.abs_url,
+            pdf_url=r.pdf_url,
+            doi_url=r.doi_url,
+            journal_ref=r.journal_ref,
+            announce_type=r.announce_type,
+            published=r.published,
         )
 
     def as_dict(self) -> dict:
@@ -205,8 +218,12 @@ def _find_preprint(r: PaperRecord, pool: _PreprintPool) -> str | None:
         return None
     indices = pool.candidates(r.title_key)
     if indices is None:  # no selective word: rapidfuzz scans every title (C speed)
-        scored = [(score, i) for _t, score, i in process.extract(
-            r.title_key, pool.titles, scorer=fuzz.ratio, score_cutoff=TITLE_MATCH_CUTOFF, limit=3)]
+        scored = [
+            (score, i)
+            for _t, score, i in process.extract(
+                r.title_key, pool.titles, scorer=fuzz.ratio, score_cutoff=TITLE_MATCH_CUTOFF, limit=3
+            )
+        ]
     else:
         scored = sorted(((fuzz.ratio(r.title_key, pool.titles[i]), i) for i in indices), reverse=True)
     mine = surnames(r.authors)

@@ -14,17 +14,17 @@ import json
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
-from typing import Callable
 from urllib.parse import urlparse
 
 import httpx
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from academichub.settings import Settings
 from academichub.papers.sources import ARXIV_HOSTS
+from academichub.settings import Settings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0
@@ -71,7 +71,7 @@ def retry_after_seconds(value: str | None, *, now: datetime | None = None) -> fl
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
         return None
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return max(0.0, min((when - now).total_seconds(), MAX_RETRY_AFTER))
 
 
@@ -102,7 +102,7 @@ class Fetcher:
     def close(self) -> None:
         self._client.close()
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -57,7 +57,11 @@ def collect_paths(paths: list[str | Path]) -> list[Path]:
         if not p.exists():
             raise InputError(f"no such file or folder: {p}")
         if p.is_dir():
-            files = sorted(f for f in p.rglob("*") if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
             files = [f for f in files if f.suffix.lower() not in IGNORED_SUFFIXES]
             if not files:
                 raise InputError(f"folder has no files to read: {p}")
@@ -122,7 +126,9 @@ def _parse(doc: Document) -> _Parsed:
     except FeedError as exc:
         return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), str(exc))
     except Exception as exc:  # a parser bug on odd input must not cost the other sources
-        return _Parsed(doc, None, doc.source_key or _file_key(doc.origin), f"could not parse: {exc.__class__.__name__}: {exc}")
+        return _Parsed(
+            doc, None, doc.source_key or _file_key(doc.origin), f"could not parse: {exc.__class__.__name__}: {exc}"
+        )
     key = doc.source_key or derive_source_key(feed)
     return _Parsed(doc, feed, key, None, int((time.perf_counter() - started) * 1000))
 
@@ -144,7 +150,8 @@ def ingest_documents(
     parsed = [_parse(d) for d in docs]
     batches = [
         Batch(source_key=p.key, records=p.feed.records, include_replacements=p.doc.include_replacements)
-        for p in parsed if p.feed is not None
+        for p in parsed
+        if p.feed is not None
     ]
     with session_scope(engine) as session:
         known = store.load_known(session, batches, preprints_since=day - timedelta(days=settings.preprint_match_days))
@@ -170,25 +177,48 @@ def ingest_documents(
             if p.feed and p.feed.skipped:
                 note = "; ".join(filter(None, [note, f"{p.feed.skipped} item(s) without an id or title skipped"]))
             log = FetchLog(
-                run_id=run_id, edition_date=day, source_key=p.key, url=p.doc.origin,
-                http_status=f.status if f else None, items=items, new_papers=outcome.new_by_source.get(p.key, 0),
-                bytes=len(p.doc.body or b""), duration_ms=(f.duration_ms if f else 0) + p.parse_ms,
-                etag=f.etag if f else None, last_modified=f.last_modified if f else None,
-                health=health.status, error=p.error,
+                run_id=run_id,
+                edition_date=day,
+                source_key=p.key,
+                url=p.doc.origin,
+                http_status=f.status if f else None,
+                items=items,
+                new_papers=outcome.new_by_source.get(p.key, 0),
+                bytes=len(p.doc.body or b""),
+                duration_ms=(f.duration_ms if f else 0) + p.parse_ms,
+                etag=f.etag if f else None,
+                last_modified=f.last_modified if f else None,
+                health=health.status,
+                error=p.error,
             )
             logs.append(log)
-            sources.append(SourceReport(
-                key=p.key, origin=p.doc.origin, format=p.feed.meta.format if p.feed else "",
-                status=log.http_status, items=items, new=log.new_papers, bytes=log.bytes,
-                duration_ms=log.duration_ms, health=health.status, note=note, error=p.error,
-            ))
+            sources.append(
+                SourceReport(
+                    key=p.key,
+                    origin=p.doc.origin,
+                    format=p.feed.meta.format if p.feed else "",
+                    status=log.http_status,
+                    items=items,
+                    new=log.new_papers,
+                    bytes=log.bytes,
+                    duration_ms=log.duration_ms,
+                    health=health.status,
+                    note=note,
+                    error=p.error,
+                )
+            )
         store.add_fetch_logs(session, logs)
     merges: dict[str, int] = {}
     for m in outcome.merges:
         merges[m.reason] = merges.get(m.reason, 0) + 1
     return IngestReport(
-        run_id=run_id, edition_date=day, sources=sources, new_papers=len(outcome.created),
-        updated_papers=len(outcome.updated), merges=merges, edition_added=added,
+        run_id=run_id,
+        edition_date=day,
+        sources=sources,
+        new_papers=len(outcome.created),
+        updated_papers=len(outcome.updated),
+        merges=merges,
+        edition_added=added,
     )
 
 
@@ -201,8 +231,13 @@ def fetch_document(source: Source, fetcher: Fetcher, engine: Engine, day: date) 
         etag, modified = store.last_validators(session, source.key)
     result = fetch_rxiv_pages(fetcher, source.url_for(day), etag=etag, last_modified=modified)
     return Document(
-        origin=result.url, body=result.body, source_key=source.key, label=source.label,
-        include_replacements=source.include_replacements, error=result.error, fetch=result,
+        origin=result.url,
+        body=result.body,
+        source_key=source.key,
+        label=source.label,
+        include_replacements=source.include_replacements,
+        error=result.error,
+        fetch=result,
     )
 
 
@@ -221,7 +256,9 @@ def _maybe_sources(settings: Settings) -> SourceConfig:
         return SourceConfig(sources=())
 
 
-def run_ingest(settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None) -> IngestReport:
+def run_ingest(
+    settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None
+) -> IngestReport:
     """A whole ingest run: read ``paths`` (files and folders) or fetch the configured sources, then
     parse, deduplicate and store. The ``ingest`` flow does the same through tasks, with an artifact."""
     if paths:

@@ -20,9 +20,7 @@ ARXIV_PREAMBLE = re.compile(
     re.IGNORECASE,
 )
 # New-style (2604.12345) and old-style (cs/9909009, math.GT/0309136) identifiers.
-ARXIV_ID = re.compile(
-    r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v(?P<version>\d+))?(?![\d])"
-)
+ARXIV_ID = re.compile(r"(?P<id>\d{4}\.\d{4,5}|[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})(?:v(?P<version>\d+))?(?![\d])")
 ARXIV_URL_ID = re.compile(r"arxiv\.org/(?:abs|pdf|html)/" + ARXIV_ID.pattern, re.IGNORECASE)
 OAI_ARXIV_ID = re.compile(r"oai:arXiv\.org:" + ARXIV_ID.pattern, re.IGNORECASE)
 
@@ -32,7 +30,7 @@ def split_arxiv_preamble(text: str) -> tuple[str, dict[str, str | None]]:
     m = ARXIV_PREAMBLE.match(text)
     if not m:
         return text, {}
-    return text[m.end():], {"id": m.group("id"), "version": m.group("version"), "type": m.group("type").lower()}
+    return text[m.end() :], {"id": m.group("id"), "version": m.group("version"), "type": m.group("type").lower()}
 
 
 def find_arxiv_id(*candidates: str | None) -> tuple[str, int | None] | None:
@@ -95,10 +93,30 @@ _JATS_HEADING = re.compile(r"O_ST_ABS\s*(.*?)\s*C_ST_ABS\s*")
 # Markers are glued to the next word ("C_LIO_LIWe show"), so no trailing word boundary.
 _JATS_MARKER = re.compile(r"(?<![A-Za-z0-9])[OC]_(?:LIO_LI|LIO|LI|ST_ABS|FIG|TBL|FN|SUP|SUB|ITALIC|BOLD|SCPLOW|SCPCAP)")
 _GREEK = {
-    "alpha": "α", "beta": "β", "gamma": "γ", "delta": "δ", "epsilon": "ε", "zeta": "ζ", "eta": "η",
-    "theta": "θ", "iota": "ι", "kappa": "κ", "lambda": "λ", "mu": "μ", "nu": "ν", "xi": "ξ",
-    "omicron": "ο", "pi": "π", "rho": "ρ", "sigma": "σ", "tau": "τ", "upsilon": "υ", "phi": "φ",
-    "chi": "χ", "psi": "ψ", "omega": "ω",
+    "alpha": "α",
+    "beta": "β",
+    "gamma": "γ",
+    "delta": "δ",
+    "epsilon": "ε",
+    "zeta": "ζ",
+    "eta": "η",
+    "theta": "θ",
+    "iota": "ι",
+    "kappa": "κ",
+    "lambda": "λ",
+    "mu": "μ",
+    "nu": "ν",
+    "xi": "ξ",
+    "omicron": "ο",
+    "pi": "π",
+    "rho": "ρ",
+    "sigma": "σ",
+    "tau": "τ",
+    "upsilon": "υ",
+    "phi": "φ",
+    "chi": "χ",
+    "psi": "ψ",
+    "omega": "ω",
 }
 _GREEK.update({k.capitalize(): v.upper() for k, v in list(_GREEK.items())})
 _BRACED_NAME = re.compile(r"\{(" + "|".join(sorted(_GREEK, key=len, reverse=True)) + r")\}")
@@ -124,11 +142,67 @@ def clean_jats(text: str) -> str:
 
 _MATH = re.compile(r"(?<!\\)\$(?!\$)(.+?)(?<!\\)\$")
 _SAFE_MATH_MACROS = {
-    *(_GREEK.keys()), "varepsilon", "vartheta", "varphi", "varrho", "varsigma", "ell",
-    "log", "ln", "exp", "sin", "cos", "min", "max", "sqrt", "infty", "leq", "le", "geq", "ge", "neq", "approx",
-    "sim", "times", "cdot", "pm", "mp", "to", "rightarrow", "leftarrow", "in", "notin", "subset", "cup", "cap",
-    "ll", "gg", "propto", "partial", "nabla", "sum", "prod", "int", "mathbb", "mathrm", "mathbf", "text", "mid",
-    "Omega", "Theta", "Delta", "Gamma", "Lambda", "Sigma", "Phi", "Psi", "Pi", "dots", "ldots", "cdots", "%",
+    *(_GREEK.keys()),
+    "varepsilon",
+    "vartheta",
+    "varphi",
+    "varrho",
+    "varsigma",
+    "ell",
+    "log",
+    "ln",
+    "exp",
+    "sin",
+    "cos",
+    "min",
+    "max",
+    "sqrt",
+    "infty",
+    "leq",
+    "le",
+    "geq",
+    "ge",
+    "neq",
+    "approx",
+    "sim",
+    "times",
+    "cdot",
+    "pm",
+    "mp",
+    "to",
+    "rightarrow",
+    "leftarrow",
+    "in",
+    "notin",
+    "subset",
+    "cup",
+    "cap",
+    "ll",
+    "gg",
+    "propto",
+    "partial",
+    "nabla",
+    "sum",
+    "prod",
+    "int",
+    "mathbb",
+    "mathrm",
+    "mathbf",
+    "text",
+    "mid",
+    "Omega",
+    "Theta",
+    "Delta",
+    "Gamma",
+    "Lambda",
+    "Sigma",
+    "Phi",
+    "Psi",
+    "Pi",
+    "dots",
+    "ldots",
+    "cdots",
+    "%",
 }
 _MACRO = re.compile(r"\\([A-Za-z]+|.)")
 _TEXT_MACRO = re.compile(r"\\(?:[A-Za-z]+|[\"'`^~=.])")
@@ -198,9 +272,7 @@ def latex_to_unicode(text: str) -> str:
     return "".join(part if part.startswith("$") else _TEXT_MACRO_SPAN.sub(_convert_span, part) for part in parts)
 
 
-_TEXT_MACRO_SPAN = re.compile(
-    r"\\(?:[A-Za-z]+\*?(?:\s*\{[^{}]*\})*|[\"'`^~=.]\s*(?:\{[A-Za-z]?\}|[A-Za-z]))"
-)
+_TEXT_MACRO_SPAN = re.compile(r"\\(?:[A-Za-z]+\*?(?:\s*\{[^{}]*\})*|[\"'`^~=.]\s*(?:\{[A-Za-z]?\}|[A-Za-z]))")
 
 
 _FORMAT_MACRO = re.compile(r"^\\(?:textbf|textit|emph|texttt|textrm|textsf|textsc|underline|mbox|text)\s*\{([^{}]*)\}$")
@@ -222,7 +294,9 @@ def _convert_span(m: re.Match) -> str:
 
 # --- titles, abstracts, kinds ------------------------------------------------------------
 
-_JOURNAL_SUFFIX = re.compile(r"\s*\|\s*(Science(?: [A-Z][a-z]+)*|Nature(?: [A-Z][a-z]+)*|Cell(?: [A-Z][a-z]+)*|PNAS|The Lancet|NEJM)\s*$")
+_JOURNAL_SUFFIX = re.compile(
+    r"\s*\|\s*(Science(?: [A-Z][a-z]+)*|Nature(?: [A-Z][a-z]+)*|Cell(?: [A-Z][a-z]+)*|PNAS|The Lancet|NEJM)\s*$"
+)
 _NATURE_BYLINE = re.compile(r"^\s*(?:[A-Z][\w .&-]+), Published online: [^;]*;\s*(?:doi:\s*\S+)?\s*", re.IGNORECASE)
 
 
@@ -252,8 +326,21 @@ _KIND_PREFIXES = (
     (re.compile(r"^(?:Daily briefing|AI & robotics briefing|News|Podcast)\s*:", re.I), "news"),
     (re.compile(r"^Editorial\s*:", re.I), "editorial"),
 )
-_NEWS_SECTIONS = {"news", "news & views", "news and views", "editorial", "comment", "career", "careers",
-                  "correspondence", "books", "world view", "obituary", "perspective", "letter"}
+_NEWS_SECTIONS = {
+    "news",
+    "news & views",
+    "news and views",
+    "editorial",
+    "comment",
+    "career",
+    "careers",
+    "correspondence",
+    "books",
+    "world view",
+    "obituary",
+    "perspective",
+    "letter",
+}
 
 
 def classify_kind(title: str, *, url: str | None = None, section: str | None = None) -> str:

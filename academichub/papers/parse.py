@@ -29,7 +29,7 @@ from academichub.papers.normalise import (
     squash,
     title_key,
 )
-from academichub.papers.records import FeedError, FeedMeta, ParsedFeed, PaperRecord
+from academichub.papers.records import FeedError, FeedMeta, PaperRecord, ParsedFeed
 
 ARXIV_NS = "http://arxiv.org/schemas/atom"
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
@@ -88,7 +88,9 @@ def _family(parsed: Any) -> str:
     pub = str(f.get("prism_publicationname", "")).lower()
     if pub in ("biorxiv", "medrxiv") or "biorxiv.org" in where or "medrxiv.org" in where:
         return "rxiv"
-    if parsed.entries and all(str(e.get("dc_identifier", "")).lower().startswith("doi:10.1101/") for e in parsed.entries[:5]):
+    if parsed.entries and all(
+        str(e.get("dc_identifier", "")).lower().startswith("doi:10.1101/") for e in parsed.entries[:5]
+    ):
         return "rxiv"
     return "journal"
 
@@ -170,7 +172,9 @@ def _parse_arxiv(parsed: Any, *, label: str | None) -> ParsedFeed:
     return ParsedFeed(meta=meta, records=records, skipped=skipped)
 
 
-def _arxiv_entry(e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str | None, is_api: bool) -> PaperRecord | None:
+def _arxiv_entry(
+    e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str | None, is_api: bool
+) -> PaperRecord | None:
     abstract_raw, pre = split_arxiv_preamble(str(e.get("summary", "")))
     found = find_arxiv_id(e.get("id"), e.get("link")) or (
         (pre["id"], int(pre["version"]) if pre.get("version") else None) if pre.get("id") else None
@@ -300,7 +304,8 @@ def _parse_rxiv_json(body: bytes, *, label: str | None) -> ParsedFeed:
             abstract=clean_abstract(item.get("abstract"), title=title, jats=True),
             authors=split_authors(item.get("authors"), style="surname"),
             categories=[category.lower()] if category else [],
-            source_label=label or (f"{_server_name(server)} ({category.title()})" if category else _server_name(server)),
+            source_label=label
+            or (f"{_server_name(server)} ({category.title()})" if category else _server_name(server)),
             server=server,
             doi=doi,
             arxiv_version=None,
@@ -367,5 +372,3 @@ def _parse_journal(parsed: Any, *, label: str | None) -> ParsedFeed:
             )
         )
     return ParsedFeed(meta=meta, records=records, skipped=skipped)
-
-

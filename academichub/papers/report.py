@@ -5,7 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
-HEALTH_MARK = {"ok": "ok", "not_modified": "unchanged", "no_announcement": "no announcement", "suspect": "SUSPECT", "failed": "FAILED"}
+HEALTH_MARK = {
+    "ok": "ok",
+    "not_modified": "unchanged",
+    "no_announcement": "no announcement",
+    "suspect": "SUSPECT",
+    "failed": "FAILED",
+}
 
 
 @dataclass(slots=True)
@@ -62,7 +68,11 @@ def ingest_markdown(r: IngestReport) -> str:
         lines.append(f"- **{len(r.failed)} source(s) FAILED**: " + ", ".join(s.key for s in r.failed))
     if r.suspect:
         lines.append(f"- **{len(r.suspect)} source(s) SUSPECT**: " + ", ".join(s.key for s in r.suspect))
-    lines += ["", "| source | health | items | new | HTTP | bytes | ms | note |", "|---|---|---:|---:|---|---:|---:|---|"]
+    lines += [
+        "",
+        "| source | health | items | new | HTTP | bytes | ms | note |",
+        "|---|---|---:|---:|---|---:|---:|---|",
+    ]
     for s in r.sources:
         lines.append(
             f"| {_cell(s.key)} | {HEALTH_MARK.get(s.health, s.health)} | {s.items} | {s.new} | {s.status or '-'} | "

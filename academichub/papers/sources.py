@@ -58,7 +58,14 @@ def parse_sources(text: str, *, origin: str = "sources file") -> SourceConfig:
         if not isinstance(url, str) or urlparse(url).scheme not in ("http", "https"):
             raise SourceConfigError(f"{origin}: source {key!r} needs an http(s) url")
         seen.add(key)
-        sources.append(Source(key=key, url=url, label=entry.get("label"), include_replacements=bool(entry.get("include_replacements", False))))
+        sources.append(
+            Source(
+                key=key,
+                url=url,
+                label=entry.get("label"),
+                include_replacements=bool(entry.get("include_replacements", False)),
+            )
+        )
     holidays = set()
     for value in data.get("arxiv", {}).get("holidays", []):
         try:

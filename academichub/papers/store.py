@@ -22,10 +22,12 @@ def to_state(p: Paper) -> PaperState:
 def load_known(session: Session, batches: list[Batch], *, preprints_since: date | None) -> Known:
     """Aliases and papers for every id in the batches, and recent preprints when journal
     articles need to be compared with them."""
-    ids = {a for b in batches for r in b.records for a in (r.id, *r.aliases, *( [f"doi:{r.doi}"] if r.doi else []))}
+    ids = {a for b in batches for r in b.records for a in (r.id, *r.aliases, *([f"doi:{r.doi}"] if r.doi else []))}
     known = Known()
     for chunk in chunks(sorted(ids)):
-        for alias, pid in session.exec(select(PaperAlias.alias, PaperAlias.paper_id).where(PaperAlias.alias.in_(chunk))):
+        for alias, pid in session.exec(
+            select(PaperAlias.alias, PaperAlias.paper_id).where(PaperAlias.alias.in_(chunk))
+        ):
             known.aliases[alias] = pid
     canonical = sorted(set(known.aliases.values()))
     for chunk in chunks(canonical):
@@ -67,18 +69,29 @@ def apply_outcome(session: Session, outcome: Outcome, day: date, *, now: datetim
 
 def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]], *, now: datetime) -> int:
     """The day's edition (stamped ``now`` when it is first made: deliver-due schedules from it) with ``entries``."""
-    session.execute(insert_for(session, Edition).values(date=day, created_at=now, updated_at=now).on_conflict_do_nothing())
+    session.execute(
+        insert_for(session, Edition).values(date=day, created_at=now, updated_at=now).on_conflict_do_nothing()
+    )
     if not entries:
         return 0
     present = set()
     ids = [pid for pid, _ in entries]
     for chunk in chunks(ids):
-        present.update(session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date == day, EditionPaper.paper_id.in_(chunk))))
+        present.update(
+            session.exec(
+                select(EditionPaper.paper_id).where(EditionPaper.edition_date == day, EditionPaper.paper_id.in_(chunk))
+            )
+        )
     fresh = [(pid, label) for pid, label in entries if pid not in present]
     if not fresh:
         return 0
-    start = session.exec(select(func.coalesce(func.max(EditionPaper.position), 0)).where(EditionPaper.edition_date == day)).one()
-    rows = [{"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label} for i, (pid, label) in enumerate(fresh, 1)]
+    start = session.exec(
+        select(func.coalesce(func.max(EditionPaper.position), 0)).where(EditionPaper.edition_date == day)
+    ).one()
+    rows = [
+        {"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label}
+        for i, (pid, label) in enumerate(fresh, 1)
+    ]
     for chunk in chunks(rows, 500):
         session.execute(insert_for(session, EditionPaper).on_conflict_do_nothing(), chunk)
     session.execute(update(Edition).where(Edition.date == day).values(updated_at=now))
@@ -120,7 +133,10 @@ def add_fetch_logs(session: Session, logs: Iterable[FetchLog]) -> None:
 
 def latest_edition_date(session: Session) -> date | None:
     return session.exec(
-        select(Edition.date).join(EditionPaper, EditionPaper.edition_date == Edition.date).order_by(Edition.date.desc()).limit(1)
+        select(Edition.date)
+        .join(EditionPaper, EditionPaper.edition_date == Edition.date)
+        .order_by(Edition.date.desc())
+        .limit(1)
     ).first()
 
 
@@ -130,7 +146,11 @@ def edition_papers(session: Session, day: date, since: date | None = None) -> li
     rows = session.exec(
         select(Paper, EditionPaper.source_label)
         .join(EditionPaper, EditionPaper.paper_id == Paper.id)
-        .where(EditionPaper.edition_date == day if since is None else (EditionPaper.edition_date >= since) & (EditionPaper.edition_date <= day))
+        .where(
+            EditionPaper.edition_date == day
+            if since is None
+            else (EditionPaper.edition_date >= since) & (EditionPaper.edition_date <= day)
+        )
         .order_by(EditionPaper.edition_date.desc(), EditionPaper.position)
     ).all()
     seen: set[str] = set()
@@ -159,6 +179,8 @@ def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
     """Title-weighted text of papers (for feedback, which may name papers of earlier days)."""
     out: dict[str, str] = {}
     for chunk in chunks(ids):
-        for pid, title, abstract in session.exec(select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))):
+        for pid, title, abstract in session.exec(
+            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))
+        ):
             out[pid] = f"{title}. {title}. {abstract}"
     return out

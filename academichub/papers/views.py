@@ -30,8 +30,12 @@ class PaperFacts:
 def paper_facts_from(paper: Any) -> PaperFacts:
     """PaperFacts for matching from a stored paper row."""
     return PaperFacts(
-        id=paper.id, title=paper.title, abstract=paper.abstract, kind=paper.kind,
-        categories=tuple(paper.categories), facets=paper_facets(list(paper.categories), paper.server, list(paper.source_labels)),
+        id=paper.id,
+        title=paper.title,
+        abstract=paper.abstract,
+        kind=paper.kind,
+        categories=tuple(paper.categories),
+        facets=paper_facets(list(paper.categories), paper.server, list(paper.source_labels)),
         authors=tuple(paper.authors),
     )
 
@@ -49,7 +53,16 @@ class PaperCard:
     doi_url: str | None
 
     @classmethod
-    def of(cls, paper: Any, label: str | None = None) -> "PaperCard":
+    def of(cls, paper: Any, label: str | None = None) -> PaperCard:
         """The card of a stored paper, under the label its edition lists it with (else its first)."""
-        return cls(paper.id, paper.title, label or (paper.source_labels[0] if paper.source_labels else ""), paper.published,
-                   list(paper.authors), paper.abstract, paper.abs_url, paper.pdf_url, paper.doi_url)
+        return cls(
+            paper.id,
+            paper.title,
+            label or (paper.source_labels[0] if paper.source_labels else ""),
+            paper.published,
+            list(paper.authors),
+            paper.abstract,
+            paper.abs_url,
+            paper.pdf_url,
+            paper.doi_url,
+        )

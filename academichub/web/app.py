@@ -17,21 +17,21 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.gzip import GZipMiddleware
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from limits import parse as parse_limit
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.gzip import GZipMiddleware
 
 from academichub.db import open_database
-from academichub.settings import Settings
 from academichub.editions.edition import EditionCache
 from academichub.i18n import web_strings
-from academichub.mail.links import LinkBuilder
 from academichub.mail.backends import Mailer, make_mailer
+from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
+from academichub.settings import Settings
 from subscribers.tokens import Tokens, tokens_from
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -90,18 +90,28 @@ class WebContext:
         wanted = request.query_params.get("lang") or fallback or "zh"
         return "zh" if wanted in ("zh", "bilingual") else "en"
 
-    def page(self, request: Request, template: str, *, lang: str, status: int = 200, switch: bool = True, **context) -> HTMLResponse:
+    def page(
+        self, request: Request, template: str, *, lang: str, status: int = 200, switch: bool = True, **context
+    ) -> HTMLResponse:
         other = "en" if lang == "zh" else "zh"
         params = dict(request.query_params)
         params["lang"] = other
         html = self.pages.get_template(template).render(
-            s=web_strings(lang), lang=lang, default_lang="zh", switch_url=f"{request.url.path}?{urlencode(params)}" if switch else None,
-            **context)
+            s=web_strings(lang),
+            lang=lang,
+            default_lang="zh",
+            switch_url=f"{request.url.path}?{urlencode(params)}" if switch else None,
+            **context,
+        )
         return HTMLResponse(html, status_code=status)
 
-    def message(self, request: Request, *, lang: str, title_key: str, paragraphs: list[str], status: int = 200, **extra) -> HTMLResponse:
+    def message(
+        self, request: Request, *, lang: str, title_key: str, paragraphs: list[str], status: int = 200, **extra
+    ) -> HTMLResponse:
         s = web_strings(lang)
-        return self.page(request, "message.html", lang=lang, status=status, title=s[title_key], paragraphs=paragraphs, **extra)
+        return self.page(
+            request, "message.html", lang=lang, status=status, title=s[title_key], paragraphs=paragraphs, **extra
+        )
 
     @property
     def links(self) -> LinkBuilder:
@@ -124,10 +134,16 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
         yield
 
     app = FastAPI(title="AcademicHub", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
-    pages = Environment(loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True))
+    pages = Environment(
+        loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True)
+    )
     ctx = WebContext(
-        settings=settings, engine=engine or open_database(settings), tokens=tokens_from(settings), mailer=mailer or make_mailer(settings),
-        email_templates=EmailTemplates(Path(settings.templates_dir)), pages=pages,
+        settings=settings,
+        engine=engine or open_database(settings),
+        tokens=tokens_from(settings),
+        mailer=mailer or make_mailer(settings),
+        email_templates=EmailTemplates(Path(settings.templates_dir)),
+        pages=pages,
         limiter=MovingWindowRateLimiter(storage_from_string(settings.rate_limit_storage)),
     )
     app.state.ctx = ctx
@@ -140,13 +156,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     async def http_error(request: Request, exc: StarletteHTTPException):
         lang = ctx.lang(request)
         if exc.status_code == 404:
-            return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[web_strings(lang)["not_found"]], status=404)
-        return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[str(exc.detail)], status=exc.status_code)
+            return ctx.message(
+                request, lang=lang, title_key="not_found_title", paragraphs=[web_strings(lang)["not_found"]], status=404
+            )
+        return ctx.message(
+            request, lang=lang, title_key="error_title", paragraphs=[str(exc.detail)], status=exc.status_code
+        )
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
         lang = ctx.lang(request)
-        return ctx.message(request, lang=lang, title_key="bad_link_title", paragraphs=[web_strings(lang)["bad_link"]], status=400)
+        return ctx.message(
+            request, lang=lang, title_key="bad_link_title", paragraphs=[web_strings(lang)["bad_link"]], status=400
+        )
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception):  # never a traceback to a reader
@@ -154,7 +176,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
 
         logging.getLogger("academichub.web.app").exception("error on %s", request.url.path)
         lang = ctx.lang(request)
-        return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[web_strings(lang)["error"]], status=500)
+        return ctx.message(
+            request, lang=lang, title_key="error_title", paragraphs=[web_strings(lang)["error"]], status=500
+        )
 
     from academichub.web.preferences import router as preference_router
 

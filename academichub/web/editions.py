@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -19,13 +19,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func
 from sqlmodel import select
 
-from academichub.db import session_scope
-from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
-from academichub.web.app import WebContext
 from academichub.briefing.compose import briefing_from_record
-from academichub.papers.views import PaperCard
+from academichub.db import session_scope
 from academichub.editions.edition import EditionData
 from academichub.i18n import web_strings
+from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
+from academichub.papers.views import PaperCard
+from academichub.web.app import WebContext
 from subscribers.models import Subscriber
 from subscribers.tokens import Verified
 
@@ -40,6 +40,7 @@ def _ctx(request: Request) -> WebContext:
 
 # ---------------------------------------------------------------- data (database at the edge, the rest pure)
 
+
 def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
     """The day's edition with its themes, kept per app until it changes; None for a day without papers."""
     return ctx.editions.get(ctx.engine, day, ctx.settings.corpus_days)
@@ -48,8 +49,12 @@ def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
 def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
     with session_scope(ctx.engine) as session:
         has_papers = select(EditionPaper.edition_date).distinct()
-        prev_ = session.exec(select(func.max(Edition.date)).where(Edition.date < day, Edition.date.in_(has_papers))).one()
-        next_ = session.exec(select(func.min(Edition.date)).where(Edition.date > day, Edition.date.in_(has_papers))).one()
+        prev_ = session.exec(
+            select(func.max(Edition.date)).where(Edition.date < day, Edition.date.in_(has_papers))
+        ).one()
+        next_ = session.exec(
+            select(func.min(Edition.date)).where(Edition.date > day, Edition.date.in_(has_papers))
+        ).one()
     return prev_, next_
 
 
@@ -65,7 +70,11 @@ def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
     latest: dict[str, FetchLog] = {}
     for row in rows:
         latest[row.source_key] = row
-    return [(k, r.health, r.error or "") for k, r in sorted(latest.items()) if r.health in ("no_announcement", "suspect", "failed")]
+    return [
+        (k, r.health, r.error or "")
+        for k, r in sorted(latest.items())
+        if r.health in ("no_announcement", "suspect", "failed")
+    ]
 
 
 @dataclass(frozen=True)
@@ -80,8 +89,12 @@ def filters_from(request: Request) -> Filters:
     q = request.query_params
     theme = q.get("theme", "")
     page = q.get("page", "1")
-    return Filters(source=q.get("source", "")[:100], category=q.get("category", "")[:50],
-                   theme=int(theme) if theme.isdigit() else None, page=int(page) if page.isdigit() and int(page) > 0 else 1)
+    return Filters(
+        source=q.get("source", "")[:100],
+        category=q.get("category", "")[:50],
+        theme=int(theme) if theme.isdigit() else None,
+        page=int(page) if page.isdigit() and int(page) > 0 else 1,
+    )
 
 
 def edition_view(edition: EditionData, f: Filters, per_page: int = PER_PAGE) -> dict:
@@ -104,10 +117,17 @@ def edition_view(edition: EditionData, f: Filters, per_page: int = PER_PAGE) -> 
     page = min(f.page, pages)
     sources = sorted({c.source_label for c in edition.cards.values() if c.source_label})
     categories = sorted({c for fact in edition.facts for c in fact.categories})
-    return {"rows": rows[(page - 1) * per_page: page * per_page], "total": len(edition.cards), "matching": len(rows),
-            "page": page, "pages": pages, "sources": sources, "categories": categories,
-            "themes": sorted(edition.themes, key=lambda t: (not t.cross_domain, -len(t.paper_ids))),
-            "theme": themes.get(f.theme) if f.theme is not None else None}
+    return {
+        "rows": rows[(page - 1) * per_page : page * per_page],
+        "total": len(edition.cards),
+        "matching": len(rows),
+        "page": page,
+        "pages": pages,
+        "sources": sources,
+        "categories": categories,
+        "themes": sorted(edition.themes, key=lambda t: (not t.cross_domain, -len(t.paper_ids))),
+        "theme": themes.get(f.theme) if f.theme is not None else None,
+    }
 
 
 def split_abstract(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
@@ -121,12 +141,23 @@ def split_abstract(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
 
 
 def paper_json(card: PaperCard, categories: list[str], theme: int | None) -> dict:
-    return {"id": card.id, "title": card.title, "authors": card.authors, "abstract": card.abstract, "source": card.source_label,
-            "categories": categories, "published": card.published.isoformat() if card.published else None,
-            "url": card.abs_url, "pdf_url": card.pdf_url, "doi_url": card.doi_url, "theme": theme}
+    return {
+        "id": card.id,
+        "title": card.title,
+        "authors": card.authors,
+        "abstract": card.abstract,
+        "source": card.source_label,
+        "categories": categories,
+        "published": card.published.isoformat() if card.published else None,
+        "url": card.abs_url,
+        "pdf_url": card.pdf_url,
+        "doi_url": card.doi_url,
+        "theme": theme,
+    }
 
 
 # ---------------------------------------------------------------- pages
+
 
 def _parse_day(value: str) -> date | None:
     try:
@@ -149,7 +180,17 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
         if not source_health(ctx, day):
             return _not_found(ctx, request, lang)
         # sources were read that day but nothing was new: say why (no announcement, a suspect feed)
-        view = {"rows": [], "total": 0, "matching": 0, "page": 1, "pages": 1, "sources": [], "categories": [], "themes": [], "theme": None}
+        view = {
+            "rows": [],
+            "total": 0,
+            "matching": 0,
+            "page": 1,
+            "pages": 1,
+            "sources": [],
+            "categories": [],
+            "themes": [],
+            "theme": None,
+        }
     else:
         view = edition_view(edition, f)
     prev_, next_ = neighbours(ctx, day)
@@ -166,10 +207,21 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
     for source, health, note in source_health(ctx, day):
         key = {"no_announcement": "no_announcement", "suspect": "suspect", "failed": "failed"}[health]
         notes.append((health, s[key].format(source=source, note=note or health)))
-    return ctx.page(request, "edition.html", lang=lang, title=s["edition_of"].format(date=day.isoformat()), day=day, view=view, f=f,
-                    notes=notes, url=url, page_url=page_url, split=split_abstract,
-                    prev_url=f"/editions/{prev_.isoformat()}" + (f"?lang={keep['lang']}" if keep else "") if prev_ else None,
-                    next_url=f"/editions/{next_.isoformat()}" + (f"?lang={keep['lang']}" if keep else "") if next_ else None)
+    return ctx.page(
+        request,
+        "edition.html",
+        lang=lang,
+        title=s["edition_of"].format(date=day.isoformat()),
+        day=day,
+        view=view,
+        f=f,
+        notes=notes,
+        url=url,
+        page_url=page_url,
+        split=split_abstract,
+        prev_url=f"/editions/{prev_.isoformat()}" + (f"?lang={keep['lang']}" if keep else "") if prev_ else None,
+        next_url=f"/editions/{next_.isoformat()}" + (f"?lang={keep['lang']}" if keep else "") if next_ else None,
+    )
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -178,7 +230,9 @@ def latest(request: Request):
     day = latest_day(ctx)
     if day is None:
         lang = ctx.lang(request)
-        return ctx.message(request, lang=lang, title_key="no_edition_title", paragraphs=[web_strings(lang)["no_edition"]])
+        return ctx.message(
+            request, lang=lang, title_key="no_edition_title", paragraphs=[web_strings(lang)["no_edition"]]
+        )
     return _edition_page(ctx, request, day)
 
 
@@ -202,11 +256,22 @@ def edition_api(request: Request, day: str):
     if cached is None or cached[0] is not edition:  # serialised once per edition (6,000 papers: ~6 MB)
         theme_of = {fact.id: fact.theme for fact in edition.facts}
         cats = {fact.id: list(fact.categories) for fact in edition.facts}
-        body = {"date": parsed.isoformat(), "size": len(edition.cards),
-                "papers": [paper_json(card, cats.get(pid, []), theme_of.get(pid)) for pid, card in edition.cards.items()],
-                "themes": [{"id": t.id, "label": t.label, "fields": t.fields, "cross_domain": t.cross_domain, "papers": t.paper_ids}
-                           for t in edition.themes],
-                "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)]}
+        body = {
+            "date": parsed.isoformat(),
+            "size": len(edition.cards),
+            "papers": [paper_json(card, cats.get(pid, []), theme_of.get(pid)) for pid, card in edition.cards.items()],
+            "themes": [
+                {
+                    "id": t.id,
+                    "label": t.label,
+                    "fields": t.fields,
+                    "cross_domain": t.cross_domain,
+                    "papers": t.paper_ids,
+                }
+                for t in edition.themes
+            ],
+            "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)],
+        }
         cached = ctx.editions_json[parsed] = (edition, json.dumps(body, ensure_ascii=False).encode())
         if len(ctx.editions_json) > 14:
             ctx.editions_json.pop(min(ctx.editions_json))
@@ -214,6 +279,7 @@ def edition_api(request: Request, day: str):
 
 
 # ---------------------------------------------------------------- personal views
+
 
 def _cards(session, ids: list[str]) -> dict[str, PaperCard]:
     rows = session.exec(select(Paper).where(Paper.id.in_(ids))).all() if ids else []
@@ -239,7 +305,9 @@ def view(request: Request, t: str = ""):
         lang = ctx.lang(request, sub.language if sub else None)
         if sub is None:
             return _bad(ctx, request, v if not v.ok else Verified("invalid"), lang)
-        row = session.exec(select(Delivery).where(Delivery.subscriber_id == sub.id, Delivery.edition_date == day)).first()
+        row = session.exec(
+            select(Delivery).where(Delivery.subscriber_id == sub.id, Delivery.edition_date == day)
+        ).first()
         if row is None or not row.content:
             s = web_strings(lang)
             return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[s["view_gone"]], status=404)
@@ -247,8 +315,16 @@ def view(request: Request, t: str = ""):
         briefing = briefing_from_record(row.content, sub.email, cards)
     vote = ctx.link("feedback", "feedback", {"s": sub.id, "d": day.isoformat()})
     s = web_strings(lang)
-    return ctx.page(request, "view.html", lang=lang, title=s["view_title"].format(date=day.isoformat()), b=briefing, vote=vote,
-                    split=split_abstract, prefs=ctx.link("preferences", "preferences", {"s": sub.id}))
+    return ctx.page(
+        request,
+        "view.html",
+        lang=lang,
+        title=s["view_title"].format(date=day.isoformat()),
+        b=briefing,
+        vote=vote,
+        split=split_abstract,
+        prefs=ctx.link("preferences", "preferences", {"s": sub.id}),
+    )
 
 
 @router.get("/feed.xml")
@@ -259,11 +335,19 @@ def personal_feed(request: Request, t: str = ""):
     ctx = _ctx(request)
     v = ctx.tokens.verify("feed", t)
     with session_scope(ctx.engine) as session:
-        sub = session.get(Subscriber, (v.payload or {}).get("s")) if v.ok and isinstance((v.payload or {}).get("s"), int) else None
+        sub = (
+            session.get(Subscriber, (v.payload or {}).get("s"))
+            if v.ok and isinstance((v.payload or {}).get("s"), int)
+            else None
+        )
         if sub is None:
             return Response("invalid feed link\n", status_code=400, media_type="text/plain")
-        rows = session.exec(select(Delivery).where(Delivery.subscriber_id == sub.id, Delivery.state == "sent", Delivery.content.is_not(None))
-                            .order_by(Delivery.edition_date.desc()).limit(20)).all()
+        rows = session.exec(
+            select(Delivery)
+            .where(Delivery.subscriber_id == sub.id, Delivery.state == "sent", Delivery.content.is_not(None))
+            .order_by(Delivery.edition_date.desc())
+            .limit(20)
+        ).all()
         cards = _cards(session, sorted({i["id"] for r in rows for i in r.content.get("items", [])}))
     s = web_strings(sub.language)
     base = ctx.settings.base_url.rstrip("/")
@@ -273,7 +357,7 @@ def personal_feed(request: Request, t: str = ""):
     fg.description(s["intro"])
     fg.language("zh-cn" if sub.language in ("zh", "bilingual") else "en")
     for row in reversed(rows):  # feedgen lists the last added first
-        when = datetime.combine(row.edition_date, time(7), tzinfo=timezone.utc)
+        when = datetime.combine(row.edition_date, time(7), tzinfo=UTC)
         for item in reversed(row.content.get("items", [])):
             card = cards.get(item["id"])
             if card is None:
