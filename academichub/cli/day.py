@@ -1,0 +1,125 @@
+"""The whole day: run, and the demo on the bundled sample day."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from academichub.cli.common import (
+    DATE_HELP,
+    FROM_HELP,
+    _check_paths,
+    _day,
+    _settings,
+    app,
+    console,
+)
+from academichub.db import open_database, session_scope
+from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR
+from subscribers.service import (
+    ProfileInput,
+    count_subscribers,
+    upsert_subscriber,
+)
+
+SAMPLE_SUBSCRIBERS = [
+    # example.org addresses: nothing is ever sent to them.
+    {
+        "email": "lin.wei@example.org",
+        "name": "林薇",
+        "language": "zh",
+        "interests": "大语言模型的安全与对齐：提示注入、越狱攻击、智能体的工具使用与权限。",
+        "keywords": ["LLM safety", "prompt injection", "jailbreak", "alignment", "agents", "tool use", "privilege"],
+    },
+    {
+        "email": "ada.researcher@example.org",
+        "name": "Ada",
+        "language": "en",
+        "interests": "quantum machine learning, variational quantum circuits, Rydberg atom simulators, and "
+        "interpretable machine learning for clinical prediction",
+        "keywords": ["quantum", "clinical"],
+    },
+]
+
+
+def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
+    from flows.daily import daily_flow
+
+    report = daily_flow(from_paths=paths, date_=date_, dry_run=dry_run)
+    ing = report.ingest
+    if ing:
+        console.print(
+            f"Ingested {sum(s.items for s in ing.sources)} items from {len(ing.sources)} source(s): "
+            f"{ing.new_papers} new papers, edition {report.edition_date} has {report.edition_size}."
+        )
+        for s in ing.sources:
+            if s.health in ("failed", "suspect", "no_announcement"):
+                console.print(f"  {s.key}: {s.health} — {s.note or s.error}", markup=False)
+    if report.llm and report.llm.model:
+        L = report.llm
+        cost = f", about ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
+        fb = ", ".join(f"{k} {v}" for k, v in sorted(L.fallbacks.items())) or "none"
+        console.print(
+            f"LLM {L.model}: {L.calls} calls, {L.prompt_tokens + L.completion_tokens} tokens{cost}; fallbacks: {fb}.",
+            markup=False,
+        )
+    if not report.deliveries:
+        console.print("No active subscribers: add one with `academichub subscribers add EMAIL --interests TEXT`.")
+        return
+    if dry_run:
+        console.print(f"Rendered (dry run, nothing written or sent) {len(report.deliveries)} briefing(s):")
+    else:
+        states: dict[str, int] = {}
+        for d in report.deliveries:
+            states[d.state] = states.get(d.state, 0) + 1
+        console.print(
+            f"Wrote {states.get('sent', 0)} briefing(s)"
+            + "".join(f", {v} {k}" for k, v in sorted(states.items()) if k != "sent")
+            + ":"
+        )
+    for d in report.deliveries:
+        extra = d.path or (f"{d.state}: {d.reason}" if d.reason else d.state)
+        console.print(f"  {d.email} ({d.language}, {d.papers} papers) {extra}", markup=False, highlight=False)
+    if report.outbox and not dry_run:
+        console.print(
+            f"Open the emails: {Path(report.outbox).resolve()}/*.html (or the .eml files in a mail client)",
+            markup=False,
+        )
+
+
+@app.command()
+def run(
+    from_: list[Path] | None = typer.Option(None, "--from", help=FROM_HELP),
+    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Render every briefing but write or send nothing."),
+) -> None:
+    """Run the whole day: ingest, build the edition, match each subscriber, compose and deliver."""
+    _run(_check_paths(from_), _day(date_), dry_run)
+
+
+@app.command()
+def demo() -> None:
+    """The embedded demo: the bundled sample day, two sample subscribers (only if there are none), emails in the outbox."""
+    settings = _settings()
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        if count_subscribers(session) == 0:
+            for sample in SAMPLE_SUBSCRIBERS:
+                upsert_subscriber(
+                    session,
+                    sample["email"],
+                    ProfileInput(
+                        interests=sample["interests"],
+                        language=sample["language"],
+                        name=sample["name"],
+                        keywords=sample["keywords"],
+                    ),
+                )
+            console.print("Added two sample subscribers (one Chinese, one English).")
+    os.environ["ACADEMICHUB_MAIL_BACKEND"] = "outbox"  # the demo's addresses are example.org: never send them
+    _run([str(SAMPLE_DAY_DIR)], SAMPLE_DAY_DATE, False)
+
+
+# --- subscribers --------------------------------------------------------------------------------

@@ -1,0 +1,101 @@
+"""The delivery ledger (deliveries, deliveries resend) and SES events."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import typer
+from rich.table import Table
+
+from academichub.cli.common import (
+    _day,
+    _settings,
+    app,
+    console,
+)
+from academichub.db import open_database, session_scope
+from academichub.delivery import ledger
+
+deliveries_app = typer.Typer(help="The delivery ledger: who was sent which edition.", invoke_without_command=True)
+app.add_typer(deliveries_app, name="deliveries")
+
+
+@deliveries_app.callback()
+def deliveries(
+    ctx: typer.Context,
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: all dates)."),
+    stuck: bool = typer.Option(
+        False, "--stuck", help="Only rows left in 'sending' by a crash: their outcome is unknown."
+    ),
+    json_: bool = typer.Option(False, "--json", help="JSON instead of a table."),
+) -> None:
+    """List deliveries (queued, sending, sent with the provider's message id, failed, skipped)."""
+
+    if ctx.invoked_subcommand:
+        return
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        day = date.fromisoformat(_day(date_)) if date_ else None
+        rows = ledger.rows_for(session, day, state="sending" if stuck else None)
+    records = [
+        {
+            "email": e,
+            "edition": d.edition_date.isoformat(),
+            "state": d.state,
+            "attempts": d.attempts,
+            "message_id": d.message_id,
+            "reason": d.reason,
+        }
+        for d, e in rows
+    ]
+    if json_:
+        print(json.dumps(records, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{len(records)} {'stuck ' if stuck else ''}deliver{'y' if len(records) == 1 else 'ies'}")
+    for col in ("edition", "email", "state", "attempts", "message id / reason"):
+        table.add_column(col, overflow="fold")
+    for r in records:
+        table.add_row(r["edition"], r["email"], r["state"], str(r["attempts"]), r["message_id"] or r["reason"] or "")
+    console.print(table)
+    if stuck and records:
+        console.print(
+            "Their outcome is unknown (the sender stopped mid-send). Check the provider, then "
+            "`academichub deliveries resend --date D` sends them again on purpose."
+        )
+
+
+@deliveries_app.command("resend")
+def deliveries_resend(
+    date_: str = typer.Option(..., "--date", help="Edition date of the stuck deliveries."),
+    email: list[str] | None = typer.Option(
+        None, "--email", help="Only these addresses (repeat); default: every stuck one."
+    ),
+) -> None:
+    """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
+    from flows.daily import daily_flow
+
+    day = _day(date_)
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        addresses = ledger.requeue(session, date.fromisoformat(day), [e.lower() for e in email] if email else None)
+    if not addresses:
+        console.print(f"No stuck deliveries for {day}.")
+        return
+    console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
+    report = daily_flow(date_=day, skip_ingest=True)
+    sent = [d.email for d in report.deliveries if d.state == "sent"]
+    console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
+
+
+@app.command()
+def events() -> None:
+    """Read SES bounce and complaint events (SNS -> SQS queue in ACADEMICHUB_SES_EVENTS_QUEUE_URL): hard bounces and complaints are never emailed again."""
+    from flows.events import process_ses_events
+
+    r = process_ses_events()
+    console.print(
+        f"{r.received} event(s): {len(r.bounced)} hard bounce(s), {len(r.complained)} complaint(s), "
+        f"{r.ignored} ignored, {r.unparseable} unparseable (left in the queue).",
+        markup=False,
+    )

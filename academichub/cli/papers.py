@@ -1,0 +1,230 @@
+"""Commands over the papers: ingest, papers, match, themes."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from academichub.cli.common import (
+    DATE_HELP,
+    FROM_HELP,
+    _check_paths,
+    _day,
+    _settings,
+    app,
+    console,
+    err,
+)
+from academichub.db import open_database, session_scope
+from academichub.papers import store
+from academichub.papers.views import paper_facts_from
+from academichub.settings import Settings
+from subscribers.expand import interests_are_english
+from subscribers.service import (
+    feedback_for,
+    get_subscriber,
+)
+
+
+@app.command()
+def ingest(
+    from_: list[Path] | None = typer.Option(None, "--from", help=FROM_HELP),
+    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
+    json_: bool = typer.Option(False, "--json", help="Print the ingest report as JSON."),
+) -> None:
+    """Fetch (or read) the day's papers: parse, normalise, deduplicate and store them."""
+    from academichub.papers.report import ingest_markdown
+    from flows.ingest import ingest_flow
+
+    report = ingest_flow(from_paths=_check_paths(from_), date_=_day(date_))
+    if json_:
+        print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        console.print(ingest_markdown(report), markup=False, highlight=False)
+    if report.failed and len(report.failed) == len(report.sources):
+        err.print(
+            "[yellow]Every source failed, so nothing new was stored. Without network access, read saved "
+            "responses with `academichub ingest --from FOLDER`, or try `academichub demo`.[/yellow]"
+        )
+    elif report.failed:
+        err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
+
+
+def paper_json(paper, label: str) -> dict:
+    return {
+        "id": paper.id,
+        "title": paper.title,
+        "authors": paper.authors,
+        "abstract": paper.abstract,
+        "source": label or (paper.source_labels[0] if paper.source_labels else ""),
+        "sources": paper.source_labels,
+        "categories": paper.categories,
+        "url": paper.abs_url or paper.doi_url,
+        "pdf_url": paper.pdf_url,
+        "doi": paper.doi,
+        "journal_ref": paper.journal_ref,
+        "published": paper.published.isoformat() if paper.published else None,
+        "kind": paper.kind,
+        "announce_type": paper.announce_type,
+        "arxiv_version": paper.arxiv_version,
+    }
+
+
+def _edition(settings: Settings, date_: str | None, engine=None):
+    engine = engine or open_database(settings)
+    with session_scope(engine) as session:
+        day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
+        if day is None:
+            return None, []
+        return day, store.edition_papers(session, day)
+
+
+@app.command()
+def papers(
+    json_: bool = typer.Option(
+        False,
+        "--json",
+        help="Print JSON objects (id, title, authors, abstract, source, categories, url, published, kind, ...).",
+    ),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+) -> None:
+    """List the papers of the latest edition (or of --date)."""
+    day, rows = _edition(_settings(), _day(date_))
+    if json_:
+        print(json.dumps([paper_json(p, label) for p, label in rows], ensure_ascii=False, indent=2))
+        return
+    if day is None:
+        err.print("No edition yet: run `academichub ingest` (or `academichub ingest --from FOLDER`) first.")
+        raise typer.Exit(1)
+    table = Table(title=f"Edition {day.isoformat()}: {len(rows)} papers", show_lines=False)
+    for col in ("#", "source", "date", "title", "kind"):
+        table.add_column(col, overflow="fold")
+    for i, (p, label) in enumerate(rows, 1):
+        table.add_row(f"{i:02d}", label, p.published.isoformat() if p.published else "", p.title, p.kind)
+    console.print(table)
+
+
+def _matches(settings: Settings, date_: str | None, spec):
+    """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
+    from academichub.editions.edition import read_edition
+    from academichub.matching.profiles import build_matcher
+
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
+    if day is None:
+        return None, {}, []
+    edition = read_edition(engine, day, settings.corpus_days)
+    found = build_matcher(engine, edition, settings.representation).match([spec], min_score=settings.min_score)[
+        spec.key
+    ]
+    return day, {pid: card.title for pid, card in edition.cards.items()}, found
+
+
+@app.command()
+def match(
+    interests: str | None = typer.Option(
+        None,
+        "--interests",
+        help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: add English keywords to non-English interests.",
+    ),
+    subscriber: str | None = typer.Option(
+        None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
+    ),
+    lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons."),
+    top: int = typer.Option(8, "--top", min=1, max=100, help="How many papers at most."),
+    json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, title, score, reasons)."),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+) -> None:
+    """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
+    from academichub.briefing.compose import word_reasons  # the matcher's stack (scikit-learn): not for --help
+    from academichub.matching.match import ProfileSpec
+    from academichub.matching.profiles import profile_spec
+
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("--lang must be zh or en")
+    if (interests is None) == (subscriber is None):
+        raise typer.BadParameter("give either --interests TEXT or --subscriber EMAIL")
+    settings = _settings()
+    if subscriber:
+        engine = open_database(settings)
+        with session_scope(engine) as session:
+            sub, profile = get_subscriber(session, subscriber)
+            fb = feedback_for(session, [sub.id]).get(sub.id, {})
+            texts = store.paper_texts(session, list(fb))
+        spec = profile_spec(sub, profile, fb, texts)
+        spec.top_n = top
+    else:
+        spec = ProfileSpec(key="query", interests=interests, top_n=top)
+    day, titles, found = _matches(settings, _day(date_), spec)
+    if not interests_are_english(spec.text) and not found:
+        err.print(
+            "Note: interests not written in English need English keywords too (no LLM is configured to translate them)."
+        )
+    if json_:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": m.paper_id,
+                        "title": titles[m.paper_id],
+                        "score": m.score,
+                        "reasons": word_reasons(m.reasons, lang),
+                    }
+                    for m in found
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    table = Table(title=f"Best matches in edition {day}" if day else "No edition yet")
+    for col in ("score", "title", "why"):
+        table.add_column(col, overflow="fold")
+    for m in found:
+        table.add_row(f"{m.score:.3f}", titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))
+    console.print(table)
+
+
+@app.command()
+def themes(
+    json_: bool = typer.Option(
+        False, "--json", help="Print JSON objects (id, label, papers, categories, fields, cross_domain, sources)."
+    ),
+    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+) -> None:
+    """Group the latest edition into themes; themes that span fields are marked cross-domain."""
+    from academichub.editions.caches import DbEmbeddingCache
+    from academichub.editions.themes import find_themes
+    from academichub.editions.vectorise import MODEL_NAME
+
+    settings = _settings()
+    engine = open_database(settings)
+    day, rows = _edition(settings, _day(date_), engine)
+    facts = [paper_facts_from(p) for p, _ in rows]
+    cache = DbEmbeddingCache(engine, MODEL_NAME)
+    found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows}, cache=cache)
+    titles = {p.id: p.title for p, _ in rows}
+    if json_:
+        print(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))
+        return
+    if day is None:
+        err.print("No edition yet: run `academichub ingest` first.")
+        raise typer.Exit(1)
+    console.print(
+        f"Edition {day}: {len(found)} themes over {sum(len(t.paper_ids) for t in found)} of {len(rows)} papers"
+    )
+    for t in found:
+        mark = "  [cross-domain: " + " + ".join(t.fields) + "]" if t.cross_domain else ""
+        console.print(
+            f"\n{t.id}. {', '.join(t.label)}{mark}  ({', '.join(t.categories) or '-'})", markup=False, highlight=False
+        )
+        for pid in t.paper_ids:
+            console.print(f"   - {titles[pid]}", markup=False, highlight=False)
+
+
+# --- run / demo -------------------------------------------------------------------------------

@@ -1,0 +1,294 @@
+"""subscribers add|import|export|list|delete|feedback."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from academichub.cli.common import (
+    _day,
+    _settings,
+    console,
+    err,
+    subscribers_app,
+)
+from academichub.db import open_database, session_scope
+from academichub.delivery import ledger
+from academichub.papers.ingest import InputError
+from academichub.papers.sources import known_facets, load_sources
+from academichub.settings import Settings
+from subscribers.expand import expand_if_needed, interests_are_english
+from subscribers.service import (
+    ProfileInput,
+    SubscriberError,
+    all_subscribers,
+    changes_of,
+    delete_subscriber,
+    feedback_for,
+    get_subscriber,
+    split_list,
+    subscriber_record,
+    upsert_subscriber,
+)
+
+
+def _known_categories(settings: Settings) -> frozenset[str]:
+    return known_facets(load_sources(settings.sources_file))
+
+
+@subscribers_app.command("add")
+def subscribers_add(
+    email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
+    interests: str = typer.Option(..., "--interests", help="Free-text research interests, in any language."),
+    lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
+    name: str = typer.Option("", "--name", help="How the email greets the reader."),
+    keywords: str | None = typer.Option(
+        None, "--keywords", help="Comma-separated keywords that raise a paper's score."
+    ),
+    exclude: str | None = typer.Option(
+        None, "--exclude", help="Comma-separated keywords: a paper containing one is never sent."
+    ),
+    categories: str | None = typer.Option(
+        None,
+        "--categories",
+        help="Comma-separated filter: only papers from these arXiv categories or sources (e.g. cs.CL,quant-ph,medrxiv).",
+    ),
+    authors: str | None = typer.Option(
+        None, "--authors", help="Comma-separated authors to follow (their papers are raised)."
+    ),
+    tz: str | None = typer.Option(None, "--tz", help="IANA time zone, e.g. Asia/Shanghai (default UTC)."),
+    hour: int | None = typer.Option(None, "--hour", help="Local delivery hour 0-23 (default 7)."),
+    frequency: str | None = typer.Option(None, "--frequency", help="daily or weekly."),
+    weekday: str | None = typer.Option(None, "--weekday", help="For weekly: mon..sun (default mon)."),
+    papers: int | None = typer.Option(None, "--papers", help="Papers per email, 1-30 (default 8)."),
+    empty_day: str | None = typer.Option(
+        None, "--empty-day", help="When nothing matches: short (a short email saying so, default) or none (no email)."
+    ),
+    pause_until: str | None = typer.Option(
+        None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."
+    ),
+    resume: bool = typer.Option(False, "--resume", help="End a pause now."),
+) -> None:
+    """Add a subscriber, or update the one with that address."""
+    settings = _settings()
+    paused_until = date.fromisoformat(_day(pause_until)) if pause_until else None
+    data = ProfileInput(
+        interests=interests,
+        language=lang,
+        name=name or None,
+        keywords=split_list(keywords) if keywords is not None else None,
+        exclude=split_list(exclude) if exclude is not None else None,
+        categories=split_list(categories) if categories is not None else None,
+        authors=split_list(authors) if authors is not None else None,
+        timezone=tz,
+        delivery_hour=hour,
+        frequency=frequency,
+        weekly_day=weekday,
+        papers_per_email=papers,
+        empty_day=empty_day,
+        paused_until=paused_until,
+        resume=resume,
+        known_categories=_known_categories(settings) if categories else frozenset(),
+    )
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        sub, profile, created = upsert_subscriber(session, email, data)
+        note = expand_if_needed(settings, session, profile)
+    console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+    if note:
+        console.print(note, markup=False)
+    if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
+        console.print(
+            "Note: without an LLM configured, interests not written in English match only through the "
+            "English words you include: add English keywords with --keywords."
+        )
+
+
+@subscribers_app.command("import")
+def subscribers_import(
+    path: Path = typer.Argument(
+        ...,
+        help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, timezone, hour, frequency, weekday, papers]; list cells are ;-separated.",
+    ),
+) -> None:
+    """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
+    if not path.is_file():
+        raise InputError(f"no such file: {path}")
+    settings = _settings()
+    known = _known_categories(settings)
+    engine = open_database(settings)
+    added = updated = 0
+    problems = []
+    with path.open(newline="", encoding="utf-8-sig") as fh, session_scope(engine) as session:
+        reader = csv.DictReader(fh)
+        if not reader.fieldnames or "email" not in reader.fieldnames:
+            raise InputError(f"{path}: the first row must name the columns, including 'email' and 'interests'")
+        for line, row in enumerate(reader, 2):
+
+            def cell(name: str, row: dict = row) -> str | None:
+                value = (row.get(name) or "").strip()
+                return value or None
+
+            try:
+                data = ProfileInput(
+                    interests=cell("interests") or "",
+                    language=cell("language") or "en",
+                    name=cell("name"),
+                    keywords=split_list(cell("keywords")) if cell("keywords") else None,
+                    exclude=split_list(cell("exclude")) if cell("exclude") else None,
+                    categories=split_list(cell("categories")) if cell("categories") else None,
+                    authors=split_list(cell("authors")) if cell("authors") else None,
+                    timezone=cell("timezone"),
+                    delivery_hour=int(cell("hour")) if cell("hour") else None,
+                    frequency=cell("frequency"),
+                    weekly_day=cell("weekday"),
+                    papers_per_email=int(cell("papers")) if cell("papers") else None,
+                    known_categories=known,
+                )
+                _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
+                note = expand_if_needed(settings, session, profile)
+                if note and note.startswith("Saved, but"):
+                    problems.append(f"line {line}: {note}")
+            except (SubscriberError, ValueError) as exc:
+                session.rollback()
+                problems.append(f"line {line}: {exc}")
+                continue
+            added += created
+            updated += not created
+    console.print(f"Imported {added} new and updated {updated} subscriber(s).")
+    for p in problems:
+        err.print(f"  skipped {p}", markup=False)
+    if problems:
+        raise typer.Exit(1)
+
+
+@subscribers_app.command("export")
+def subscribers_export(
+    email: str | None = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
+    json_: bool = typer.Option(False, "--json", help="JSON instead of CSV (for everyone)."),
+) -> None:
+    """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        if email:
+            sub, profile = get_subscriber(session, email)
+            record = subscriber_record(sub, profile)
+            record["feedback"] = feedback_for(session, [sub.id]).get(sub.id, {})
+            record["changes"] = [
+                {"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.id)
+            ]
+            record["deliveries"] = [
+                {
+                    "edition": d.edition_date.isoformat(),
+                    "state": d.state,
+                    "reason": d.reason,
+                    "message_id": d.message_id,
+                }
+                for d, _ in ledger.rows_for_subscriber(session, sub.id)
+            ]
+            print(json.dumps(record, ensure_ascii=False, indent=2))
+            return
+        rows = [subscriber_record(s, p) for s, p in all_subscribers(session)]
+    if json_:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    fields = [
+        "email",
+        "interests",
+        "language",
+        "name",
+        "keywords",
+        "exclude",
+        "categories",
+        "authors",
+        "timezone",
+        "hour",
+        "frequency",
+        "weekday",
+        "papers",
+        "status",
+    ]
+    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
+    writer.writeheader()
+    for r in rows:
+        writer.writerow(
+            {
+                "email": r["email"],
+                "interests": r["interests"],
+                "language": r["language"],
+                "name": r["name"],
+                "keywords": "; ".join(r["keywords"]),
+                "exclude": "; ".join(r["exclude"]),
+                "categories": "; ".join(r["categories"]),
+                "authors": "; ".join(r["authors"]),
+                "timezone": r["timezone"],
+                "hour": r["delivery_hour"],
+                "frequency": r["frequency"],
+                "weekday": r["weekly_day"] or "",
+                "papers": r["papers_per_email"],
+                "status": r["status"],
+            }
+        )
+
+
+@subscribers_app.command("delete")
+def subscribers_delete(
+    email: str = typer.Argument(..., help="The address whose data is removed."),
+    yes: bool = typer.Option(False, "--yes", help="Do it (without this, only say what would be removed)."),
+) -> None:
+    """Delete a subscriber and all their data (profile, feedback, change record, delivery ledger)."""
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        sub, _profile = get_subscriber(session, email)
+        if not yes:
+            console.print(f"Would delete {sub.email} and all their data; run again with --yes to do it.", markup=False)
+            raise typer.Exit(1)
+        delete_subscriber(session, sub)
+    console.print(f"Deleted {email.strip().lower()} and all their data.", markup=False)
+
+
+@subscribers_app.command("feedback")
+def subscribers_feedback(
+    email: str = typer.Argument(..., help="The subscriber's address."),
+    paper_id: str = typer.Argument(..., help="Paper id, e.g. 2606.12345 or doi:10.1101/..."),
+    like: bool = typer.Option(False, "--like", help="More like this."),
+    dislike: bool = typer.Option(False, "--dislike", help="Less like this."),
+    undo: bool = typer.Option(False, "--undo", help="Remove this paper's like or dislike."),
+) -> None:
+    """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo reverses it."""
+    from academichub.models import Paper
+    from subscribers.service import set_feedback
+
+    if like + dislike + undo != 1:
+        raise typer.BadParameter("give exactly one of --like, --dislike, --undo")
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        sub, _ = get_subscriber(session, email)
+        if session.get(Paper, paper_id) is None:
+            raise InputError(f"no paper with the id {paper_id!r} (ids look like 2606.12345 or doi:10.1101/...)")
+        set_feedback(session, sub.id, paper_id, 1 if like else -1 if dislike else 0)
+    console.print(
+        f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.",
+        markup=False,
+    )
+
+
+@subscribers_app.command("list")
+def subscribers_list() -> None:
+    """List subscribers with their language, schedule, status and interests."""
+    engine = open_database(_settings())
+    with session_scope(engine) as session:
+        subs = all_subscribers(session)
+    table = Table(title=f"{len(subs)} subscriber(s)")
+    for col in ("email", "name", "lang", "schedule", "status", "interests"):
+        table.add_column(col, overflow="fold")
+    for s, p in subs:
+        when = f"{s.frequency}{' ' + s.weekly_day if s.frequency == 'weekly' else ''} {s.delivery_hour:02d}:00 {s.timezone}"
+        table.add_row(s.email, s.name, s.language, when, s.status, p.interests)
+    console.print(table)
