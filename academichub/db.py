@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,20 +65,6 @@ def migrate(engine: Engine) -> None:
 def open_database(settings: Settings) -> Engine:
     engine = make_engine(settings)
     migrate(engine)
-    return engine
-
-
-_ENGINES: dict[str, Engine] = {}
-_ENGINES_LOCK = threading.Lock()
-
-
-def engine_for(settings: Settings) -> Engine:
-    """One migrated engine per database URL and process (tasks that may run in other processes, such
-    as Dask workers, get the database from the settings rather than an engine object)."""
-    with _ENGINES_LOCK:  # batches on threads of one worker: one migration (alembic's context is process-global)
-        engine = _ENGINES.get(settings.database_url)
-        if engine is None:
-            engine = _ENGINES[settings.database_url] = open_database(settings)
     return engine
 
 

@@ -33,6 +33,13 @@ class Subscriber(SQLModel, table=True):
     confirmed_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
 
+    @property
+    def key(self) -> int:
+        """The id of a stored subscriber (one not yet stored has none: a programming error)."""
+        if self.id is None:
+            raise ValueError(f"subscriber {self.email!r} is not stored yet")
+        return self.id
+
 
 class InterestProfile(SQLModel, table=True):
     """What a reader wants: free text plus hard controls. One per subscriber."""

@@ -23,7 +23,10 @@ app.add_typer(subscribers_app, name="subscribers")
 console = Console(soft_wrap=True)
 err = Console(stderr=True)
 
-FROM_HELP = "Read saved feed responses (files or folders; repeat --from for several) instead of fetching the configured sources. The format is recognised from the content."
+FROM_HELP = (
+    "Read saved feed responses (files or folders; repeat --from for several) instead of fetching the configured "
+    "sources. The format is recognised from the content."
+)
 DATE_HELP = "Edition date YYYY-MM-DD (default: today in ACADEMICHUB_EDITION_TIMEZONE)."
 
 
@@ -39,6 +42,14 @@ def _day(value: str | None) -> str | None:
     except ValueError:
         raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
     return value
+
+
+def _date(value: str) -> date:
+    """A YYYY-MM-DD argument as a date (a clear error otherwise)."""
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{value!r} is not a date in the form YYYY-MM-DD") from None
 
 
 def _check_paths(paths: list[Path] | None) -> list[str] | None:

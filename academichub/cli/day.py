@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -24,7 +25,7 @@ from subscribers.service import (
     upsert_subscriber,
 )
 
-SAMPLE_SUBSCRIBERS = [
+SAMPLE_SUBSCRIBERS: list[dict[str, Any]] = [
     # example.org addresses: nothing is ever sent to them.
     {
         "email": "lin.wei@example.org",
@@ -101,7 +102,8 @@ def run(
 
 @app.command()
 def demo() -> None:
-    """The embedded demo: the bundled sample day, two sample subscribers (only if there are none), emails in the outbox."""
+    """The embedded demo: the bundled sample day, two sample subscribers (only if there are none), emails in
+    the outbox."""
     settings = _settings()
     engine = open_database(settings)
     with session_scope(engine) as session:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 
 import typer
 from rich.table import Table
 
 from academichub.cli.common import (
+    _date,
     _day,
     _settings,
     app,
@@ -36,7 +36,7 @@ def deliveries(
         return
     engine = open_database(_settings())
     with session_scope(engine) as session:
-        day = date.fromisoformat(_day(date_)) if date_ else None
+        day = _date(date_) if date_ else None
         rows = ledger.rows_for(session, day, state="sending" if stuck else None)
     records = [
         {
@@ -56,7 +56,13 @@ def deliveries(
     for col in ("edition", "email", "state", "attempts", "message id / reason"):
         table.add_column(col, overflow="fold")
     for r in records:
-        table.add_row(r["edition"], r["email"], r["state"], str(r["attempts"]), r["message_id"] or r["reason"] or "")
+        table.add_row(
+            str(r["edition"]),
+            str(r["email"]),
+            str(r["state"]),
+            str(r["attempts"]),
+            str(r["message_id"] or r["reason"] or ""),
+        )
     console.print(table)
     if stuck and records:
         console.print(
@@ -75,10 +81,10 @@ def deliveries_resend(
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from flows.daily import daily_flow
 
-    day = _day(date_)
+    day = _date(date_).isoformat()
     engine = open_database(_settings())
     with session_scope(engine) as session:
-        addresses = ledger.requeue(session, date.fromisoformat(day), [e.lower() for e in email] if email else None)
+        addresses = ledger.requeue(session, _date(day), [e.lower() for e in email] if email else None)
     if not addresses:
         console.print(f"No stuck deliveries for {day}.")
         return
@@ -90,7 +96,8 @@ def deliveries_resend(
 
 @app.command()
 def events() -> None:
-    """Read SES bounce and complaint events (SNS -> SQS queue in ACADEMICHUB_SES_EVENTS_QUEUE_URL): hard bounces and complaints are never emailed again."""
+    """Read SES bounce and complaint events (SNS -> SQS queue in ACADEMICHUB_SES_EVENTS_QUEUE_URL): hard bounces
+    and complaints are never emailed again."""
     from flows.events import process_ses_events
 
     r = process_ses_events()

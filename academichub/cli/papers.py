@@ -130,7 +130,8 @@ def match(
     interests: str | None = typer.Option(
         None,
         "--interests",
-        help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: add English keywords to non-English interests.",
+        help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: "
+        "add English keywords to non-English interests.",
     ),
     subscriber: str | None = typer.Option(
         None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
@@ -154,12 +155,12 @@ def match(
         engine = open_database(settings)
         with session_scope(engine) as session:
             sub, profile = get_subscriber(session, subscriber)
-            fb = feedback_for(session, [sub.id]).get(sub.id, {})
+            fb = feedback_for(session, [sub.key]).get(sub.key, {})
             texts = store.paper_texts(session, list(fb))
         spec = profile_spec(sub, profile, fb, texts)
         spec.top_n = top
     else:
-        spec = ProfileSpec(key="query", interests=interests, top_n=top)
+        spec = ProfileSpec(key="query", interests=interests or "", top_n=top)
     day, titles, found = _matches(settings, _day(date_), spec)
     if not interests_are_english(spec.text) and not found:
         err.print(

@@ -5,14 +5,13 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from academichub.cli.common import (
-    _day,
+    _date,
     _settings,
     console,
     err,
@@ -57,7 +56,8 @@ def subscribers_add(
     categories: str | None = typer.Option(
         None,
         "--categories",
-        help="Comma-separated filter: only papers from these arXiv categories or sources (e.g. cs.CL,quant-ph,medrxiv).",
+        help="Comma-separated filter: only papers from these arXiv categories or sources "
+        "(e.g. cs.CL,quant-ph,medrxiv).",
     ),
     authors: str | None = typer.Option(
         None, "--authors", help="Comma-separated authors to follow (their papers are raised)."
@@ -77,7 +77,7 @@ def subscribers_add(
 ) -> None:
     """Add a subscriber, or update the one with that address."""
     settings = _settings()
-    paused_until = date.fromisoformat(_day(pause_until)) if pause_until else None
+    paused_until = _date(pause_until) if pause_until else None
     data = ProfileInput(
         interests=interests,
         language=lang,
@@ -114,7 +114,8 @@ def subscribers_add(
 def subscribers_import(
     path: Path = typer.Argument(
         ...,
-        help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, timezone, hour, frequency, weekday, papers]; list cells are ;-separated.",
+        help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, "
+        "timezone, hour, frequency, weekday, papers]; list cells are ;-separated.",
     ),
 ) -> None:
     """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
@@ -145,10 +146,10 @@ def subscribers_import(
                     categories=split_list(cell("categories")) if cell("categories") else None,
                     authors=split_list(cell("authors")) if cell("authors") else None,
                     timezone=cell("timezone"),
-                    delivery_hour=int(cell("hour")) if cell("hour") else None,
+                    delivery_hour=int(hour) if (hour := cell("hour")) else None,
                     frequency=cell("frequency"),
                     weekly_day=cell("weekday"),
-                    papers_per_email=int(cell("papers")) if cell("papers") else None,
+                    papers_per_email=int(papers) if (papers := cell("papers")) else None,
                     known_categories=known,
                 )
                 _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
@@ -179,9 +180,9 @@ def subscribers_export(
         if email:
             sub, profile = get_subscriber(session, email)
             record = subscriber_record(sub, profile)
-            record["feedback"] = feedback_for(session, [sub.id]).get(sub.id, {})
+            record["feedback"] = feedback_for(session, [sub.key]).get(sub.key, {})
             record["changes"] = [
-                {"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.id)
+                {"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.key)
             ]
             record["deliveries"] = [
                 {
@@ -190,7 +191,7 @@ def subscribers_export(
                     "reason": d.reason,
                     "message_id": d.message_id,
                 }
-                for d, _ in ledger.rows_for_subscriber(session, sub.id)
+                for d, _ in ledger.rows_for_subscriber(session, sub.key)
             ]
             print(json.dumps(record, ensure_ascii=False, indent=2))
             return
@@ -261,7 +262,8 @@ def subscribers_feedback(
     dislike: bool = typer.Option(False, "--dislike", help="Less like this."),
     undo: bool = typer.Option(False, "--undo", help="Remove this paper's like or dislike."),
 ) -> None:
-    """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo reverses it."""
+    """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo
+    reverses it."""
     from academichub.models import Paper
     from subscribers.service import set_feedback
 
@@ -272,7 +274,7 @@ def subscribers_feedback(
         sub, _ = get_subscriber(session, email)
         if session.get(Paper, paper_id) is None:
             raise InputError(f"no paper with the id {paper_id!r} (ids look like 2606.12345 or doi:10.1101/...)")
-        set_feedback(session, sub.id, paper_id, 1 if like else -1 if dislike else 0)
+        set_feedback(session, sub.key, paper_id, 1 if like else -1 if dislike else 0)
     console.print(
         f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.",
         markup=False,
@@ -289,6 +291,7 @@ def subscribers_list() -> None:
     for col in ("email", "name", "lang", "schedule", "status", "interests"):
         table.add_column(col, overflow="fold")
     for s, p in subs:
-        when = f"{s.frequency}{' ' + s.weekly_day if s.frequency == 'weekly' else ''} {s.delivery_hour:02d}:00 {s.timezone}"
+        weekday = " " + (s.weekly_day or "mon") if s.frequency == "weekly" else ""
+        when = f"{s.frequency}{weekday} {s.delivery_hour:02d}:00 {s.timezone}"
         table.add_row(s.email, s.name, s.language, when, s.status, p.interests)
     console.print(table)
