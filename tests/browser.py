@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from contextlib import contextmanager
 
@@ -26,7 +27,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        # Chromium on the real clock: it does not load pages under libfaketime (scripts/suite_at_offset.sh)
+        env = {k: v for k, v in os.environ.items() if k not in ("LD_PRELOAD", "FAKETIME")}
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True, env=env)
         try:
             yield b
         finally:

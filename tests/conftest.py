@@ -79,10 +79,11 @@ def prefect_harness():
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     external = os.environ.get("ACADEMICHUB_TEST_PREFECT_API_URL")
     if external:  # a Prefect server the caller runs (scripts/suite_at_offset.sh: on the real clock)
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.context import refresh_global_settings_context
 
-        with temporary_settings({PREFECT_API_URL: external}):
-            yield
+        os.environ["PREFECT_API_URL"] = external  # process-wide: threads that run flows see it too
+        refresh_global_settings_context()
+        yield
         return
     with prefect_test_harness(server_startup_timeout=120):
         yield

@@ -36,8 +36,11 @@ def _free_port() -> int:
 
 
 def _env(home: Path, api_url: str, **extra: str) -> dict[str, str]:
-    """The caller's environment without its Prefect and AcademicHub settings, plus this server's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ACADEMICHUB_"))}
+    """The caller's environment without its Prefect and AcademicHub settings, plus this server's. Without
+    libfaketime too: Prefect's server and worker do not run under it (scripts/suite_at_offset.sh)."""
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "ACADEMICHUB_", "FAKETIME", "LD_PRELOAD"))
+    }
     env.update(
         {
             "PREFECT_HOME": str(home),
@@ -135,8 +138,7 @@ def test_deploy_schedule_and_run_on_a_real_prefect_server(tmp_path):
         server = subprocess.Popen(
             [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
             cwd=tmp_path,
-            # Prefect's own server on the real clock (scripts/suite_at_offset.sh moves everyone else's)
-            env={k: v for k, v in env.items() if k not in ("LD_PRELOAD", "FAKETIME")},
+            env=env,
             stdout=log_file,
             stderr=subprocess.STDOUT,
             start_new_session=True,
