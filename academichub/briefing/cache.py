@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
 from academichub.models import LlmCache, utcnow
@@ -20,12 +20,12 @@ class DbPieceCache:
         with Session(self.engine) as session:
             for chunk in chunks(sorted(set(keys))):
                 rows = session.exec(
-                    select(LlmCache.key, LlmCache.content).where(
+                    select(LlmCache.key, col(LlmCache.content)).where(
                         LlmCache.kind == kind,
                         LlmCache.language == language,
                         LlmCache.model == model,
                         LlmCache.prompt_version == version,
-                        LlmCache.key.in_(chunk),
+                        col(LlmCache.key).in_(chunk),
                     )
                 )
                 out.update({k: c for k, c in rows})

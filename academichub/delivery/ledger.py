@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
 from academichub.models import Delivery, utcnow
@@ -32,9 +32,9 @@ def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int,
         session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
     session.commit()
     out: dict[int, Delivery] = {}
-    for chunk in chunks(subscriber_ids):
+    for id_chunk in chunks(subscriber_ids):
         for row in session.exec(
-            select(Delivery).where(Delivery.edition_date == day, Delivery.subscriber_id.in_(chunk))
+            select(Delivery).where(Delivery.edition_date == day, col(Delivery.subscriber_id).in_(id_chunk))
         ):
             out[row.subscriber_id] = row
     return out
@@ -67,16 +67,16 @@ def claim_batch(session: Session, day: date, size: int, worker: str) -> list[int
     pick = (
         select(Delivery.id)
         .where(Delivery.edition_date == day, Delivery.state == "queued")
-        .order_by(Delivery.id)
+        .order_by(col(Delivery.id))
         .limit(size)
     )
     if session.get_bind().dialect.name == "postgresql":
         pick = pick.with_for_update(skip_locked=True)
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(pick.scalar_subquery()))
+        .where(col(Delivery.id).in_(pick.scalar_subquery()))
         .values(state="claimed", reason=f"claimed by {worker}"[:200], updated_at=utcnow())
-        .returning(Delivery.id)
+        .returning(col(Delivery.id))
     )
     ids = sorted(r[0] for r in result)
     session.commit()
@@ -87,12 +87,12 @@ def release_stale(session: Session, day: date, older_than_s: int = 3600) -> int:
     """claimed rows whose worker went away (nothing was sent for them) -> queued again."""
     from datetime import timedelta
 
-    result = session.execute(
+    result = session.exec(
         update(Delivery)
         .where(
-            Delivery.edition_date == day,
-            Delivery.state == "claimed",
-            Delivery.updated_at < utcnow() - timedelta(seconds=older_than_s),
+            col(Delivery.edition_date) == day,
+            col(Delivery.state) == "claimed",
+            col(Delivery.updated_at) < utcnow() - timedelta(seconds=older_than_s),
         )
         .values(state="queued", reason=None, updated_at=utcnow())
     )
@@ -106,13 +106,13 @@ def claim_many(session: Session, row_ids: list[int]) -> list[int]:
         return []
     result = session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(row_ids))
+        .where(col(Delivery.id).in_(row_ids))
         .where(
-            Delivery.state.in_(("queued", "claimed"))
-            | ((Delivery.state == "failed") & Delivery.reason.startswith(TRANSIENT))
+            col(Delivery.state).in_(("queued", "claimed"))
+            | ((col(Delivery.state) == "failed") & col(Delivery.reason).startswith(TRANSIENT))
         )
         .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
-        .returning(Delivery.id)
+        .returning(col(Delivery.id))
     )
     ids = [r[0] for r in result]
     session.commit()
@@ -136,19 +136,19 @@ def skip_many(session: Session, reasons: dict[int, str]) -> None:
     for row_id, reason in reasons.items():
         session.execute(
             update(Delivery)
-            .where(Delivery.id == row_id, Delivery.state.in_(("queued", "claimed")))
+            .where(col(Delivery.id) == row_id, col(Delivery.state).in_(("queued", "claimed")))
             .values(state="skipped", reason=reason, updated_at=utcnow())
         )
     session.commit()
 
 
 def rows_for(session: Session, day: date | None = None, *, state: str | None = None) -> list[tuple[Delivery, str]]:
-    query = select(Delivery, Subscriber.email).join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+    query = select(Delivery, Subscriber.email).join(Subscriber, col(Subscriber.id) == Delivery.subscriber_id)
     if day is not None:
         query = query.where(Delivery.edition_date == day)
     if state is not None:
         query = query.where(Delivery.state == state)
-    return [(d, e) for d, e in session.exec(query.order_by(Delivery.edition_date, Subscriber.email))]
+    return [(d, e) for d, e in session.exec(query.order_by(col(Delivery.edition_date), Subscriber.email))]
 
 
 def requeue(session: Session, day: date, emails: list[str] | None = None) -> list[str]:
@@ -157,7 +157,7 @@ def requeue(session: Session, day: date, emails: list[str] | None = None) -> lis
     for d, _ in rows:
         session.execute(
             update(Delivery)
-            .where(Delivery.id == d.id, Delivery.state == "sending")
+            .where(col(Delivery.id) == d.id, col(Delivery.state) == "sending")
             .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow())
         )
     session.commit()
@@ -167,7 +167,7 @@ def requeue(session: Session, day: date, emails: list[str] | None = None) -> lis
 def rows_for_subscriber(session: Session, subscriber_id: int) -> list[tuple[Delivery, str]]:
     query = (
         select(Delivery, Subscriber.email)
-        .join(Subscriber, Subscriber.id == Delivery.subscriber_id)
+        .join(Subscriber, col(Subscriber.id) == Delivery.subscriber_id)
         .where(Delivery.subscriber_id == subscriber_id)
     )
-    return [(d, e) for d, e in session.exec(query.order_by(Delivery.edition_date))]
+    return [(d, e) for d, e in session.exec(query.order_by(col(Delivery.edition_date)))]

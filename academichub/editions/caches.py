@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
 from academichub.editions.themes import Theme
@@ -25,7 +25,7 @@ class DbEmbeddingCache:
             for chunk in chunks(hashes):
                 for h, v in session.exec(
                     select(Embedding.text_hash, Embedding.vector).where(
-                        Embedding.model == self.model, Embedding.text_hash.in_(chunk)
+                        Embedding.model == self.model, col(Embedding.text_hash).in_(chunk)
                     )
                 ):
                     out[h] = v

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
 from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
@@ -26,19 +26,19 @@ def load_known(session: Session, batches: list[Batch], *, preprints_since: date 
     known = Known()
     for chunk in chunks(sorted(ids)):
         for alias, pid in session.exec(
-            select(PaperAlias.alias, PaperAlias.paper_id).where(PaperAlias.alias.in_(chunk))
+            select(PaperAlias.alias, PaperAlias.paper_id).where(col(PaperAlias.alias).in_(chunk))
         ):
             known.aliases[alias] = pid
     canonical = sorted(set(known.aliases.values()))
     for chunk in chunks(canonical):
-        for paper in session.exec(select(Paper).where(Paper.id.in_(chunk))):
+        for paper in session.exec(select(Paper).where(col(Paper.id).in_(chunk))):
             known.papers[paper.id] = to_state(paper)
     needs_preprints = any(r.server == "journal" and r.kind == "article" for b in batches for r in b.records)
     if needs_preprints and preprints_since is not None:
         rows = session.exec(
-            select(Paper.id, Paper.title_key, Paper.authors)
-            .where(Paper.server.in_(PREPRINT_SERVERS))
-            .where((Paper.published >= preprints_since) | (Paper.published.is_(None)))
+            select(Paper.id, Paper.title_key, col(Paper.authors))
+            .where(col(Paper.server).in_(PREPRINT_SERVERS))
+            .where((col(Paper.published) >= preprints_since) | (col(Paper.published).is_(None)))
         )
         known.preprints = [(pid, key, surnames(authors or [])) for pid, key, authors in rows]
     return known
@@ -74,12 +74,14 @@ def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]], 
     )
     if not entries:
         return 0
-    present = set()
+    present: set[str] = set()
     ids = [pid for pid, _ in entries]
     for chunk in chunks(ids):
         present.update(
             session.exec(
-                select(EditionPaper.paper_id).where(EditionPaper.edition_date == day, EditionPaper.paper_id.in_(chunk))
+                select(EditionPaper.paper_id).where(
+                    EditionPaper.edition_date == day, col(EditionPaper.paper_id).in_(chunk)
+                )
             )
         )
     fresh = [(pid, label) for pid, label in entries if pid not in present]
@@ -92,9 +94,9 @@ def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]], 
         {"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label}
         for i, (pid, label) in enumerate(fresh, 1)
     ]
-    for chunk in chunks(rows, 500):
-        session.execute(insert_for(session, EditionPaper).on_conflict_do_nothing(), chunk)
-    session.execute(update(Edition).where(Edition.date == day).values(updated_at=now))
+    for row_chunk in chunks(rows, 500):
+        session.execute(insert_for(session, EditionPaper).on_conflict_do_nothing(), row_chunk)
+    session.execute(update(Edition).where(col(Edition.date) == day).values(updated_at=now))
     return len(fresh)
 
 
@@ -105,8 +107,8 @@ def last_validators(session: Session, source_key: str) -> tuple[str | None, str 
     """ETag and Last-Modified of the newest successful fetch of a source."""
     row = session.exec(
         select(FetchLog.etag, FetchLog.last_modified)
-        .where(FetchLog.source_key == source_key, FetchLog.error.is_(None), FetchLog.http_status == 200)
-        .order_by(FetchLog.fetched_at.desc(), FetchLog.id.desc())
+        .where(FetchLog.source_key == source_key, col(FetchLog.error).is_(None), FetchLog.http_status == 200)
+        .order_by(col(FetchLog.fetched_at).desc(), col(FetchLog.id).desc())
         .limit(1)
     ).first()
     return (row[0], row[1]) if row else (None, None)
@@ -117,7 +119,7 @@ def item_history(session: Session, source_key: str, *, limit: int = 10) -> list[
     rows = session.exec(
         select(FetchLog.items)
         .where(FetchLog.source_key == source_key, FetchLog.health == "ok", FetchLog.items > 0)
-        .order_by(FetchLog.fetched_at.desc(), FetchLog.id.desc())
+        .order_by(col(FetchLog.fetched_at).desc(), col(FetchLog.id).desc())
         .limit(limit)
     ).all()
     return list(reversed(rows))
@@ -133,9 +135,9 @@ def add_fetch_logs(session: Session, logs: Iterable[FetchLog]) -> None:
 
 def latest_edition_date(session: Session) -> date | None:
     return session.exec(
-        select(Edition.date)
-        .join(EditionPaper, EditionPaper.edition_date == Edition.date)
-        .order_by(Edition.date.desc())
+        select(col(Edition.date))
+        .join(EditionPaper, col(EditionPaper.edition_date) == Edition.date)
+        .order_by(col(Edition.date).desc())
         .limit(1)
     ).first()
 
@@ -145,13 +147,13 @@ def edition_papers(session: Session, day: date, since: date | None = None) -> li
     once) with the label it is listed under, in edition order."""
     rows = session.exec(
         select(Paper, EditionPaper.source_label)
-        .join(EditionPaper, EditionPaper.paper_id == Paper.id)
+        .join(EditionPaper, col(EditionPaper.paper_id) == Paper.id)
         .where(
             EditionPaper.edition_date == day
             if since is None
             else (EditionPaper.edition_date >= since) & (EditionPaper.edition_date <= day)
         )
-        .order_by(EditionPaper.edition_date.desc(), EditionPaper.position)
+        .order_by(col(EditionPaper.edition_date).desc(), col(EditionPaper.position))
     ).all()
     seen: set[str] = set()
     out = []
@@ -168,11 +170,11 @@ def recent_corpus(session: Session, *, until: date, days: int = 30, limit: int =
     since = until - timedelta(days=days)
     rows = session.exec(
         select(Paper.id, Paper.title, Paper.abstract)
-        .join(EditionPaper, EditionPaper.paper_id == Paper.id)
+        .join(EditionPaper, col(EditionPaper.paper_id) == Paper.id)
         .where(EditionPaper.edition_date > since, EditionPaper.edition_date <= until)
         .limit(limit)
     ).all()
-    return [tuple(r) for r in rows]
+    return [(pid, title, abstract) for pid, title, abstract in rows]
 
 
 def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
@@ -180,7 +182,7 @@ def paper_texts(session: Session, ids: list[str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for chunk in chunks(ids):
         for pid, title, abstract in session.exec(
-            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id.in_(chunk))
+            select(Paper.id, Paper.title, Paper.abstract).where(col(Paper.id).in_(chunk))
         ):
             out[pid] = f"{title}. {title}. {abstract}"
     return out
