@@ -143,3 +143,12 @@ class Delivery(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
     # What the email said (compose's record: paper ids, texts, reasons), for "view in browser" and the feed.
     content: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+    @property
+    def key(self) -> int:
+        """The id of a stored ledger row (one not yet stored has none: a programming error)."""
+        if self.id is None:
+            raise ValueError(
+                f"the delivery to subscriber {self.subscriber_id} on {self.edition_date} is not stored yet"
+            )
+        return self.id

@@ -8,7 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from academichub.models import utcnow
 from subscribers.models import (
@@ -124,7 +124,7 @@ def _shown(value) -> str:
 def record_change(session: Session, sub: Subscriber, via: str, changes: list[tuple[str, str, str]]) -> None:
     """Keep (when, which field from what to what, through which way in) for every change."""
     if changes:
-        session.add(SubscriberChange(subscriber_id=sub.id, via=via, changes=[list(c) for c in changes]))
+        session.add(SubscriberChange(subscriber_id=sub.key, via=via, changes=[list(c) for c in changes]))
 
 
 def upsert_subscriber(
@@ -162,7 +162,8 @@ def apply_profile(
         changes.append(("status", "paused", "active"))
         sub.status, sub.paused_until = "active", None
     sub.updated_at = utcnow()
-    profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
+    sid = sub.key  # flushed above when new
+    profile = session.get(InterestProfile, sid) or InterestProfile(subscriber_id=sid)
     if data.interests is not None and data.interests.strip() != profile.interests:
         changes.append(("interests", profile.interests, data.interests.strip()))
         profile.interests = data.interests.strip()
@@ -199,7 +200,7 @@ def changes_of(session: Session, subscriber_id: int) -> list[SubscriberChange]:
         session.exec(
             select(SubscriberChange)
             .where(SubscriberChange.subscriber_id == subscriber_id)
-            .order_by(SubscriberChange.id)
+            .order_by(col(SubscriberChange.id))
         )
     )
 
@@ -211,8 +212,8 @@ def delete_subscriber(session: Session, sub: Subscriber) -> None:
     from academichub.models import Delivery
 
     for model in (Feedback, SubscriberChange, Delivery):
-        session.execute(delete(model).where(model.subscriber_id == sub.id))
-    session.execute(delete(InterestProfile).where(InterestProfile.subscriber_id == sub.id))
+        session.execute(delete(model).where(col(model.subscriber_id) == sub.id))
+    session.execute(delete(InterestProfile).where(col(InterestProfile.subscriber_id) == sub.id))
     session.delete(sub)
     session.commit()
 
@@ -222,7 +223,7 @@ def get_subscriber(session: Session, email: str) -> tuple[Subscriber, InterestPr
     sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
     if sub is None:
         raise SubscriberError(f"no subscriber with the address {address}")
-    return sub, session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
+    return sub, session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
 
 
 def is_receiving(sub: Subscriber, today: date) -> bool:
@@ -271,9 +272,9 @@ def audience(session: Session, today: date) -> Audience:
     """Everyone due today (pending and unsubscribed readers are nobody's audience)."""
     rows = session.exec(
         select(Subscriber, InterestProfile)
-        .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
-        .where(Subscriber.status.in_(("active", "paused", *SUPPRESSED_STATUSES)))
-        .order_by(Subscriber.id)
+        .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
+        .where(col(Subscriber.status).in_(("active", "paused", *SUPPRESSED_STATUSES)))
+        .order_by(col(Subscriber.id))
     ).all()
     out = Audience()
     for sub, profile in rows:
@@ -284,7 +285,7 @@ def audience(session: Session, today: date) -> Audience:
             out.skipped.append((sub, reason))
         else:
             (out.weekly if sub.frequency == "weekly" else out.daily).append(
-                (sub, profile or InterestProfile(subscriber_id=sub.id))
+                (sub, profile or InterestProfile(subscriber_id=sub.key))
             )
     return out
 
@@ -293,20 +294,20 @@ def active_subscribers(session: Session, today: date) -> list[tuple[Subscriber, 
     """Subscribers who receive email ``today`` (active, or paused until a day that has come), with profiles."""
     rows = session.exec(
         select(Subscriber, InterestProfile)
-        .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
-        .where(Subscriber.status.in_(("active", "paused")))
-        .order_by(Subscriber.id)
+        .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
+        .where(col(Subscriber.status).in_(("active", "paused")))
+        .order_by(col(Subscriber.id))
     ).all()
-    return [(s, p or InterestProfile(subscriber_id=s.id)) for s, p in rows if is_receiving(s, today)]
+    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in rows if is_receiving(s, today)]
 
 
 def all_subscribers(session: Session) -> list[tuple[Subscriber, InterestProfile]]:
     rows = session.exec(
         select(Subscriber, InterestProfile)
-        .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
-        .order_by(Subscriber.id)
+        .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
+        .order_by(col(Subscriber.id))
     ).all()
-    return [(s, p or InterestProfile(subscriber_id=s.id)) for s, p in rows]
+    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in rows]
 
 
 def count_subscribers(session: Session) -> int:
@@ -335,7 +336,7 @@ def feedback_for(session: Session, subscriber_ids: list[int]) -> dict[int, dict[
     out: dict[int, dict[str, int]] = {}
     for i in range(0, len(subscriber_ids), 900):
         chunk = subscriber_ids[i : i + 900]
-        for f in session.exec(select(Feedback).where(Feedback.subscriber_id.in_(chunk))):
+        for f in session.exec(select(Feedback).where(col(Feedback.subscriber_id).in_(chunk))):
             out.setdefault(f.subscriber_id, {})[f.paper_id] = f.value
     return out
 

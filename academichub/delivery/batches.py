@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from academichub.briefing.pieces import LlmReport
 from academichub.db import session_scope
@@ -36,11 +36,11 @@ def readers_of(engine: Engine, row_ids: list[int]) -> Readers:
     with session_scope(engine) as session:
         rows = session.exec(
             select(LedgerRow, Subscriber, InterestProfile)
-            .join(Subscriber, Subscriber.id == LedgerRow.subscriber_id)
-            .join(InterestProfile, InterestProfile.subscriber_id == Subscriber.id, isouter=True)
-            .where(LedgerRow.id.in_(row_ids))
+            .join(Subscriber, col(Subscriber.id) == LedgerRow.subscriber_id)
+            .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
+            .where(col(LedgerRow.id).in_(row_ids))
         ).all()
-    return [(sub, profile or InterestProfile(subscriber_id=sub.id)) for _row, sub, profile in rows]
+    return [(sub, profile or InterestProfile(subscriber_id=sub.key)) for _row, sub, profile in rows]
 
 
 def deliver_claimed(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
+from sqlmodel import col, select
 
 from academichub.clock import as_utc
 from academichub.db import session_scope
@@ -20,12 +20,12 @@ from subscribers.service import SUPPRESSED_STATUSES, skip_reason
 def current_edition(engine: Engine, until: date | None = None) -> tuple[date, datetime] | None:
     """The latest edition with papers (on or before ``until``) and when it was prepared."""
     with session_scope(engine) as session:
-        query = select(Edition.date, Edition.created_at).where(
-            Edition.date.in_(select(EditionPaper.edition_date).distinct())
+        query = select(col(Edition.date), Edition.created_at).where(
+            col(Edition.date).in_(select(col(EditionPaper.edition_date)).distinct())
         )
         if until is not None:
             query = query.where(Edition.date <= until)
-        row = session.exec(query.order_by(Edition.date.desc()).limit(1)).first()
+        row = session.exec(query.order_by(col(Edition.date).desc()).limit(1)).first()
     return None if row is None else (row[0], as_utc(row[1]))
 
 
@@ -34,9 +34,10 @@ def queue_due(engine: Engine, day: date, prepared_at: datetime, now: datetime) -
     claims older than an hour whose worker died go back to the queue. Returns (queued, skipped)."""
     with session_scope(engine) as session:
         subs = session.exec(
-            select(Subscriber).where(Subscriber.status.in_(("active", "paused", *SUPPRESSED_STATUSES)))
+            select(Subscriber).where(col(Subscriber.status).in_(("active", "paused", *SUPPRESSED_STATUSES)))
         ).all()
-        due, skipped = [], {}
+        due: list[int] = []
+        skipped: dict[int, str] = {}
         for sub in subs:
             if (
                 due_at(
@@ -51,9 +52,9 @@ def queue_due(engine: Engine, day: date, prepared_at: datetime, now: datetime) -
                 continue
             reason = skip_reason(sub, day)
             if reason:
-                skipped[sub.id] = reason
+                skipped[sub.key] = reason
             else:
-                due.append(sub.id)
+                due.append(sub.key)
         ledger.release_stale(session, day)
         ledger.prepare(session, day, due)
         ledger.record_skipped(session, day, skipped)

@@ -70,7 +70,7 @@ class _Sender:
         if not self.pending:
             return
         with session_scope(self.engine) as session:
-            claimed = set(ledger.claim_many(session, [p.row.id for p in self.pending]))
+            claimed = set(ledger.claim_many(session, [p.row.key for p in self.pending]))
         results = [self._send(p) for p in self.pending if self._claimed(p, claimed)]
         with session_scope(self.engine) as session:
             ledger.finish_many(session, results)
@@ -167,7 +167,7 @@ def deliver_readers(
     suppressed = suppressed or {}
     themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
-        rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.id for sub, _ in readers])
+        rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.key for sub, _ in readers])
     sender = (
         None
         if dry_run
@@ -177,11 +177,12 @@ def deliver_readers(
     )
     skips: dict[int, str] = {}
     for sub, profile in readers:
-        row = rows.get(sub.id)
+        sid = sub.key
+        row = rows.get(sid)
         decided = _ledger_says(sub, row, suppressed)
         if decided is not None:
             if row is not None and sub.email in suppressed:
-                skips[row.id] = suppressed[sub.email]
+                skips[row.key] = suppressed[sub.email]
             out.append(decided)
             continue
         briefing = _compose_for(
@@ -194,10 +195,10 @@ def deliver_readers(
                 else "empty week: the reader chose no email"
             )
             if row is not None:
-                skips[row.id] = reason
+                skips[row.key] = reason
             out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
             continue
-        email_links = links.briefing(settings, sub.id, edition.day, [it.paper.id for it in briefing.items])
+        email_links = links.briefing(settings, sid, edition.day, [it.paper.id for it in briefing.items])
         rendered = render_briefing(briefing, settings.templates_dir, email_links)
         if sender is None:
             out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))
@@ -212,6 +213,8 @@ def deliver_readers(
                 unsubscribe_mailbox=settings.unsubscribe_mailbox,
             ),
         )
+        if row is None:  # ledger.prepare queued a row for every reader above
+            raise RuntimeError(f"no delivery ledger row for {sub.email} on {edition.day}")
         sender.add(_Ready(row, sub, briefing, rendered, msg))
     if sender is not None:
         sender.flush()

@@ -40,9 +40,9 @@ def profile_spec(
 
 def load_profiles(engine: Engine, readers: Readers) -> list[ProfileSpec]:
     with session_scope(engine) as session:
-        feedback = feedback_for(session, [s.id for s, _ in readers])
+        feedback = feedback_for(session, [s.key for s, _ in readers])
         texts = store.paper_texts(session, sorted({p for f in feedback.values() for p in f}))
-    return [profile_spec(s, p, feedback.get(s.id, {}), texts) for s, p in readers]
+    return [profile_spec(s, p, feedback.get(s.key, {}), texts) for s, p in readers]
 
 
 def build_matcher(engine: Engine, edition: EditionData, representation: str) -> Matcher:
