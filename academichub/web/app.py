@@ -38,7 +38,10 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 # Content-Security-Policy: no scripts at all, styles only from this site, forms only to this site.
 SECURITY_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; "
+        "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",  # links carry tokens: never leak them to the next site
@@ -186,8 +189,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     try:
         from academichub.web.editions import router as edition_router
     except ImportError:  # pragma: no cover - the edition pages are optional in a trimmed install
-        edition_router = None
-    if edition_router is not None:
+        pass
+    else:
         app.include_router(edition_router)
     return app
 

@@ -17,11 +17,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy import func
-from sqlmodel import select
+from sqlmodel import col, select
 
 from academichub.briefing.compose import briefing_from_record
 from academichub.db import session_scope
 from academichub.editions.edition import EditionData
+from academichub.editions.themes import Theme
 from academichub.i18n import web_strings
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.views import PaperCard
@@ -48,12 +49,12 @@ def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
 
 def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
     with session_scope(ctx.engine) as session:
-        has_papers = select(EditionPaper.edition_date).distinct()
+        has_papers = select(col(EditionPaper.edition_date)).distinct()
         prev_ = session.exec(
-            select(func.max(Edition.date)).where(Edition.date < day, Edition.date.in_(has_papers))
+            select(func.max(Edition.date)).where(Edition.date < day, col(Edition.date).in_(has_papers))
         ).one()
         next_ = session.exec(
-            select(func.min(Edition.date)).where(Edition.date > day, Edition.date.in_(has_papers))
+            select(func.min(Edition.date)).where(Edition.date > day, col(Edition.date).in_(has_papers))
         ).one()
     return prev_, next_
 
@@ -66,7 +67,9 @@ def latest_day(ctx: WebContext) -> date | None:
 def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
     """(source, health, note) for the sources that were not fine on that day (latest run wins)."""
     with session_scope(ctx.engine) as session:
-        rows = session.exec(select(FetchLog).where(FetchLog.edition_date == day).order_by(FetchLog.fetched_at)).all()
+        rows = session.exec(
+            select(FetchLog).where(FetchLog.edition_date == day).order_by(col(FetchLog.fetched_at))
+        ).all()
     latest: dict[str, FetchLog] = {}
     for row in rows:
         latest[row.source_key] = row
@@ -101,7 +104,7 @@ def edition_view(edition: EditionData, f: Filters, per_page: int = PER_PAGE) -> 
     """Pure: what the edition page shows for these filters (numbers are positions in the whole edition)."""
     theme_of = {fact.id: fact.theme for fact in edition.facts}
     facts = {fact.id: fact for fact in edition.facts}
-    themes = {t.id: t for t in edition.themes}
+    themes: dict[int | None, Theme] = {t.id: t for t in edition.themes}  # .get(None): no theme
     rows = []
     for number, (pid, card) in enumerate(edition.cards.items(), 1):
         fact = facts.get(pid)
@@ -250,7 +253,7 @@ def edition_api(request: Request, day: str):
     ctx = _ctx(request)
     parsed = _parse_day(day)
     edition = edition_cached(ctx, parsed) if parsed else None
-    if edition is None:
+    if parsed is None or edition is None:
         return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
     cached = ctx.editions_json.get(parsed)
     if cached is None or cached[0] is not edition:  # serialised once per edition (6,000 papers: ~6 MB)
@@ -282,7 +285,7 @@ def edition_api(request: Request, day: str):
 
 
 def _cards(session, ids: list[str]) -> dict[str, PaperCard]:
-    rows = session.exec(select(Paper).where(Paper.id.in_(ids))).all() if ids else []
+    rows = session.exec(select(Paper).where(col(Paper.id).in_(ids))).all() if ids else []
     return {p.id: PaperCard.of(p) for p in rows}
 
 
@@ -303,7 +306,7 @@ def view(request: Request, t: str = ""):
     with session_scope(ctx.engine) as session:
         sub = session.get(Subscriber, payload.get("s")) if day and isinstance(payload.get("s"), int) else None
         lang = ctx.lang(request, sub.language if sub else None)
-        if sub is None:
+        if sub is None or day is None:
             return _bad(ctx, request, v if not v.ok else Verified("invalid"), lang)
         row = session.exec(
             select(Delivery).where(Delivery.subscriber_id == sub.id, Delivery.edition_date == day)
@@ -344,11 +347,11 @@ def personal_feed(request: Request, t: str = ""):
             return Response("invalid feed link\n", status_code=400, media_type="text/plain")
         rows = session.exec(
             select(Delivery)
-            .where(Delivery.subscriber_id == sub.id, Delivery.state == "sent", Delivery.content.is_not(None))
-            .order_by(Delivery.edition_date.desc())
+            .where(Delivery.subscriber_id == sub.id, Delivery.state == "sent", col(Delivery.content).is_not(None))
+            .order_by(col(Delivery.edition_date).desc())
             .limit(20)
         ).all()
-        cards = _cards(session, sorted({i["id"] for r in rows for i in r.content.get("items", [])}))
+        cards = _cards(session, sorted({i["id"] for r in rows for i in (r.content or {}).get("items", [])}))
     s = web_strings(sub.language)
     base = ctx.settings.base_url.rstrip("/")
     fg = FeedGenerator()
@@ -358,7 +361,7 @@ def personal_feed(request: Request, t: str = ""):
     fg.language("zh-cn" if sub.language in ("zh", "bilingual") else "en")
     for row in reversed(rows):  # feedgen lists the last added first
         when = datetime.combine(row.edition_date, time(7), tzinfo=UTC)
-        for item in reversed(row.content.get("items", [])):
+        for item in reversed((row.content or {}).get("items", [])):  # sent rows have content (the query)
             card = cards.get(item["id"])
             if card is None:
                 continue

@@ -114,7 +114,7 @@ def _send(ctx: WebContext, to: str, rendered, kind: str) -> None:
 
 
 def _reader_links(ctx: WebContext, sub: Subscriber) -> Links:
-    return ctx.links.account(sub.id, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
+    return ctx.links.account(sub.key, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
 
 
 def _client(request: Request) -> str:
@@ -199,7 +199,7 @@ def confirm_page(request: Request, t: str = ""):
     ctx = _ctx(request)
     with session_scope(ctx.engine) as session:
         sub, lang, bad = _reader(ctx, request, session, "confirm", t)
-        if bad:
+        if sub is None:
             return bad
         s = web_strings(lang)
         if sub.status == "active":
@@ -229,7 +229,7 @@ def confirm(request: Request, t: str = ""):
     ctx = _ctx(request)
     with session_scope(ctx.engine) as session:
         sub, lang, bad = _reader(ctx, request, session, "confirm", t)
-        if bad:
+        if sub is None:
             return bad
         if sub.status in ("pending", "unsubscribed"):
             set_status(session, sub, "active", via="confirm-link")
@@ -339,9 +339,9 @@ def preferences_page(request: Request, t: str = ""):
     ctx = _ctx(request)
     with session_scope(ctx.engine) as session:
         sub, lang, bad = _reader(ctx, request, session, "preferences", t, active_only=True, renew=True)
-        if bad:
+        if sub is None:
             return bad
-        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
+        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
         return _preferences_page(ctx, request, sub, profile, t, lang=ctx.lang(request, sub.language))
 
 
@@ -412,11 +412,11 @@ async def save_preferences(request: Request):
     token = str(form.get("t") or "")
     with session_scope(ctx.engine) as session:
         sub, lang, bad = _reader(ctx, request, session, "preferences", token, active_only=True, renew=True)
-        if bad:
+        if sub is None:
             return bad
         csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
         cookie = request.cookies.get(CSRF_COOKIE)
-        if not (csrf.ok and cookie and secrets.compare_digest(str(csrf.payload.get("n", "")), cookie)):
+        if not (csrf.ok and cookie and secrets.compare_digest(str((csrf.payload or {}).get("n", "")), cookie)):
             return ctx.message(
                 request,
                 lang=lang,
@@ -425,12 +425,12 @@ async def save_preferences(request: Request):
                 status=403,
                 link={"href": f"/preferences?t={token}", "label": web_strings(lang)["prefs_title"]},
             )
-        values = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
+        values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
         values["categories"] = [str(c) for c in form.getlist("categories")]
         values["resume"] = bool(form.get("resume"))
-        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.id)
+        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
         data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today())
-        if errors:
+        if data is None:  # a field is invalid: errors says which
             return _preferences_page(
                 ctx, request, sub, profile, token, lang=lang, form=values, errors=errors, status=422
             )
@@ -491,7 +491,7 @@ def unsubscribe_page(request: Request, t: str = ""):
     ctx = _ctx(request)
     with session_scope(ctx.engine) as session:
         sub, lang, bad = _reader(ctx, request, session, "unsubscribe", t)
-        if bad:
+        if sub is None:
             return bad
         s = web_strings(lang)
         if sub.status == "unsubscribed":
@@ -525,7 +525,7 @@ async def unsubscribe(request: Request, t: str = ""):
     one_click = "List-Unsubscribe=One-Click" in body
     with session_scope(ctx.engine) as session:
         sub, _lang, bad = _reader(ctx, request, session, "unsubscribe", t)
-        if bad:
+        if sub is None:
             return PlainTextResponse("invalid unsubscribe link\n", status_code=400) if one_click else bad
         if sub.status != "unsubscribed":
             set_status(session, sub, "unsubscribed", via="one-click" if one_click else "unsubscribe-link")
@@ -561,12 +561,12 @@ def _feedback(request: Request, t: str, p: str, v: str, *, undo: bool) -> Respon
             vote = int(v)
         except ValueError:
             sub = None
-        paper = _in_edition(session, p, day) if sub is not None else None
+        paper = _in_edition(session, p, day) if sub is not None and day is not None else None
         if sub is None or paper is None or vote not in (1, -1):
             return _bad_token(ctx, request, verified if not verified.ok else Verified("invalid"), lang)
         s = web_strings(lang)
-        before = feedback_for(session, [sub.id]).get(sub.id, {})
-        set_feedback(session, sub.id, p, 0 if undo else vote)
+        before = feedback_for(session, [sub.key]).get(sub.key, {})
+        set_feedback(session, sub.key, p, 0 if undo else vote)
         after = 0 if undo else vote
         if before.get(p, 0) != after:
             record_change(session, sub, "feedback-link", [("feedback " + p, str(before.get(p, "")), str(after or ""))])
