@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TypeVar, cast
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
@@ -35,6 +36,14 @@ from academichub.services import Services
 from academichub.settings import Settings, load_settings
 from flows.ingest import run_ingest
 from subscribers.service import audience
+
+T = TypeVar("T")
+
+
+def quoted(value: T) -> T:
+    """``quote(value)``, typed as the value itself: Prefect unwraps it before the task runs, but a
+    task's typed ``__call__`` (its function's parameters) does not know that."""
+    return cast(T, quote(value))
 
 
 @task(name="load-edition", cache_policy=NO_CACHE)
@@ -87,10 +96,10 @@ def deliver_group(
     if not readers:
         return [], LlmReport(model=settings.llm_model)
     profiles = load_profiles(engine, readers)
-    matches = match_readers(engine, quote(edition), quote(profiles), settings.representation, settings.min_score)
-    pieces, llm_report = write_briefings(settings, engine, quote(edition), quote(matches), quote(readers))
+    matches = match_readers(engine, quoted(edition), quoted(profiles), settings.representation, settings.min_score)
+    pieces, llm_report = write_briefings(settings, engine, quoted(edition), quoted(matches), quoted(readers))
     return deliver_all(
-        settings, engine, quote(edition), quote(matches), dry_run, quote(pieces), quote(readers), suppressed
+        settings, engine, quoted(edition), quoted(matches), dry_run, quoted(pieces), quoted(readers), suppressed
     ), llm_report
 
 
@@ -116,7 +125,7 @@ def run_day(
     if readers.skipped:
         if not dry_run:
             with session_scope(engine) as session:
-                ledger.record_skipped(session, day, {sub.id: why for sub, why in readers.skipped})
+                ledger.record_skipped(session, day, {sub.key: why for sub, why in readers.skipped})
         deliveries += [Delivery(sub.email, sub.language, 0, None, "", "skipped", why) for sub, why in readers.skipped]
     report = RunReport(
         edition_date=day,

@@ -33,7 +33,8 @@ from subscribers.service import audience
 
 
 def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_ingest: bool = False) -> RunReport:
-    settings, engine, stages = services.settings, services.engine, {}
+    settings, engine = services.settings, services.engine
+    stages: dict[str, float] = {}
 
     def timed(name: str, fn, *args, **kwargs):
         t0 = time.perf_counter()

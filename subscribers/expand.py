@@ -33,7 +33,7 @@ class Expansion(BaseModel):
     @field_validator("phrases")
     @classmethod
     def _clean(cls, phrases: list[str]) -> list[str]:
-        out = []
+        out: list[str] = []
         for p in phrases:
             p = " ".join(str(p).split())
             if not p or len(p) > 60 or len(p.split()) > 6 or _BAD.search(p):

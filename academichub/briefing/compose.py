@@ -147,7 +147,8 @@ def compose(
     extracts = 0
     for i, m in enumerate((m for m in matches if m.paper_id in cards), 1):
         card = cards[m.paper_id]
-        texts, contribution = [], ""
+        texts: list[str] = []
+        contribution = ""
         for lang in langs:
             piece = pieces.summaries.get((card.id, lang)) or PaperText(first_sentences(card.abstract), "extractive")
             text, contrib = piece.text, piece.contribution
@@ -170,7 +171,8 @@ def compose(
             )
         )
     number_of = {it.paper.id: it.number for it in items}
-    opening, refs, composer = "", [], "extractive"
+    opening, composer = "", "extractive"
+    refs: list[int] = []
     for lang in langs:
         if lang in pieces.openings:
             said = pieces.openings[lang]

@@ -19,13 +19,14 @@ import re
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, Field, ValidationError
 
 from academichub.briefing.compose import first_sentences
 from academichub.llm import LLM, LLMFailure
 
+M = TypeVar("M", bound=BaseModel)  # the answer shape parse_json validates into
 PROMPT_VERSION = "briefing-v1"
 LANGUAGE_RULE = {
     "zh": "Write in Simplified Chinese. The first time a technical term appears, keep its English name in "
@@ -105,7 +106,7 @@ def check_citations(citations: list[str], allowed: set[str]) -> list[str]:
     return list(dict.fromkeys(citations))
 
 
-def parse_json(content: str, model: type[BaseModel]) -> BaseModel:
+def parse_json(content: str, model: type[M]) -> M:
     try:
         return model.model_validate(json.loads(content))
     except json.JSONDecodeError as exc:

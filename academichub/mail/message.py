@@ -35,7 +35,8 @@ def build_message(
     # Parts are base64, whose alphabet has no "_": this boundary cannot occur in them, so the generator
     # need not search 70 KiB for a collision (which it does, with a fresh regex, when none is set).
     msg = MIMEMultipart("alternative", boundary=f"=_academichub_{secrets.token_hex(12)}")
-    msg["Subject"] = encoded_header(rendered.subject) if not rendered.subject.isascii() else rendered.subject
+    subject = encoded_header(rendered.subject) if not rendered.subject.isascii() else rendered.subject
+    msg["Subject"] = subject  # type: ignore[assignment]  # compat32 takes a Header; typeshed says str only
     from_header, address = _sender(sender)
     msg["From"] = from_header
     msg["To"] = to
@@ -89,6 +90,11 @@ class _Generator(BytesGenerator):
     """The stdlib generator, writing a body in one piece when its line endings are already the output's
     (the stock one splits a 70 KiB base64 body into 1,000 lines and writes them one at a time)."""
 
+    # The stdlib generator's private state, which typeshed does not declare: the line ending (set by
+    # flatten) and the output (message_bytes' buffer, or _new_buffer's for a part).
+    _NL: str
+    _fp: _Chunks
+
     def _new_buffer(self) -> _Chunks:
         return _Chunks()
 
@@ -96,14 +102,15 @@ class _Generator(BytesGenerator):
         if self._NL == "\n" and "\r" not in lines:
             self.write(lines)
         else:
-            super()._write_lines(lines)
+            super()._write_lines(lines)  # type: ignore[misc]  # private in the stdlib, absent from typeshed
 
     def _write_headers(self, msg: Message) -> None:
+        policy = self.policy or msg.policy  # flatten() has set self.policy (msg's when none was given)
         for name, value in msg.raw_items():
             if isinstance(value, str) and value.isascii() and len(name) + len(value) <= 76 and "\n" not in value:
                 self._fp.write(f"{name}: {value}\n".encode("ascii"))  # what folding would leave unchanged
             else:
-                self._fp.write(self.policy.fold_binary(name, value))
+                self._fp.write(policy.fold_binary(name, value))
         self.write(self._NL)
 
 

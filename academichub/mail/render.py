@@ -207,7 +207,7 @@ def render_briefing(b: Briefing, templates: EmailTemplates | Path | str, links: 
     s = strings_for(b.language)
     date_ = b.edition_date.isoformat()
     digest = b.period_start is not None
-    period = f"{b.period_start.isoformat()} – {date_}" if digest else date_
+    period = f"{b.period_start.isoformat()} – {date_}" if b.period_start is not None else date_
     if b.items:
         top = top_of(b)
         subject = s["subject_digest" if digest else "subject"].format(date=period, top=top)

@@ -93,7 +93,7 @@ def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
     """papers x phrases: 1 where the phrase's words occur in sequence in the text."""
     if not phrases:
         return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-    vocab = {}
+    vocab: dict[str, int] = {}
     for p in phrases:
         vocab.setdefault(p, len(vocab))
     longest = max(len(re.findall(TOKEN, p)) for p in phrases) or 1
@@ -142,6 +142,12 @@ class Matcher:
         )
         self.D = self._diversity_space() if self.G is None else None
 
+    def _vectors(self):
+        """The papers' vectors: only an edition without research papers has none (``match`` returns early)."""
+        if self.P is None:
+            raise ValueError("the edition has no research papers to match")
+        return self.P
+
     def _diversity_space(self) -> np.ndarray | None:
         """Dense rows approximating paper-paper similarity when the exact matrix would be too big."""
         if self.P is None:
@@ -160,7 +166,8 @@ class Matcher:
 
     def _queries(self, profiles: list[ProfileSpec]):
         Q = self.vectoriser.encode([p.text for p in profiles])
-        fb_texts, rows = [], []
+        fb_texts: list[str] = []
+        rows: list[tuple[int, int, float]] = []
         for i, p in enumerate(profiles):
             liked, disliked = p.liked[-FEEDBACK_MEMORY:], p.disliked[-FEEDBACK_MEMORY:]
             for t in liked:
@@ -215,7 +222,7 @@ class Matcher:
         n = len(self.papers)
         Q = self._queries(profiles)
         Q = Q.tocsr() if sp.issparse(Q) else Q  # reasons read its rows directly
-        S = as_dense_rows(Q @ self.P.T).astype(np.float32)  # cosine similarity, profiles x papers
+        S = as_dense_rows(Q @ self._vectors().T).astype(np.float32)  # cosine similarity, profiles x papers
         # The floor applies to similarity: boosts reorder relevant papers but do not rescue
         # irrelevant ones. Only a followed author's paper passes below the floor.
         eligible = S >= min_score
@@ -263,9 +270,11 @@ class Matcher:
             return []
         if self.G is not None:
             pair = self.G[np.ix_(short, short)]
-        else:
+        elif self.D is not None:
             vecs = self.D[short]
             pair = vecs @ vecs.T
+        else:  # there are papers, so one of the two is set
+            raise ValueError("the edition has no research papers to select from")
         cap = max(1, math.ceil(top_n / 2))
         chosen: list[int] = []
         per_theme: dict[int, int] = {}
@@ -313,12 +322,11 @@ class Matcher:
         if self.terms is not None and sp.issparse(Q):
             # The terms both rows weigh, heaviest product first: read straight from the CSR arrays
             # (a row slice and a sparse multiply per pick cost ~0.4 ms; this ~20 us).
+            P = self._vectors()
             qa, qb = Q.indptr[row], Q.indptr[row + 1]
-            pa, pb = self.P.indptr[j], self.P.indptr[j + 1]
-            cols, qi, pi = np.intersect1d(
-                Q.indices[qa:qb], self.P.indices[pa:pb], assume_unique=True, return_indices=True
-            )
-            weights = Q.data[qa:qb][qi] * self.P.data[pa:pb][pi]
+            pa, pb = P.indptr[j], P.indptr[j + 1]
+            cols, qi, pi = np.intersect1d(Q.indices[qa:qb], P.indices[pa:pb], assume_unique=True, return_indices=True)
+            weights = Q.data[qa:qb][qi] * P.data[pa:pb][pi]
             picked: list[str] = []
             for idx in np.argsort(-weights, kind="stable"):
                 if weights[idx] <= 0:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -49,7 +50,7 @@ class Document:
 # --- inputs ------------------------------------------------------------------------------------
 
 
-def collect_paths(paths: list[str | Path]) -> list[Path]:
+def collect_paths(paths: Sequence[str | Path]) -> list[Path]:
     """Expand files and folders (sorted, hidden files skipped). A missing path is an error."""
     out: list[Path] = []
     for raw in paths:

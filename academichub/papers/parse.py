@@ -176,15 +176,16 @@ def _arxiv_entry(
     e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str | None, is_api: bool
 ) -> PaperRecord | None:
     abstract_raw, pre = split_arxiv_preamble(str(e.get("summary", "")))
+    pre_id, pre_version = pre.get("id"), pre.get("version")
     found = find_arxiv_id(e.get("id"), e.get("link")) or (
-        (pre["id"], int(pre["version"]) if pre.get("version") else None) if pre.get("id") else None
+        (pre_id, int(pre_version) if pre_version else None) if pre_id else None
     )
     title = clean_title(e.get("title"))
     if not found or not title:
         return None
     arxiv_id, version = found
-    if version is None and pre.get("version"):
-        version = int(pre["version"])
+    if version is None and pre_version:
+        version = int(pre_version)
     announce = str(e.get(f"{prefix}_announce_type") or pre.get("type") or "").strip().lower() or None
     if announce is None and is_api:
         announce = "new" if (version or 1) == 1 else "replace"
