@@ -1,0 +1,9 @@
+"""User-facing strings in catalogues, not one template per language: the emails' (``emails``) and
+the web pages' (``pages``)."""
+
+from __future__ import annotations
+
+from academichub.i18n.emails import STRINGS, strings_for
+from academichub.i18n.pages import WEB, web_strings
+
+__all__ = ["STRINGS", "WEB", "strings_for", "web_strings"]
