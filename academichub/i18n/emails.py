@@ -10,12 +10,23 @@ STRINGS: dict[str, dict[str, str]] = {
         "subject_empty": "AcademicHub · {date} · a quiet day",
         "preheader": "{count} papers for you today, led by “{top}”",
         "opening": "Today’s edition has {edition} new papers; {count} of them match your interests.",
-        "opening_empty": "Today’s edition has {edition} new papers, and none of them cleared the relevance bar for your interests. Rather than pad this email with noise, we send you this short note.",
+        "opening_empty": (
+            "Today’s edition has {edition} new papers, and none of them cleared the relevance bar for your interests. "
+            "Rather than pad this email with noise, we send you this short note."
+        ),
         "opening_digest": "This week’s editions had {edition} new papers; {count} of them match your interests.",
-        "opening_digest_empty": "This week’s editions had {edition} new papers, and none of them cleared the relevance bar for your interests.",
-        "thin": "A quiet day for your topics: only {count} papers cleared the relevance bar, so this email is shorter than usual.",
+        "opening_digest_empty": (
+            "This week’s editions had {edition} new papers, "
+            "and none of them cleared the relevance bar for your interests."
+        ),
+        "thin": (
+            "A quiet day for your topics: only {count} papers cleared the relevance bar, "
+            "so this email is shorter than usual."
+        ),
         "extractive_note": "Summaries are the first sentences of each abstract (no language model wrote them today).",
-        "partial_extractive_note": "Some summaries are the first sentences of the abstract: the language model could not write them today.",
+        "partial_extractive_note": (
+            "Some summaries are the first sentences of the abstract: the language model could not write them today."
+        ),
         "themes_heading": "What connects today’s papers",
         "cross_domain": "Across fields",
         "see_items": "papers {numbers}",
@@ -43,20 +54,33 @@ STRINGS: dict[str, dict[str, str]] = {
         "digest_headline": "Your weekly research digest",
         "subject_digest": "AcademicHub weekly · {date} · {top}",
         "subject_digest_empty": "AcademicHub weekly · {date} · a quiet week",
-        "empty_hint": "Nothing is wrong with your subscription: tomorrow’s papers are matched again. To widen what reaches you, add keywords or categories on your preferences page, or choose to receive no email on empty days.",
+        "empty_hint": (
+            "Nothing is wrong with your subscription: tomorrow’s papers are matched again. To widen what reaches you, "
+            "add keywords or categories on your preferences page, or choose to receive no email on empty days."
+        ),
         "confirm_headline": "Confirm your subscription",
         "subject_confirm": "Confirm your AcademicHub subscription",
         "confirm_preheader": "One click and your daily research briefing starts.",
-        "confirm_body": "Someone (we hope you) asked to receive AcademicHub’s research briefing at this address. Press the button to confirm; nothing is sent before you do.",
+        "confirm_body": (
+            "Someone (we hope you) asked to receive AcademicHub’s research briefing at this address. "
+            "Press the button to confirm; nothing is sent before you do."
+        ),
         "confirm_button": "Confirm my subscription",
-        "confirm_ignore": "If you did not ask for this, ignore this email: the address will not be subscribed and you will hear nothing more from us.",
+        "confirm_ignore": (
+            "If you did not ask for this, ignore this email: "
+            "the address will not be subscribed and you will hear nothing more from us."
+        ),
         "footer_confirm": "You receive this one email because this address was entered on AcademicHub’s sign-up page.",
         "saved_headline": "Preferences saved",
         "subject_saved": "AcademicHub · your preferences were saved",
         "saved_body": "Your preferences were saved. What changed:",
         "subject_fresh": "AcademicHub · a fresh link to your preferences",
-        "fresh_body": "You asked for a fresh link to your preferences: use “Manage preferences” below. It works for 30 days.",
-        "saved_not_you": "If you did not make this change, open Manage preferences below and change it back, or write to us.",
+        "fresh_body": (
+            "You asked for a fresh link to your preferences: use “Manage preferences” below. It works for 30 days."
+        ),
+        "saved_not_you": (
+            "If you did not make this change, open Manage preferences below and change it back, or write to us."
+        ),
     },
     "zh": {
         "tagline": "Academic Intelligence · Curated Daily",
@@ -65,7 +89,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "subject_empty": "AcademicHub 每日简报 · {date} · 今日相关论文较少",
         "preheader": "今日为您精选 {count} 篇论文，首篇：“{top}”",
         "opening": "今日共收录 {edition} 篇新论文，其中 {count} 篇与您的研究兴趣相关。",
-        "opening_empty": "今日共收录 {edition} 篇新论文，但没有一篇达到您兴趣的相关度门槛。与其用无关内容填满邮件，我们只发送这条简短说明。",
+        "opening_empty": (
+            "今日共收录 {edition} 篇新论文，但没有一篇达到您兴趣的相关度门槛。"
+            "与其用无关内容填满邮件，我们只发送这条简短说明。"
+        ),
         "opening_digest": "本周各期共收录 {edition} 篇新论文，其中 {count} 篇与您的研究兴趣相关。",
         "opening_digest_empty": "本周各期共收录 {edition} 篇新论文，但没有一篇达到您兴趣的相关度门槛。",
         "thin": "今天与您相关的论文较少：仅 {count} 篇达到相关度门槛，因此本期比平时简短。",
@@ -98,11 +125,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "digest_headline": "您的每周研究简报",
         "subject_digest": "AcademicHub 每周简报 · {date} · {top}",
         "subject_digest_empty": "AcademicHub 每周简报 · {date} · 本周相关论文较少",
-        "empty_hint": "您的订阅一切正常：明天的新论文会再次为您匹配。若想收到更多内容，可在偏好设置页面添加关键词或类别，也可以选择在没有相关论文的日子不接收邮件。",
+        "empty_hint": (
+            "您的订阅一切正常：明天的新论文会再次为您匹配。"
+            "若想收到更多内容，可在偏好设置页面添加关键词或类别，也可以选择在没有相关论文的日子不接收邮件。"
+        ),
         "confirm_headline": "确认订阅",
         "subject_confirm": "请确认您的 AcademicHub 订阅",
         "confirm_preheader": "点击一次，即可开始接收每日研究简报。",
-        "confirm_body": "有人（希望是您）申请用此地址接收 AcademicHub 研究简报。请点击下方按钮确认；确认之前我们不会发送任何简报。",
+        "confirm_body": (
+            "有人（希望是您）申请用此地址接收 AcademicHub 研究简报。请点击下方按钮确认；确认之前我们不会发送任何简报。"
+        ),
         "confirm_button": "确认订阅",
         "confirm_ignore": "如果这不是您的操作，请忽略此邮件：此地址不会被订阅，我们也不会再联系您。",
         "footer_confirm": "您收到这封邮件，是因为有人在 AcademicHub 订阅页面填写了此地址。",

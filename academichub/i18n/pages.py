@@ -8,7 +8,9 @@ WEB: dict[str, dict[str, str]] = {
         "headline": "Exploring the frontiers of research worldwide",
         "switch": "中文",
         "signup_title": "Subscribe to the daily research briefing",
-        "signup_intro": "Tell us what you work on; every morning you get the day's new papers that matter to you, with why.",
+        "signup_intro": (
+            "Tell us what you work on; every morning you get the day's new papers that matter to you, with why."
+        ),
         "email": "Email address",
         "interests": "Research interests",
         "interests_help": "Free text, in any language: what you work on and want to follow.",
@@ -18,7 +20,10 @@ WEB: dict[str, dict[str, str]] = {
         "lang_bilingual": "Chinese and English",
         "subscribe": "Subscribe",
         "signup_done_title": "Check your inbox",
-        "signup_done": "If this address can be subscribed, a confirmation email is on its way. Nothing is sent until you press the button in it.",
+        "signup_done": (
+            "If this address can be subscribed, a confirmation email is on its way. "
+            "Nothing is sent until you press the button in it."
+        ),
         "rate_limited": "Too many requests. Please try again in an hour.",
         "confirm_title": "Confirm your subscription",
         "confirm_intro": "Press the button to start receiving the briefing at {email}.",
@@ -81,7 +86,10 @@ WEB: dict[str, dict[str, str]] = {
         "forged_title": "The form could not be checked",
         "forged": "The form expired or came from another site. Open your preferences again and save.",
         "home": "Today's edition",
-        "intro": "AcademicHub gathers the day's papers from leading journals and preprint servers. Build your own research radar, and let a language model write you a briefing across fields.",
+        "intro": (
+            "AcademicHub gathers the day's papers from leading journals and preprint servers. "
+            "Build your own research radar, and let a language model write you a briefing across fields."
+        ),
         "edition_of": "Edition of {date}",
         "papers_count": "{count} papers",
         "prev_day": "← Previous day",
@@ -193,7 +201,10 @@ WEB: dict[str, dict[str, str]] = {
         "forged_title": "无法验证表单",
         "forged": "表单已过期或来自其他网站。请重新打开偏好设置并保存。",
         "home": "今日精选",
-        "intro": "AcademicHub 汇聚顶级期刊与预印本平台的实时文献。定制您的专属科研雷达，利用大语言模型自动生成交叉领域文献分析简报。",
+        "intro": (
+            "AcademicHub 汇聚顶级期刊与预印本平台的实时文献。"
+            "定制您的专属科研雷达，利用大语言模型自动生成交叉领域文献分析简报。"
+        ),
         "edition_of": "{date} 精选",
         "papers_count": "{count} 篇论文",
         "prev_day": "← 前一天",
