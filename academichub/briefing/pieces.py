@@ -39,7 +39,7 @@ class LlmReport:
             None if self.cost_usd is None and other.cost_usd is None else (self.cost_usd or 0) + (other.cost_usd or 0)
         )
         kinds = {
-            k: [x + y for x, y in zip(self.by_kind.get(k, [0, 0, 0]), other.by_kind.get(k, [0, 0, 0]))]
+            k: [x + y for x, y in zip(self.by_kind.get(k, [0, 0, 0]), other.by_kind.get(k, [0, 0, 0]), strict=False)]
             for k in self.by_kind.keys() | other.by_kind.keys()
         }
         return LlmReport(

@@ -82,10 +82,10 @@ class SemanticVectoriser:
             return self._encode_now(texts)
         hashes = [text_hash(t) for t in texts]
         found = self._cache.get_many(sorted(set(hashes)))
-        missing = {h: t for h, t in zip(hashes, texts) if h not in found}
+        missing = {h: t for h, t in zip(hashes, texts, strict=True) if h not in found}
         if missing:
             fresh = self._encode_now(list(missing.values()))
-            new = {h: v.astype("<f4").tobytes() for h, v in zip(missing, fresh)}
+            new = {h: v.astype("<f4").tobytes() for h, v in zip(missing, fresh, strict=True)}
             self._cache.put_many(new)
             found.update(new)
         return np.vstack([np.frombuffer(found[h], dtype="<f4") for h in hashes])

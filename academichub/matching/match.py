@@ -214,7 +214,7 @@ class Matcher:
         ex = self._phrases([p.exclude for p in profiles])
         for start in range(0, len(profiles), block):
             chunk = profiles[start : start + block]
-            for p, matches in zip(chunk, self._match_block(chunk, min_score, explain, kw, ex)):
+            for p, matches in zip(chunk, self._match_block(chunk, min_score, explain, kw, ex), strict=True):
                 out[p.key] = matches
         return out
 
@@ -255,7 +255,7 @@ class Matcher:
             picked = self._select(S[row], p.top_n, min_score)
             matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
             if explain:
-                for m, j in zip(matches, picked):
+                for m, j in zip(matches, picked, strict=True):
                     m.reasons = self._explain(Q, row, j, p)
             results.append(matches)
         return results
