@@ -137,13 +137,18 @@ class Settings(BaseSettings):
         default=2,
         ge=1,
         le=8,
-        description="Batches each Dask worker delivers at once: while one waits for the LLM's openings, another renders.",
+        description=(
+            "Batches each Dask worker delivers at once: while one waits for the LLM's openings, another renders."
+        ),
     )
     send_chunk: int = Field(
         default=10,
         ge=1,
         le=100,
-        description="Emails whose ledger rows are marked sending (and then finished) in one statement; a crash leaves at most this many rows with an unknown outcome.",
+        description=(
+            "Emails whose ledger rows are marked sending (and then finished) in one statement; "
+            "a crash leaves at most this many rows with an unknown outcome."
+        ),
     )
     batch_concurrency: int = Field(default=2, ge=1, description="Batches delivered at once with the thread runner.")
     corpus_days: int = Field(

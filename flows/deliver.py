@@ -187,7 +187,8 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
     failed = tally.states["failed"] + tally.states["stuck"]
     if failed:
         print(
-            f"WARNING: {failed} deliveries failed or are stuck: see the deliver-due artifact and `academichub deliveries`."
+            f"WARNING: {failed} deliveries failed or are stuck: "
+            "see the deliver-due artifact and `academichub deliveries`."
         )
     return report
 

@@ -39,6 +39,7 @@ SYSTEM = (
     "markdown. Mention or cite only the paper ids given. Answer with one JSON object only."
 )
 LIMITS = {"summary": 360, "contribution": 200, "synthesis": 700, "opening": 600}
+REPAIR = "Reply again with only the JSON object, following every rule."  # after a rejected answer
 _LINK = re.compile(r"https?://|www\.|\]\(|<\s*/?\s*[a-zA-Z][^>]*>|\bjavascript:", re.IGNORECASE)
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -229,10 +230,7 @@ class BriefingWriter:
         except Invalid as first:
             repair = messages + [
                 {"role": "assistant", "content": content[:4000]},
-                {
-                    "role": "user",
-                    "content": f"That answer was rejected ({first}). Reply again with only the JSON object, following every rule.",
-                },
+                {"role": "user", "content": f"That answer was rejected ({first}). {REPAIR}"},
             ]
             content = self.llm.complete_json(kind, repair, max_tokens)
             return validate(content)  # a second Invalid propagates: fallback

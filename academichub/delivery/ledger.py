@@ -3,8 +3,8 @@
 A worker first claims a batch of queued rows (``claimed``, ``claim_batch``); a send is claimed by
 moving its row to ``sending`` with a conditional UPDATE (only from ``queued``/``claimed`` or a
 transient failure; ``claim_many`` for a chunk), committed before the provider is called; so a rerun,
-a retry or a second worker never sends twice. A crash between the claim and the result leaves ``sending``: the outcome is
-unknown, nothing resends it automatically, ``academichub deliveries --stuck`` lists it and
+a retry or a second worker never sends twice. A crash between the claim and the result leaves ``sending``:
+the outcome is unknown, nothing resends it automatically, ``academichub deliveries --stuck`` lists it and
 ``academichub deliveries resend`` sends it on purpose.
 """
 

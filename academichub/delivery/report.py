@@ -77,7 +77,8 @@ def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
         f"# Deliveries due at {now.isoformat(timespec='minutes')} for the edition of {r.edition_date.isoformat()}",
         "",
         f"- edition: **{r.edition_size}** papers",
-        f"- due now: **{r.due}**, skipped at queueing (paused, suppressed): **{r.skipped}**, batches: **{r.batches}** of up to {batch_size}",
+        f"- due now: **{r.due}**, skipped at queueing (paused, suppressed): **{r.skipped}**, "
+        f"batches: **{r.batches}** of up to {batch_size}",
         "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none"),
     ]
     lines += llm_lines(r.llm)
@@ -108,7 +109,8 @@ def llm_lines(L: LlmReport) -> list[str]:
     lines = []
     cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
     lines.append(
-        f"- LLM {L.model or 'not configured'}: {L.calls} calls, {L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}"
+        f"- LLM {L.model or 'not configured'}: {L.calls} calls, "
+        f"{L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}"
     )
     if L.by_kind:
         lines.append(
@@ -155,7 +157,8 @@ def run_markdown(r: RunReport, title: str | None = None, deliveries: bool = True
     lines.append("- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "none"))
     lines += ["", "| subscriber | language | papers | state | subject |", "|---|---|---:|---|---|"]
     lines += [
-        f"| {d.email} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} | {d.subject.replace('|', '/')} |"
+        f"| {d.email} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} "
+        f"| {d.subject.replace('|', '/')} |"
         for d in r.deliveries
     ]
     return "\n".join(lines) + "\n"
