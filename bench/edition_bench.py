@@ -72,7 +72,8 @@ def main() -> None:
         cold = time.perf_counter() - t0
         size = client.get("/api/editions/2026-06-22").json()["size"]
         print(
-            f"edition of {size} papers; themes found once by the daily run: {prepare:.1f} s; first page request (reads the edition "
+            f"edition of {size} papers; themes found once by the daily run: {prepare:.1f} s; "
+            "first page request (reads the edition "
             f"and its stored themes): {cold:.2f} s; status {first.status_code}"
         )
         for label, url in (

@@ -60,7 +60,7 @@ def make_feeds(folder: Path, total: int, seed: int = 7) -> dict:
     arxiv_feeds = {c: [] for c in CATS}
     papers = []
     n = 0
-    for ci, cat in enumerate(CATS):
+    for cat in CATS:
         for _ in range(per_feed):
             r = rng.random()
             if r < 0.15 and papers:  # cross-listing of a paper announced in another feed
@@ -87,17 +87,21 @@ def make_feeds(folder: Path, total: int, seed: int = 7) -> dict:
                 arxiv_feeds[cat].append(p)
     for cat, items in arxiv_feeds.items():
         body = [
-            f'<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" version="2.0"><channel>'
+            '<rss xmlns:arxiv="http://arxiv.org/schemas/atom" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+            'version="2.0"><channel>'
             f"<title>{cat} updates on arXiv.org</title><link>http://rss.arxiv.org/rss/{cat}</link>"
-            "<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate><skipDays><day>Saturday</day><day>Sunday</day></skipDays>"
+            "<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate>"
+            "<skipDays><day>Saturday</day><day>Sunday</day></skipDays>"
         ]
         for p in items:
             cats = "".join(f"<category>{c}</category>" for c in p["cats"])
             body.append(
                 f"<item><title>{escape(p['title'])}</title><link>https://arxiv.org/abs/{p['id']}</link>"
-                f"<description>arXiv:{p['id']}v{p['version']} Announce Type: {p['type']} \nAbstract: {escape(p['abstract'])}</description>"
+                f"<description>arXiv:{p['id']}v{p['version']} Announce Type: {p['type']} "
+                f"\nAbstract: {escape(p['abstract'])}</description>"
                 f'<guid isPermaLink="false">oai:arXiv.org:{p["id"]}v{p["version"]}</guid>{cats}'
-                f"<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate><arxiv:announce_type>{p['type']}</arxiv:announce_type>"
+                "<pubDate>Mon, 22 Jun 2026 00:00:00 -0400</pubDate>"
+                f"<arxiv:announce_type>{p['type']}</arxiv:announce_type>"
                 f"<dc:creator>{escape(p['authors'])}</dc:creator></item>"
             )
         body.append("</channel></rss>")
@@ -108,12 +112,15 @@ def make_feeds(folder: Path, total: int, seed: int = 7) -> dict:
             doi = f"10.1101/2026.06.{i:05d}" if name == "medrxiv" else f"10.9999/jb.{i:05d}"
             items.append(
                 f'<item rdf:about="https://example.org/{doi}"><title><![CDATA[ {sentence(rng, 10, vocab)} ]]></title>'
-                f"<link>https://example.org/{doi}v1?rss=1</link><description><![CDATA[ {' '.join(sentence(rng, 18, vocab) for _ in range(6))} O_ST_ABSMethodsC_ST_ABS ({{beta}} = 1) ]]></description>"
+                f"<link>https://example.org/{doi}v1?rss=1</link>"
+                f"<description><![CDATA[ {' '.join(sentence(rng, 18, vocab) for _ in range(6))} "
+                f"O_ST_ABSMethodsC_ST_ABS ({{beta}} = 1) ]]></description>"
                 f"<dc:creator><![CDATA[ Smith, J.; Doe, A. B.; Roe, C. ]]></dc:creator><dc:date>2026-06-22</dc:date>"
                 f"<dc:identifier>doi:{doi}</dc:identifier></item>"
             )
         (folder / f"{name}.xml").write_text(
-            '<?xml version="1.0"?><rdf:RDF xmlns="http://purl.org/rss/1.0/" xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            '<?xml version="1.0"?><rdf:RDF xmlns="http://purl.org/rss/1.0/" '
+            'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:prism="http://prismstandard.org/namespaces/basic/2.0/">'
             f'<channel rdf:about="https://example.org"><title>{pub}</title><link>https://{name}.example.org</link>'
             f"<prism:publicationName>{pub}</prism:publicationName></channel>{''.join(items)}</rdf:RDF>",
@@ -171,11 +178,13 @@ def main() -> None:
             results.append(r)
             print(
                 f"run {i + 1}: {r['items']} items in {r['seconds']:.2f} s = {r['items_per_s']:.0f} items/s, "
-                f"peak RSS {r['peak_rss_mib']:.0f} MiB, new {r['new_papers']}, edition {r['edition']}, merges {r['merges']}"
+                f"peak RSS {r['peak_rss_mib']:.0f} MiB, "
+                f"new {r['new_papers']}, edition {r['edition']}, merges {r['merges']}"
             )
         med = statistics.median(r["items_per_s"] for r in results)
         print(
-            f"median: {med:.0f} items/s; peak RSS median {statistics.median(r['peak_rss_mib'] for r in results):.0f} MiB"
+            f"median: {med:.0f} items/s; "
+            f"peak RSS median {statistics.median(r['peak_rss_mib'] for r in results):.0f} MiB"
         )
 
 

@@ -188,7 +188,8 @@ def main() -> None:
         )
         tp = json.loads(out.stdout.strip().splitlines()[-1])["papers_per_s"]
         print(
-            f"semantic encoding (all-MiniLM-L6-v2, CPU): {tp:.0f} paper texts/s -> {args.papers / tp:.0f} s for {args.papers} papers, once per day (cached)"
+            f"semantic encoding (all-MiniLM-L6-v2, CPU): {tp:.0f} paper texts/s -> "
+            f"{args.papers / tp:.0f} s for {args.papers} papers, once per day (cached)"
         )
 
 

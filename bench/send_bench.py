@@ -25,7 +25,7 @@ from academichub.briefing.compose import Briefing, BriefingItem  # noqa: E402
 from academichub.mail.links import LinkBuilder  # noqa: E402
 from academichub.mail.message import build_message, list_headers, message_bytes  # noqa: E402
 from academichub.mail.render import render_briefing  # noqa: E402
-from academichub.papers.views import PaperCard
+from academichub.papers.views import PaperCard  # noqa: E402
 from academichub.settings import DEFAULT_TEMPLATES_DIR, Settings  # noqa: E402
 from subscribers.tokens import Tokens  # noqa: E402
 
@@ -88,7 +88,8 @@ def render_bench(n: int) -> None:
     wall = time.perf_counter() - started
     busy = sum(timings)
     print(
-        f"{n} emails: signed links + render (HTML and text) + MIME bytes took {busy:.1f} s on one core = {n / busy:.0f} emails/s; "
+        f"{n} emails: signed links + render (HTML and text) + MIME bytes "
+        f"took {busy:.1f} s on one core = {n / busy:.0f} emails/s; "
         f"median {statistics.median(timings) * 1000:.2f} ms; mean size {size / n / 1024:.1f} KiB "
         f"(wall {wall:.1f} s including making the synthetic briefings)"
     )

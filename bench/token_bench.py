@@ -8,7 +8,8 @@ against (a) one prompt per subscriber with that subscriber's abstracts and (b) a
 score every paper for every subscriber. Papers are the 48 seed abstracts (real lengths), cycled to
 6,000 with distinct ids; completions are counted on representative answers at the lengths the
 validators allow in practice (a two-sentence summary, a short contribution, a two-sentence
-opening); openings are batched 12 readers to a request, in the language of the reader. Readers: 45 % zh, 45 % en, 10 % bilingual.
+opening); openings are batched 12 readers to a request, in the language of the reader. Readers:
+45 % zh, 45 % en, 10 % bilingual.
 """
 
 from __future__ import annotations
@@ -33,16 +34,34 @@ PAPERS, SUBSCRIBERS, PER_READER, BATCH, THEME_SIZE = 6000, 100_000, 8, 8, 8
 SHARE = {"zh": 0.45, "en": 0.45, "bilingual": 0.10}
 ANSWER = {
     "en": {
-        "summary": "The authors show that frontier language models can tell when their earlier answers were inserted or edited, and that this undermines prefill-based safety evaluations.",
+        "summary": (
+            "The authors show that frontier language models can tell when their earlier answers were inserted or "
+            "edited, and that this undermines prefill-based safety evaluations."
+        ),
         "contribution": "a benchmark for prefill awareness",
-        "synthesis": "Both papers probe how language-model agents can be steered by text they did not write. The safety work offers detection methods the agent-security work could adopt, and the attacks give the safety evaluations harder test cases.",
-        "opening": "Today's selection is unusually close to your work on LLM safety: two papers attack agents through injected instructions and one measures whether models notice tampered context.",
+        "synthesis": (
+            "Both papers probe how language-model agents can be steered by text they did not write. "
+            "The safety work offers detection methods the agent-security work could adopt, "
+            "and the attacks give the safety evaluations harder test cases."
+        ),
+        "opening": (
+            "Today's selection is unusually close to your work on LLM safety: two papers attack agents through "
+            "injected instructions and one measures whether models notice tampered context."
+        ),
     },
     "zh": {
-        "summary": "作者发现前沿大语言模型能够识别先前的回答是否被插入或篡改，这会削弱基于预填充 (prefill) 的安全评估。",
+        "summary": (
+            "作者发现前沿大语言模型能够识别先前的回答是否被插入或篡改，这会削弱基于预填充 (prefill) 的安全评估。"
+        ),
         "contribution": "预填充感知基准",
-        "synthesis": "这两篇论文都研究语言模型智能体如何被其并未撰写的文本操控。安全研究提供的检测方法可用于智能体安全，而攻击方法为安全评估提供了更难的测试。",
-        "opening": "今天的论文与您关注的大语言模型安全高度相关：两篇研究通过注入指令攻击智能体，一篇衡量模型能否察觉被篡改的上下文。",
+        "synthesis": (
+            "这两篇论文都研究语言模型智能体如何被其并未撰写的文本操控。"
+            "安全研究提供的检测方法可用于智能体安全，而攻击方法为安全评估提供了更难的测试。"
+        ),
+        "opening": (
+            "今天的论文与您关注的大语言模型安全高度相关："
+            "两篇研究通过注入指令攻击智能体，一篇衡量模型能否察觉被篡改的上下文。"
+        ),
     },
 }
 
@@ -149,7 +168,10 @@ def main() -> None:
             {"role": "system", "content": SYSTEM},
             {
                 "role": "user",
-                "content": f"Summarise these papers for this reader and open with why they matter.\n<interests>{interests}</interests>\n{block}",
+                "content": (
+                    "Summarise these papers for this reader and open with why they matter.\n"
+                    f"<interests>{interests}</interests>\n{block}"
+                ),
             },
         ]
         completion = PER_READER * len(
@@ -180,13 +202,16 @@ def main() -> None:
         print(f"  {k:34s} {v:>14,.0f}  ({v / SUBSCRIBERS:7.1f} per subscriber)")
     print(f"  {'AcademicHub total':34s} {total:>14,.0f}  ({total / SUBSCRIBERS:7.1f} per subscriber)")
     print(
-        f"  {'(a) one prompt per subscriber':34s} {a_total:>14,.0f}  ({a_total / SUBSCRIBERS:7.1f} per subscriber)  -> {a_total / total:.2f}x ours"
+        f"  {'(a) one prompt per subscriber':34s} {a_total:>14,.0f}  ({a_total / SUBSCRIBERS:7.1f} per subscriber)  -> "
+        f"{a_total / total:.2f}x ours"
     )
     print(
-        f"  {'(b) score every pair':34s} {b_total:>14,.0f}  ({b_total / SUBSCRIBERS:7.0f} per subscriber)  -> {b_total / total:,.0f}x ours"
+        f"  {'(b) score every pair':34s} {b_total:>14,.0f}  ({b_total / SUBSCRIBERS:7.0f} per subscriber)  -> "
+        f"{b_total / total:,.0f}x ours"
     )
     print(
-        f"  per opening: zh {per_opening['zh']}, en {per_opening['en']} tokens; (a) per reader: zh {a_map['zh']}, en {a_map['en']}"
+        f"  per opening: zh {per_opening['zh']}, en {per_opening['en']} tokens; (a) per reader: zh {a_map['zh']}, en "
+        f"{a_map['en']}"
     )
 
 

@@ -83,7 +83,8 @@ def run_ab(method: str, url: str, n: int, concurrency: int) -> str:
     median, p95, worst = grab(r"^\s+50%\s+(\d+)"), grab(r"^\s+95%\s+(\d+)"), grab(r"^\s+100%\s+(\d+)")
     failed = grab(r"Failed requests:\s+(\d+)")
     return (
-        f"{n} requests at concurrency {concurrency}: {rps:.0f} req/s, median {median} ms, p95 {p95} ms, max {worst} ms, "
+        f"{n} requests at concurrency {concurrency}: {rps:.0f} req/s, "
+        f"median {median} ms, p95 {p95} ms, max {worst} ms, "
         f"failed {failed}, non-2xx {non2xx.group(1) if non2xx else 0}"
     )
 
@@ -156,7 +157,8 @@ def main() -> None:
             errors = sum(1 for st in statuses if st != 200)
             print(
                 f"{name}: {len(timings)} requests at concurrency {args.concurrency}: {len(timings) / wall:.0f} req/s, "
-                f"median {statistics.median(timings) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, max {timings[-1] * 1000:.1f} ms, errors {errors}"
+                f"median {statistics.median(timings) * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms, "
+                f"max {timings[-1] * 1000:.1f} ms, errors {errors}"
             )
     finally:
         server.terminate()

@@ -55,7 +55,7 @@ def arxiv_feed(cat: str, items: list[dict]) -> str:
         out.append(f"""    <item>
       <title>{escape(it["title"])}</title>
       <link>https://arxiv.org/abs/{it["id"]}</link>
-      <description>arXiv:{it["id"]}v{it["version"]} Announce Type: {it["type"]} 
+      <description>arXiv:{it["id"]}v{it["version"]} Announce Type: {it["type"]} \n\
 Abstract: {escape(it["abstract"])}</description>
       <guid isPermaLink="false">oai:arXiv.org:{it["id"]}v{it["version"]}</guid>{cats}
       <pubDate>{rfc822(it["date"])}</pubDate>

@@ -9,7 +9,7 @@ HEADER = re.compile(r"^(?P<label>(?:arXiv|medRxiv|bioRxiv|Science|Nature|Cell)\b
 
 
 def read_seed(path: Path) -> list[dict]:
-    lines = [l.rstrip("\n") for l in path.read_text(encoding="utf-8").splitlines()]
+    lines = [line.rstrip("\n") for line in path.read_text(encoding="utf-8").splitlines()]
     items, i = [], 0
     while i < len(lines):
         if re.fullmatch(r"\d{2}\.", lines[i].strip()) and i + 1 < len(lines) and HEADER.match(lines[i + 1].strip()):

@@ -172,12 +172,15 @@ def test_feedback_moves_the_ranking_and_undo_restores_it(env_settings, capsys, m
         "--categories",
         "cs.LG, quant-ph",
     )
-    ranking = lambda: [
-        m["id"]
-        for m in json.loads(
-            run_cli(capsys, monkeypatch, "match", "--subscriber", "r@example.org", "--json", "--top", "8")[1]
-        )
-    ]
+
+    def ranking() -> list[str]:
+        return [
+            m["id"]
+            for m in json.loads(
+                run_cli(capsys, monkeypatch, "match", "--subscriber", "r@example.org", "--json", "--top", "8")[1]
+            )
+        ]
+
     before = ranking()
     code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "feedback", "r@example.org", "2606.19444", "--like")
     assert code == 0 and "Liked 2606.19444" in out

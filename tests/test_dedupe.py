@@ -72,7 +72,10 @@ def test_preprint_and_journal_version_by_title_and_authors():
     bio = records("biorxiv-rss-genomics-feed-rs-trimmed.xml")[0]
     journal = PaperRecord(
         id="doi:10.1000/jour.2024.1",
-        title="Complete genome of the Medicago anthracnose fungus Colletotrichum destructivum reveals a mini-chromosome-like region within a core chromosome",
+        title=(
+            "Complete genome of the Medicago anthracnose fungus Colletotrichum destructivum reveals "
+            "a mini-chromosome-like region within a core chromosome"
+        ),
         authors=["Nicolas Lapalu", "Adeline Simon", "Richard J. O'Connell"],
         source_label="Journal of Tests",
         server="journal",

@@ -93,6 +93,7 @@ def test_flow_marks_bounced_and_complained_and_keeps_unparseable(env_settings, m
         attrs = sqs.get_queue_attributes(
             QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
         )["Attributes"]
-        # The three handled events were deleted; the unparseable one is still in the queue (in flight, for the redrive policy).
+        # The three handled events were deleted; the unparseable one is still in the queue (in flight, for the
+        # redrive policy).
         assert int(attrs["ApproximateNumberOfMessages"]) + int(attrs["ApproximateNumberOfMessagesNotVisible"]) == 1
         assert process_ses_events().bounced == []  # idempotent: already bounced

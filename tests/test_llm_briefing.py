@@ -174,11 +174,14 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(
         "tokens by level" in report and "estimated cost $" in report and "fallbacks to extractive text: none" in report
     )
     folder = env_settings / "outbox" / "2026-06-22"
-    text = lambda who: (
-        email.message_from_bytes((folder / f"{who}@example.org.eml").read_bytes(), policy=policy.default)
-        .get_body(("plain",))
-        .get_content()
-    )
+
+    def text(who: str) -> str:
+        return (
+            email.message_from_bytes((folder / f"{who}@example.org.eml").read_bytes(), policy=policy.default)
+            .get_body(("plain",))
+            .get_content()
+        )
+
     zh, en, bi = text("zh"), text("en"), text("bi")
     assert ZH_SUMMARY in zh and "今天的论文与您关注的安全问题直接相关" in zh and "英文摘要" not in zh
     assert "The paper introduces a new method" in en and ZH_SUMMARY not in en

@@ -55,7 +55,8 @@ def test_replace_cross_and_doi_and_journal_ref():
     body = fixture_bytes(CS_AI)
     body = body.replace(
         b"<arxiv:announce_type>new</arxiv:announce_type>",
-        b"<arxiv:announce_type>replace-cross</arxiv:announce_type>\n<arxiv:DOI>10.1000/XYZ.123</arxiv:DOI>\n<arxiv:journal_reference>J. Test 1 (2026)</arxiv:journal_reference>",
+        b"<arxiv:announce_type>replace-cross</arxiv:announce_type>\n<arxiv:DOI>10.1000/XYZ.123</arxiv:DOI>\n"
+        b"<arxiv:journal_reference>J. Test 1 (2026)</arxiv:journal_reference>",
         1,
     )
     body = body.replace(b"oai:arXiv.org:2604.21935v1", b"oai:arXiv.org:2604.21935v3")
@@ -185,11 +186,13 @@ def test_multi_category_arxiv_feed_labels_by_the_feed_category():
 
 
 def test_journal_atom_feed():
-    body = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Cell: Online Now</title>
+    body = b"""<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">\
+<title>Cell: Online Now</title>
 <id>https://www.cell.com/cell/current</id><updated>2026-06-20T00:00:00Z</updated>
 <entry><title>Retraction Note: Old result</title><id>https://doi.org/10.1016/j.cell.2026.06.001</id>
 <link href="https://www.cell.com/cell/fulltext/S0092-8674(26)00001-1"/><updated>2026-06-20T00:00:00Z</updated>
-<author><name>A. Author</name></author><author><name>B. Author</name></author><summary>Short.</summary></entry></feed>"""
+<author><name>A. Author</name></author><author><name>B. Author</name></author>\
+<summary>Short.</summary></entry></feed>"""
     feed = parse_document(body)
     assert feed.meta.format == "journal-atom"
     rec = feed.records[0]

@@ -166,7 +166,8 @@ def test_deploy_schedule_and_run_on_a_real_prefect_server(tmp_path):
                     break
                 time.sleep(2)
             assert SCHEDULED <= scheduled, (
-                f"the scheduler made runs only for {sorted(n for n in scheduled if n)} in 90 s:\n{log.read_text()[-4000:]}"
+                f"the scheduler made runs only for {sorted(n for n in scheduled if n)} in 90 s:\n"
+                f"{log.read_text()[-4000:]}"
             )
             assert not scheduled - SCHEDULED, f"unscheduled deployments got runs: {scheduled - SCHEDULED}"
             phase("scheduled runs")

@@ -253,7 +253,8 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
     home = str(env_settings / "prefect-home")
 
     def prefect_servers() -> set[int]:
-        """Prefect servers started by this run (they carry its PREFECT_HOME): other test runs on the machine do not count."""
+        """Prefect servers started by this run (they carry its PREFECT_HOME): other test runs on the
+        machine do not count."""
         found = set()
         for proc in psutil.process_iter(["cmdline"]):
             try:

@@ -56,7 +56,8 @@ def test_migration_0002_moves_interests_into_profiles(db_url):
     with engine.begin() as conn:
         conn.execute(
             text(
-                "insert into subscriber (email, name, language, interests, timezone, delivery_hour, papers_per_email, status, created_at) "
+                "insert into subscriber "
+                "(email, name, language, interests, timezone, delivery_hour, papers_per_email, status, created_at) "
                 "values ('a@example.org', '', 'en', 'quantum sensing', 'UTC', 7, 8, 'active', CURRENT_TIMESTAMP)"
             )
         )
@@ -114,7 +115,10 @@ def test_cross_listing_across_files_merges_in_the_database(db_url, fixtures_dir,
         p = s.get(Paper, "2604.21935")
         assert p.source_labels == ["arXiv (CS.AI)", "arXiv (CS.LG)"]
         listings = s.exec(select(Listing).where(Listing.paper_id == "2604.21935")).all()
-        assert {(l.source_key, l.announce_type) for l in listings} == {("arxiv-cs.AI", "new"), ("arxiv-cs.LG", "cross")}
+        assert {(row.source_key, row.announce_type) for row in listings} == {
+            ("arxiv-cs.AI", "new"),
+            ("arxiv-cs.LG", "cross"),
+        }
 
 
 def test_replacement_on_a_later_day_updates_the_stored_paper(db_url, fixtures_dir, tmp_path):

@@ -90,7 +90,10 @@ def test_feedback_moves_the_profile_and_is_reversible():
     plain = ProfileSpec(key="a", interests="machine learning theory", top_n=8)
     liked = ProfileSpec(key="b", interests=plain.interests, liked=[papers["2606.12020"].text], top_n=8)
     out = m.match([plain, liked], min_score=0.0)
-    rank = lambda ms: ids(ms).index("2606.12020") if "2606.12020" in ids(ms) else 99
+
+    def rank(ms: list) -> int:
+        return ids(ms).index("2606.12020") if "2606.12020" in ids(ms) else 99
+
     assert rank(out["b"]) < rank(out["a"])
     undone = m.match([ProfileSpec(key="a", interests=plain.interests, liked=[], top_n=8)], min_score=0.0)
     assert ids(undone["a"]) == ids(out["a"])  # removing the like restores the ranking exactly

@@ -66,7 +66,7 @@ def test_filters_themes_and_pagination_work_without_javascript(web):
     app, client = web
     quant = client.get("/editions/2026-06-22?category=quant-ph&lang=en").text
     shown = re.findall(r'<li class="card paper" id="p-(\d+)">', quant)
-    assert shown and "Showing %d of %d papers" % (len(shown), len(shown)) in quant
+    assert shown and f"Showing {len(shown)} of {len(shown)} papers" in quant
     api = client.get("/api/editions/2026-06-22").json()
     assert {p["id"] for p in api["papers"] if "quant-ph" in p["categories"]} == {
         api["papers"][int(n) - 1]["id"] for n in shown
