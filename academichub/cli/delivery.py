@@ -9,7 +9,6 @@ from rich.table import Table
 
 from academichub.cli.common import (
     _date,
-    _day,
     _settings,
     app,
     console,
