@@ -119,7 +119,6 @@ class Settings(BaseSettings):
     preprint_match_days: int = Field(
         default=365, ge=1, description="How far back a journal article is compared with preprints."
     )
-    papers_per_email: int = Field(default=8, ge=1, le=30)
     representation: str = Field(
         default="tfidf", pattern="^(tfidf|semantic)$", description="tfidf, or semantic (needs the [semantic] extra)."
     )
@@ -179,10 +178,6 @@ class Settings(BaseSettings):
 
     def signing_keys(self) -> list[str]:
         return [k.strip() for k in self.secret_key.get_secret_value().split(",") if k.strip()]
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
 
     @property
     def clock(self) -> Clock:

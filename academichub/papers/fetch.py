@@ -45,10 +45,6 @@ class FetchResult:
     def not_modified(self) -> bool:
         return self.status == 304
 
-    @property
-    def size(self) -> int:
-        return len(self.body or b"")
-
 
 RXIV_PAGE = re.compile(r"^(?P<base>https?://[^?#]*/details/[a-z]+/[^/]+/[^/]+)/(?P<cursor>\d+)(?P<rest>(?:/[^?#]*)?)$")
 MAX_PAGES = 50
