@@ -36,11 +36,11 @@ def process_ses_events() -> EventsReport:
     create_markdown_artifact(
         key="ses-events",
         markdown=(
-            f"# SES events\\n\\n- received: {report.received}\\n"
-            f"- hard bounces: {len(report.bounced)} {', '.join(report.bounced)}\\n"
-            f"- complaints: {len(report.complained)} {', '.join(report.complained)}\\n"
-            f"- ignored (soft bounces, deliveries): {report.ignored}\\n"
-            f"- **unparseable, left in the queue: {report.unparseable}**\\n"
+            f"# SES events\n\n- received: {report.received}\n"
+            f"- hard bounces: {len(report.bounced)} {', '.join(report.bounced)}\n"
+            f"- complaints: {len(report.complained)} {', '.join(report.complained)}\n"
+            f"- ignored (soft bounces, deliveries): {report.ignored}\n"
+            f"- **unparseable, left in the queue: {report.unparseable}**\n"
         ),
     )
     return report

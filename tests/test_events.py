@@ -78,6 +78,10 @@ def test_flow_marks_bounced_and_complained_and_keeps_unparseable(env_settings, m
         report = process_ses_events()
         assert report.bounced == ["gone@example.com"] and report.complained == ["angry@example.com"]
         assert report.ignored == 1 and report.unparseable == 1
+        from tests.test_flows import read_artifacts
+
+        md = read_artifacts("ses-events")[0]["data"]  # Markdown with real line breaks, as the UI shows it
+        assert "\n- hard bounces: 1 gone@example.com\n" in md and "\\n" not in md
         with session_scope(engine) as s:
             status = {x.email: x.status for x in s.exec(select(Subscriber))}
             assert status == {
