@@ -10,6 +10,11 @@ import subscribers.models  # noqa: F401
 target_metadata = SQLModel.metadata
 config = context.config
 
+# Processes started together on an empty PostgreSQL database (two CLI commands, `serve --workers 3`)
+# would race to create the tables and alembic_version. A transaction-level advisory lock taken before
+# alembic reads the version table serialises them: the second waits, then finds the schema at head.
+MIGRATION_LOCK = 0x41434842  # "ACHB": one key for every AcademicHub migration on this database
+
 
 def _engine():
     engine = config.attributes.get("engine")
@@ -28,6 +33,9 @@ def run_migrations_online() -> None:
         if sqlite:
             # Batch mode rebuilds tables; foreign keys must be off meanwhile (outside a transaction).
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        elif connection.dialect.name == "postgresql":
+            # Held until the commit below (the transaction begins here, alembic joins it).
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         try:
             context.configure(
                 connection=connection, target_metadata=target_metadata, render_as_batch=sqlite, compare_type=True
