@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -204,3 +205,22 @@ def test_a_suspect_feed_is_shown_as_such(web, fixtures_dir):
         'class="status suspect"' in page
         and "arxiv-cs.CV: the feed looks wrong today (empty on an announcement day)" in page
     )
+
+
+def test_the_api_and_papers_json_give_a_paper_the_same_shape(web, capsys, monkeypatch):
+    from tests.conftest import run_cli
+
+    app, client = web
+    api = {p["id"]: p for p in client.get("/api/editions/2026-06-22").json()["papers"]}
+    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", app.state.ctx.settings.database_url)
+    code, out, err = run_cli(capsys, monkeypatch, "papers", "--json", "--date", "2026-06-22")
+    assert code == 0, err
+    cli = {p["id"]: p for p in json.loads(out)}
+    assert cli.keys() == api.keys()
+    for pid, paper in cli.items():
+        assert paper.keys() == api[pid].keys()
+        assert {k: v for k, v in paper.items() if k != "theme"} == {k: v for k, v in api[pid].items() if k != "theme"}
+    journal = api["doi:10.1126/sample.science.0001"]
+    assert journal["url"] == journal["abs_url"] and journal["doi"] == "10.1126/sample.science.0001"
+    assert journal["doi_url"] == "https://doi.org/10.1126/sample.science.0001"
+    assert all(p["url"] == (p["abs_url"] or p["doi_url"]) for p in api.values())

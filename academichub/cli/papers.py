@@ -21,7 +21,7 @@ from academichub.cli.common import (
 )
 from academichub.db import open_database, session_scope
 from academichub.papers import store
-from academichub.papers.views import paper_facts_from
+from academichub.papers.views import PaperCard, paper_facts_from, paper_json
 from academichub.settings import Settings
 from subscribers.expand import interests_are_english
 from subscribers.service import (
@@ -54,26 +54,6 @@ def ingest(
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
 
-def paper_json(paper, label: str) -> dict:
-    return {
-        "id": paper.id,
-        "title": paper.title,
-        "authors": paper.authors,
-        "abstract": paper.abstract,
-        "source": label or (paper.source_labels[0] if paper.source_labels else ""),
-        "sources": paper.source_labels,
-        "categories": paper.categories,
-        "url": paper.abs_url or paper.doi_url,
-        "pdf_url": paper.pdf_url,
-        "doi": paper.doi,
-        "journal_ref": paper.journal_ref,
-        "published": paper.published.isoformat() if paper.published else None,
-        "kind": paper.kind,
-        "announce_type": paper.announce_type,
-        "arxiv_version": paper.arxiv_version,
-    }
-
-
 def _edition(settings: Settings, date_: str | None, engine=None):
     engine = engine or open_database(settings)
     with session_scope(engine) as session:
@@ -88,14 +68,17 @@ def papers(
     json_: bool = typer.Option(
         False,
         "--json",
-        help="Print JSON objects (id, title, authors, abstract, source, categories, url, published, kind, ...).",
+        help=(
+            "Print JSON objects (id, title, authors, abstract, source, categories, url, doi, published, kind, "
+            "theme, ...): the same shape as /api/editions/DATE."
+        ),
     ),
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """List the papers of the latest edition (or of --date)."""
     day, rows = _edition(_settings(), _day(date_))
     if json_:
-        print(json.dumps([paper_json(p, label) for p, label in rows], ensure_ascii=False, indent=2))
+        print(json.dumps([paper_json(PaperCard.of(p, label)) for p, label in rows], ensure_ascii=False, indent=2))
         return
     if day is None:
         err.print("No edition yet: run `academichub ingest` (or `academichub ingest --from FOLDER`) first.")

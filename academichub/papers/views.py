@@ -51,18 +51,62 @@ class PaperCard:
     abs_url: str | None
     pdf_url: str | None
     doi_url: str | None
+    doi: str | None = None
+    journal_ref: str | None = None
+    kind: str = "article"
+    announce_type: str | None = None
+    arxiv_version: int | None = None
+    sources: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+
+    @property
+    def url(self) -> str | None:
+        """Where a reader opens the paper: its abstract page, else its DOI."""
+        return self.abs_url or self.doi_url
 
     @classmethod
     def of(cls, paper: Any, label: str | None = None) -> PaperCard:
         """The card of a stored paper, under the label its edition lists it with (else its first)."""
         return cls(
-            paper.id,
-            paper.title,
-            label or (paper.source_labels[0] if paper.source_labels else ""),
-            paper.published,
-            list(paper.authors),
-            paper.abstract,
-            paper.abs_url,
-            paper.pdf_url,
-            paper.doi_url,
+            id=paper.id,
+            title=paper.title,
+            source_label=label or (paper.source_labels[0] if paper.source_labels else ""),
+            published=paper.published,
+            authors=list(paper.authors),
+            abstract=paper.abstract,
+            abs_url=paper.abs_url,
+            pdf_url=paper.pdf_url,
+            doi_url=paper.doi_url,
+            doi=paper.doi,
+            journal_ref=paper.journal_ref,
+            kind=paper.kind,
+            announce_type=paper.announce_type,
+            arxiv_version=paper.arxiv_version,
+            sources=tuple(paper.source_labels),
+            categories=tuple(paper.categories),
         )
+
+
+def paper_json(card: PaperCard, *, theme: int | None = None) -> dict[str, Any]:
+    """The one JSON shape of a paper (``academichub papers --json`` and ``/api/editions/DATE``);
+    ``theme`` is the paper's theme id in its edition, when known."""
+    return {
+        "id": card.id,
+        "title": card.title,
+        "authors": card.authors,
+        "abstract": card.abstract,
+        "source": card.source_label,
+        "sources": list(card.sources),
+        "categories": list(card.categories),
+        "url": card.url,
+        "abs_url": card.abs_url,
+        "pdf_url": card.pdf_url,
+        "doi": card.doi,
+        "doi_url": card.doi_url,
+        "journal_ref": card.journal_ref,
+        "published": card.published.isoformat() if card.published else None,
+        "kind": card.kind,
+        "announce_type": card.announce_type,
+        "arxiv_version": card.arxiv_version,
+        "theme": theme,
+    }

@@ -25,7 +25,7 @@ from academichub.editions.edition import EditionData
 from academichub.editions.themes import Theme
 from academichub.i18n import web_strings
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
-from academichub.papers.views import PaperCard
+from academichub.papers.views import PaperCard, paper_json
 from academichub.web.app import WebContext
 from subscribers.models import Subscriber
 from subscribers.tokens import Verified
@@ -143,22 +143,6 @@ def split_abstract(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
-def paper_json(card: PaperCard, categories: list[str], theme: int | None) -> dict:
-    return {
-        "id": card.id,
-        "title": card.title,
-        "authors": card.authors,
-        "abstract": card.abstract,
-        "source": card.source_label,
-        "categories": categories,
-        "published": card.published.isoformat() if card.published else None,
-        "url": card.abs_url,
-        "pdf_url": card.pdf_url,
-        "doi_url": card.doi_url,
-        "theme": theme,
-    }
-
-
 # ---------------------------------------------------------------- pages
 
 
@@ -258,11 +242,10 @@ def edition_api(request: Request, day: str):
     cached = ctx.editions_json.get(parsed)
     if cached is None or cached[0] is not edition:  # serialised once per edition (6,000 papers: ~6 MB)
         theme_of = {fact.id: fact.theme for fact in edition.facts}
-        cats = {fact.id: list(fact.categories) for fact in edition.facts}
         body = {
             "date": parsed.isoformat(),
             "size": len(edition.cards),
-            "papers": [paper_json(card, cats.get(pid, []), theme_of.get(pid)) for pid, card in edition.cards.items()],
+            "papers": [paper_json(card, theme=theme_of.get(pid)) for pid, card in edition.cards.items()],
             "themes": [
                 {
                     "id": t.id,
