@@ -17,7 +17,7 @@ from academichub.delivery import ledger
 from academichub.editions.edition import read_edition
 from academichub.matching.match import ProfileSpec
 from academichub.matching.profiles import build_matcher
-from academichub.models import Delivery
+from academichub.models import Delivery, Edition
 from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
@@ -93,6 +93,10 @@ def test_api_and_unknown_dates(web):
         data["papers"][0]
     )
     assert any(t["cross_domain"] for t in data["themes"]) or all(len(t["fields"]) <= 1 for t in data["themes"])
+    with session_scope(app.state.ctx.engine) as session:
+        stored = session.get(Edition, DAY).themes
+    assert data["themes"] == stored and stored  # the themes kept with the edition, in their one shape
+    assert set(stored[0]) == {"id", "label", "papers", "categories", "fields", "cross_domain", "sources"}
     for path in ("/editions/2026-07-01", "/editions/not-a-date", "/editions/2026-02-30"):
         r = client.get(path)
         assert r.status_code == 404 and "<html" in r.text and "Traceback" not in r.text

@@ -44,18 +44,7 @@ def stored_themes(session: Session, day: date, key: str) -> list[Theme] | None:
     edition = session.get(Edition, day)
     if edition is None or edition.themes is None or edition.themes_key != key:
         return None
-    return [
-        Theme(
-            id=t["id"],
-            label=t["label"],
-            paper_ids=t["papers"],
-            categories=t["categories"],
-            fields=t["fields"],
-            cross_domain=t["cross_domain"],
-            sources=t.get("sources", []),
-        )
-        for t in edition.themes
-    ]
+    return [Theme.from_dict(t) for t in edition.themes]
 
 
 def save_themes(session: Session, day: date, key: str, themes: list[Theme]) -> None:

@@ -84,6 +84,7 @@ class Theme:
     sources: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
+        """The one JSON shape of a theme: stored with its edition, `themes --json`, the web API."""
         return {
             "id": self.id,
             "label": self.label,
@@ -93,6 +94,18 @@ class Theme:
             "cross_domain": self.cross_domain,
             "sources": self.sources,
         }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Theme:
+        return cls(
+            id=data["id"],
+            label=data["label"],
+            paper_ids=data["papers"],
+            categories=data["categories"],
+            fields=data["fields"],
+            cross_domain=data["cross_domain"],
+            sources=data.get("sources", []),  # editions stored before sources were kept
+        )
 
 
 def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, float]:

@@ -246,16 +246,7 @@ def edition_api(request: Request, day: str):
             "date": parsed.isoformat(),
             "size": len(edition.cards),
             "papers": [paper_json(card, theme=theme_of.get(pid)) for pid, card in edition.cards.items()],
-            "themes": [
-                {
-                    "id": t.id,
-                    "label": t.label,
-                    "fields": t.fields,
-                    "cross_domain": t.cross_domain,
-                    "papers": t.paper_ids,
-                }
-                for t in edition.themes
-            ],
+            "themes": [t.as_dict() for t in edition.themes],
             "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)],
         }
         cached = ctx.editions_json[parsed] = (edition, json.dumps(body, ensure_ascii=False).encode())
