@@ -16,6 +16,12 @@ EMPTY_DAY = ("short", "none")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+def due_on(day: date, frequency: str, weekly_day: str | None) -> bool:
+    """The one frequency rule: daily readers get every edition's day, weekly readers their weekday
+    (Monday when they chose none). The time of day is delivery.schedule's; status is the service's."""
+    return frequency != "weekly" or WEEKDAYS[day.weekday()] == (weekly_day or "mon")
+
+
 class Subscriber(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     email: str = Field(index=True, unique=True, max_length=320)  # stored lower-case

@@ -20,6 +20,7 @@ from subscribers.models import (
     InterestProfile,
     Subscriber,
     SubscriberChange,
+    due_on,
 )
 
 
@@ -233,11 +234,7 @@ def is_receiving(sub: Subscriber, today: date) -> bool:
         status_ok = True
     else:
         status_ok = sub.status == "paused" and sub.paused_until is not None and sub.paused_until <= today
-    if not status_ok:
-        return False
-    if sub.frequency == "weekly":
-        return WEEKDAYS[today.weekday()] == (sub.weekly_day or "mon")
-    return True
+    return status_ok and is_due(sub, today)
 
 
 SUPPRESSED_STATUSES = ("bounced", "complained")
@@ -245,7 +242,7 @@ SUPPRESSED_STATUSES = ("bounced", "complained")
 
 def is_due(sub: Subscriber, today: date) -> bool:
     """Would this reader get an email today by their frequency (whatever their status)?"""
-    return sub.frequency != "weekly" or WEEKDAYS[today.weekday()] == (sub.weekly_day or "mon")
+    return due_on(today, sub.frequency, sub.weekly_day)
 
 
 def skip_reason(sub: Subscriber, today: date) -> str | None:

@@ -55,6 +55,23 @@ def test_each_reader_is_due_at_their_next_local_delivery_time():
     assert first_delivery_after(autumn, "Europe/Berlin", 7).hour == 7
 
 
+def test_the_one_frequency_rule_serves_schedule_and_audience():
+    from subscribers.models import Subscriber, due_on
+    from subscribers.service import is_due, is_receiving
+
+    wednesday = date(2026, 6, 24)
+    assert due_on(wednesday, "daily", None) and due_on(wednesday, "weekly", "wed")
+    assert not due_on(wednesday, "weekly", None)  # weekly with no day chosen: Mondays
+    reader = Subscriber(email="w@example.org", frequency="weekly", weekly_day="wed", status="active")
+    assert is_due(reader, wednesday) and is_receiving(reader, wednesday)
+    assert not is_receiving(reader, date(2026, 6, 25))
+    reader.status = "unsubscribed"
+    assert is_due(reader, wednesday) and not is_receiving(reader, wednesday)
+    # a weekday no week has (a damaged row) is an error, not an endless search for it
+    with pytest.raises(ValueError, match="no delivery day"):
+        due_at(PREPARED, tz="UTC", hour=7, frequency="weekly", weekly_day="xyz")
+
+
 @pytest.mark.skipif(not PG_URL, reason="PostgreSQL not configured: set ACADEMICHUB_TEST_DATABASE_URL (CI always does)")
 @pytest.mark.usefixtures("prefect_harness")
 def test_two_deliver_due_at_once_never_send_twice(env_settings, capsys, monkeypatch):

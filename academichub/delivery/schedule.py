@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from subscribers.models import WEEKDAYS
+from subscribers.models import due_on
 
 LATE_GRACE = timedelta(hours=6)
 
@@ -35,15 +35,11 @@ def due_at(
 ) -> datetime:
     """When this reader should get the edition prepared at ``prepared_at``."""
     when = first_delivery_after(prepared_at, tz, hour)
-    if frequency == "weekly":
-        target = WEEKDAYS.index(weekly_day or "mon")
-        while when.weekday() != target:
-            when = (
-                (when + timedelta(days=1))
-                .astimezone(ZoneInfo(tz))
-                .replace(hour=hour, minute=0, second=0, microsecond=0)
-            )
-    return when
+    for _ in range(7):
+        if due_on(when.date(), frequency, weekly_day):  # `when` is local to the reader
+            return when
+        when = (when + timedelta(days=1)).astimezone(ZoneInfo(tz)).replace(hour=hour, minute=0, second=0, microsecond=0)
+    raise ValueError(f"no delivery day in a week for frequency {frequency!r} on {weekly_day!r}")
 
 
 def is_due(
