@@ -4,19 +4,13 @@ from __future__ import annotations
 
 import html
 import re
-import warnings
 from functools import lru_cache
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning
 from pylatexenc.latex2text import LatexNodes2Text
-
-warnings.filterwarnings("ignore", category=MarkupResemblesLocatorWarning)
-
 
 # --- HTML and whitespace ----------------------------------------------------------------
 
 _BLOCK_TAGS = ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "blockquote")
-_WS = re.compile(r"\s+")
 
 
 def squash(text: str) -> str:
@@ -24,18 +18,37 @@ def squash(text: str) -> str:
     return " ".join(text.split())
 
 
+_BLOCKS = frozenset(_BLOCK_TAGS)
+# What html_to_text removes: a comment, a script or style element with its contents, a declaration or
+# processing instruction, a start or end tag. Each runs to its end or, unclosed, to the end of the
+# text, and a tag cannot contain '<' (possessive quantifiers: no backtracking), so one left-to-right
+# pass is linear in the length of the text however the tags nest.
+_MARKUP = re.compile(
+    r"<!--.*?(?:-->|\Z)"
+    r"|<(?P<raw>script|style)(?![\w:.-])[^<>]*+>.*?(?:</(?P=raw)\s*>|\Z)"
+    r"|<[!?][^>]*+(?:>|\Z)"
+    r"|<(?P<end>/?)(?P<name>[A-Za-z][\w:.-]*+)[^<>]*+>",
+    re.DOTALL | re.IGNORECASE,
+)
+
+
+def _markup_gap(m: re.Match) -> str:
+    name = m.group("name")
+    return " " if name and name.lower() in _BLOCKS else ""
+
+
 def html_to_text(value: str | None) -> str:
-    """Visible text of an HTML fragment: inline tags join (S<sub>N</sub>2 -> SN2), blocks separate."""
+    """Visible text of an HTML fragment: inline tags join (S<sub>N</sub>2 -> SN2), blocks separate.
+
+    One regular-expression pass, no tree: 50,000 nested tags cost what 50,000 flat ones do. Comments,
+    declarations and script/style contents are dropped; a '<' that starts no tag is text.
+    """
     if not value:
         return ""
     if "<" not in value and "&" not in value:
         return squash(value)
-    soup = BeautifulSoup(value, "html.parser")
-    for tag in soup.find_all(["script", "style"]):
-        tag.decompose()
-    for tag in soup.find_all(_BLOCK_TAGS):
-        tag.insert_after(" ")
-    return squash(html.unescape(soup.get_text("")))
+    # Entities are decoded twice, as before: feeds often escape their HTML's entities once more.
+    return squash(html.unescape(html.unescape(_MARKUP.sub(_markup_gap, value))))
 
 
 # --- JATS conversion debris (bioRxiv/medRxiv API) ------------------------------------------
