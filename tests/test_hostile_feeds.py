@@ -8,6 +8,7 @@ is timed: the costs are measured in bench/hostile_feed_bench.py.
 from __future__ import annotations
 
 from academichub.papers.markup import html_to_text
+from academichub.papers.normalise import clean_abstract, split_authors
 
 
 def test_html_to_text_is_one_pass_over_deeply_nested_tags():
@@ -28,3 +29,28 @@ def test_html_to_text_keeps_its_rules():
     assert html_to_text("<script>alert(1)</script>Safe<style>p{}</style> <!-- hidden --> text") == "Safe text"
     assert html_to_text("x < y and 5<6, AT&amp;amp;T") == "x < y and 5<6, AT&T"
     assert html_to_text("<mml:math><mml:mi>x</mml:mi></mml:math> &lt;b&gt;shown&lt;/b&gt;") == "x <b>shown</b>"
+
+
+def test_author_lists_cost_linear_time():
+    # 22 initials without a closing comma took 3 s, doubling with each more; a list of 8,000 names
+    # without commas took 29 s (the surname pattern was retried from every position).
+    assert split_authors("Smith, " + " ".join(["A"] * 60) + "!", style="surname") == [
+        "Smith",
+        " ".join(["A"] * 60) + "!",
+    ]
+    assert split_authors("Abc " * 50_000, style="surname") == [("Abc " * 50_000).strip()]
+    assert split_authors("LAPALU, N., Lu, A., Nicolis Di Robilant, J.-P.", style="surname") == [
+        "N. LAPALU",
+        "A. Lu",
+        "J.-P. Nicolis Di Robilant",
+    ]
+
+
+def test_jats_debris_with_unclosed_markers_is_linear():
+    # 8,000 unclosed small-caps openers took 20 s: each scanned to the end of the abstract.
+    text = clean_abstract("O_SCPLOW x " * 50_000 + "end", jats=True)
+    assert text == "x " * 50_000 + "end"
+    assert clean_abstract("T O_SCPCAPcellsC_SCPCAP here", jats=True) == "T cells here"
+    assert clean_abstract("O_ST_ABS " * 20_000 + "O_ST_ABSMethodsC_ST_ABSWe did.", jats=True).endswith(
+        "Methods: We did."
+    )

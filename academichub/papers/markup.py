@@ -53,8 +53,10 @@ def html_to_text(value: str | None) -> str:
 
 # --- JATS conversion debris (bioRxiv/medRxiv API) ------------------------------------------
 
-_JATS_SMALLCAPS = re.compile(r"O_SCP(LOW|CAP)(.*?)C_SCP\1")
-_JATS_HEADING = re.compile(r"O_ST_ABS\s*(.*?)\s*C_ST_ABS\s*")
+# Small caps and headings are short: looking at most 200 characters ahead for the closing marker
+# keeps many unclosed openers linear (each used to scan to the end of the abstract).
+_JATS_SMALLCAPS = re.compile(r"O_SCP(LOW|CAP)(.{0,200}?)C_SCP\1")
+_JATS_HEADING = re.compile(r"O_ST_ABS\s*+(.{0,200}?)\s*C_ST_ABS\s*")
 # Markers are glued to the next word ("C_LIO_LIWe show"), so no trailing word boundary.
 _JATS_MARKER = re.compile(r"(?<![A-Za-z0-9])[OC]_(?:LIO_LI|LIO|LI|ST_ABS|FIG|TBL|FN|SUP|SUB|ITALIC|BOLD|SCPLOW|SCPCAP)")
 _GREEK = {
