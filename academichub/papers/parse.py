@@ -30,6 +30,7 @@ from academichub.papers.normalise import (
     title_key,
 )
 from academichub.papers.records import FeedError, FeedMeta, PaperRecord, ParsedFeed
+from academichub.papers.xmlguard import as_checked_utf8
 
 ARXIV_NS = "http://arxiv.org/schemas/atom"
 _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body)", re.IGNORECASE)
@@ -57,7 +58,8 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
         m = _HTML_TITLE.search(stripped[:4096])
         title = squash(m.group(1).decode("utf-8", "replace")) if m else ""
         raise FeedError(f"an HTML page instead of a feed{f' ({title!r})' if title else ''}")
-    parsed = feedparser.parse(stripped, sanitize_html=False, resolve_relative_uris=False)
+    data = as_checked_utf8(stripped)  # entity declarations are refused before any parser runs
+    parsed = feedparser.parse(data, sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version"):
         reason = parsed.get("bozo_exception") or "not RSS or Atom"
         raise FeedError(f"broken XML, not a feed: {reason}")
@@ -68,7 +70,7 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
     family = _family(parsed)
     if family == "arxiv":
         feed = _parse_arxiv(parsed, label=label)
-        feed.meta.skip_days = _skip_days(stripped)
+        feed.meta.skip_days = _skip_days(data)
     elif family == "rxiv":
         feed = _parse_rxiv_rss(parsed, label=label)
     else:
