@@ -8,15 +8,13 @@ arrived instead (an HTML error page, arXiv's plain-text ``Rate exceeded.``, brok
 
 from __future__ import annotations
 
-import json
 import re
 import xml.sax
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import feedparser
 
+from academichub.papers.items import parse_date
 from academichub.papers.normalise import (
     category_label,
     classify_kind,
@@ -30,6 +28,7 @@ from academichub.papers.normalise import (
     title_key,
 )
 from academichub.papers.records import FeedError, FeedMeta, PaperRecord, ParsedFeed
+from academichub.papers.rxiv import parse_rxiv_json, parse_rxiv_rss
 from academichub.papers.xmlguard import as_checked_utf8
 
 ARXIV_NS = "http://arxiv.org/schemas/atom"
@@ -37,8 +36,6 @@ _HTML_START = re.compile(rb"^\s*(?:<!doctype\s+html|<html|<head|<body)", re.IGNO
 _HTML_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _ARXIV_FEED_CATS = re.compile(r"arxiv\.org/(?:rss|atom)/([\w.\-+]+)", re.IGNORECASE)
 _ARXIV_TITLE_CATS = re.compile(r"^([\w.\-+]+) updates on arXiv\.org", re.IGNORECASE)
-_RXIV_SUBJECT = re.compile(r"Subject Collection:\s*(.+)$", re.IGNORECASE)
-_RXIV_VERSION = re.compile(r"v(\d+)(?:\?|$|/)")
 
 
 def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
@@ -48,7 +45,7 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
         raise FeedError("empty response body")
     first = stripped[:1]
     if first in (b"{", b"["):
-        return _parse_rxiv_json(stripped, label=label)
+        return parse_rxiv_json(stripped, label=label)
     if first != b"<":
         text = stripped[:120].decode("utf-8", "replace").strip()
         if text.lower().startswith("rate exceeded"):
@@ -72,7 +69,7 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
         feed = _parse_arxiv(parsed, label=label)
         feed.meta.skip_days = _skip_days(data)
     elif family == "rxiv":
-        feed = _parse_rxiv_rss(parsed, label=label)
+        feed = parse_rxiv_rss(parsed, label=label)
     else:
         feed = _parse_journal(parsed, label=label)
     feed.warnings.extend(warnings)
@@ -109,26 +106,6 @@ def _ns_prefix(parsed: Any, uri: str, default: str) -> str:
     return default
 
 
-def _date(*values: Any) -> date | None:
-    for value in values:
-        if not value:
-            continue
-        if isinstance(value, str):
-            value = value.strip()
-            try:
-                return parsedate_to_datetime(value).date()  # RFC 822: keep the publisher's own day
-            except (TypeError, ValueError, IndexError):
-                pass
-            try:
-                return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-            except ValueError:
-                try:
-                    return date.fromisoformat(value[:10])
-                except ValueError:
-                    continue
-    return None
-
-
 _SKIP_DAYS = re.compile(rb"<skipDays>(.*?)</skipDays>", re.IGNORECASE | re.DOTALL)
 _DAY = re.compile(rb"<day>\s*(\w+)\s*</day>", re.IGNORECASE)
 
@@ -160,7 +137,7 @@ def _parse_arxiv(parsed: Any, *, label: str | None) -> ParsedFeed:
         format="arxiv-atom" if parsed.version.startswith("atom") else "arxiv-rss",
         title=squash(str(f.get("title", ""))),
         link=str(f.get("link", "")),
-        published=_date(f.get("published"), f.get("updated")),
+        published=parse_date(f.get("published"), f.get("updated")),
         categories=() if is_api else feed_cats,
     )
     records: list[PaperRecord] = []
@@ -220,110 +197,12 @@ def _arxiv_entry(
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
         journal_ref=journal_ref,
         announce_type=announce,
-        published=_date(e.get("published"), e.get("updated")),
+        published=parse_date(e.get("published"), e.get("updated")),
         title_key=title_key(title),
     )
     if doi:
         rec.aliases.append(f"doi:{doi}")
     return rec
-
-
-# --- bioRxiv / medRxiv -----------------------------------------------------------------------
-
-
-def _rxiv_server(*hints: str) -> str:
-    text = " ".join(h for h in hints if h).lower()
-    return "medrxiv" if "medrxiv" in text else "biorxiv"
-
-
-def _server_name(server: str) -> str:
-    return {"medrxiv": "medRxiv", "biorxiv": "bioRxiv"}[server]
-
-
-def _parse_rxiv_rss(parsed: Any, *, label: str | None) -> ParsedFeed:
-    f = parsed.feed
-    server = _rxiv_server(str(f.get("prism_publicationname", "")), str(f.get("link", "")), str(f.get("title", "")))
-    m = _RXIV_SUBJECT.search(squash(str(f.get("title", ""))))
-    subject = m.group(1).strip() if m else ""
-    feed_label = label or (f"{_server_name(server)} ({subject})" if subject else _server_name(server))
-    meta = FeedMeta(format="rxiv-rss", title=squash(str(f.get("title", ""))), link=str(f.get("link", "")))
-    records, skipped = [], 0
-    for e in parsed.entries:
-        link = squash(str(e.get("link", "")))
-        doi = clean_doi(e.get("dc_identifier")) or clean_doi(e.get("id"))
-        title = clean_title(e.get("title"))
-        if not doi or not title:
-            skipped += 1
-            continue
-        vm = _RXIV_VERSION.search(link)
-        records.append(
-            PaperRecord(
-                id=f"doi:{doi}",
-                title=title,
-                abstract=clean_abstract(e.get("summary"), title=title, jats=True),
-                authors=split_authors(e.get("author"), style="surname"),
-                categories=[subject.lower()] if subject else [],
-                source_label=feed_label,
-                server=_rxiv_server(link, server),
-                doi=doi,
-                arxiv_version=None,
-                abs_url=link.split("?")[0] or f"https://doi.org/{doi}",
-                pdf_url=(link.split("?")[0].replace("/cgi/content/short/", "/content/") + ".full.pdf") if vm else None,
-                announce_type="new" if not vm or vm.group(1) == "1" else "replace",
-                published=_date(e.get("prism_publicationdate"), e.get("updated"), e.get("published")),
-                title_key=title_key(title),
-            )
-        )
-    return ParsedFeed(meta=meta, records=records, skipped=skipped)
-
-
-def _parse_rxiv_json(body: bytes, *, label: str | None) -> ParsedFeed:
-    try:
-        data = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FeedError(f"broken JSON: {exc}") from None
-    if not isinstance(data, dict) or "collection" not in data:
-        raise FeedError("JSON that is not a bioRxiv/medRxiv 'details' response (no 'collection')")
-    messages = data.get("messages") or [{}]
-    status = str(messages[0].get("status", "ok")) if isinstance(messages[0], dict) else "ok"
-    if status.lower() != "ok" and not data["collection"]:
-        raise FeedError(f"the API answered status {status!r}")
-    records, skipped = [], 0
-    for item in data["collection"]:
-        if not isinstance(item, dict):
-            skipped += 1
-            continue
-        doi = clean_doi(item.get("doi"))
-        title = clean_title(item.get("title"))
-        if not doi or not title:
-            skipped += 1
-            continue
-        server = _rxiv_server(str(item.get("server", "")), doi)
-        category = squash(str(item.get("category", "")))
-        version = str(item.get("version", "1")).strip()
-        rec = PaperRecord(
-            id=f"doi:{doi}",
-            title=title,
-            abstract=clean_abstract(item.get("abstract"), title=title, jats=True),
-            authors=split_authors(item.get("authors"), style="surname"),
-            categories=[category.lower()] if category else [],
-            source_label=label
-            or (f"{_server_name(server)} ({category.title()})" if category else _server_name(server)),
-            server=server,
-            doi=doi,
-            arxiv_version=None,
-            abs_url=f"https://www.{server}.org/content/{doi}v{version}",
-            pdf_url=f"https://www.{server}.org/content/{doi}v{version}.full.pdf",
-            announce_type="new" if version in ("", "1") else "replace",
-            published=_date(item.get("date")),
-            title_key=title_key(title),
-        )
-        published_doi = clean_doi(str(item.get("published", "")))
-        if published_doi and published_doi != doi:
-            rec.aliases.append(f"doi:{published_doi}")  # the journal version, once it exists
-        records.append(rec)
-    meta = FeedMeta(format="rxiv-json", title="bioRxiv/medRxiv details API")
-    return ParsedFeed(meta=meta, records=records, skipped=skipped)
 
 
 # --- journals ---------------------------------------------------------------------------------
@@ -336,7 +215,7 @@ def _parse_journal(parsed: Any, *, label: str | None) -> ParsedFeed:
         format="journal-atom" if parsed.version.startswith("atom") else "journal-rss",
         title=name,
         link=str(f.get("link", "")),
-        published=_date(f.get("updated"), f.get("published")),
+        published=parse_date(f.get("updated"), f.get("published")),
     )
     records, skipped = [], 0
     for e in parsed.entries:
@@ -370,7 +249,9 @@ def _parse_journal(parsed: Any, *, label: str | None) -> ParsedFeed:
                 abs_url=link or f"https://doi.org/{doi}",
                 journal_ref=name,
                 announce_type="new",
-                published=_date(e.get("prism_publicationdate"), e.get("published"), e.get("updated"), e.get("dc_date")),
+                published=parse_date(
+                    e.get("prism_publicationdate"), e.get("published"), e.get("updated"), e.get("dc_date")
+                ),
                 title_key=title_key(title),
             )
         )
