@@ -7,6 +7,8 @@ is timed: the costs are measured in bench/hostile_feed_bench.py.
 
 from __future__ import annotations
 
+from datetime import date
+
 import feedparser
 import pytest
 
@@ -144,3 +146,172 @@ def test_an_external_doctype_and_the_predefined_entities_still_parse():
     )
     feed = parse_document(cs_ai(netscape, in_description=b"R&amp;D &lt;3"))
     assert len(feed.records) == 3 and feed.records[0].abstract.startswith("R&D <3 Although")
+
+
+# --- one bad item never poisons a batch ------------------------------------------------------------
+
+
+def arxiv_item(
+    arxiv_id: str = "2606.91913",
+    version: str = "1",
+    *,
+    announce: str = "new",
+    guid: str | None = None,
+    link: str | None = None,
+    preamble: str | None = None,
+    title: str = "A hostile item",
+    extra: str = "",
+) -> bytes:
+    guid = f"oai:arXiv.org:{arxiv_id}v{version}" if guid is None else guid
+    link = f"https://arxiv.org/abs/{arxiv_id}" if link is None else link
+    preamble = f"arXiv:{arxiv_id}v{version}" if preamble is None else preamble
+    return (
+        f"<item><title>{title}</title><link>{link}</link>"
+        f"<description>{preamble} Announce Type: {announce} \nAbstract: An abstract.</description>"
+        f'<guid isPermaLink="false">{guid}</guid><category>cs.AI</category>'
+        f"<arxiv:announce_type>{announce}</arxiv:announce_type><dc:creator>A. Author</dc:creator>{extra}</item>"
+    ).encode()
+
+
+def with_items(body: bytes, *items: bytes) -> bytes:
+    """The feed ``body`` with ``items`` added after its real ones."""
+    return body.replace(b"</channel>", b"".join(items) + b"</channel>", 1)
+
+
+GOOD_IDS = ["2604.21935", "2604.21936", "2604.21937"]
+HOSTILE_ARXIV = {
+    "huge-version": (arxiv_item(version="99999999999999999999"), "version v99999999999999999999 is out of range"),
+    "int32-version": (arxiv_item(version="3000000000"), "version v3000000000 is out of range"),
+    "thousand-digits": (arxiv_item(version="9" * 5000), "is out of range"),
+    "long-announce-type": (arxiv_item(announce="x" * 40), "announce type 'xxxxxxxx"),
+    "long-old-style-id": (arxiv_item("a" * 250 + "/1234567"), "(258 characters) is neither an arXiv id"),
+    "javascript-id": (
+        arxiv_item(guid="urn:x", link="https://example.org/x", preamble="arXiv:javascript:alert(1)//"),
+        "no arXiv id in its guid, link or abstract preamble",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", HOSTILE_ARXIV)
+def test_a_bad_arxiv_item_is_skipped_with_its_reason_and_the_rest_kept(name):
+    item, reason = HOSTILE_ARXIV[name]
+    feed = parse_document(with_items(fixture_bytes(CS_AI), item))
+    assert [r.id for r in feed.records] == GOOD_IDS
+    assert len(feed.rejected) == 1 and reason in feed.rejected[0].text, feed.rejected
+    assert feed.rejected[0].item  # names the item (its guid or link), shortened
+    assert len(str(feed.rejected[0])) < 400
+
+
+def test_secondary_fields_are_bounded_and_the_item_kept():
+    long_doi = "10.1234/" + "x" * 292  # 300 characters: overflowed paper.doi on PostgreSQL
+    item = arxiv_item(
+        title="T" * 50 + " " + "word " * 200_000,  # a 1 MB title made a 2.9 MB email
+        extra=f"<arxiv:DOI>{long_doi}</arxiv:DOI>"
+        + "<category>c</category>" * 80
+        + "<category>"
+        + "k" * 150
+        + "</category>",
+    )
+    feed = parse_document(with_items(fixture_bytes(CS_AI), item))
+    rec = feed.records[-1]
+    assert rec.id == "2606.91913" and rec.doi is None and rec.aliases == []
+    assert len(rec.title) <= 500 and rec.title.endswith("…") and len(rec.title_key) <= 400
+    assert len(rec.categories) <= 50 and all(len(c) <= 100 for c in rec.categories)
+    notes = " | ".join(n.text for n in feed.bounded if n.item == "2606.91913")
+    assert "DOI" in notes and "title cut" in notes and "categories cut" in notes
+
+
+def test_a_journal_item_with_an_overlong_doi_or_a_script_link():
+    nature = fixture_bytes("nature-rss-dakesan.xml")
+    long_doi = "10.1038/" + "y" * 292
+    bad = (
+        f'<item rdf:about="x"><title>Overlong</title><link>https://www.nature.com/articles/z</link>'
+        f"<prism:doi>{long_doi}</prism:doi></item>"
+        '<item rdf:about="y"><title>Scripted</title><link>javascript:alert(document.cookie)</link>'
+        "<prism:doi>10.1038/scripted-1</prism:doi></item>"
+    ).encode()
+    feed = parse_document(nature.replace(b"</rdf:RDF>", bad + b"</rdf:RDF>"))
+    assert len(feed.records) == 76  # the 75 real items and the scripted one, without its link
+    scripted = next(r for r in feed.records if r.id == "doi:10.1038/scripted-1")
+    assert scripted.abs_url == "https://doi.org/10.1038/scripted-1"
+    assert len(feed.rejected) == 1 and "neither an arXiv id nor doi:<DOI>" in feed.rejected[0].text
+
+
+MEDRXIV = "medrxiv-api-details-fabianofilho-trimmed.json"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("title", ["a", "list"]), ("authors", {"a": 1}), ("doi", ["10.1/x"]), ("version", {"v": 2}), ("abstract", None)],
+)
+def test_a_biorxiv_json_item_of_the_wrong_type_keeps_the_others(field, value):
+    import json
+
+    data = json.loads(fixture_bytes(MEDRXIV))
+    good = [f"doi:{item['doi']}" for item in data["collection"]]
+    bad = dict(data["collection"][0], doi="10.1101/2026.01.01.000001")
+    bad[field] = value
+    data["collection"] += [bad, "not an object", 17]
+    feed = parse_document(json.dumps(data).encode())
+    if field == "abstract":  # no abstract is an item without one, not a bad item
+        assert len(feed.records) == 4 and len(feed.rejected) == 2
+        return
+    assert [r.id for r in feed.records] == good
+    assert len(feed.rejected) == 3
+    assert feed.rejected[1].text == "an item is str, not an object" and feed.rejected[2].item == "item 6"
+
+
+# --- on a real database: the hostile items cost nothing but themselves ---------------------------------
+
+
+def test_a_hostile_day_stores_every_good_paper_on_both_databases(db_url, tmp_path):
+    import json
+
+    from sqlmodel import select
+
+    from academichub.db import open_database, session_scope
+    from academichub.models import FetchLog, Listing, Paper, PaperAlias
+    from academichub.papers.ingest import ingest_documents, read_document
+    from academichub.settings import Settings
+
+    settings = Settings(database_url=db_url, _env_file=None)
+    engine = open_database(settings)
+    long_doi = "10.1234/" + "d" * 292
+    ai = with_items(
+        fixture_bytes(CS_AI),
+        *(item for item, _ in HOSTILE_ARXIV.values()),
+        arxiv_item("2606.00001", extra=f"<arxiv:DOI>{long_doi}</arxiv:DOI>"),  # kept, its DOI dropped
+    )
+    forty = "+".join(f"cs.X{i:02d}" for i in range(40))  # a feed link naming 40 categories
+    lg = fixture_bytes("arxiv-rss-csLG-jmamath-trimmed.xml").replace(b"rss/cs.LG", f"rss/{forty}".encode())
+    data = json.loads(fixture_bytes(MEDRXIV))
+    data["collection"].append(dict(data["collection"][0], doi="10.1101/2026.01.01.000001", title=["a list"]))
+    nature = fixture_bytes("nature-rss-dakesan.xml").replace(
+        b"<link>https://www.nature.com/articles/s41586-024-07811-4</link>", b"<link>javascript:alert(1)</link>", 1
+    )
+    files = {"ai.xml": ai, "lg.xml": lg, "medrxiv.json": json.dumps(data).encode(), "nature.xml": nature}
+    for name, body in files.items():
+        (tmp_path / name).write_bytes(body)
+    report = ingest_documents(
+        engine, [read_document(tmp_path / n) for n in files], day=date(2026, 4, 27), settings=settings
+    )
+    assert report.new_papers == 4 + 3 + 3 + 75  # every good paper of the day
+    by_origin = {s.origin.rsplit("/", 1)[-1]: s for s in report.sources}
+    assert len(by_origin["ai.xml"].rejected) == len(HOSTILE_ARXIV) and all(s.health == "ok" for s in report.sources)
+    assert any("v99999999999999999999 is out of range" in line for line in by_origin["ai.xml"].rejected)
+    assert any("DOI" in line for line in by_origin["ai.xml"].bounded)
+    assert len(by_origin["medrxiv.json"].rejected) == 1 and "list, not text" in by_origin["medrxiv.json"].rejected[0]
+    assert len(by_origin["lg.xml"].key) <= 100
+    with session_scope(engine) as s:
+        papers = s.exec(select(Paper)).all()
+        assert len(papers) == 85 and not any(p.id.startswith("javascript") for p in papers)
+        urls = [u for p in papers for u in (p.abs_url, p.pdf_url, p.doi_url) if u]
+        assert urls and all(u.startswith(("https://", "http://")) for u in urls)
+        assert s.get(Paper, "doi:10.1038/s41586-024-07811-4").abs_url == "https://doi.org/10.1038/s41586-024-07811-4"
+        assert s.get(Paper, "2606.00001").doi is None and s.get(PaperAlias, f"doi:{long_doi}") is None
+        assert {row.source_key for row in s.exec(select(Listing))} >= {by_origin["lg.xml"].key}
+        assert len(s.exec(select(FetchLog)).all()) == 4
+    from academichub.papers.report import ingest_markdown
+
+    md = ingest_markdown(report)
+    assert "## Items skipped" in md and "v99999999999999999999" in md

@@ -68,8 +68,8 @@ def test_preamble_split():
 
 
 def test_ids_and_dois():
-    assert find_arxiv_id("oai:arXiv.org:2604.21935v1") == ("2604.21935", 1)
-    assert find_arxiv_id("https://arxiv.org/abs/math.GT/0309136v2") == ("math.GT/0309136", 2)
+    assert find_arxiv_id("oai:arXiv.org:2604.21935v1") == ("2604.21935", "1")
+    assert find_arxiv_id("https://arxiv.org/abs/math.GT/0309136v2") == ("math.GT/0309136", "2")
     assert find_arxiv_id("https://example.org/x") is None
     assert clean_doi("doi:10.1101/2023.12.16.571984") == "10.1101/2023.12.16.571984"
     assert clean_doi("https://doi.org/10.1038/S41586-024-07811-4.") == "10.1038/s41586-024-07811-4"

@@ -6,6 +6,7 @@ benchmark and by the ``ingest`` flow's tasks); ``run_ingest`` is a whole run wit
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 import uuid
@@ -26,6 +27,7 @@ from academichub.papers.parse import parse_document
 from academichub.papers.records import FeedError, ParsedFeed
 from academichub.papers.report import IngestReport, SourceReport
 from academichub.papers.sources import Source, SourceConfig, load_sources
+from academichub.papers.validate import SOURCE_KEY_CHARS
 from academichub.settings import Settings
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -86,7 +88,16 @@ def read_document(path: Path) -> Document:
 
 
 def derive_source_key(parsed: ParsedFeed) -> str:
-    """A stable key from the content, so saved files share history with configured sources."""
+    """A stable key from the content, so saved files share history with configured sources; at most
+    SOURCE_KEY_CHARS (a long one, such as a feed of 40 arXiv categories, ends in a hash of the whole)."""
+    key = _content_key(parsed)
+    if len(key) <= SOURCE_KEY_CHARS:
+        return key
+    digest = hashlib.sha1(key.encode()).hexdigest()[:12]
+    return f"{key[: SOURCE_KEY_CHARS - 13]}-{digest}"
+
+
+def _content_key(parsed: ParsedFeed) -> str:
     meta = parsed.meta
     if meta.format.startswith("arxiv"):
         return "arxiv-" + "+".join(meta.categories) if meta.categories else "arxiv-api"
@@ -175,8 +186,11 @@ def ingest_documents(
             note = health.note
             if p.feed and p.feed.warnings:
                 note = "; ".join(filter(None, [note, *p.feed.warnings]))
-            if p.feed and p.feed.skipped:
-                note = "; ".join(filter(None, [note, f"{p.feed.skipped} item(s) without an id or title skipped"]))
+            if p.feed and p.feed.rejected:
+                note = "; ".join(filter(None, [note, f"{len(p.feed.rejected)} item(s) skipped, each with its reason"]))
+            if p.feed and p.feed.bounded:
+                cut = len({n.item for n in p.feed.bounded})
+                note = "; ".join(filter(None, [note, f"{cut} item(s) kept with a field cut or a link dropped"]))
             log = FetchLog(
                 run_id=run_id,
                 edition_date=day,
@@ -206,6 +220,8 @@ def ingest_documents(
                     health=health.status,
                     note=note,
                     error=p.error,
+                    rejected=[str(n) for n in p.feed.rejected] if p.feed else [],
+                    bounded=[str(n) for n in p.feed.bounded] if p.feed else [],
                 )
             )
         store.add_fetch_logs(session, logs)

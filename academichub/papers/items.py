@@ -1,10 +1,49 @@
-"""Helpers shared by the parsers of each feed family."""
+"""The per-item machinery of parsing: each feed item is built and checked on its own, so one bad item
+is skipped with its reason and never costs the rest of its feed."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+
+from academichub.papers.records import FeedMeta, ItemError, ItemNote, PaperRecord, ParsedFeed
+from academichub.papers.validate import check_record, item_ref, raw, short
+
+
+def collect(items: Any, build: Callable[[Any], PaperRecord], ref: Callable[[Any, int], str]) -> ParsedFeed:
+    """Build and check each item on its own: a bad one is skipped with its reason, the rest kept."""
+    feed = ParsedFeed(meta=FeedMeta(format=""), records=[])
+    for index, item in enumerate(items, 1):
+        try:
+            rec = build(item)
+            notes = check_record(rec)
+        except ItemError as exc:
+            feed.rejected.append(ItemNote(_safe_ref(ref, item, index), str(exc)))
+            continue
+        except Exception as exc:  # a shape nobody foresaw costs this item, never the feed
+            reason = f"could not be read ({exc.__class__.__name__}: {short(exc, 120)})"
+            feed.rejected.append(ItemNote(_safe_ref(ref, item, index), reason))
+            continue
+        feed.records.append(rec)
+        feed.bounded.extend(ItemNote(rec.id, n) for n in notes)
+    return feed
+
+
+def _safe_ref(ref: Callable[[Any, int], str], item: Any, index: int) -> str:
+    try:
+        return ref(item, index)
+    except Exception:
+        return f"item {index}"
+
+
+def entry_ref(e: Any, index: int) -> str:
+    return item_ref(e.get("id"), e.get("link"), e.get("title"), index=index)
+
+
+def field_text(e: Any, key: str, limit: int = 2000) -> str:
+    return raw(e.get(key), limit)
 
 
 def parse_date(*values: Any) -> date | None:

@@ -30,16 +30,16 @@ def split_arxiv_preamble(text: str) -> tuple[str, dict[str, str | None]]:
     return text[m.end() :], {"id": m.group("id"), "version": m.group("version"), "type": m.group("type").lower()}
 
 
-def find_arxiv_id(*candidates: str | None) -> tuple[str, int | None] | None:
-    """The bare arXiv id and version from a link, guid or id string."""
+def find_arxiv_id(*candidates: str | None) -> tuple[str, str | None] | None:
+    """The bare arXiv id and the version's digits as written (``papers.validate.parse_version``
+    checks their range) from a link, guid or id string."""
     for value in candidates:
-        if not value:
+        if not value or not isinstance(value, str):
             continue
         for pattern in (ARXIV_URL_ID, OAI_ARXIV_ID):
             m = pattern.search(value)
             if m:
-                version = m.group("version")
-                return m.group("id"), int(version) if version else None
+                return m.group("id"), m.group("version")
     return None
 
 

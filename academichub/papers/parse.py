@@ -14,7 +14,7 @@ from typing import Any
 
 import feedparser
 
-from academichub.papers.items import parse_date
+from academichub.papers.items import collect, entry_ref, field_text, parse_date
 from academichub.papers.normalise import (
     category_label,
     classify_kind,
@@ -27,8 +27,20 @@ from academichub.papers.normalise import (
     squash,
     title_key,
 )
-from academichub.papers.records import FeedError, FeedMeta, PaperRecord, ParsedFeed
+from academichub.papers.records import FeedError, FeedMeta, ItemError, PaperRecord, ParsedFeed
 from academichub.papers.rxiv import parse_rxiv_json, parse_rxiv_rss
+from academichub.papers.urls import safe_url
+from academichub.papers.validate import (
+    ARXIV_ID,
+    AUTHOR_CHARS,
+    LABEL_CHARS,
+    MAX_AUTHORS,
+    RAW_ABSTRACT_CHARS,
+    RAW_AUTHORS_CHARS,
+    RAW_TITLE_CHARS,
+    parse_version,
+    raw,
+)
 from academichub.papers.xmlguard import as_checked_utf8
 
 ARXIV_NS = "http://arxiv.org/schemas/atom"
@@ -133,39 +145,35 @@ def _parse_arxiv(parsed: Any, *, label: str | None) -> ParsedFeed:
             break
     feed_cats = tuple(c for c in cats_text.split("+") if c)
     is_api = "arxiv query" in str(f.get("title", "")).lower() or "/api/" in str(f.get("id", ""))
-    meta = FeedMeta(
+    feed = collect(
+        parsed.entries,
+        lambda e: _arxiv_entry(e, prefix=prefix, feed_cats=feed_cats, label=label, is_api=is_api),
+        entry_ref,
+    )
+    feed.meta = FeedMeta(
         format="arxiv-atom" if parsed.version.startswith("atom") else "arxiv-rss",
         title=squash(str(f.get("title", ""))),
         link=str(f.get("link", "")),
         published=parse_date(f.get("published"), f.get("updated")),
         categories=() if is_api else feed_cats,
     )
-    records: list[PaperRecord] = []
-    skipped = 0
-    for e in parsed.entries:
-        rec = _arxiv_entry(e, prefix=prefix, feed_cats=feed_cats, label=label, is_api=is_api)
-        if rec is None:
-            skipped += 1
-        else:
-            records.append(rec)
-    return ParsedFeed(meta=meta, records=records, skipped=skipped)
+    return feed
 
 
-def _arxiv_entry(
-    e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str | None, is_api: bool
-) -> PaperRecord | None:
-    abstract_raw, pre = split_arxiv_preamble(str(e.get("summary", "")))
-    pre_id, pre_version = pre.get("id"), pre.get("version")
-    found = find_arxiv_id(e.get("id"), e.get("link")) or (
-        (pre_id, int(pre_version) if pre_version else None) if pre_id else None
-    )
-    title = clean_title(e.get("title"))
-    if not found or not title:
-        return None
-    arxiv_id, version = found
-    if version is None and pre_version:
-        version = int(pre_version)
-    announce = str(e.get(f"{prefix}_announce_type") or pre.get("type") or "").strip().lower() or None
+def _arxiv_entry(e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str | None, is_api: bool) -> PaperRecord:
+    abstract_raw, pre = split_arxiv_preamble(field_text(e, "summary", RAW_ABSTRACT_CHARS))
+    pre_id = pre.get("id")
+    if pre_id and not ARXIV_ID.fullmatch(pre_id):
+        pre_id = None  # a malformed preamble ('arXiv:javascript:alert(1)// Announce Type: ...') names no id
+    found = find_arxiv_id(e.get("id"), e.get("link")) or ((pre_id, pre.get("version")) if pre_id else None)
+    if not found:
+        raise ItemError("no arXiv id in its guid, link or abstract preamble")
+    title = clean_title(field_text(e, "title", RAW_TITLE_CHARS))
+    if not title:
+        raise ItemError("no title")
+    arxiv_id, version_digits = found
+    version = parse_version(version_digits or pre.get("version"))
+    announce = squash(field_text(e, f"{prefix}_announce_type") or pre.get("type") or "").lower() or None
     if announce is None and is_api:
         announce = "new" if (version or 1) == 1 else "replace"
     categories = [t.get("term") for t in e.get("tags", []) if t.get("term")]
@@ -177,11 +185,11 @@ def _arxiv_entry(
     shown = next((c for c in categories if c in feed_cats), feed_cats[0] if feed_cats else None)
     shown = shown or (categories[0] if categories else None)
     if e.get("authors") and len(e["authors"]) > 1:
-        authors = [squash(a.get("name", "")) for a in e["authors"] if a.get("name")]
+        authors = [squash(a.get("name", "")) for a in e["authors"][:MAX_AUTHORS] if a.get("name")]
     else:
-        authors = split_authors(e.get("author"))
-    doi = clean_doi(e.get(f"{prefix}_doi"))
-    journal_ref = squash(str(e.get(f"{prefix}_journal_ref") or e.get(f"{prefix}_journal_reference") or "")) or None
+        authors = split_authors(field_text(e, "author", RAW_AUTHORS_CHARS))
+    doi = clean_doi(field_text(e, f"{prefix}_doi"))
+    journal_ref = squash(field_text(e, f"{prefix}_journal_ref") or field_text(e, f"{prefix}_journal_reference")) or None
     rec = PaperRecord(
         id=arxiv_id,
         title=title,
@@ -210,49 +218,46 @@ def _arxiv_entry(
 
 def _parse_journal(parsed: Any, *, label: str | None) -> ParsedFeed:
     f = parsed.feed
-    name = squash(str(f.get("prism_publicationname") or f.get("title") or "Journal"))
-    meta = FeedMeta(
+    name = squash(str(f.get("prism_publicationname") or f.get("title") or "Journal"))[:LABEL_CHARS]
+    feed = collect(parsed.entries, lambda e: _journal_entry(e, name, label), entry_ref)
+    feed.meta = FeedMeta(
         format="journal-atom" if parsed.version.startswith("atom") else "journal-rss",
         title=name,
         link=str(f.get("link", "")),
         published=parse_date(f.get("updated"), f.get("published")),
     )
-    records, skipped = [], 0
-    for e in parsed.entries:
-        link = squash(str(e.get("link", "")))
-        doi = (
-            clean_doi(e.get("prism_doi"))
-            or clean_doi(e.get("dc_identifier"))
-            or clean_doi(e.get("id"))
-            or clean_doi(link)
-        )
-        title = clean_title(e.get("title"))
-        if not doi or not title:
-            skipped += 1
-            continue
-        authors = [n for a in e.get("authors", []) for n in split_authors(a.get("name"))]
-        summary = e.get("summary") or ""
-        if e.get("content"):
-            summary = max((c.get("value", "") for c in e["content"]), key=len) or summary
-        section = e.get("prism_section") or e.get("dc_type") or ""
-        records.append(
-            PaperRecord(
-                id=f"doi:{doi}",
-                title=title,
-                abstract=clean_abstract(summary, title=title),
-                authors=authors,
-                categories=[t.get("term") for t in e.get("tags", []) if t.get("term")],
-                source_label=label or name,
-                server="journal",
-                kind=classify_kind(title, url=link, section=str(section)),
-                doi=doi,
-                abs_url=link or f"https://doi.org/{doi}",
-                journal_ref=name,
-                announce_type="new",
-                published=parse_date(
-                    e.get("prism_publicationdate"), e.get("published"), e.get("updated"), e.get("dc_date")
-                ),
-                title_key=title_key(title),
-            )
-        )
-    return ParsedFeed(meta=meta, records=records, skipped=skipped)
+    return feed
+
+
+def _journal_entry(e: Any, name: str, label: str | None) -> PaperRecord:
+    link = squash(field_text(e, "link"))
+    doi = (
+        clean_doi(field_text(e, "prism_doi"))
+        or clean_doi(field_text(e, "dc_identifier"))
+        or clean_doi(field_text(e, "id"))
+        or clean_doi(link)
+    )
+    title = clean_title(field_text(e, "title", RAW_TITLE_CHARS))
+    if not doi or not title:
+        raise ItemError("no DOI" if not doi else "no title")
+    authors = [n for a in e.get("authors", [])[:MAX_AUTHORS] for n in split_authors(raw(a.get("name"), AUTHOR_CHARS))]
+    summary = field_text(e, "summary", RAW_ABSTRACT_CHARS)
+    if e.get("content"):
+        summary = max((raw(c.get("value"), RAW_ABSTRACT_CHARS) for c in e["content"]), key=len) or summary
+    section = field_text(e, "prism_section") or field_text(e, "dc_type")
+    return PaperRecord(
+        id=f"doi:{doi}",
+        title=title,
+        abstract=clean_abstract(summary, title=title),
+        authors=authors,
+        categories=[t.get("term") for t in e.get("tags", []) if t.get("term")],
+        source_label=label or name,
+        server="journal",
+        kind=classify_kind(title, url=link, section=section),
+        doi=doi,
+        abs_url=safe_url(link) or f"https://doi.org/{doi}",
+        journal_ref=name,
+        announce_type="new",
+        published=parse_date(e.get("prism_publicationdate"), e.get("published"), e.get("updated"), e.get("dc_date")),
+        title_key=title_key(title),
+    )

@@ -53,13 +53,34 @@ class FeedMeta:
     categories: tuple[str, ...] = ()  # for arXiv listing feeds: the categories the feed covers
 
 
+@dataclass(frozen=True, slots=True)
+class ItemNote:
+    """What happened to one item of a feed: ``item`` says which (its guid, link or DOI, shortened)."""
+
+    item: str
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.item}: {self.text}"
+
+
 @dataclass(slots=True)
 class ParsedFeed:
     meta: FeedMeta
     records: list[PaperRecord]
-    skipped: int = 0  # items that could not be turned into a paper (no id, no title)
+    rejected: list[ItemNote] = field(default_factory=list)  # items skipped, each with its reason
+    bounded: list[ItemNote] = field(default_factory=list)  # items kept with a field cut or dropped
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return len(self.rejected)
 
 
 class FeedError(ValueError):
     """The document is not a usable feed. The message is meant for the fetch log and the run report."""
+
+
+class ItemError(ValueError):
+    """One item cannot become a paper (no id, an id or version out of range...): it is skipped and
+    reported with this message, and the rest of its feed is kept."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
+MAX_ITEM_LINES = 50  # per list in the markdown report; the JSON report keeps every line
+
 HEALTH_MARK = {
     "ok": "ok",
     "not_modified": "unchanged",
@@ -27,6 +29,8 @@ class SourceReport:
     health: str
     note: str = ""
     error: str | None = None
+    rejected: list[str] = field(default_factory=list)  # "item: reason" for each item skipped
+    bounded: list[str] = field(default_factory=list)  # "item: what was cut or dropped" for items kept
 
 
 @dataclass(slots=True)
@@ -78,4 +82,12 @@ def ingest_markdown(r: IngestReport) -> str:
             f"| {_cell(s.key)} | {HEALTH_MARK.get(s.health, s.health)} | {s.items} | {s.new} | {s.status or '-'} | "
             f"{s.bytes} | {s.duration_ms} | {_cell(s.note or '')} |"
         )
+    rejected = [(s.key, line) for s in r.sources for line in s.rejected]
+    bounded = [(s.key, line) for s in r.sources for line in s.bounded]
+    for title, rows in (("Items skipped (the rest of each feed was kept)", rejected), ("Items bounded", bounded)):
+        if rows:
+            lines += ["", f"## {title}", ""]
+            lines += [f"- {_cell(key)}: {_cell(line)}" for key, line in rows[:MAX_ITEM_LINES]]
+            if len(rows) > MAX_ITEM_LINES:
+                lines.append(f"- … and {len(rows) - MAX_ITEM_LINES} more (the JSON report lists them all)")
     return "\n".join(lines) + "\n"
