@@ -7,6 +7,7 @@ is timed: the costs are measured in bench/hostile_feed_bench.py.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import feedparser
@@ -16,6 +17,7 @@ from academichub.papers.markup import html_to_text
 from academichub.papers.normalise import clean_abstract, split_authors
 from academichub.papers.parse import parse_document
 from academichub.papers.records import FeedError
+from academichub.papers.urls import safe_url
 from tests.conftest import fixture_bytes
 
 CS_AI = "arxiv-rss-csAI-jmamath-trimmed.xml"
@@ -315,3 +317,135 @@ def test_a_hostile_day_stores_every_good_paper_on_both_databases(db_url, tmp_pat
 
     md = ingest_markdown(report)
     assert "## Items skipped" in md and "v99999999999999999999" in md
+
+
+# --- only http(s) links, stored or shown ------------------------------------------------------------
+
+HOSTILE_LINKS = {
+    "abs_url": "javascript:alert(document.cookie)",
+    "pdf_url": "data:text/html,<script>alert(1)</script>",
+    "doi_url": "vbscript:msgbox(1)",
+}
+SCHEMES = re.compile(r"javascript:|data:text|vbscript:", re.IGNORECASE)
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://arxiv.org/abs/2604.21935", True),
+        ("http://example.org/a?b=c#d", True),
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("data:text/html;base64,PHNjcmlwdD4=", False),
+        ("vbscript:msgbox(1)", False),
+        ("//evil.example/x", False),
+        ("https:evil.example", False),
+        ("https:\\\\evil.example", False),
+        ("https://", False),
+        ('https://a.example/"onmouseover="x', False),
+        ("https://[::1", False),
+        ("https://a.example/" + "x" * 3000, False),
+        (None, False),
+        (["https://a.example"], False),
+    ],
+)
+def test_safe_url_accepts_only_absolute_http_links(url, ok):
+    assert safe_url(url) == (url if ok else None)
+
+
+def test_cards_and_emails_never_link_another_scheme(tmp_path):
+    from types import SimpleNamespace
+
+    from academichub.briefing.compose import Briefing, BriefingItem
+    from academichub.mail.render import Links, render_briefing
+    from academichub.papers.views import PaperCard
+    from academichub.settings import Settings
+
+    row = SimpleNamespace(
+        id="2604.21935", title="T", source_labels=["arXiv (CS.AI)"], published=None, authors=[], abstract="A"
+    )
+    card = PaperCard.of(SimpleNamespace(**vars(row), **HOSTILE_LINKS))  # a row stored before links were checked
+    assert (card.abs_url, card.pdf_url, card.doi_url) == (None, None, None)
+    # Cards made some other way still pass the templates' safe_url filter.
+    raw_card = PaperCard("2604.21936", "Hostile links", "arXiv", None, [], "", *HOSTILE_LINKS.values())
+    good = PaperCard("2604.21937", "Good links", "arXiv", None, [], "", "https://arxiv.org/abs/2604.21937", None, None)
+    b = Briefing(
+        email="a@example.org",
+        name="A",
+        language="en",
+        edition_date=date(2026, 4, 27),
+        edition_size=2,
+        opening="Two papers.",
+        items=[BriefingItem(n, c, "S.", [], 1.0, summaries=["S."]) for n, c in ((1, raw_card), (2, good))],
+    )
+    mail = render_briefing(b, Settings(_env_file=None).templates_dir, Links())
+    assert not SCHEMES.search(mail.html) and not SCHEMES.search(mail.text)
+    assert 'href="https://arxiv.org/abs/2604.21937"' in mail.html and "https://arxiv.org/abs/2604.21937" in mail.text
+    assert "Hostile links" in mail.html  # the paper is shown, without a link
+
+
+def test_pages_and_the_rss_feed_never_link_another_scheme(tmp_path):
+    from fastapi.testclient import TestClient
+    from sqlalchemy import update
+
+    from academichub.briefing.compose import briefing_record, compose
+    from academichub.db import session_scope
+    from academichub.delivery import ledger
+    from academichub.editions.edition import read_edition
+    from academichub.matching.match import ProfileSpec
+    from academichub.matching.profiles import build_matcher
+    from academichub.models import Paper
+    from academichub.papers.ingest import collect_paths, ingest_documents, read_document
+    from academichub.settings import SAMPLE_DAY_DIR, Settings
+    from academichub.web.app import create_app
+    from subscribers.service import ProfileInput, upsert_subscriber
+
+    day = date(2026, 6, 22)
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        base_url="http://testserver",
+        secret_key="k",
+    )
+    app = create_app(settings)
+    engine = app.state.ctx.engine
+    ingest_documents(engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=day, settings=settings)
+    with session_scope(engine) as s:  # rows stored before links were checked
+        s.execute(update(Paper).values(**HOSTILE_LINKS))
+        s.commit()
+        sub, profile, _ = upsert_subscriber(s, "ada@example.org", ProfileInput(interests="quantum computing"))
+        row = ledger.prepare(s, day, [sub.id])[sub.id]
+    edition = read_edition(engine, day)
+    matches = build_matcher(engine, edition, "tfidf").match([ProfileSpec(key="ada", interests=profile.interests)])
+    b = compose(
+        email="ada@example.org",
+        name="Ada",
+        language="en",
+        interests=profile.interests,
+        edition_date=day,
+        edition_size=len(edition.facts),
+        matches=matches["ada"],
+        cards=edition.cards,
+        wanted=5,
+    )
+    assert b.items
+    with session_scope(engine) as s:
+        ledger.finish_many(
+            s, [{"id": row.id, "state": "sent", "reason": None, "message_id": "m", "content": briefing_record(b)}]
+        )
+    client = TestClient(app, raise_server_exceptions=False)
+    tokens = app.state.ctx.tokens
+    pages = {
+        "edition": client.get("/?lang=en"),
+        "view": client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': day.isoformat()})}"),
+        "feed": client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id})}"),
+        "api": client.get(f"/api/editions/{day.isoformat()}"),
+    }
+    for name, page in pages.items():
+        assert page.status_code == 200, name
+        assert not SCHEMES.search(page.text), name
+    assert b.items[0].paper.title.replace("&", "&amp;") in pages["view"].text
+    entries = feedparser.parse(pages["feed"].content).entries
+    assert entries and all("link" not in e for e in entries)

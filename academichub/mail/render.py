@@ -23,6 +23,7 @@ from mjml import mjml2html
 
 from academichub.briefing.compose import Briefing
 from academichub.i18n import strings_for
+from academichub.papers.urls import safe_href
 
 SUBJECT_TOP_CHARS = 60
 TEXT_WIDTH = 76
@@ -133,7 +134,7 @@ class EmailTemplates:
     def __init__(self, templates_dir: Path):
         folder = str(Path(templates_dir) / "email")
         loader = FileSystemLoader(folder)
-        filters = {"num": _num, "numbers": _numbers, "authors": _authors, "wrap": wrap}
+        filters = {"num": _num, "numbers": _numbers, "authors": _authors, "wrap": wrap, "safe_url": safe_href}
         self._stage1 = Environment(
             loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
         )

@@ -31,6 +31,7 @@ from academichub.i18n import web_strings
 from academichub.mail.backends import Mailer, make_mailer
 from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
+from academichub.papers.urls import safe_href
 from academichub.settings import Settings
 from subscribers.tokens import Tokens, tokens_from
 
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     pages = Environment(
         loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True)
     )
+    pages.filters["safe_url"] = safe_href  # only http(s) links from feeds become links on a page
     ctx = WebContext(
         settings=settings,
         engine=engine or open_database(settings),

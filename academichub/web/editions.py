@@ -25,6 +25,7 @@ from academichub.editions.edition import EditionData
 from academichub.editions.themes import Theme
 from academichub.i18n import web_strings
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
+from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
 from academichub.web.app import WebContext
 from subscribers.models import Subscriber
@@ -343,8 +344,9 @@ def personal_feed(request: Request, t: str = ""):
             entry.id(f"{base}/papers/{card.id}#{row.edition_date.isoformat()}")
             entry.guid(f"academichub:{sub.id}:{row.edition_date.isoformat()}:{card.id}", permalink=False)
             entry.title(card.title)
-            if card.abs_url or card.doi_url:
-                entry.link(href=card.abs_url or card.doi_url)
+            href = safe_url(card.abs_url) or safe_url(card.doi_url)
+            if href:
+                entry.link(href=href)
             text = " ".join((item.get("summaries") or [card.abstract])[:1])
             reasons = "; ".join(item.get("reasons", []))
             entry.description(f"{text}\n\n{s['why']}: {reasons}" if reasons else text)
