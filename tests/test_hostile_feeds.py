@@ -449,3 +449,40 @@ def test_pages_and_the_rss_feed_never_link_another_scheme(tmp_path):
     assert b.items[0].paper.title.replace("&", "&amp;") in pages["view"].text
     entries = feedparser.parse(pages["feed"].content).entries
     assert entries and all("link" not in e for e in entries)
+
+
+# --- fetching: a hostile server costs little too ---------------------------------------------------------
+
+
+def _fetcher(**kw):
+    from academichub.papers.fetch import Fetcher
+    from academichub.settings import Settings
+
+    settings = Settings(http_retries=0, http_backoff=0.0, arxiv_min_interval=0.0, _env_file=None)
+    return Fetcher(settings, sleep=lambda s: None, **kw)
+
+
+def test_a_huge_or_compression_bomb_response_is_abandoned_not_held(httpserver):
+    import gzip
+
+    httpserver.expect_request("/big").respond_with_data(b"<rss>" + b" " * 3_000_000)
+    bomb = gzip.compress(b"\0" * 20_000_000)  # 20 KB on the wire, 20 MB decoded
+    httpserver.expect_request("/bomb").respond_with_data(bomb, headers={"Content-Encoding": "gzip"})
+    httpserver.expect_request("/ok").respond_with_data(fixture_bytes(CS_AI))
+    with _fetcher(max_bytes=1_000_000) as f:
+        big, boom, ok = (f.get(httpserver.url_for(p)) for p in ("/big", "/bomb", "/ok"))
+    for r in (big, boom):
+        assert r.body is None and "larger than 1000000 bytes" in r.error
+    assert ok.error is None and ok.body == fixture_bytes(CS_AI)
+
+
+def test_a_details_page_that_is_not_a_list_fails_the_source_cleanly(httpserver):
+    from academichub.papers.fetch import fetch_rxiv_pages
+
+    base = "/details/medrxiv/2026-09-14/2026-09-15"
+    first = {"messages": [{"status": "ok", "count": 1, "total": 3}], "collection": [{"doi": "10.1101/x"}]}
+    httpserver.expect_request(f"{base}/0").respond_with_json(first)
+    httpserver.expect_request(f"{base}/1").respond_with_json({"collection": 17})
+    with _fetcher() as f:
+        r = fetch_rxiv_pages(f, httpserver.url_for(f"{base}/0"))
+    assert r.body is None and "page at cursor 1 of 3 is not a details response" in r.error

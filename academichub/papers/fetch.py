@@ -28,6 +28,7 @@ from academichub.settings import Settings
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0
+MAX_BODY_BYTES = 200 * 1024 * 1024  # as for files: a response larger than this is no feed
 
 
 @dataclass(slots=True)
@@ -48,6 +49,10 @@ class FetchResult:
 
 RXIV_PAGE = re.compile(r"^(?P<base>https?://[^?#]*/details/[a-z]+/[^/]+/[^/]+)/(?P<cursor>\d+)(?P<rest>(?:/[^?#]*)?)$")
 MAX_PAGES = 50
+
+
+class _TooLarge(Exception):
+    pass
 
 
 class _RetryableStatus(Exception):
@@ -81,6 +86,7 @@ class Fetcher:
         *,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        max_bytes: int = MAX_BODY_BYTES,
     ):
         self._client = client or httpx.Client(
             timeout=httpx.Timeout(settings.http_timeout),
@@ -92,6 +98,7 @@ class Fetcher:
         self._backoff = settings.http_backoff
         self._arxiv_interval = settings.arxiv_min_interval
         self._sleep, self._clock = sleep, clock
+        self._max_bytes = max_bytes
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -124,6 +131,17 @@ class Fetcher:
                 return delay
         return wait_exponential(multiplier=self._backoff, max=120)(state)
 
+    def _read_capped(self, response: httpx.Response) -> bytes:
+        """The body, decoded (gzip...), read in chunks and abandoned past ``max_bytes``: neither a
+        huge response nor a compression bomb is ever held whole."""
+        chunks, size = [], 0
+        for chunk in response.iter_bytes():
+            size += len(chunk)
+            if size > self._max_bytes:
+                raise _TooLarge()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
         headers = {}
         if etag:
@@ -133,14 +151,14 @@ class Fetcher:
         started = self._clock()
         attempts = 0
 
-        def attempt() -> httpx.Response:
+        def attempt() -> tuple[httpx.Response, bytes]:
             nonlocal attempts
             attempts += 1
             self._pace(url)
-            response = self._client.get(url, headers=headers)
-            if response.status_code in RETRY_STATUSES:
-                raise _RetryableStatus(response)
-            return response
+            with self._client.stream("GET", url, headers=headers) as response:
+                if response.status_code in RETRY_STATUSES:
+                    raise _RetryableStatus(response)
+                return response, self._read_capped(response)
 
         retrying = Retrying(
             stop=stop_after_attempt(self._retries + 1),
@@ -151,7 +169,9 @@ class Fetcher:
         )
         result = FetchResult(url=url)
         try:
-            response = retrying(attempt)
+            response, body = retrying(attempt)
+        except _TooLarge:
+            result.error = f"the response is larger than {self._max_bytes} bytes (decoded): not read further"
         except _RetryableStatus as exc:
             r = exc.response
             result.status = r.status_code
@@ -171,7 +191,7 @@ class Fetcher:
             elif response.status_code >= 400:
                 result.error = f"HTTP {response.status_code} {response.reason_phrase}"
             else:
-                result.body = response.content
+                result.body = body
         result.attempts = attempts
         result.duration_ms = int((self._clock() - started) * 1000)
         return result
@@ -189,7 +209,9 @@ def fetch_rxiv_pages(fetcher: Fetcher, url: str, **validators) -> FetchResult:
         data = json.loads(first.body)
         message = data["messages"][0]
         total, count = int(message.get("total", 0)), int(message.get("count", len(data["collection"])))
-    except (ValueError, KeyError, IndexError, TypeError):
+        if not isinstance(data["collection"], list):
+            raise TypeError("collection")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
         return first  # not the shape we page through; the parser will say what it is
     collection = list(data["collection"])
     cursor = int(m.group("cursor")) + count
@@ -204,6 +226,8 @@ def fetch_rxiv_pages(fetcher: Fetcher, url: str, **validators) -> FetchResult:
         try:
             more = json.loads(page.body)["collection"]
         except (ValueError, KeyError, TypeError):
+            more = None
+        if not isinstance(more, list):
             first.error = f"page at cursor {cursor} of {total} is not a details response"
             break
         collection.extend(more)
