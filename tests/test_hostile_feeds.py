@@ -363,7 +363,18 @@ def test_cards_and_emails_never_link_another_scheme(tmp_path):
     from academichub.settings import Settings
 
     row = SimpleNamespace(
-        id="2604.21935", title="T", source_labels=["arXiv (CS.AI)"], published=None, authors=[], abstract="A"
+        id="2604.21935",
+        title="T",
+        source_labels=["arXiv (CS.AI)"],
+        published=None,
+        authors=[],
+        abstract="A",
+        doi=None,
+        journal_ref=None,
+        kind="article",
+        announce_type="new",
+        arxiv_version=1,
+        categories=["cs.AI"],
     )
     card = PaperCard.of(SimpleNamespace(**vars(row), **HOSTILE_LINKS))  # a row stored before links were checked
     assert (card.abs_url, card.pdf_url, card.doi_url) == (None, None, None)
