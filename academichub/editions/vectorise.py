@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.preprocessing import normalize
 
@@ -29,16 +30,26 @@ class TfidfVectoriser:
     name = "tfidf"
 
     def __init__(self, corpus: list[str]):
-        self._vec = TfidfVectorizer(
+        vec = TfidfVectorizer(
             stop_words="english", sublinear_tf=True, ngram_range=(1, 2), min_df=1, max_df=0.6, dtype=np.float32
         )
-        self._vec.fit(corpus or [""])
+        # No words to fit (an empty day on a fresh database, or only stop words): no features, so
+        # every text encodes to an empty row and nothing matches, rather than "empty vocabulary".
+        self._vec: TfidfVectorizer | None = vec
+        try:
+            vec.fit(corpus or [""])
+        except ValueError as exc:  # sklearn: "empty vocabulary; perhaps the documents only contain stop words"
+            if "empty vocabulary" not in str(exc):
+                raise
+            self._vec = None
 
     def encode(self, texts: list[str]):
+        if self._vec is None:
+            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
         return self._vec.transform(texts)
 
     def terms(self) -> np.ndarray:
-        return self._vec.get_feature_names_out()
+        return self._vec.get_feature_names_out() if self._vec is not None else np.array([], dtype=object)
 
 
 MODEL_NAME = "all-MiniLM-L6-v2"
