@@ -107,6 +107,16 @@ class Settings(BaseSettings):
     http_timeout: float = Field(default=30.0, gt=0)
     http_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed fetch (429/5xx/network).")
     http_backoff: float = Field(default=2.0, ge=0, description="First back-off delay in seconds; doubles each retry.")
+    http_connect_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds to wait for a connection to a feed's server (part of http_timeout)."
+    )
+    http_connect_retries: int = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description="Retries when a feed's server cannot be reached at all (DNS, refused, no route): such a "
+        "host is not tried again in the run, and after two such hosts the run is taken to have no network.",
+    )
     arxiv_min_interval: float = Field(
         default=3.0, ge=0, description="Seconds between requests to arXiv (arXiv asks for 3)."
     )

@@ -5,6 +5,9 @@
 - at least ``arxiv_min_interval`` seconds between requests to arXiv hosts, one connection;
 - retries with exponential back-off on 429/5xx and network errors, honouring ``Retry-After``
   (tenacity does the retrying);
+- a server that cannot be reached at all (DNS, refused, no route, connect timeout) is retried only
+  ``http_connect_retries`` times and not tried again in the run; once two servers could not be
+  reached and none answered, the run has no network and the remaining sources fail at once;
 - never raises for a failed fetch: the result carries a clear ``error`` for the fetch log.
 """
 
@@ -21,7 +24,7 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlparse
 
 import httpx
-from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import RetryCallState, Retrying, retry_if_exception_type, wait_exponential
 
 from academichub.papers.sources import ARXIV_HOSTS
 from academichub.settings import Settings
@@ -29,6 +32,13 @@ from academichub.settings import Settings
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 300.0
 MAX_BODY_BYTES = 200 * 1024 * 1024  # as for files: a response larger than this is no feed
+OFFLINE_AFTER = 2  # servers that could not be reached, with none answering: no network
+UNREACHABLE = ("cannot reach ", "no network")  # in a fetch error: the server was never reached
+
+
+def is_unreachable(error: str | None) -> bool:
+    """Whether a fetch error says the server could not be reached at all (no HTTP answer)."""
+    return bool(error) and any(mark in (error or "") for mark in UNREACHABLE)
 
 
 @dataclass(slots=True)
@@ -89,12 +99,17 @@ class Fetcher:
         max_bytes: int = MAX_BODY_BYTES,
     ):
         self._client = client or httpx.Client(
-            timeout=httpx.Timeout(settings.http_timeout),
+            timeout=httpx.Timeout(
+                settings.http_timeout, connect=min(settings.http_connect_timeout, settings.http_timeout)
+            ),
             limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
             follow_redirects=True,
         )
         self._client.headers["User-Agent"] = settings.user_agent
         self._retries = settings.http_retries
+        self._connect_retries = min(settings.http_connect_retries, settings.http_retries)
+        self._down: dict[str, str] = {}  # host:port -> why it could not be reached, in this run
+        self._answered = False  # some server answered (any HTTP status): the network works
         self._backoff = settings.http_backoff
         self._arxiv_interval = settings.arxiv_min_interval
         self._sleep, self._clock = sleep, clock
@@ -142,7 +157,31 @@ class Fetcher:
             chunks.append(chunk)
         return b"".join(chunks)
 
+    def _stop(self, state: RetryCallState) -> bool:
+        exc = state.outcome.exception() if state.outcome else None
+        limit = self._connect_retries if isinstance(exc, _CANNOT_CONNECT) else self._retries
+        return state.attempt_number > limit
+
+    @property
+    def offline(self) -> bool:
+        """No server answered and ``OFFLINE_AFTER`` could not be reached: the run has no network."""
+        return not self._answered and len(self._down) >= OFFLINE_AFTER
+
+    def _not_tried(self, url: str) -> str | None:
+        with self._lock:
+            if self.offline:
+                return (
+                    f"not tried: no network ({len(self._down)} servers could not be reached: {', '.join(self._down)})"
+                )
+            where = _netloc(url)
+            if where in self._down:
+                return f"not tried: cannot reach {where} (it failed earlier in this run: {self._down[where]})"
+        return None
+
     def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+        skip = self._not_tried(url)
+        if skip:
+            return FetchResult(url=url, error=skip, attempts=0)
         headers = {}
         if etag:
             headers["If-None-Match"] = etag
@@ -156,12 +195,13 @@ class Fetcher:
             attempts += 1
             self._pace(url)
             with self._client.stream("GET", url, headers=headers) as response:
+                self._answered = True
                 if response.status_code in RETRY_STATUSES:
                     raise _RetryableStatus(response)
                 return response, self._read_capped(response)
 
         retrying = Retrying(
-            stop=stop_after_attempt(self._retries + 1),
+            stop=self._stop,
             wait=self._wait,
             retry=retry_if_exception_type((_RetryableStatus, httpx.TransportError)),
             sleep=self._sleep,
@@ -176,6 +216,12 @@ class Fetcher:
             r = exc.response
             result.status = r.status_code
             result.error = f"HTTP {r.status_code} {r.reason_phrase} after {attempts} attempt(s)"
+        except _CANNOT_CONNECT as exc:
+            where = _netloc(url)
+            why = f"{exc.__class__.__name__}: {exc}"
+            with self._lock:
+                self._down[where] = why
+            result.error = f"network error after {attempts} attempt(s): cannot reach {where}: {why}"
         except httpx.TimeoutException:
             result.error = f"timed out after {attempts} attempt(s)"
         except httpx.TransportError as exc:
@@ -195,6 +241,14 @@ class Fetcher:
         result.attempts = attempts
         result.duration_ms = int((self._clock() - started) * 1000)
         return result
+
+
+_CANNOT_CONNECT = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+def _netloc(url: str) -> str:
+    parsed = urlparse(url)
+    return parsed.netloc or url
 
 
 def fetch_rxiv_pages(fetcher: Fetcher, url: str, **validators) -> FetchResult:
