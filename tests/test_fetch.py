@@ -152,3 +152,26 @@ def test_rxiv_details_api_is_paged_to_the_total(httpserver):
     with make_fetcher(t, retries=0) as f:
         r = fetch_rxiv_pages(f, httpserver.url_for("/details/medrxiv/2026-09-14/2026-09-15/0"))
     assert r.body is None and "cursor 2 of 5" in r.error  # a partial day is a failure, not a quiet day
+
+
+def test_an_unreachable_server_is_tried_twice_then_left_alone_while_others_are_still_fetched():
+    tried: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        tried.append(request.url.host)
+        if request.url.host == "up.example.org":
+            return httpx.Response(200, content=b"<rss/>")
+        raise httpx.ConnectError("[Errno -3] Temporary failure in name resolution", request=request)
+
+    t = FakeTime()
+    settings = Settings(http_backoff=2.0, arxiv_min_interval=0.0, _env_file=None)  # default retries: 3, connect: 1
+    with Fetcher(settings, httpx.Client(transport=httpx.MockTransport(handler)), sleep=t.sleep, clock=t.clock) as f:
+        first = f.get("https://down.example.org/a")
+        again = f.get("https://down.example.org/b")
+        up = f.get("https://up.example.org/feed")
+        other = f.get("https://gone.example.org/c")  # a second unreachable server, but one answered
+        last = f.get("https://gone2.example.org/d")
+    assert first.attempts == 2 and first.error.startswith("network error after 2 attempt(s): cannot reach down.example")
+    assert again.attempts == 0 and again.error.startswith("not tried: cannot reach down.example.org")
+    assert up.error is None and other.attempts == 2 and last.attempts == 2  # the network works: not "offline"
+    assert tried.count("down.example.org") == 2 and t.sleeps == [2.0, 2.0, 2.0]
