@@ -71,6 +71,9 @@ class Edition(SQLModel, table=True):
     # The day's themes as found once (Theme.as_dict each), and the papers key they were found for.
     themes: list | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     themes_key: str | None = Field(default=None, max_length=64)
+    # Why the day's edition cannot be trusted (every source failed, or most of the day): nobody is
+    # sent it while this is set; a later run of the day whose sources work clears it.
+    held: str | None = Field(default=None, max_length=500)
 
 
 class EditionPaper(SQLModel, table=True):

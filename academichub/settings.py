@@ -126,6 +126,13 @@ class Settings(BaseSettings):
     suspect_ratio: float = Field(
         default=0.3, gt=0, lt=1, description="A feed below this share of its recent median is suspect."
     )
+    hold_share: float = Field(
+        default=0.5,
+        gt=0,
+        lt=1,
+        description="Hold the day (nobody is emailed, the run fails) when the sources that failed or are "
+        "suspect usually carry more than this share of its new papers.",
+    )
     preprint_match_days: int = Field(
         default=365, ge=1, description="How far back a journal article is compared with preprints."
     )

@@ -1,6 +1,6 @@
 """``daily-run``: the whole day in one run, ignoring delivery hours (what ``academichub run`` does).
 
-1. Ingest the day's sources.
+1. Ingest the day's sources; a day that cannot be trusted stops here (the run fails, nobody is emailed).
 2. Find the day's audience and the provider's account suppression list.
 3. Read the edition (and, for weekly readers, the week's).
 4. For each group: match -> write (LLM, cached) -> compose, render and send through the ledger.
@@ -32,9 +32,12 @@ from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
 from academichub.matching.match import Match, ProfileSpec
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
+from academichub.papers.health import EditionHeld
+from academichub.papers.ingest import ensure_not_held, ensure_trusted
+from academichub.papers.report import IngestReport
 from academichub.services import Services
 from academichub.settings import Settings, load_settings
-from flows.ingest import run_ingest
+from flows.ingest import held, run_ingest
 from subscribers.service import audience
 
 T = TypeVar("T")
@@ -108,6 +111,7 @@ def run_day(
 ) -> RunReport:
     settings, engine = services.settings, services.engine
     ingest = None if skip_ingest else run_ingest(settings, engine, paths=paths, day=day)
+    trusted(engine, day, ingest)
     with session_scope(engine) as session:
         readers = audience(session, day)
     suppressed: dict[str, str] = {}
@@ -141,6 +145,15 @@ def run_day(
     return report
 
 
+def trusted(engine: Engine, day: date, ingest: IngestReport | None) -> None:
+    """Stop the run (``EditionHeld``: the flow run ends Failed) before anyone is matched or emailed
+    when the day's edition cannot be trusted; nothing is written to the ledger."""
+    if ingest is None:
+        ensure_not_held(engine, day)
+    else:
+        ensure_trusted(ingest)
+
+
 def publish(report: RunReport) -> None:
     """The run's report, the LLM's calls and the briefings as artifacts in the Prefect UI."""
     day = report.edition_date
@@ -168,7 +181,10 @@ def daily_flow(
     """The whole day on whatever settings the environment gives (embedded defaults with none)."""
     services = Services.open(load_settings())
     day = date.fromisoformat(date_) if date_ else services.clock.today(services.settings.edition_timezone)
-    return run_day(services, paths=from_paths, day=day, dry_run=dry_run, skip_ingest=skip_ingest)
+    try:
+        return run_day(services, paths=from_paths, day=day, dry_run=dry_run, skip_ingest=skip_ingest)
+    except EditionHeld as exc:
+        return held(exc)
 
 
 __all__ = ["daily_flow", "run_day", "RunReport"]

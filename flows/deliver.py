@@ -1,6 +1,7 @@
 """``deliver-due`` (hourly), the second half of the scheduled day (the first: ``flows/prepare.py``).
 
-1. Find the current edition and queue everyone whose local delivery time for it has come.
+1. Find the current edition (the latest that is not held: a held day is never sent) and queue
+   everyone whose local delivery time for it has come.
 2. Read the provider's account suppression list (SES).
 3. Claim batches in the database (``SKIP LOCKED`` on PostgreSQL) and deliver each as its own task
    (match -> the reader's opening from the LLM -> compose -> render -> send) on the task runner
@@ -143,7 +144,10 @@ def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | No
     """Hourly: everyone whose local delivery time for the current edition has come gets it, once."""
     services = Services.open(load_settings())
     clock = fixed(now).now() if now else services.clock.now()
-    current = due.current_edition(services.engine, date.fromisoformat(edition) if edition else None)
+    until = date.fromisoformat(edition) if edition else None
+    current = due.current_edition(services.engine, until)
+    for day, why in due.held_editions(services.engine, current[0] if current else None, until):
+        print(f"The edition of {day} is held ({why}): none of it is sent until prepare-edition succeeds for that day.")
     if current is None:
         print("No edition prepared yet: nothing to deliver.")
         return None

@@ -8,17 +8,21 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
+from prefect.states import Failed
 from sqlalchemy.engine import Engine
 
 from academichub.db import open_database
 from academichub.papers.fetch import Fetcher
+from academichub.papers.health import EditionHeld
 from academichub.papers.ingest import (
     Document,
     collect_paths,
+    ensure_trusted,
     fetch_document,
     ingest_documents,
     read_document,
@@ -65,10 +69,20 @@ def run_ingest(
     return report
 
 
+def held(exc: EditionHeld) -> Any:
+    """A held day's final state: Failed, with the reason as its message (what the alert automation
+    sends) and no traceback in the log; a direct call of the flow raises ``exc`` (the CLI's one line)."""
+    return Failed(message=str(exc), data=exc)
+
+
 @flow(name="ingest", log_prints=True)
 def ingest_flow(from_paths: list[str] | None = None, date_: str | None = None) -> IngestReport:
-    """Fetch the configured sources (or read saved responses from ``from_paths``) into the database."""
+    """Fetch the configured sources (or read saved responses from ``from_paths``) into the database.
+    A day that cannot be trusted (every source failed, or most of the day) ends the run Failed."""
     settings = load_settings()
     day = date.fromisoformat(date_) if date_ else settings.clock.today(settings.edition_timezone)
     engine = open_database(settings)
-    return run_ingest(settings, engine, paths=from_paths, day=day)
+    try:
+        return ensure_trusted(run_ingest(settings, engine, paths=from_paths, day=day))
+    except EditionHeld as exc:
+        return held(exc)

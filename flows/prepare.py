@@ -1,7 +1,8 @@
 """``prepare-edition``: after arXiv's announcement, everything about the day that is the same for all
 readers, so that the hourly ``deliver-due`` only does each reader's own part.
 
-1. Ingest the day's sources.
+1. Ingest the day's sources; a day that cannot be trusted (every source failed, or most of the day)
+   is held: the run fails here and deliver-due sends none of it until a later run of the day succeeds.
 2. Read the edition and its themes (stored with it).
 3. Match everyone (to know which papers anyone will receive), daily readers on the day's edition and
    weekly ones on the week's.
@@ -25,10 +26,11 @@ from academichub.briefing.pieces import LlmReport
 from academichub.db import session_scope
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.matching.profiles import load_profiles
+from academichub.papers.health import EditionHeld
 from academichub.services import Services
 from academichub.settings import load_settings
-from flows.daily import load_edition, match_readers, write_briefings
-from flows.ingest import run_ingest
+from flows.daily import load_edition, match_readers, trusted, write_briefings
+from flows.ingest import held, run_ingest
 from subscribers.service import audience
 
 
@@ -44,6 +46,7 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
             stages[name] = stages.get(name, 0.0) + time.perf_counter() - t0
 
     ingest = None if skip_ingest else timed("ingest", run_ingest, settings, engine, paths=paths, day=day)
+    trusted(engine, day, ingest)  # a held day: the run fails here, and deliver-due sends none of it
     edition = timed("edition and themes", load_edition, engine, day, settings.corpus_days)
     with session_scope(engine) as session:
         readers = audience(session, day)
@@ -111,7 +114,10 @@ def prepare_edition(
     """Ingest and prepare the day's edition (themes, per-paper summaries, theme syntheses); sends nothing."""
     services = Services.open(load_settings())
     day = date.fromisoformat(date_) if date_ else services.clock.today(services.settings.edition_timezone)
-    return prepare_day(services, paths=from_paths, day=day, skip_ingest=skip_ingest)
+    try:
+        return prepare_day(services, paths=from_paths, day=day, skip_ingest=skip_ingest)
+    except EditionHeld as exc:
+        return held(exc)
 
 
 __all__ = ["prepare_edition", "prepare_day"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 import typer
 from rich.console import Console
 
+from academichub.papers.health import EditionHeld
 from academichub.papers.ingest import collect_paths
+from academichub.papers.report import IngestReport
 from academichub.settings import Settings, load_settings
 
 app = typer.Typer(
@@ -57,6 +60,31 @@ def _check_paths(paths: list[Path] | None) -> list[str] | None:
         return None
     collect_paths(list(paths))  # fails early with a clear message for a missing path
     return [str(p) for p in paths]
+
+
+HELD_EXIT = 3  # the day's edition is held: nothing was sent (see docs/operations.md, "A broken day")
+
+
+def source_lines(ing: IngestReport) -> None:
+    """The sources that failed, are suspect or had no announcement, one line each."""
+    for s in ing.sources:
+        if s.health in ("failed", "suspect", "no_announcement"):
+            console.print(f"  {s.key}: {s.health} — {s.note or s.error}", markup=False, highlight=False)
+
+
+def held_day(exc: EditionHeld, command: str) -> NoReturn:
+    """A held day: which sources failed, then one line saying why and what to do; exit status 3."""
+    if exc.ingest is not None:
+        source_lines(exc.ingest)
+    if "no network" in exc.reason:
+        hint = (
+            f"Without network access, read saved responses with `academichub {command} --from FOLDER`, "
+            "or try `academichub demo`."
+        )
+    else:
+        hint = f"Run `academichub {command} --date {exc.day}` again once the sources work."
+    err.print(f"[bold red]error:[/bold red] {exc}. {hint}", soft_wrap=True, highlight=False)
+    raise typer.Exit(HELD_EXIT)
 
 
 # --- ingest / papers ------------------------------------------------------------------------

@@ -16,8 +16,11 @@ from academichub.cli.common import (
     _settings,
     app,
     console,
+    held_day,
+    source_lines,
 )
 from academichub.db import open_database, session_scope
+from academichub.papers.health import EditionHeld
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR
 from subscribers.service import (
     ProfileInput,
@@ -48,16 +51,19 @@ SAMPLE_SUBSCRIBERS: list[dict[str, Any]] = [
 def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
     from flows.daily import daily_flow
 
-    report = daily_flow(from_paths=paths, date_=date_, dry_run=dry_run)
+    try:
+        report = daily_flow(from_paths=paths, date_=date_, dry_run=dry_run)
+    except EditionHeld as exc:
+        held_day(exc, "run")
     ing = report.ingest
     if ing:
         console.print(
             f"Ingested {sum(s.items for s in ing.sources)} items from {len(ing.sources)} source(s): "
             f"{ing.new_papers} new papers, edition {report.edition_date} has {report.edition_size}."
         )
-        for s in ing.sources:
-            if s.health in ("failed", "suspect", "no_announcement"):
-                console.print(f"  {s.key}: {s.health} — {s.note or s.error}", markup=False)
+        source_lines(ing)
+        if ing.kept:
+            console.print(f"This run's sources failed ({ing.kept}); the day's edition from an earlier run is used.")
     if report.llm and report.llm.model:
         L = report.llm
         cost = f", about ${L.cost_usd:.4f}" if L.cost_usd is not None else ""

@@ -18,9 +18,11 @@ from academichub.cli.common import (
     app,
     console,
     err,
+    held_day,
 )
 from academichub.db import open_database, session_scope
 from academichub.papers import store
+from academichub.papers.health import EditionHeld
 from academichub.papers.views import PaperCard, paper_facts_from, paper_json
 from academichub.settings import Settings
 from subscribers.expand import interests_are_english
@@ -40,17 +42,21 @@ def ingest(
     from academichub.papers.report import ingest_markdown
     from flows.ingest import ingest_flow
 
-    report = ingest_flow(from_paths=_check_paths(from_), date_=_day(date_))
+    try:
+        report = ingest_flow(from_paths=_check_paths(from_), date_=_day(date_))
+    except EditionHeld as exc:
+        if exc.ingest is not None:
+            if json_:
+                print(json.dumps(exc.ingest.as_dict(), ensure_ascii=False, indent=2))
+            else:
+                console.print(ingest_markdown(exc.ingest), markup=False, highlight=False)
+        exc.ingest = None  # its sources are in the report above
+        held_day(exc, "ingest")
     if json_:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         console.print(ingest_markdown(report), markup=False, highlight=False)
-    if report.failed and len(report.failed) == len(report.sources):
-        err.print(
-            "[yellow]Every source failed, so nothing new was stored. Without network access, read saved "
-            "responses with `academichub ingest --from FOLDER`, or try `academichub demo`.[/yellow]"
-        )
-    elif report.failed:
+    if report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
 
@@ -145,6 +151,16 @@ def match(
     else:
         spec = ProfileSpec(key="query", interests=interests or "", top_n=top)
     day, titles, found = _matches(settings, _day(date_), spec)
+    if day is None or not titles:
+        err.print(
+            "No edition yet: run `academichub ingest` first."
+            if day is None
+            else f"The edition of {day} has no papers, so there is nothing to match: "
+            f"ingest that day first (`academichub ingest --date {day}`).",
+            soft_wrap=True,
+            highlight=False,
+        )
+        raise typer.Exit(1)
     if not interests_are_english(spec.text) and not found:
         err.print(
             "Note: interests not written in English need English keywords too (no LLM is configured to translate them)."
@@ -166,7 +182,7 @@ def match(
             )
         )
         return
-    table = Table(title=f"Best matches in edition {day}" if day else "No edition yet")
+    table = Table(title=f"Best matches in edition {day}")
     for col in ("score", "title", "why"):
         table.add_column(col, overflow="fold")
     for m in found:

@@ -18,15 +18,27 @@ from subscribers.service import SUPPRESSED_STATUSES, skip_reason
 
 
 def current_edition(engine: Engine, until: date | None = None) -> tuple[date, datetime] | None:
-    """The latest edition with papers (on or before ``until``) and when it was prepared."""
+    """The latest edition with papers that is not held (on or before ``until``) and when it was
+    prepared (or, for one that was held, when the hold was lifted)."""
     with session_scope(engine) as session:
         query = select(col(Edition.date), Edition.created_at).where(
-            col(Edition.date).in_(select(col(EditionPaper.edition_date)).distinct())
+            col(Edition.date).in_(select(col(EditionPaper.edition_date)).distinct()), col(Edition.held).is_(None)
         )
         if until is not None:
             query = query.where(Edition.date <= until)
         row = session.exec(query.order_by(col(Edition.date).desc()).limit(1)).first()
     return None if row is None else (row[0], as_utc(row[1]))
+
+
+def held_editions(engine: Engine, after: date | None, until: date | None = None) -> list[tuple[date, str]]:
+    """Editions held (their day could not be trusted) after ``after`` (and up to ``until``), oldest first."""
+    with session_scope(engine) as session:
+        query = select(col(Edition.date), col(Edition.held)).where(col(Edition.held).is_not(None))
+        if after is not None:
+            query = query.where(Edition.date > after)
+        if until is not None:
+            query = query.where(Edition.date <= until)
+        return [(d, why or "") for d, why in session.exec(query.order_by(col(Edition.date)))]
 
 
 def queue_due(engine: Engine, day: date, prepared_at: datetime, now: datetime) -> tuple[int, int]:

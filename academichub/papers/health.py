@@ -7,6 +7,7 @@ from datetime import date
 from statistics import median
 
 from academichub.papers.records import FeedMeta
+from academichub.papers.report import IngestReport
 
 MIN_HISTORY = 3  # announcement-day fetches needed before "far below usual" is judged
 
@@ -54,3 +55,56 @@ def assess(
     if usual and items < suspect_ratio * usual:
         return Health("suspect", f"only {items} items; it usually lists about {usual:g}")
     return Health("ok", "")
+
+
+# --- the day as a whole: can its edition be trusted? ---------------------------------------------
+
+BAD = frozenset({"failed", "suspect"})
+
+
+@dataclass(frozen=True, slots=True)
+class SourceState:
+    key: str
+    health: str
+    unreachable: bool = False  # failed without any answer from its server (DNS, refused, no route)
+
+
+class EditionHeld(RuntimeError):
+    """The day's edition cannot be trusted: nobody is emailed for it until a run of that day succeeds."""
+
+    def __init__(self, day: date, reason: str, ingest: IngestReport | None = None):
+        self.day, self.reason, self.ingest = day, reason, ingest
+        super().__init__(
+            f"the edition of {day.isoformat()} is held: {reason}; nobody is sent it until a run of the day succeeds"
+        )
+
+    def __reduce__(self):  # Prefect may pickle a flow's exception with its state
+        return (EditionHeld, (self.day, self.reason, self.ingest))
+
+
+def judge_day(sources: list[SourceState], usual: dict[str, float], *, hold_share: float = 0.5) -> str | None:
+    """Why the day's edition cannot be trusted, or None when it can.
+
+    Held when every source failed or is suspect, or when the sources that did usually carry more than
+    ``hold_share`` of the day's new papers. ``usual`` is each source's usual new papers a day (from
+    its recent healthy fetches; empty when there is too little history): without it every source of
+    the run counts the same. A quiet source (no announcement, unchanged) is never bad.
+    """
+    bad = [s for s in sources if s.health in BAD]
+    if not bad:
+        return None
+    n = len(sources)
+    if len(bad) == n:
+        if all(s.unreachable for s in bad):
+            return f"every source failed ({n} of {n}): no server could be reached (no network?)"
+        if all(s.health == "failed" for s in bad):
+            return f"every source failed ({n} of {n})"
+        return f"every source failed or is suspect ({n} of {n})"
+    weights = {s.key: usual.get(s.key, 0.0) for s in sources}
+    if sum(weights.values()) <= 0:
+        weights = {s.key: 1.0 for s in sources}
+    missing = sum(weights[s.key] for s in bad) / sum(weights.values())
+    if missing <= hold_share:
+        return None
+    named = ", ".join(f"{s.key} ({s.health})" for s in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    return f"sources that usually carry {missing:.0%} of the day's papers failed or are suspect: {named}"

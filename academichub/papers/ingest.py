@@ -21,8 +21,8 @@ from academichub.db import session_scope
 from academichub.models import FetchLog
 from academichub.papers import store
 from academichub.papers.dedupe import Batch, merge_batches
-from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages
-from academichub.papers.health import assess
+from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages, is_unreachable
+from academichub.papers.health import EditionHeld, Health, SourceState, assess, judge_day
 from academichub.papers.parse import parse_document
 from academichub.papers.records import FeedError, ParsedFeed
 from academichub.papers.report import IngestReport, SourceReport
@@ -165,16 +165,12 @@ def ingest_documents(
         for p in parsed
         if p.feed is not None
     ]
+    now = settings.clock.now()
     with session_scope(engine) as session:
-        known = store.load_known(session, batches, preprints_since=day - timedelta(days=settings.preprint_match_days))
-        outcome = merge_batches(batches, known)
-        added = store.apply_outcome(session, outcome, day, now=settings.clock.now())
-        logs, sources = [], []
-        for p in parsed:
-            items = len(p.feed.records) if p.feed else 0
-            health = assess(
+        healths = [
+            assess(
                 meta=p.feed.meta if p.feed else None,
-                items=items,
+                items=len(p.feed.records) if p.feed else 0,
                 day=day,
                 error=p.error,
                 not_modified=bool(p.doc.fetch and p.doc.fetch.not_modified),
@@ -182,6 +178,16 @@ def ingest_documents(
                 holidays=holidays,
                 suspect_ratio=settings.suspect_ratio,
             )
+            for p in parsed
+        ]
+        held, kept = _verdict(session, parsed, healths, day, settings)
+        store.set_hold(session, day, held, now=now)  # committed with the papers: never a moment unheld
+        known = store.load_known(session, batches, preprints_since=day - timedelta(days=settings.preprint_match_days))
+        outcome = merge_batches(batches, known)
+        added = store.apply_outcome(session, outcome, day, now=now)
+        logs, sources = [], []
+        for p, health in zip(parsed, healths, strict=True):
+            items = len(p.feed.records) if p.feed else 0
             f = p.doc.fetch
             note = health.note
             if p.feed and p.feed.warnings:
@@ -236,7 +242,35 @@ def ingest_documents(
         updated_papers=len(outcome.updated),
         merges=merges,
         edition_added=added,
+        held=held,
+        kept=kept,
     )
+
+
+def _verdict(session, parsed: list[_Parsed], healths: list[Health], day: date, settings: Settings):
+    """(why the day is held, or None; why this run failed although the day's edition, made by an earlier
+    run of the day, is kept, or None). See ``health.judge_day`` for the policy."""
+    states = [SourceState(p.key, h.status, is_unreachable(p.error)) for p, h in zip(parsed, healths, strict=True)]
+    held = judge_day(states, store.usual_new_papers(session, before=day), hold_share=settings.hold_share)
+    trusted_before, _ = store.edition_state(session, day)
+    if held and trusted_before:  # a refetch that failed does not spoil a day that was complete
+        return None, held
+    return held, None
+
+
+def ensure_trusted(report: IngestReport) -> IngestReport:
+    """The report, or ``EditionHeld`` when its day cannot be trusted (what every run that sends checks)."""
+    if report.held:
+        raise EditionHeld(report.edition_date, report.held, report)
+    return report
+
+
+def ensure_not_held(engine: Engine, day: date) -> None:
+    """``EditionHeld`` when an earlier ingest held the day (for runs that do not ingest it again)."""
+    with session_scope(engine) as session:
+        _, held = store.edition_state(session, day)
+    if held:
+        raise EditionHeld(day, f"{held} (found by an earlier ingest of the day: ingest it again)")
 
 
 # --- one source, one file, one run ------------------------------------------------------------------
@@ -274,7 +308,13 @@ def _maybe_sources(settings: Settings) -> SourceConfig:
 
 
 def run_ingest(
-    settings: Settings, engine: Engine, *, paths: list[str] | None, day: date, config: SourceConfig | None = None
+    settings: Settings,
+    engine: Engine,
+    *,
+    paths: list[str] | None,
+    day: date,
+    config: SourceConfig | None = None,
+    fetcher: Fetcher | None = None,
 ) -> IngestReport:
     """A whole ingest run: read ``paths`` (files and folders) or fetch the configured sources, then
     parse, deduplicate and store. The ``ingest`` flow does the same through tasks, with an artifact."""
@@ -284,6 +324,6 @@ def run_ingest(
     else:
         config = source_config(settings, paths=paths, config=config)
         holidays = config.arxiv_holidays
-        with Fetcher(settings) as fetcher:
-            docs = [fetch_document(s, fetcher, engine, day) for s in config.sources]
+        with fetcher or Fetcher(settings) as client:
+            docs = [fetch_document(s, client, engine, day) for s in config.sources]
     return ingest_documents(engine, docs, day=day, settings=settings, holidays=holidays)

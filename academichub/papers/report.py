@@ -42,6 +42,8 @@ class IngestReport:
     updated_papers: int = 0
     merges: dict[str, int] = field(default_factory=dict)
     edition_added: int = 0
+    held: str | None = None  # why the day's edition cannot be trusted (nobody is sent it), or None
+    kept: str | None = None  # this run's sources failed, but an earlier run of the day made the edition
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -68,6 +70,10 @@ def ingest_markdown(r: IngestReport) -> str:
         f"- new papers: **{r.new_papers}**, updated: {r.updated_papers}, added to the edition: **{r.edition_added}**",
         "- duplicates merged: " + (", ".join(f"{k}: {v}" for k, v in sorted(r.merges.items())) or "none"),
     ]
+    if r.held:
+        lines.insert(2, f"- **EDITION HELD**: {r.held}. Nobody is sent this day until a run of it succeeds.")
+    if r.kept:
+        lines.append(f"- this run's sources failed ({r.kept}); the edition an earlier run of the day made is kept")
     if r.failed:
         lines.append(f"- **{len(r.failed)} source(s) FAILED**: " + ", ".join(s.key for s in r.failed))
     if r.suspect:

@@ -125,6 +125,53 @@ def item_history(session: Session, source_key: str, *, limit: int = 10) -> list[
     return list(reversed(rows))
 
 
+def usual_new_papers(session: Session, *, before: date, window: int = 21, min_days: int = 3) -> dict[str, float]:
+    """Each source's usual new papers a day: the mean, over the days of the ``window`` before
+    ``before`` on which it was healthy, of what it added that day (the best of that day's runs).
+    Empty when fewer than ``min_days`` days have any healthy fetch (too little history to judge)."""
+    rows = session.exec(
+        select(col(FetchLog.edition_date), FetchLog.source_key, func.max(FetchLog.new_papers))
+        .where(
+            FetchLog.health == "ok",
+            col(FetchLog.edition_date) < before,
+            col(FetchLog.edition_date) >= before - timedelta(days=window),
+        )
+        .group_by(col(FetchLog.edition_date), col(FetchLog.source_key))
+    ).all()
+    if len({d for d, _k, _n in rows}) < min_days:
+        return {}
+    total: dict[str, float] = {}
+    days: dict[str, int] = {}
+    for _day, key, new in rows:
+        total[key] = total.get(key, 0.0) + (new or 0)
+        days[key] = days.get(key, 0) + 1
+    return {k: total[k] / days[k] for k in total}
+
+
+def edition_state(session: Session, day: date) -> tuple[bool, str | None]:
+    """Whether the day's edition has papers and is not held (an earlier run of the day made it), and
+    why it is held (None when it is not)."""
+    held = session.exec(select(Edition.held).where(Edition.date == day)).first()
+    has_papers = session.exec(select(EditionPaper.paper_id).where(EditionPaper.edition_date == day).limit(1)).first()
+    return (has_papers is not None and held is None), held
+
+
+def set_hold(session: Session, day: date, reason: str | None, *, now: datetime) -> None:
+    """Hold the day's edition (``reason``: nobody is sent it) or lift the hold (None). Lifting restamps
+    the edition ``now``: deliver-due schedules readers from the time it could be trusted."""
+    if reason:
+        session.execute(
+            insert_for(session, Edition).values(date=day, created_at=now, updated_at=now).on_conflict_do_nothing()
+        )
+        session.execute(update(Edition).where(col(Edition.date) == day).values(held=reason[:500], updated_at=now))
+    else:
+        session.execute(
+            update(Edition)
+            .where(col(Edition.date) == day, col(Edition.held).is_not(None))
+            .values(held=None, created_at=now, updated_at=now)
+        )
+
+
 def add_fetch_logs(session: Session, logs: Iterable[FetchLog]) -> None:
     session.add_all(list(logs))
     session.commit()
