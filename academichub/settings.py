@@ -67,7 +67,13 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(
         default=None, description="Model name on the OpenAI-compatible server; unset = extractive composer."
     )
-    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before an LLM call is given up.")
+    llm_timeout: float = Field(default=60.0, gt=0, description="Seconds before one LLM request is given up.")
+    llm_deadline_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="Seconds of LLM work one run may take, all calls together; past it, the extractive composer "
+        "finishes the day (interest expansion gets one request timeout).",
+    )
     llm_retries: int = Field(
         default=3, ge=0, le=10, description="Retries on 429/5xx (the openai client backs off and honours Retry-After)."
     )

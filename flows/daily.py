@@ -30,6 +30,7 @@ from academichub.delivery import ledger
 from academichub.delivery.engine import Delivery, account_suppression, deliver_readers
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
+from academichub.llm import Deadline, run_deadline
 from academichub.matching.match import Match, ProfileSpec
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
 from academichub.papers.health import EditionHeld
@@ -69,8 +70,9 @@ def write_briefings(
     matches: dict[str, list[Match]],
     readers: Readers,
     openings: bool = True,
+    deadline: Deadline | None = None,
 ) -> tuple[dict[str, Pieces], LlmReport]:
-    return write_pieces(settings, engine, edition, matches, readers, openings)
+    return write_pieces(settings, engine, edition, matches, readers, openings, deadline)
 
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)
@@ -94,13 +96,16 @@ def deliver_group(
     readers: Readers,
     dry_run: bool,
     suppressed: dict[str, str],
+    deadline: Deadline | None = None,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send for one group, each step a task run."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
     profiles = load_profiles(engine, readers)
     matches = match_readers(engine, quoted(edition), quoted(profiles), settings.representation, settings.min_score)
-    pieces, llm_report = write_briefings(settings, engine, quoted(edition), quoted(matches), quoted(readers))
+    pieces, llm_report = write_briefings(
+        settings, engine, quoted(edition), quoted(matches), quoted(readers), deadline=quoted(deadline)
+    )
     return deliver_all(
         settings, engine, quoted(edition), quoted(matches), dry_run, quoted(pieces), quoted(readers), suppressed
     ), llm_report
@@ -120,10 +125,11 @@ def run_day(
         if warning:
             print(f"WARNING: {warning}")
     edition = load_edition(engine, day, settings.corpus_days)
-    deliveries, llm_report = deliver_group(settings, engine, edition, readers.daily, dry_run, suppressed)
+    deadline = run_deadline(settings)  # one for the run's LLM work: daily readers and weekly digests
+    deliveries, llm_report = deliver_group(settings, engine, edition, readers.daily, dry_run, suppressed, deadline)
     if readers.weekly:
         week = load_edition(engine, day, settings.corpus_days, days=7)
-        weekly, weekly_llm = deliver_group(settings, engine, week, readers.weekly, dry_run, suppressed)
+        weekly, weekly_llm = deliver_group(settings, engine, week, readers.weekly, dry_run, suppressed, deadline)
         deliveries += weekly
         llm_report = llm_report.merge(weekly_llm)
     if readers.skipped:

@@ -25,6 +25,7 @@ from prefect.utilities.annotations import quote
 from academichub.briefing.pieces import LlmReport
 from academichub.db import session_scope
 from academichub.delivery.report import RunReport, run_markdown
+from academichub.llm import run_deadline
 from academichub.matching.profiles import load_profiles
 from academichub.papers.health import EditionHeld
 from academichub.services import Services
@@ -51,6 +52,7 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
     with session_scope(engine) as session:
         readers = audience(session, day)
     llm = LlmReport(model=settings.llm_model)
+    deadline = run_deadline(settings)  # one for the run's LLM work, both groups
     receiving = 0
     for group, days in ((readers.daily, 1), (readers.weekly, 7)):
         if not group:
@@ -80,6 +82,7 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
             quote(matches),
             quote(group),
             openings=False,
+            deadline=quote(deadline),
         )
         llm = llm.merge(written)
     report = RunReport(

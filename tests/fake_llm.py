@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 
 from werkzeug.wrappers import Request, Response
@@ -15,12 +16,43 @@ from werkzeug.wrappers import Request, Response
 ZH_SUMMARY = "本文提出一种新的提示注入 (prompt injection) 防御方法，并在多个基准上验证。"
 EN_SUMMARY = "The paper introduces a new method and shows it works on several benchmarks."
 
+# What a hostile model writes into its text (added to the normal one, or instead of it: "=...").
+TEXT_ATTACKS = {
+    "mailto": " Write to mailto:help@evil.example today.",
+    "ftp": " Data at ftp://files.evil.example/pub.",
+    "data_url": " Preview: data:text/html;base64,PHNjcmlwdD4=",
+    "email": " Questions: support@evil-phish.example.com",
+    "bare_domain": " Verify your account at evil-phish.example.com/verify now.",
+    "zwsp_url": " Read https\u200b://evil.example/x for more.",
+    "fullwidth_url": " Read ｈｔｔｐｓ：／／evil.example for more.",
+    "md_ref": " See [the details][1] below. [1]: evil",
+    "handle": " Follow @evilphish for updates.",
+    "phone": " Call +1 (555) 010-9999 to claim.",
+    "unknown_doi": " It extends the result of 10.1234/not-given.5678 directly.",
+    "unknown_arxiv_version": " It extends 2601.00001v3 directly.",
+    "russian": "=Статья предлагает новый метод и показывает его эффективность на нескольких тестах.",
+    "korean": "=이 논문은 새로운 방법을 제안하고 여러 벤치마크에서 검증합니다.",
+    "japanese": "=本論文は新しい手法を提案し、複数のベンチマークで有効性を検証する。",
+}
+# The server's reply itself (HTTP 200 every time) in a shape the protocol does not allow.
+SHAPE_ATTACKS = {
+    "not_json_body",
+    "content_object",
+    "usage_string",
+    "no_choices",
+    "null_content",
+    "error_200",
+    "huge",
+    "deep_json",
+}
+
 
 class FakeLLM:
     def __init__(self):
         self.mode: dict[str, str] = {}  # kind -> behaviour ("ok" default)
         self.requests: list[dict] = []
         self.once: list[str] = []  # behaviours applied to the next requests, in order
+        self.release = threading.Event()  # "hang" waits for this (set it when the test ends)
 
     def kind(self, text: str) -> str:
         if "For each paper below" in text:
@@ -38,6 +70,9 @@ class FakeLLM:
             return "Sure! Here is the JSON: {papers: oops"
         if behaviour == "link":
             summary = summary + " See https://evil.example/x for more."
+        if behaviour in TEXT_ATTACKS:
+            attack = TEXT_ATTACKS[behaviour]
+            summary = attack[1:] if attack.startswith("=") else summary + attack
         cited = ids + (["9999.99999"] if behaviour == "unknown_citation" else [])
         if kind == "paper":
             return json.dumps(
@@ -56,6 +91,10 @@ class FakeLLM:
             )
             if behaviour == "link":
                 text += " [more](http://evil.example)"
+            if behaviour in TEXT_ATTACKS:
+                text = summary
+            if behaviour == "unknown_doi":
+                cited = ["doi:10.1234/not-given.5678"]
             return json.dumps(
                 {"synthesis": text, "citations": cited[:2] if behaviour != "unknown_citation" else ["9999.99999"]},
                 ensure_ascii=False,
@@ -65,6 +104,8 @@ class FakeLLM:
         )
         if behaviour == "link":
             text += " <a href='http://evil.example'>click</a>"
+        if behaviour in TEXT_ATTACKS:
+            text = summary
         return json.dumps(
             {
                 "openings": [
@@ -95,6 +136,9 @@ class FakeLLM:
             )
         if behaviour == "slow":
             time.sleep(3)
+        if behaviour == "hang":  # a server that never answers (until the test ends)
+            self.release.wait(30)
+            return Response("", status=504)
         if behaviour == "invalid_then_ok":
             behaviour = "ok" if is_repair else "invalid_json"
         ids = re.findall(r'<paper id="([^"]+)">', first_user)
@@ -104,23 +148,40 @@ class FakeLLM:
         ]
         content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers)
         prompt_tokens = len(json.dumps(body)) // 4
-        return Response(
-            json.dumps(
-                {
-                    "id": "chatcmpl-fake",
-                    "object": "chat.completion",
-                    "created": 1_790_000_000,
-                    "model": body["model"],
-                    "choices": [
-                        {"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}
-                    ],
-                    "usage": {
-                        "prompt_tokens": prompt_tokens,
-                        "completion_tokens": len(content) // 4,
-                        "total_tokens": prompt_tokens + len(content) // 4,
-                    },
-                },
-                ensure_ascii=False,
-            ),
-            content_type="application/json",
-        )
+        reply = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 1_790_000_000,
+            "model": body["model"],
+            "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": content}}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": len(content) // 4,
+                "total_tokens": prompt_tokens + len(content) // 4,
+            },
+        }
+        if behaviour in SHAPE_ATTACKS:
+            return self.misshapen(behaviour, reply, content)
+        return Response(json.dumps(reply, ensure_ascii=False), content_type="application/json")
+
+    @staticmethod
+    def misshapen(behaviour: str, reply: dict, content: str) -> Response:
+        """HTTP 200 with a JSON content type, and a body that is not a usable chat completion."""
+        message = reply["choices"][0]["message"]
+        if behaviour == "not_json_body":
+            return Response("<html><body>502 Bad Gateway</body></html>", content_type="application/json")
+        if behaviour == "content_object":
+            message["content"] = json.loads(content)  # the JSON answer as an object, not a string
+        elif behaviour == "usage_string":
+            reply["usage"]["prompt_tokens"] = str(reply["usage"]["prompt_tokens"])
+        elif behaviour == "no_choices":
+            reply["choices"] = []
+        elif behaviour == "null_content":
+            message["content"] = None
+        elif behaviour == "error_200":
+            reply = {"error": {"message": "upstream overloaded", "type": "server_error"}}
+        elif behaviour == "huge":
+            message["content"] = content + " " * 400_000
+        elif behaviour == "deep_json":
+            message["content"] = "[" * 100_000 + "]" * 100_000
+        return Response(json.dumps(reply, ensure_ascii=False), content_type="application/json")

@@ -11,7 +11,7 @@ from academichub.briefing.cache import DbPieceCache
 from academichub.briefing.compose import CitedText, PaperText, Pieces, ThemeText, reader_languages
 from academichub.briefing.writer import BriefingWriter, Piece, theme_key
 from academichub.editions.edition import EditionData
-from academichub.llm import make_llm
+from academichub.llm import Deadline, make_llm
 from academichub.matching.match import Match
 from academichub.matching.profiles import Readers
 from academichub.settings import Settings
@@ -21,6 +21,7 @@ from academichub.settings import Settings
 class LlmReport:
     model: str | None
     calls: int = 0
+    attempts: int = 0  # HTTP requests made, retries included
     prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float | None = None
@@ -45,6 +46,7 @@ class LlmReport:
         return LlmReport(
             model=self.model,
             calls=self.calls + other.calls,
+            attempts=self.attempts + other.attempts,
             prompt_tokens=self.prompt_tokens + other.prompt_tokens,
             completion_tokens=self.completion_tokens + other.completion_tokens,
             cost_usd=cost,
@@ -156,10 +158,12 @@ def write_pieces(
     matches: dict[str, list[Match]],
     readers: Readers,
     openings: bool = True,
+    deadline: Deadline | None = None,
 ) -> tuple[dict[str, Pieces], LlmReport]:
     """The LLM levels for ``readers``: per paper and language, per theme, per reader (``openings=False``:
-    the first two only, cached, as prepare-edition writes them for everyone; no per-reader pieces then)."""
-    llm = make_llm(settings)
+    the first two only, cached, as prepare-edition writes them for everyone; no per-reader pieces then).
+    ``deadline`` is the run's (shared by its groups); without one, these calls get a run's worth."""
+    llm = make_llm(settings, deadline)
     empty = {sub.email: Pieces() for sub, _ in readers}
     report = LlmReport(model=settings.llm_model)
     if llm is None:
@@ -181,6 +185,7 @@ def usage_report(report: LlmReport, llm, writer: BriefingWriter, settings: Setti
     """``report`` filled with what the client and the writer counted."""
     u = llm.usage
     report.calls, report.prompt_tokens, report.completion_tokens = u.calls, u.prompt_tokens, u.completion_tokens
+    report.attempts = u.attempts
     report.cost_usd = u.cost(llm.model, settings.llm_prices)
     report.by_kind = {k: list(v) for k, v in u.by_kind.items()}
     report.fallbacks = dict(writer.fallbacks)

@@ -14,6 +14,7 @@ from academichub.db import session_scope
 from academichub.delivery.engine import deliver_group
 from academichub.delivery.report import Tally
 from academichub.editions.edition import EditionCache, EditionData
+from academichub.llm import run_deadline
 from academichub.matching.profiles import Readers
 from academichub.models import Delivery as LedgerRow
 from academichub.settings import Settings
@@ -56,12 +57,13 @@ def deliver_claimed(
     readers = readers_of(engine, row_ids)
     weekly = [r for r in readers if r[0].frequency == "weekly"]
     daily = [r for r in readers if r[0].frequency != "weekly"]
+    deadline = run_deadline(settings)  # a batch runs on its own worker: its LLM work has its own deadline
     out, report = deliver_group(
-        settings, engine, kept_edition(editions, settings, engine, day), daily, dry_run, suppressed
+        settings, engine, kept_edition(editions, settings, engine, day), daily, dry_run, suppressed, deadline
     )
     if weekly:
         week = kept_edition(editions, settings, engine, day, days=7)
-        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed)
+        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed, deadline)
         out += more
         report = report.merge(weekly_report)
     report.calls_log = []  # every call is in the run's logs; the run keeps the totals

@@ -16,6 +16,7 @@ from academichub.briefing.pieces import LlmReport, write_pieces
 from academichub.db import session_scope
 from academichub.delivery import ledger
 from academichub.editions.edition import EditionData
+from academichub.llm import Deadline
 from academichub.mail.backends import Mailer, PermanentSendError, TransientSendError, make_mailer
 from academichub.mail.links import LinkBuilder
 from academichub.mail.message import build_message, list_headers
@@ -231,14 +232,16 @@ def deliver_group(
     readers: Readers,
     dry_run: bool,
     suppressed: dict[str, str],
+    deadline: Deadline | None = None,
 ) -> tuple[list[Delivery], LlmReport]:
-    """match -> write -> compose, render and send, for readers of one edition (or one week's)."""
+    """match -> write -> compose, render and send, for readers of one edition (or one week's);
+    ``deadline``: the LLM deadline shared with the other groups of the same batch."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
     matches = match_profiles(
         engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score
     )
-    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers)
+    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers, deadline=deadline)
     return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
 
 

@@ -108,8 +108,9 @@ def llm_lines(L: LlmReport) -> list[str]:
     """The LLM part of a run report: calls, tokens by level, cost, cache reuse, fallbacks."""
     lines = []
     cost = f", estimated cost ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
+    retried = f" ({L.attempts} requests)" if L.attempts != L.calls else ""
     lines.append(
-        f"- LLM {L.model or 'not configured'}: {L.calls} calls, "
+        f"- LLM {L.model or 'not configured'}: {L.calls} calls{retried}, "
         f"{L.prompt_tokens} prompt + {L.completion_tokens} completion tokens{cost}"
     )
     if L.by_kind:
@@ -122,6 +123,10 @@ def llm_lines(L: LlmReport) -> list[str]:
     lines.append(
         "- fallbacks to extractive text: " + (", ".join(f"{k}: {v}" for k, v in sorted(L.fallbacks.items())) or "none")
     )
+    if L.fallbacks.get("deadline"):
+        lines.append("- the run's LLM deadline was reached: the extractive composer finished the day")
+    if L.fallbacks.get("bad_response"):
+        lines.append("- the LLM server sent answers of the wrong shape (bad_response): the answers were not used")
     return lines
 
 
