@@ -43,23 +43,31 @@ class _Retryable(Exception):
 
 
 class Deadline:
-    """The end of a run's LLM work: ``seconds`` after it was made, measured on ``monotonic`` (a seam:
-    tests pass their own). One is made at the start of a run and shared by all its LLM calls."""
+    """The end of a run's LLM work: ``seconds`` after its first request (so time spent matching before
+    it does not count), measured on ``monotonic`` (a seam: tests pass their own). One is made for a
+    run and shared by all its LLM calls; ``expire`` ends it early (a request cut at the deadline)."""
 
     def __init__(self, seconds: float, monotonic: Callable[[], float] = time.monotonic):
         self.seconds, self._monotonic = seconds, monotonic
-        self._end = monotonic() + seconds
+        self._end: float | None = None
+        self._lock = threading.Lock()
         self._expired = threading.Event()
 
     def remaining(self) -> float:
-        return 0.0 if self._expired.is_set() else max(0.0, self._end - self._monotonic())
+        if self._expired.is_set():
+            return 0.0
+        now = self._monotonic()
+        with self._lock:
+            if self._end is None:
+                self._end = now + self.seconds
+            return max(0.0, self._end - now)
 
     def expire(self) -> None:
         self._expired.set()
 
     @property
     def expired(self) -> bool:
-        return self.remaining() <= 0
+        return self._expired.is_set() or (self._end is not None and self.remaining() <= 0)
 
 
 @dataclass
@@ -143,7 +151,7 @@ class LLM:
         self._client = client.with_options(max_retries=0)
         self.model, self.budget, self.max_tokens = model, budget, max_tokens
         self.timeout, self.retries = timeout, retries
-        self.deadline = deadline or Deadline(timeout * (retries + 1))
+        self.deadline = deadline or Deadline(float("inf"))  # make_llm always gives the run's
         self._sleep = sleep
         self._slots = threading.BoundedSemaphore(concurrency)
         self._lock = threading.Lock()
@@ -187,14 +195,18 @@ class LLM:
                     wait = exc.retry_after if exc.retry_after is not None else 0.5 * 2**attempt
                     self._sleep(max(0.0, min(wait, MAX_WAIT, self.deadline.remaining())))
                     continue
+                except LLMFailure as exc:
+                    if exc.reason == "bad_response":  # an answer too large to read: it cost tokens all the same
+                        self._account(kind, _prompt_estimate(messages), MAX_BODY // 4, estimated=True)
+                    raise
                 return self._answer(kind, messages, body)
         raise LLMFailure("client_error", "no attempt was made")  # retries < 0; not reached otherwise
 
     def _answer(self, kind: str, messages: list[dict], body: bytes) -> str:
         content, prompt, completion, problem = parse_completion(body)
         estimated = prompt is None or completion is None
-        if prompt is None:  # the budget must hold even when the server does not count: ~4 characters a token
-            prompt = len(json.dumps(messages, ensure_ascii=False)) // 4
+        if prompt is None:  # the budget must hold even when the server does not count
+            prompt = _prompt_estimate(messages)
         if completion is None:
             completion = len(content if content is not None else body) // 4
         self._account(kind, prompt, completion, estimated)
@@ -245,6 +257,11 @@ class LLM:
             raise LLMFailure("client_error", f"{type(exc).__name__}: {str(exc)[:200]}") from None
 
 
+def _prompt_estimate(messages: list[dict]) -> int:
+    """About 4 characters a token."""
+    return len(json.dumps(messages, ensure_ascii=False)) // 4
+
+
 def _http_errors() -> tuple[tuple[type[Exception], ...], tuple[type[Exception], ...]]:
     """Timeout and transport errors of the HTTP library under the openai client (httpx, or its fork
     httpx2 in newer releases): reading a streamed body raises them unwrapped."""
@@ -268,7 +285,7 @@ def _retry_after(response) -> float | None:
 
 
 def run_deadline(settings, monotonic: Callable[[], float] = time.monotonic) -> Deadline:
-    """The deadline of one run's LLM work (``ACADEMICHUB_LLM_DEADLINE_SECONDS``), starting now."""
+    """The deadline of one run's LLM work (``ACADEMICHUB_LLM_DEADLINE_SECONDS`` from its first request)."""
     return Deadline(settings.llm_deadline_seconds, monotonic)
 
 

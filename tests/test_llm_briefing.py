@@ -35,12 +35,25 @@ PAPERS = [
 def fake(httpserver):
     f = FakeLLM()
     httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(f)
-    return f
+    yield f
+    f.release.set()  # a "hang" request returns, so the server can stop
 
 
-def writer(httpserver, *, budget=1_000_000, timeout=10.0, retries=2, cache=None) -> BriefingWriter:
-    client = OpenAI(base_url=httpserver.url_for("/v1"), api_key="test", timeout=timeout, max_retries=retries)
-    return BriefingWriter(LLM(client, "test-model", budget=budget, concurrency=2), cache, batch=8, concurrency=2)
+def writer(
+    httpserver, *, budget=1_000_000, timeout=10.0, retries=2, cache=None, deadline=None, concurrency=2, batch=8
+) -> BriefingWriter:
+    client = OpenAI(base_url=httpserver.url_for("/v1"), api_key="test")
+    llm = LLM(
+        client,
+        "test-model",
+        budget=budget,
+        concurrency=concurrency,
+        timeout=timeout,
+        retries=retries,
+        deadline=deadline,
+        sleep=lambda _s: None,
+    )
+    return BriefingWriter(llm, cache, batch=batch, concurrency=concurrency)
 
 
 def test_zh_summaries_one_request_for_a_batch_and_data_is_delimited(httpserver, fake):

@@ -68,10 +68,17 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
         L = report.llm
         cost = f", about ${L.cost_usd:.4f}" if L.cost_usd is not None else ""
         fb = ", ".join(f"{k} {v}" for k, v in sorted(L.fallbacks.items())) or "none"
+        retried = f" ({L.attempts} requests)" if L.attempts != L.calls else ""
         console.print(
-            f"LLM {L.model}: {L.calls} calls, {L.prompt_tokens + L.completion_tokens} tokens{cost}; fallbacks: {fb}.",
+            f"LLM {L.model}: {L.calls} calls{retried}, {L.prompt_tokens + L.completion_tokens} tokens{cost}; "
+            f"fallbacks: {fb}.",
             markup=False,
         )
+        if L.fallbacks.get("deadline"):
+            console.print(
+                "The run's LLM deadline (ACADEMICHUB_LLM_DEADLINE_SECONDS) was reached: extractive text "
+                "finished the day."
+            )
     if not report.deliveries:
         console.print("No active subscribers: add one with `academichub subscribers add EMAIL --interests TEXT`.")
         return
