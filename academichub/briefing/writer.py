@@ -85,9 +85,8 @@ class Openings(BaseModel):
 
 
 def check_text(text: str, language: str, limit: int, allowed_ids: set[str]) -> str:
-    """``text`` as a reader may see it (whitespace collapsed), or Invalid: too long, link-like or
-    contact-like, in another script than ``language``'s, or mentioning a paper id (arXiv or DOI) that
-    was not in ``allowed_ids``. The length is checked first, so the other checks see little text."""
+    """``text`` as a reader may see it, or Invalid: too long (checked first), link- or contact-like, in
+    another script than ``language``'s, or mentioning an id (arXiv, DOI) not in ``allowed_ids``."""
     text = " ".join(text.split())
     if len(text) > limit:
         raise Invalid("length", f"{len(text)} characters, at most {limit}")
