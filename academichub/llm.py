@@ -6,6 +6,8 @@ The server is untrusted. Nothing but ``LLMFailure`` leaves ``complete_json``; it
 
 - budget: the run's token budget is spent (no call is made);
 - deadline: the run's LLM time is up (no call is made, or the call in flight was cut at the deadline);
+- server_down: ``SILENT_LIMIT`` requests in a row got no answer at all (timeouts, refused
+  connections): the run's LLM work ends there, as at the deadline;
 - timeout, rate_limited, http_error, connection: the server did not answer usefully, after retries;
 - bad_response: an HTTP 200 whose body is not the protocol's shape: not JSON (whatever its content
   type), no choices, a null or non-text ``message.content``, token counts that are not counts, or a
@@ -29,6 +31,7 @@ from dataclasses import dataclass, field
 MAX_BODY = 256 * 1024  # bytes of one answer; the largest asked for is a few thousand tokens
 MAX_TOKENS_COUNT = 10_000_000  # a usage count above this is not a count
 MAX_WAIT = 30.0  # seconds a Retry-After may make us wait
+SILENT_LIMIT = 3  # requests in a row with no answer at all (timeouts, refused connections): the server is down
 
 
 class LLMFailure(RuntimeError):
@@ -45,10 +48,12 @@ class _Retryable(Exception):
 class Deadline:
     """The end of a run's LLM work: ``seconds`` after its first request (so time spent matching before
     it does not count), measured on ``monotonic`` (a seam: tests pass their own). One is made for a
-    run and shared by all its LLM calls; ``expire`` ends it early (a request cut at the deadline)."""
+    run and shared by all its LLM calls; ``expire`` ends it early (a request cut at the deadline, or
+    a server that stopped answering: ``reason`` says which)."""
 
     def __init__(self, seconds: float, monotonic: Callable[[], float] = time.monotonic):
         self.seconds, self._monotonic = seconds, monotonic
+        self.reason, self.detail = "deadline", f"the run's {seconds:g} s for LLM work are spent"
         self._end: float | None = None
         self._lock = threading.Lock()
         self._expired = threading.Event()
@@ -62,8 +67,11 @@ class Deadline:
                 self._end = now + self.seconds
             return max(0.0, self._end - now)
 
-    def expire(self) -> None:
-        self._expired.set()
+    def expire(self, reason: str = "deadline", detail: str = "") -> None:
+        with self._lock:
+            if not self._expired.is_set():
+                self.reason, self.detail = reason, detail or self.detail
+                self._expired.set()
 
     @property
     def expired(self) -> bool:
@@ -155,7 +163,16 @@ class LLM:
         self._sleep = sleep
         self._slots = threading.BoundedSemaphore(concurrency)
         self._lock = threading.Lock()
+        self._silent = 0  # requests in a row that got no answer
         self.usage = Usage()
+
+    def _heard(self, answered: bool) -> None:
+        """Count a request the server did not answer at all; SILENT_LIMIT in a row end the run's LLM work."""
+        with self._lock:
+            self._silent = 0 if answered else self._silent + 1
+            silent = self._silent
+        if silent >= SILENT_LIMIT:
+            self.deadline.expire("server_down", f"the server did not answer {silent} requests in a row")
 
     def _account(self, kind: str, prompt: int, completion: int, estimated: bool = False) -> None:
         with self._lock:
@@ -180,7 +197,7 @@ class LLM:
             for attempt in range(self.retries + 1):
                 left = self.deadline.remaining()
                 if left <= 0:
-                    raise LLMFailure("deadline", f"the run's {self.deadline.seconds:g} s for LLM work are spent")
+                    raise LLMFailure(self.deadline.reason, self.deadline.detail)
                 timeout = min(self.timeout, left)
                 with self._lock:
                     self.usage.attempts += 1
@@ -189,16 +206,21 @@ class LLM:
                 except _Retryable as exc:
                     if exc.failure.reason == "timeout" and timeout < self.timeout:
                         self.deadline.expire()  # this attempt was cut at the deadline
-                        raise LLMFailure("deadline", "the call was cut at the run's LLM deadline") from None
+                        raise LLMFailure(self.deadline.reason, "the call was cut at the run's LLM deadline") from None
+                    self._heard(exc.failure.reason not in ("timeout", "connection"))
+                    if self.deadline.expired:
+                        raise LLMFailure(self.deadline.reason, self.deadline.detail) from None
                     if attempt == self.retries:
                         raise exc.failure from None
                     wait = exc.retry_after if exc.retry_after is not None else 0.5 * 2**attempt
                     self._sleep(max(0.0, min(wait, MAX_WAIT, self.deadline.remaining())))
                     continue
                 except LLMFailure as exc:
+                    self._heard(True)  # an answer, if a useless one
                     if exc.reason == "bad_response":  # an answer too large to read: it cost tokens all the same
                         self._account(kind, _prompt_estimate(messages), MAX_BODY // 4, estimated=True)
                     raise
+                self._heard(True)
                 return self._answer(kind, messages, body)
         raise LLMFailure("client_error", "no attempt was made")  # retries < 0; not reached otherwise
 

@@ -26,6 +26,18 @@ READERS = [("k", "LLM safety", [(p, t, "c") for p, t, _ in PAPERS])]
 
 
 @pytest.fixture
+def httpserver():
+    """A threaded server: a request that hangs does not hold up the next one (as on a real server)."""
+    from pytest_httpserver import HTTPServer
+
+    server = HTTPServer(threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
 def fake(httpserver):
     f = FakeLLM()
     httpserver.expect_request("/v1/chat/completions", method="POST").respond_with_handler(f)
@@ -193,6 +205,29 @@ def test_a_server_that_never_answers_costs_one_deadline(httpserver, fake):
     assert all(p.source == "extractive" for p in papers.values()) and theme is None and openings == {}
     assert len(fake.requests) == 1 and w.llm.usage.attempts == 1 and w.llm.usage.calls == 0
     assert w.fallbacks == {"deadline": 4} and w.llm.deadline.expired
+
+
+def test_a_server_that_stops_answering_ends_the_runs_llm_work_after_three_silent_requests(httpserver, fake):
+    """No deadline this time: three timeouts in a row (two retries of the first call) and the server
+    is taken as down; no other request is made, in this writer or any sharing the run's deadline."""
+    fake.mode = {"paper": "hang", "theme": "hang", "opening": "hang"}
+    deadline = Deadline(3600)
+    w = writer(httpserver, timeout=0.2, retries=5, deadline=deadline, concurrency=1, batch=1)
+    papers, theme, openings = all_levels(w, "en")
+    assert all(p.source == "extractive" for p in papers.values()) and theme is None and openings == {}
+    assert w.llm.usage.attempts == 3 and len(fake.requests) == 3 and w.fallbacks == {"server_down": 4}
+    other = writer(httpserver, deadline=deadline)  # the run's next group
+    assert other.paper_summaries(PAPERS, "zh")["2606.12747"].source == "extractive"
+    assert other.llm.usage.attempts == 0 and other.fallbacks == {"server_down": 2}
+
+
+def test_an_answer_in_between_keeps_the_server_up(httpserver, fake):
+    fake.once = ["hang", "hang", "ok", "hang", "hang", "ok"]
+    w = writer(httpserver, timeout=2.0, retries=5, concurrency=1, batch=2)  # time enough for an answer
+    w.paper_summaries(PAPERS, "en")
+    assert len(fake.requests) == 3 and not w.fallbacks
+    assert w.paper_summaries([(f"{p}x", t, a) for p, t, a in PAPERS], "en")["2606.12747x"].source == "llm"
+    assert len(fake.requests) == 6 and not w.fallbacks
 
 
 def test_the_deadline_is_measured_on_the_injected_clock(httpserver, fake):

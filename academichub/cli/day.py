@@ -74,6 +74,8 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
             f"fallbacks: {fb}.",
             markup=False,
         )
+        if L.fallbacks.get("server_down"):
+            console.print("The LLM server stopped answering: extractive text finished the day.")
         if L.fallbacks.get("deadline"):
             console.print(
                 "The run's LLM deadline (ACADEMICHUB_LLM_DEADLINE_SECONDS) was reached: extractive text "

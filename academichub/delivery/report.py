@@ -125,6 +125,8 @@ def llm_lines(L: LlmReport) -> list[str]:
     )
     if L.fallbacks.get("deadline"):
         lines.append("- the run's LLM deadline was reached: the extractive composer finished the day")
+    if L.fallbacks.get("server_down"):
+        lines.append("- the LLM server stopped answering (server_down): the extractive composer finished the day")
     if L.fallbacks.get("bad_response"):
         lines.append("- the LLM server sent answers of the wrong shape (bad_response): the answers were not used")
     return lines
