@@ -53,6 +53,7 @@ class FakeLLM:
         self.requests: list[dict] = []
         self.once: list[str] = []  # behaviours applied to the next requests, in order
         self.release = threading.Event()  # "hang" waits for this (set it when the test ends)
+        self.hang_seconds = 30.0  # or this long, then answers 504
 
     def kind(self, text: str) -> str:
         if "For each paper below" in text:
@@ -137,7 +138,7 @@ class FakeLLM:
         if behaviour == "slow":
             time.sleep(3)
         if behaviour == "hang":  # a server that never answers (until the test ends)
-            self.release.wait(30)
+            self.release.wait(self.hang_seconds)
             return Response("", status=504)
         if behaviour == "invalid_then_ok":
             behaviour = "ok" if is_repair else "invalid_json"
