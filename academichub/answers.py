@@ -29,7 +29,7 @@ _SCHEMES = (
 )
 _LINKS = [
     ("a URL", re.compile(r"[a-z][a-z0-9+.\-]*\s*:\s*[/\\]\s*[/\\]", re.I)),
-    ("a URL", re.compile(rf"(?<![a-z0-9])(?:{_SCHEMES})\s*:", re.I)),
+    ("a URL", re.compile(rf"(?<![a-z0-9])(?:{_SCHEMES}):(?!\s)", re.I)),
     ("a web address", re.compile(r"(?<![a-z0-9])www\d{0,3}\s*\.", re.I)),
     ("an email address", re.compile(r"[a-z0-9._%+\-]{1,64}\s*@\s*[a-z0-9\-]+(?:\s*\.\s*[a-z0-9\-]+)+", re.I)),
     ("a handle", re.compile(r"@\s*[a-z0-9_]{2,}", re.I)),

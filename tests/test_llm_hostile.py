@@ -139,6 +139,7 @@ def test_a_text_that_is_not_safe_to_show_falls_back(httpserver, fake, behaviour,
         "A β-VAE variant (e.g. for images, i.e. pixels) beats GPT-4 by 3.5x at p < 0.05; see Sec. 4 and Fig. 2.",
         "It extends arXiv:2606.12747v2 and 2602.14211 with Schrödinger-style naïve priors.",
         "Building on 10.1101/2026.06.01.123456, it shows 10 % gains.",
+        "Trained on two kinds of data: images and text, with a news: feed as a third.",
     ],
 )
 def test_ordinary_english_passes(text):
