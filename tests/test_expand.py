@@ -93,3 +93,22 @@ def test_server_error_is_a_clear_note(llm_env, capsys, monkeypatch):
     out = add(capsys, monkeypatch)
     assert "the LLM call failed" in " ".join(out.split())
     assert stored_profile().interests == ZH
+
+
+def test_a_body_that_is_not_json_is_a_clear_note(llm_env, capsys, monkeypatch):
+    """HTTP 200, a JSON content type and an HTML body: it goes through the run's client and its checks."""
+    llm_env.expect_request("/v1/chat/completions", method="POST").respond_with_data(
+        "<html>502 Bad Gateway</html>", content_type="application/json"
+    )
+    out = " ".join(add(capsys, monkeypatch).split())
+    assert "Saved, but" in out and "bad_response: the body is not JSON" in out
+    assert stored_profile().expanded == []
+
+
+def test_the_token_budget_holds_for_expansion(llm_env, capsys, monkeypatch):
+    llm_env.expect_request("/v1/chat/completions", method="POST").respond_with_json(
+        completion(json.dumps({"phrases": ["LLM agents"]}))
+    )
+    monkeypatch.setenv("ACADEMICHUB_LLM_TOKEN_BUDGET", "0")
+    out = " ".join(add(capsys, monkeypatch).split())
+    assert "Saved, but" in out and "budget" in out and llm_env.log == []
