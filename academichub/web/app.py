@@ -185,9 +185,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
             request, lang=lang, title_key="error_title", paragraphs=[web_strings(lang)["error"]], status=500
         )
 
-    from academichub.web.preferences import router as preference_router
+    from academichub.web import feedback, preferences, signup, unsubscribe
 
-    app.include_router(preference_router)
+    for module in (signup, preferences, unsubscribe, feedback):
+        app.include_router(module.router)
     try:
         from academichub.web.editions import router as edition_router
     except ImportError:  # pragma: no cover - the edition pages are optional in a trimmed install

@@ -1,0 +1,83 @@
+"""What every page reached from a signed link shares: the reader a token names, the 400/410 pages,
+and sending the transactional mails.
+
+Token cases, the same on every route: invalid (tampered, truncated, wrong purpose) -> 400 page;
+expired -> 410 page (preferences: with an offer to email a fresh link); unknown subscriber -> 400.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+
+from academichub.i18n import web_strings
+from academichub.mail.message import build_message
+from academichub.mail.render import Links
+from academichub.web.app import WebContext
+from subscribers.models import Subscriber
+from subscribers.tokens import Verified
+
+
+def ctx_of(request: Request) -> WebContext:
+    return request.app.state.ctx
+
+
+def bad_token(
+    ctx: WebContext, request: Request, v: Verified, lang: str, *, renew: bool = False, token: str = ""
+) -> HTMLResponse:
+    s = web_strings(lang)
+    if v.status == "expired":
+        form = (
+            {"action": "/preferences/renew", "hidden": {"t": token}, "label": s["send_fresh"]}
+            if renew and v.payload
+            else None
+        )
+        return ctx.message(
+            request, lang=lang, title_key="expired_title", paragraphs=[s["expired"]], status=410, form=form
+        )
+    return ctx.message(request, lang=lang, title_key="bad_link_title", paragraphs=[s["bad_link"]], status=400)
+
+
+def subscriber_of(ctx: WebContext, session, payload: dict | None) -> Subscriber | None:
+    sid = (payload or {}).get("s")
+    return session.get(Subscriber, sid) if isinstance(sid, int) else None
+
+
+def reader_of(
+    ctx: WebContext,
+    request: Request,
+    session,
+    purpose: str,
+    token: str,
+    *,
+    active_only: bool = False,
+    renew: bool = False,
+) -> tuple[Subscriber | None, str, HTMLResponse | None]:
+    """The subscriber a signed link names, the page's language, and the 400/410 page when there is
+    none (tampered, expired, wrong purpose, unknown; with ``active_only`` also unsubscribed)."""
+    v = ctx.tokens.verify(purpose, token)
+    sub = subscriber_of(ctx, session, v.payload) if v.ok else None
+    if sub is not None and active_only and sub.status == "unsubscribed":
+        sub = None
+    lang = ctx.lang(request, sub.language if sub else None)
+    if sub is None:
+        return (
+            None,
+            lang,
+            bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang, renew=renew, token=token),
+        )
+    return sub, lang, None
+
+
+def send_mail(ctx: WebContext, to: str, rendered, kind: str) -> None:
+    """Transactional mail (confirmation, preferences saved, fresh link) through the configured mailer."""
+    msg = build_message(rendered, sender=ctx.settings.sender, to=to)
+    ctx.mailer.send(msg, edition=f"mail-{kind}", tags={"kind": kind}, html=rendered.html)
+
+
+def reader_links(ctx: WebContext, sub: Subscriber) -> Links:
+    return ctx.links.account(sub.key, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
