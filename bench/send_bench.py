@@ -27,6 +27,7 @@ from academichub.mail.message import build_message, list_headers, message_bytes 
 from academichub.mail.render import render_briefing  # noqa: E402
 from academichub.papers.views import PaperCard  # noqa: E402
 from academichub.settings import DEFAULT_TEMPLATES_DIR, Settings  # noqa: E402
+from subscribers.models import Subscriber  # noqa: E402
 from subscribers.tokens import Tokens  # noqa: E402
 
 
@@ -75,7 +76,9 @@ def render_bench(n: int) -> None:
     for i in range(n):
         b = briefing(i, "zh" if i % 2 else "en")  # the synthetic input (compose's output): not timed
         t0 = time.perf_counter()
-        links = builder.briefing(settings, i, b.edition_date, [it.paper.id for it in b.items])
+        links = builder.briefing(
+            settings, Subscriber(id=i, email=f"r{i}@example.org"), b.edition_date, [it.paper.id for it in b.items]
+        )
         r = render_briefing(b, DEFAULT_TEMPLATES_DIR, links)
         raw = build_message(
             r,

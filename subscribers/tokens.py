@@ -3,19 +3,28 @@
 One salt per purpose, so a token made for one purpose is useless for another; an expiry per purpose
 (unsubscribe links never expire, RFC 8058 wants them to keep working); key rotation: the first key
 signs, every key verifies. ``verify`` never raises: it says ok, expired or invalid.
+
+A link made for a reader carries their id and their random link key (``link_payload``); ``named_reader``
+finds the reader only if the key matches, so a link dies with its reader: a new subscriber who gets a
+deleted reader's id (SQLite reuses ids) has another key.
 """
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlmodel import Session
 
 from academichub.clock import SYSTEM_CLOCK, Clock
+from subscribers.models import LEGACY_KEY_PREFIX, Subscriber
 
 DAY = 86400
 PURPOSES: dict[str, int | None] = {
     "preferences": 30 * DAY,
+    # Never expires: the List-Unsubscribe one-click must work for as long as the email exists (RFC
+    # 8058; mailbox providers and the law want it to). It dies with the reader instead (link key).
     "unsubscribe": None,
     "feedback": 60 * DAY,
     "confirm": 7 * DAY,
@@ -78,3 +87,27 @@ class Tokens:
 
 def tokens_from(settings) -> Tokens:
     return Tokens(settings.signing_keys(), clock=settings.clock)
+
+
+def link_payload(sub: Subscriber, **extra: str) -> dict:
+    """What a link made for ``sub`` signs: who (id) and their link key, plus ``extra`` (e.g. a day)."""
+    return {"s": sub.key, "k": sub.link_key, **extra}
+
+
+def named_reader(session: Session, payload: dict | None) -> Subscriber | None:
+    """The reader a verified link was made for, or None: no such id, or the id now belongs to someone
+    else (another link key). A link without a key (signed before link keys existed) is accepted only
+    for the readers who were stored then (their key is marked legacy)."""
+    payload = payload or {}
+    sid = payload.get("s")
+    if not isinstance(sid, int) or isinstance(sid, bool):
+        return None
+    sub = session.get(Subscriber, sid)
+    if sub is None or not sub.link_key:
+        return None
+    key = payload.get("k")
+    if key is None:
+        return sub if sub.link_key.startswith(LEGACY_KEY_PREFIX) else None
+    if not isinstance(key, str) or not secrets.compare_digest(key.encode(), sub.link_key.encode()):
+        return None
+    return sub

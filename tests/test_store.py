@@ -206,3 +206,37 @@ def test_run_ingest_reads_files_and_fetches_sources_without_prefect(tmp_path, fi
     assert [(s.key, s.status, s.items, s.new) for s in fetched.sources] == [("nature", 200, 75, 0)]
     with session_scope(engine) as s:
         assert store.last_validators(s, "nature") == ('"n-1"', None)
+
+
+def test_migration_0008_gives_every_reader_a_link_key_and_keeps_their_old_links(db_url):
+    """Readers stored before link keys get a legacy key (the links already emailed to them carry no
+    key and keep working for them); readers added later get a plain key and no keyless link fits them."""
+    from alembic import command
+
+    from academichub.db import alembic_config, make_engine
+    from subscribers.service import ProfileInput, upsert_subscriber
+    from subscribers.tokens import named_reader
+
+    engine = make_engine(Settings(database_url=db_url, _env_file=None))
+    command.upgrade(alembic_config(engine), "0007")
+    with engine.begin() as conn:
+        for address in ("a@example.org", "b@example.org"):
+            conn.execute(
+                text(
+                    "insert into subscriber (email, name, language, timezone, delivery_hour, frequency, "
+                    "papers_per_email, status, empty_day, created_at, updated_at) values "
+                    f"('{address}', '', 'en', 'UTC', 7, 'daily', 8, 'active', 'short', "
+                    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                )
+            )
+    command.upgrade(alembic_config(engine), "head")
+    with engine.connect() as conn:
+        keys = dict(conn.execute(text("select id, link_key from subscriber")).all())
+    assert len(keys) == 2 and all(k.startswith("legacy.") for k in keys.values()) and len(set(keys.values())) == 2
+    with session_scope(engine) as s:
+        old_id = min(keys)
+        assert named_reader(s, {"s": old_id}).email == "a@example.org"  # a link emailed before the upgrade
+        assert named_reader(s, {"s": old_id, "k": keys[old_id]}) is not None
+        assert named_reader(s, {"s": old_id, "k": keys[max(keys)]}) is None  # someone else's key
+        new, _, _ = upsert_subscriber(s, "c@example.org", ProfileInput(interests="x"))
+        assert not new.link_key.startswith("legacy.") and named_reader(s, {"s": new.id}) is None

@@ -149,7 +149,7 @@ def test_view_in_browser_and_personal_feed(web):
     app, client = web
     sub, b = sent_briefing(app)
     tokens = app.state.ctx.tokens
-    view = client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': DAY.isoformat()})}")
+    view = client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'k': sub.link_key, 'd': DAY.isoformat()})}")
     assert view.status_code == 200
     for item in b.items:
         assert item.paper.title.replace("&", "&amp;") in view.text
@@ -157,10 +157,11 @@ def test_view_in_browser_and_personal_feed(web):
     like = re.search(r'href="http://testserver(/feedback\?t=[^"]+v=1)"', view.text).group(1).replace("&amp;", "&")
     assert client.get(like).status_code == 200
     assert (
-        client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': '2026-06-19'})}").status_code == 404
+        client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'k': sub.link_key, 'd': '2026-06-19'})}").status_code
+        == 404
     )  # nothing sent that day
-    assert client.get(f"/view?t={tokens.sign('preferences', {'s': sub.id})}").status_code == 400
-    feed = client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id})}")
+    assert client.get(f"/view?t={tokens.sign('preferences', {'s': sub.id, 'k': sub.link_key})}").status_code == 400
+    feed = client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id, 'k': sub.link_key})}")
     assert feed.status_code == 200 and feed.headers["content-type"].startswith("application/rss+xml")
     parsed = feedparser.parse(feed.content)
     assert not parsed.bozo and parsed.version == "rss20"

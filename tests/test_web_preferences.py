@@ -47,7 +47,11 @@ def add(app, address="ada@example.org", **kw) -> Subscriber:
 
 
 def token(app, purpose, payload) -> str:
-    return app.state.ctx.tokens.sign(purpose, payload)
+    """A link token as the app makes it: for a stored reader, with their link key."""
+    with session_scope(app.state.ctx.engine) as s:
+        sub = s.get(Subscriber, payload.get("s"))
+        key = {"k": sub.link_key} if sub is not None and "k" not in payload else {}
+    return app.state.ctx.tokens.sign(purpose, {**payload, **key})
 
 
 def outbox_mail(tmp_path: Path, kind: str, address: str) -> email.message.EmailMessage:
@@ -171,18 +175,18 @@ def test_every_token_case(web, monkeypatch):
     assert client.get(f"/preferences?t={token(app, 'unsubscribe', {'s': sub.id})}").status_code == 400  # wrong purpose
     assert client.get(f"/preferences?t={token(app, 'preferences', {'s': 99999})}").status_code == 400  # nobody
     # rotation: a link signed with the old key (second in the list) still works
-    old = URLSafeTimedSerializer("old-key", salt="academichub.preferences").dumps({"s": sub.id})
+    old = URLSafeTimedSerializer("old-key", salt="academichub.preferences").dumps({"s": sub.id, "k": sub.link_key})
     assert client.get(f"/preferences?t={old}").status_code == 200
     assert (
         client.get(
-            f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id})}"
+            f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id, 'k': sub.link_key})}"
         ).status_code
         == 400
     )
     # expired: 31 days old
     settings = app.state.ctx.settings
     stale = Tokens(settings.signing_keys(), clock=fixed(settings.clock.now() - timedelta(days=31))).sign(
-        "preferences", {"s": sub.id}
+        "preferences", {"s": sub.id, "k": sub.link_key}
     )
     page = client.get(f"/preferences?t={stale}")
     assert page.status_code == 410 and "/preferences/renew" in page.text and "Traceback" not in page.text

@@ -199,7 +199,7 @@ def deliver_readers(
                 skips[row.key] = reason
             out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
             continue
-        email_links = links.briefing(settings, sid, edition.day, [it.paper.id for it in briefing.items])
+        email_links = links.briefing(settings, sub, edition.day, [it.paper.id for it in briefing.items])
         rendered = render_briefing(briefing, settings.templates_dir, email_links)
         if sender is None:
             out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))

@@ -9,7 +9,8 @@ from urllib.parse import quote, urlencode
 
 from academichub.mail.render import Links
 from academichub.settings import Settings
-from subscribers.tokens import Tokens, tokens_from
+from subscribers.models import Subscriber
+from subscribers.tokens import Tokens, link_payload, tokens_from
 
 
 class LinkBuilder:
@@ -25,27 +26,31 @@ class LinkBuilder:
         """``base/path?t=<token for purpose>&params``."""
         return f"{self.base}/{path}?{urlencode({'t': self.tokens.sign(purpose, payload), **params})}"
 
-    def votes(self, subscriber_id: int, day: date, paper_ids: list[str]) -> dict[str, tuple[str, str]]:
-        """👍/👎 per paper. One feedback token per email (who, which edition); the paper and the vote
-        ride along unsigned: the token already proves the reader, and the server only accepts papers of
-        that edition."""
-        vote = self.url("feedback", "feedback", {"s": subscriber_id, "d": day.isoformat()}) + "&p="
+    def reader(self, path: str, purpose: str, sub: Subscriber, **extra: str) -> str:
+        """A link made for one reader: their id and link key signed (it dies with the reader)."""
+        return self.url(path, purpose, link_payload(sub, **extra))
+
+    def votes(self, sub: Subscriber, day: date, paper_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """👍/👎 per paper. One feedback token per email (who, which email); the paper and the vote ride
+        along unsigned: the token proves the reader, and the server accepts only papers of that email.
+        The link opens a page whose button records the vote (a mail scanner's GET records nothing)."""
+        vote = self.reader("feedback", "feedback", sub, d=day.isoformat()) + "&p="
         return {pid: (f"{vote}{quote(pid)}&v=1", f"{vote}{quote(pid)}&v=-1") for pid in paper_ids}
 
-    def account(self, subscriber_id: int, contact: str) -> Links:
+    def account(self, sub: Subscriber, contact: str) -> Links:
         """Preferences and unsubscribe links (the emails that are not briefings)."""
         return Links(
-            preferences=self.url("preferences", "preferences", {"s": subscriber_id}),
-            unsubscribe=self.url("unsubscribe", "unsubscribe", {"s": subscriber_id}),
+            preferences=self.reader("preferences", "preferences", sub),
+            unsubscribe=self.reader("unsubscribe", "unsubscribe", sub),
             contact=contact,
         )
 
-    def briefing(self, settings: Settings, subscriber_id: int, day: date, paper_ids: list[str]) -> Links:
+    def briefing(self, settings: Settings, sub: Subscriber, day: date, paper_ids: list[str]) -> Links:
         """Every link of one reader's briefing email."""
         return Links(
-            preferences=self.url("preferences", "preferences", {"s": subscriber_id}),
-            unsubscribe=self.url("unsubscribe", "unsubscribe", {"s": subscriber_id}),
-            feedback=self.votes(subscriber_id, day, paper_ids),
-            view=self.url("view", "view", {"s": subscriber_id, "d": day.isoformat()}),
+            preferences=self.reader("preferences", "preferences", sub),
+            unsubscribe=self.reader("unsubscribe", "unsubscribe", sub),
+            feedback=self.votes(sub, day, paper_ids),
+            view=self.reader("view", "view", sub, d=day.isoformat()),
             contact=settings.unsubscribe_mailbox or parseaddr(settings.sender)[1],
         )

@@ -33,6 +33,7 @@ from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
 from academichub.papers.urls import safe_href
 from academichub.settings import Settings
+from subscribers.models import Subscriber
 from subscribers.tokens import Tokens, tokens_from
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -121,8 +122,9 @@ class WebContext:
     def links(self) -> LinkBuilder:
         return LinkBuilder(self.settings.base_url, self.tokens)
 
-    def link(self, path: str, purpose: str, payload: dict, **params: str) -> str:
-        return self.links.url(path, purpose, payload, **params)
+    def link(self, path: str, purpose: str, sub: Subscriber, **extra: str) -> str:
+        """A signed link made for one reader (``extra`` is signed with their id and link key)."""
+        return self.links.reader(path, purpose, sub, **extra)
 
     def today(self) -> date:
         """Today where editions are dated, on the settings' clock."""

@@ -28,8 +28,7 @@ from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
 from academichub.web.app import WebContext
-from subscribers.models import Subscriber
-from subscribers.tokens import Verified
+from subscribers.tokens import Verified, named_reader
 
 router = APIRouter()
 PER_PAGE = 50
@@ -279,7 +278,7 @@ def view(request: Request, t: str = ""):
     payload = v.payload or {}
     day = _parse_day(str(payload.get("d", ""))) if v.ok else None
     with session_scope(ctx.engine) as session:
-        sub = session.get(Subscriber, payload.get("s")) if day and isinstance(payload.get("s"), int) else None
+        sub = named_reader(session, payload) if day else None
         lang = ctx.lang(request, sub.language if sub else None)
         if sub is None or day is None:
             return _bad(ctx, request, v if not v.ok else Verified("invalid"), lang)
@@ -291,7 +290,7 @@ def view(request: Request, t: str = ""):
             return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[s["view_gone"]], status=404)
         cards = _cards(session, [i["id"] for i in row.content.get("items", [])])
         briefing = briefing_from_record(row.content, sub.email, cards)
-    vote = ctx.link("feedback", "feedback", {"s": sub.id, "d": day.isoformat()})
+    vote = ctx.link("feedback", "feedback", sub, d=day.isoformat())
     s = web_strings(lang)
     return ctx.page(
         request,
@@ -301,7 +300,7 @@ def view(request: Request, t: str = ""):
         b=briefing,
         vote=vote,
         split=split_abstract,
-        prefs=ctx.link("preferences", "preferences", {"s": sub.id}),
+        prefs=ctx.link("preferences", "preferences", sub),
     )
 
 
@@ -313,11 +312,7 @@ def personal_feed(request: Request, t: str = ""):
     ctx = _ctx(request)
     v = ctx.tokens.verify("feed", t)
     with session_scope(ctx.engine) as session:
-        sub = (
-            session.get(Subscriber, (v.payload or {}).get("s"))
-            if v.ok and isinstance((v.payload or {}).get("s"), int)
-            else None
-        )
+        sub = named_reader(session, v.payload) if v.ok else None
         if sub is None:
             return Response("invalid feed link\n", status_code=400, media_type="text/plain")
         rows = session.exec(

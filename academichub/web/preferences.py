@@ -120,8 +120,8 @@ def _preferences_page(
         labels=_labels(s),
         categories=_categories(ctx),
         weekdays=WEEKDAYS,
-        feed_url=ctx.link("feed.xml", "feed", {"s": sub.id}),
-        unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", {"s": sub.id}),
+        feed_url=ctx.link("feed.xml", "feed", sub),
+        unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", sub),
     )
     response.set_cookie(
         CSRF_COOKIE,

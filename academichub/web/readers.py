@@ -15,7 +15,7 @@ from academichub.mail.message import build_message
 from academichub.mail.render import Links
 from academichub.web.app import WebContext
 from subscribers.models import Subscriber
-from subscribers.tokens import Verified
+from subscribers.tokens import Verified, named_reader
 
 
 def ctx_of(request: Request) -> WebContext:
@@ -39,8 +39,8 @@ def bad_token(
 
 
 def subscriber_of(ctx: WebContext, session, payload: dict | None) -> Subscriber | None:
-    sid = (payload or {}).get("s")
-    return session.get(Subscriber, sid) if isinstance(sid, int) else None
+    """The reader a link was made for (id and link key match), or None."""
+    return named_reader(session, payload)
 
 
 def reader_of(
@@ -76,7 +76,7 @@ def send_mail(ctx: WebContext, to: str, rendered, kind: str) -> None:
 
 
 def reader_links(ctx: WebContext, sub: Subscriber) -> Links:
-    return ctx.links.account(sub.key, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
+    return ctx.links.account(sub, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
 
 
 def client_of(request: Request) -> str:

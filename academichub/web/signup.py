@@ -74,7 +74,7 @@ async def signup(request: Request):
                     ProfileInput(interests=values["interests"], language=values["language"]),
                     via="signup",
                 )
-            links = Links(confirm=ctx.link("confirm", "confirm", {"s": sub.id}), contact=ctx.settings.contact_email)
+            links = Links(confirm=ctx.link("confirm", "confirm", sub), contact=ctx.settings.contact_email)
             send_mail(
                 ctx,
                 sub.email,
@@ -113,7 +113,7 @@ def _confirmed(ctx: WebContext, request: Request, sub: Subscriber, lang: str) ->
         lang=lang,
         title_key="confirmed_title",
         paragraphs=[s["confirmed"]],
-        link={"href": ctx.link("preferences", "preferences", {"s": sub.id}), "label": s["prefs_title"]},
+        link={"href": ctx.link("preferences", "preferences", sub), "label": s["prefs_title"]},
     )
 
 
