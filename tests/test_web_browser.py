@@ -14,7 +14,7 @@ from sqlmodel import select
 from academichub.db import open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from subscribers.models import InterestProfile, Subscriber
+from subscribers.models import Feedback, InterestProfile, Subscriber
 from tests.browser import browser, free_port, serving
 from tests.conftest import run_cli
 
@@ -43,6 +43,7 @@ def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monke
     html = (env_settings / "outbox" / "2026-06-22" / "ada@example.org.html").read_text()
     prefs = re.search(r'href="(http://127\.0\.0\.1:\d+/preferences\?t=[^"]+)"[^>]*>Manage preferences', html).group(1)
     unsub = re.search(r'href="(http://127\.0\.0\.1:\d+/unsubscribe\?t=[^"]+)"', html).group(1)
+    like = re.search(r'href="(http://127\.0\.0\.1:\d+/feedback\?t=[^"]+v=1)"', html).group(1)
     settings = Settings()
     app = create_app(settings)
     with serving(app, port):
@@ -69,6 +70,14 @@ def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monke
                     and profile.interests == "量子计算与量子纠错"
                     and profile.keywords == ["quantum", "error correction"]
                 )
+            # 👍 from the email: the link opens a page (a scanner's GET records nothing), the button votes
+            page.goto(like.replace("&amp;", "&"))
+            with session_scope(open_database(settings)) as s:
+                assert s.exec(select(Feedback)).all() == []
+            page.click("button.primary")
+            page.wait_for_selector("form[action='/feedback/undo']")
+            with session_scope(open_database(settings)) as s:
+                assert [f.value for f in s.exec(select(Feedback))] == [1]
             # unsubscribe through the page
             page.goto(unsub.replace("&amp;", "&"))
             page.click("button.danger")

@@ -21,6 +21,7 @@ from academichub.models import Delivery, Edition
 from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
+from subscribers.models import Feedback
 from subscribers.service import ProfileInput, upsert_subscriber
 
 DAY = date(2026, 6, 22)
@@ -154,8 +155,13 @@ def test_view_in_browser_and_personal_feed(web):
     for item in b.items:
         assert item.paper.title.replace("&", "&amp;") in view.text
     assert view.text.count("👍") == len(b.items) and "Why this paper" in view.text
-    like = re.search(r'href="http://testserver(/feedback\?t=[^"]+v=1)"', view.text).group(1).replace("&amp;", "&")
-    assert client.get(like).status_code == 200
+    # the 👍/👎 of the page are buttons that post (one click records, as the page is the reader's)
+    form = re.search(r'<form method="post" action="/feedback">(.*?)</form>', view.text).group(1)
+    fields = dict(re.findall(r'name="(\w)" value="([^"]*)"', form))
+    assert fields["p"] == b.items[0].paper.id and fields["v"] == "1"
+    assert client.post("/feedback", data=fields).status_code == 200
+    with session_scope(app.state.ctx.engine) as s:
+        assert [(f.paper_id, f.value) for f in s.exec(select(Feedback))] == [(b.items[0].paper.id, 1)]
     assert (
         client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'k': sub.link_key, 'd': '2026-06-19'})}").status_code
         == 404

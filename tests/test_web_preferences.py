@@ -177,12 +177,10 @@ def test_every_token_case(web, monkeypatch):
     # rotation: a link signed with the old key (second in the list) still works
     old = URLSafeTimedSerializer("old-key", salt="academichub.preferences").dumps({"s": sub.id, "k": sub.link_key})
     assert client.get(f"/preferences?t={old}").status_code == 200
-    assert (
-        client.get(
-            f"/preferences?t={URLSafeTimedSerializer('stranger', salt='academichub.preferences').dumps({'s': sub.id, 'k': sub.link_key})}"
-        ).status_code
-        == 400
+    stranger = URLSafeTimedSerializer("stranger", salt="academichub.preferences").dumps(
+        {"s": sub.id, "k": sub.link_key}
     )
+    assert client.get(f"/preferences?t={stranger}").status_code == 400
     # expired: 31 days old
     settings = app.state.ctx.settings
     stale = Tokens(settings.signing_keys(), clock=fixed(settings.clock.now() - timedelta(days=31))).sign(
@@ -230,26 +228,56 @@ def test_unsubscribe_page_and_rfc8058_one_click(web):
     assert r.status_code == 200 and subscriber(app, "bob@example.org").status == "unsubscribed"
 
 
-def test_feedback_recorded_once_with_undo(web):
+def sent_email(app, sub, day, paper_ids):
+    """The ledger row of an email as the daily run leaves it: sent, with what it carried."""
+    from academichub.delivery import ledger
+
+    with session_scope(app.state.ctx.engine) as s:
+        row = ledger.prepare(s, day, [sub.id])[sub.id]
+        content = {"items": [{"id": pid} for pid in paper_ids]}
+        ledger.finish_many(s, [{"id": row.id, "state": "sent", "reason": None, "message_id": "m", "content": content}])
+
+
+def test_feedback_needs_a_button_and_a_paper_of_that_email_with_undo(web):
     app, client, tmp = web
     settings = app.state.ctx.settings
+    day = __import__("datetime").date(2026, 6, 22)
     ingest_documents(
-        app.state.ctx.engine,
-        [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])],
-        day=__import__("datetime").date(2026, 6, 22),
-        settings=settings,
+        app.state.ctx.engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=day, settings=settings
     )
     sub = add(app)
+    sent_email(app, sub, day, ["2606.19444"])
     t = token(app, "feedback", {"s": sub.id, "d": DAY})
+
+    def votes():
+        with session_scope(app.state.ctx.engine) as s:
+            return [(f.paper_id, f.value) for f in s.exec(select(Feedback))]
+
+    # the link in the email (what a mail scanner follows): a page with a button, nothing recorded
+    for _ in range(3):
+        page = client.get(f"/feedback?t={t}&p=2606.19444&v=-1")
+        assert page.status_code == 200 and "Unleashing Emergent Fermions" in page.text
+        assert 'method="post" action="/feedback"' in page.text
+    assert votes() == []
     for _ in range(2):
-        r = client.get(f"/feedback?t={t}&p=2606.19444&v=1")
-        assert r.status_code == 200 and "Unleashing Emergent Fermions" in r.text and "/feedback/undo" in r.text
+        r = client.post("/feedback", data={"t": t, "p": "2606.19444", "v": "1"})
+        assert r.status_code == 200 and "/feedback/undo" in r.text
+    assert votes() == [("2606.19444", 1)]
     with session_scope(app.state.ctx.engine) as s:
-        assert [(f.paper_id, f.value) for f in s.exec(select(Feedback))] == [("2606.19444", 1)]
         assert len(changes_of(s, sub.id)) == 2  # created, then one feedback change (the repeat records nothing)
-    assert client.get(f"/feedback?t={t}&p=2401.00001&v=1").status_code == 400  # not a paper of that edition
-    assert client.get(f"/feedback?t={t}&p=2606.19444&v=7").status_code == 400
-    undo = client.post("/feedback/undo", data={"t": t, "p": "2606.19444", "v": "1"})
-    assert undo.status_code == 200
+    # papers of that day's edition that were not in the email are refused, on the page and the POST
     with session_scope(app.state.ctx.engine) as s:
-        assert list(s.exec(select(Feedback))) == []
+        from academichub.models import EditionPaper
+
+        others = [e.paper_id for e in s.exec(select(EditionPaper)) if e.paper_id != "2606.19444"]
+    assert len(others) == 38
+    for pid in others:
+        assert client.get(f"/feedback?t={t}&p={pid}&v=-1").status_code == 400
+        assert client.post("/feedback", data={"t": t, "p": pid, "v": "-1"}).status_code == 400
+    assert votes() == [("2606.19444", 1)]
+    other_day = token(app, "feedback", {"s": sub.id, "d": "2026-06-23"})  # no email that day
+    assert client.post("/feedback", data={"t": other_day, "p": "2606.19444", "v": "-1"}).status_code == 400
+    assert client.post("/feedback", data={"t": t, "p": "2606.19444", "v": "7"}).status_code == 400
+    assert client.post("/feedback", data={"t": "x", "p": "2606.19444", "v": "1"}).status_code == 400
+    undo = client.post("/feedback/undo", data={"t": t, "p": "2606.19444", "v": "1"})
+    assert undo.status_code == 200 and votes() == []

@@ -28,7 +28,7 @@ from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
 from academichub.web.app import WebContext
-from subscribers.tokens import Verified, named_reader
+from subscribers.tokens import Verified, link_payload, named_reader
 
 router = APIRouter()
 PER_PAGE = 50
@@ -290,7 +290,7 @@ def view(request: Request, t: str = ""):
             return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[s["view_gone"]], status=404)
         cards = _cards(session, [i["id"] for i in row.content.get("items", [])])
         briefing = briefing_from_record(row.content, sub.email, cards)
-    vote = ctx.link("feedback", "feedback", sub, d=day.isoformat())
+    vote = ctx.tokens.sign("feedback", link_payload(sub, d=day.isoformat()))  # the 👍/👎 buttons post it
     s = web_strings(lang)
     return ctx.page(
         request,
