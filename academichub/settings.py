@@ -55,6 +55,16 @@ class Settings(BaseSettings):
     web_threads: int = Field(
         default=4, ge=1, le=64, description="Threads for the web app's database work (per worker process)."
     )
+    web_max_body: int = Field(
+        default=64 * 1024,
+        ge=1024,
+        description="Largest request body the web app reads, in bytes (larger: 413 before anything is read).",
+    )
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="Reverse proxies whose X-Forwarded-For/-Proto `serve` believes, comma-separated IPs or "
+        "networks (uvicorn's forwarded_allow_ips); empty: none, the socket's peer is the client.",
+    )
     rate_limit_storage: str = Field(
         default="memory://",
         description="Where sign-up rate limits are counted: memory:// (one process) or redis://host:6379 (several).",

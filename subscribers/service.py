@@ -28,11 +28,37 @@ class SubscriberError(ValueError):
     """A clear, user-facing problem with subscriber input."""
 
 
+# Field sizes (the same for the CLI, an import, the sign-up form and the preference page).
+INTERESTS_MAX = 2000
+NAME_MAX = 120
+LIST_MAX = 50  # keywords, exclusions, categories or authors
+ITEM_MAX = 200  # one of them
+TIMEZONE_MAX = 64  # the column; the longest IANA name is 32
+_TIMEZONE = re.compile(r"[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+)*")
+
+
+def shown(value: str, limit: int = 60) -> str:
+    """A value quoted in an error message, cut short (the message must not repeat a megabyte)."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def check_timezone(name: str) -> None:
+    """An IANA time zone, checked by shape before the zone files are looked up (a 300-character
+    name would otherwise raise OSError: File name too long)."""
+    problem = f"unknown time zone {shown(name)}: use an IANA name such as Asia/Shanghai or Europe/Berlin"
+    if len(name) > TIMEZONE_MAX or not _TIMEZONE.fullmatch(name):
+        raise SubscriberError(problem)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise SubscriberError(problem) from None
+
+
 def normalise_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise SubscriberError(f"invalid email address {raw!r}: {exc}") from None
+        raise SubscriberError(f"invalid email address {shown(raw)}: {exc}") from None
     return result.normalized.lower()
 
 
@@ -72,23 +98,29 @@ class ProfileInput:
 
     def validate(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:
-            raise SubscriberError(f"unknown language {self.language!r}: choose one of {', '.join(LANGUAGES)}")
+            raise SubscriberError(f"unknown language {shown(self.language)}: choose one of {', '.join(LANGUAGES)}")
         if self.timezone is not None:
-            try:
-                ZoneInfo(self.timezone)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise SubscriberError(
-                    f"unknown time zone {self.timezone!r}: use an IANA name such as Asia/Shanghai or Europe/Berlin"
-                ) from None
+            check_timezone(self.timezone)
+        if self.interests is not None and len(self.interests.strip()) > INTERESTS_MAX:
+            raise SubscriberError(f"interests: at most {INTERESTS_MAX:,} characters, not {len(self.interests):,}")
+        if self.name is not None and len(self.name) > NAME_MAX:
+            raise SubscriberError(f"name: at most {NAME_MAX} characters, not {len(self.name):,}")
+        for attr in ("keywords", "exclude", "categories", "authors"):
+            items = getattr(self, attr) or []
+            if len(items) > LIST_MAX or any(len(str(i)) > ITEM_MAX for i in items):
+                raise SubscriberError(f"{attr}: at most {LIST_MAX} of them, each at most {ITEM_MAX} characters")
+        for attr in ("interests", "name", "keywords", "exclude", "categories", "authors"):
+            if "\x00" in str(getattr(self, attr) or ""):  # PostgreSQL text cannot hold one
+                raise SubscriberError(f"{attr}: contains a NUL character")
         if self.delivery_hour is not None and not 0 <= self.delivery_hour <= 23:
             raise SubscriberError(f"delivery hour must be 0-23, not {self.delivery_hour}")
         if self.frequency is not None and self.frequency not in FREQUENCIES:
-            raise SubscriberError(f"unknown frequency {self.frequency!r}: choose daily or weekly")
+            raise SubscriberError(f"unknown frequency {shown(self.frequency)}: choose daily or weekly")
         if self.weekly_day is not None and self.weekly_day not in WEEKDAYS:
-            raise SubscriberError(f"unknown weekday {self.weekly_day!r}: choose one of {', '.join(WEEKDAYS)}")
+            raise SubscriberError(f"unknown weekday {shown(self.weekly_day)}: choose one of {', '.join(WEEKDAYS)}")
         if self.empty_day is not None and self.empty_day not in EMPTY_DAY:
             raise SubscriberError(
-                f"unknown empty-day choice {self.empty_day!r}: choose short (a short email) or none (no email)"
+                f"unknown empty-day choice {shown(self.empty_day)}: choose short (a short email) or none (no email)"
             )
         if self.papers_per_email is not None and not 1 <= self.papers_per_email <= 30:
             raise SubscriberError(f"papers per email must be 1-30, not {self.papers_per_email}")
@@ -96,7 +128,7 @@ class ProfileInput:
             unknown = [c for c in self.categories if c not in self.known_categories]
             if unknown:
                 raise SubscriberError(
-                    f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(repr, unknown))}: "
+                    f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(shown, unknown[:10]))}: "
                     f"the configured sources have {', '.join(sorted(self.known_categories))}"
                 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 import sys
 from pathlib import Path
@@ -126,11 +127,27 @@ def subscribers_import(
     engine = open_database(settings)
     added = updated = 0
     problems = []
-    with path.open(newline="", encoding="utf-8-sig") as fh, session_scope(engine) as session:
-        reader = csv.DictReader(fh)
-        if not reader.fieldnames or "email" not in reader.fieldnames:
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{path}: not UTF-8 text (byte {exc.start}); save the CSV as UTF-8") from None
+    with session_scope(engine) as session:
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            columns = reader.fieldnames
+        except csv.Error as exc:
+            raise InputError(f"{path}: the first row cannot be read: {exc}") from None
+        if not columns or "email" not in columns:
             raise InputError(f"{path}: the first row must name the columns, including 'email' and 'interests'")
-        for line, row in enumerate(reader, 2):
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:  # a broken row (a NUL byte, a runaway quote): reported, the rest go on
+                problems.append(f"line {reader.line_num}: {exc}")
+                continue
+            line = reader.line_num
 
             def cell(name: str, row: dict = row) -> str | None:
                 value = (row.get(name) or "").strip()

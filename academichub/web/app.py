@@ -33,7 +33,7 @@ from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
 from academichub.papers.urls import safe_href
 from academichub.settings import Settings
-from academichub.web.guard import SecurityHeaders
+from academichub.web.guard import Guard, SecurityHeaders
 from subscribers.models import Subscriber
 from subscribers.tokens import Tokens, tokens_from
 
@@ -118,7 +118,17 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    app.add_middleware(SecurityHeaders)
+    async def error_page(scope: dict, status: int) -> HTMLResponse:
+        request = Request(scope)
+        lang = ctx.lang(request)
+        s = web_strings(lang)
+        text = {413: s["too_large"].format(kb=settings.web_max_body // 1024), 400: s["unreadable"]}.get(
+            status, s["error"]
+        )
+        return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[text], status=status, switch=False)
+
+    app.add_middleware(Guard, max_body=settings.web_max_body, error_page=error_page)
+    app.add_middleware(SecurityHeaders)  # outside the guard: its 413 and 500 pages carry the headers too
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # an edition page is ~100 KB of HTML, ~20 KB gzipped
 
     @app.exception_handler(StarletteHTTPException)
@@ -128,9 +138,11 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
             return ctx.message(
                 request, lang=lang, title_key="not_found_title", paragraphs=[web_strings(lang)["not_found"]], status=404
             )
-        return ctx.message(
+        response = ctx.message(
             request, lang=lang, title_key="error_title", paragraphs=[str(exc.detail)], status=exc.status_code
         )
+        response.headers.update(exc.headers or {})  # e.g. Allow on a 405
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError):
@@ -139,15 +151,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
             request, lang=lang, title_key="bad_link_title", paragraphs=[web_strings(lang)["bad_link"]], status=400
         )
 
-    @app.exception_handler(Exception)
-    async def crash(request: Request, exc: Exception):  # never a traceback to a reader
-        import logging
-
-        logging.getLogger("academichub.web.app").exception("error on %s", request.url.path)
-        lang = ctx.lang(request)
-        return ctx.message(
-            request, lang=lang, title_key="error_title", paragraphs=[web_strings(lang)["error"]], status=500
-        )
+    # Any other exception: the guard's 500 page (logged; the guard sits inside the security headers).
 
     from academichub.web import feedback, preferences, signup, unsubscribe
 

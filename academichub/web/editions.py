@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
@@ -88,6 +89,9 @@ class Filters:
     page: int = 1
 
 
+_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only ("²".isdigit() is true, int("²") fails), and few
+
+
 def filters_from(request: Request) -> Filters:
     q = request.query_params
     theme = q.get("theme", "")
@@ -95,8 +99,8 @@ def filters_from(request: Request) -> Filters:
     return Filters(
         source=q.get("source", "")[:100],
         category=q.get("category", "")[:50],
-        theme=int(theme) if theme.isdigit() else None,
-        page=int(page) if page.isdigit() and int(page) > 0 else 1,
+        theme=int(theme) if _NUMBER.fullmatch(theme) else None,
+        page=int(page) if _NUMBER.fullmatch(page) and int(page) > 0 else 1,
     )
 
 

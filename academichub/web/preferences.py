@@ -17,7 +17,7 @@ from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
-from subscribers.service import ProfileInput, SubscriberError, apply_profile, split_list
+from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, split_list
 from subscribers.tokens import Verified
 
 router = APIRouter()
@@ -178,8 +178,8 @@ def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[Pro
     papers = as_int("papers_per_email", values["papers_per_email"], 1, 30)
     if papers is not None:
         check("papers_per_email", papers_per_email=papers)
-    if len(values["interests"]) > 2000:
-        errors["interests"] = "at most 2,000 characters"
+    if len(values["interests"]) > INTERESTS_MAX:
+        errors["interests"] = f"at most {INTERESTS_MAX:,} characters, not {len(values['interests']):,}"
     paused_until = None
     if values["paused_until"]:
         try:

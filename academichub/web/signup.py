@@ -12,7 +12,7 @@ from academichub.mail.render import Links, render_confirmation
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import client_of, ctx_of, reader_of, send_mail
 from subscribers.models import Subscriber
-from subscribers.service import ProfileInput, SubscriberError, apply_profile, normalise_email, set_status
+from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, normalise_email, set_status
 
 router = APIRouter()
 
@@ -45,8 +45,16 @@ async def signup(request: Request):
         address = ""
     if len(values["interests"]) < 3:
         errors["interests"] = s["interests_help"]
+    elif len(values["interests"]) > INTERESTS_MAX:
+        errors["interests"] = s["too_long"].format(limit=f"{INTERESTS_MAX:,}", length=f"{len(values['interests']):,}")
+        values["interests"] = values["interests"][:INTERESTS_MAX]  # shown back cut to what fits
     if values["language"] not in ("en", "zh", "bilingual"):
         errors["language"] = s["language"]
+    elif "interests" not in errors:
+        try:
+            ProfileInput(interests=values["interests"], language=values["language"]).validate()
+        except SubscriberError as exc:
+            errors["interests"] = str(exc)
     if errors:
         return ctx.page(
             request, "signup.html", lang=lang, title=s["signup_title"], errors=errors, form=values, status=422

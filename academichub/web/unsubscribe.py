@@ -45,13 +45,22 @@ def _unsubscribed(ctx: WebContext, request: Request, sub: Subscriber, lang: str)
     )
 
 
+async def _start_of_body(request: Request, limit: int = 256) -> str:
+    """The first ``limit`` bytes of the body (all one-click needs); the rest is never read."""
+    head = b""
+    async for chunk in request.stream():
+        head += chunk
+        if len(head) >= limit:
+            break
+    return head[:limit].decode("utf-8", "replace")
+
+
 @router.post("/unsubscribe")
 async def unsubscribe(request: Request, t: str = ""):
     """The page's button and RFC 8058 one-click (body ``List-Unsubscribe=One-Click``, no cookie, no
     CSRF token: the signed link is the authority). Idempotent."""
     ctx = ctx_of(request)
-    body = (await request.body())[:200].decode("utf-8", "replace")
-    one_click = "List-Unsubscribe=One-Click" in body
+    one_click = "List-Unsubscribe=One-Click" in await _start_of_body(request)
     with session_scope(ctx.engine) as session:
         sub, _lang, bad = reader_of(ctx, request, session, "unsubscribe", t)
         if sub is None:
