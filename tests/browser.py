@@ -37,15 +37,16 @@ def browser():
 
 
 @contextmanager
-def serving(app, port: int | None = None):
-    """The app under uvicorn (the server `academichub serve` runs) on a loopback port, in a thread."""
+def serving(app, port: int | None = None, **options):
+    """The app under uvicorn (the server `academichub serve` runs) on a loopback port, in a thread;
+    ``options`` go to uvicorn's Config (e.g. the proxy options `serve` passes)."""
     import threading
     import time
 
     import uvicorn
 
     port = port or free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", **options))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     for _ in range(200):

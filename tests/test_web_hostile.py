@@ -288,3 +288,41 @@ def test_sign_up_fields_are_capped_with_a_clear_message_and_no_email(web):
     ok = client.post("/subscribe", data={"email": "a@example.org", "interests": "q" * 2000, "language": "en"})
     assert ok.status_code == 200 and status_of(app, "a@example.org") == "pending"
     assert (tmp / "outbox" / "mail-confirm" / "a@example.org.eml").stat().st_size < 40_000
+
+
+def test_forwarded_for_is_believed_only_from_the_configured_proxies(tmp_path):
+    """A fresh X-Forwarded-For per request does not slip the per-client sign-up limit: `serve` gives
+    uvicorn no trusted proxy unless one is configured (uvicorn's own default trusts 127.0.0.1)."""
+    import httpx
+
+    from academichub.cli.web import proxy_options
+    from tests.browser import serving
+
+    def sign_ups(settings: Settings) -> list[int]:
+        app = create_app(settings)
+        with serving(app, **proxy_options(settings)) as base:
+            return [
+                httpx.post(
+                    f"{base}/subscribe",
+                    data={"email": f"r{i}@example.org", "interests": "quantum sensing", "language": "en"},
+                    headers={"X-Forwarded-For": f"203.0.113.{i}", "X-Forwarded-Proto": "https"},
+                ).status_code
+                for i in range(4)
+            ]
+
+    def settings_for(name: str, **kw) -> Settings:
+        return Settings(
+            _env_file=None,
+            database_url=f"sqlite:///{tmp_path / name}",
+            outbox_dir=str(tmp_path / f"{name}-outbox"),
+            secret_key="k",
+            signup_limit_per_client="2/hour",
+            **kw,
+        )
+
+    assert proxy_options(settings_for("a.db")) == {"proxy_headers": False, "forwarded_allow_ips": ""}
+    assert sign_ups(settings_for("a.db")) == [200, 200, 429, 429]  # all from 127.0.0.1, whatever they claim
+    # behind a configured proxy (here: the loopback peer), each forwarded client is counted on its own
+    behind = settings_for("b.db", forwarded_allow_ips="127.0.0.1, 10.0.0.0/8")
+    assert proxy_options(behind) == {"proxy_headers": True, "forwarded_allow_ips": "127.0.0.1,10.0.0.0/8"}
+    assert sign_ups(behind) == [200, 200, 200, 200]
