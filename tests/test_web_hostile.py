@@ -326,3 +326,20 @@ def test_forwarded_for_is_believed_only_from_the_configured_proxies(tmp_path):
     behind = settings_for("b.db", forwarded_allow_ips="127.0.0.1, 10.0.0.0/8")
     assert proxy_options(behind) == {"proxy_headers": True, "forwarded_allow_ips": "127.0.0.1,10.0.0.0/8"}
     assert sign_ups(behind) == [200, 200, 200, 200]
+
+
+def test_self_links_never_point_off_site(web):
+    """`GET //evil.example/` once gave a 404 page whose language switch linked to //evil.example/."""
+    app, client, _ = web
+    for path, switch in (
+        ("//evil.example/", "/evil.example/?lang=en"),
+        ("///evil.example/x?lang=zh", "/evil.example/x?lang=en"),
+        ("/%5Cevil.example/", "/%5Cevil.example/?lang=en"),
+        ("/%2F%2Fevil.example", "/evil.example?lang=en"),
+        ('/"><script>x</script>', "/%22%3E%3Cscript%3Ex%3C/script%3E?lang=en"),
+    ):
+        page = client.get("http://testserver" + path)
+        assert page.status_code == 404, path
+        links = re.findall(r'(?:href|action)="([^"]*)"', page.text)
+        assert not [u for u in links if u.startswith(("//", "/\\")) or "evil.example" in u.split("?")[0][:2]]
+        assert re.search(r'<a class="switch" href="([^"]+)"', page.text).group(1).replace("&amp;", "&") == switch

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import anyio.to_thread
 from fastapi import FastAPI, Request
@@ -67,7 +67,7 @@ class WebContext:
             s=web_strings(lang),
             lang=lang,
             default_lang="zh",
-            switch_url=f"{request.url.path}?{urlencode(params)}" if switch else None,
+            switch_url=f"{local_path(request.scope.get('path', '/'))}?{urlencode(params)}" if switch else None,
             **context,
         )
         return HTMLResponse(html, status_code=status)
@@ -91,6 +91,12 @@ class WebContext:
     def today(self) -> date:
         """Today where editions are dated, on the settings' clock."""
         return self.settings.clock.today(self.settings.edition_timezone)
+
+
+def local_path(path: str) -> str:
+    """A path of this site, safe to put in a link back to it: percent-encoded, and starting with
+    exactly one slash (``//evil.example/`` or ``/\\evil.example`` would be another site's address)."""
+    return "/" + quote(path, safe="/").lstrip("/")
 
 
 def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mailer | None = None) -> FastAPI:
