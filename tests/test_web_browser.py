@@ -114,6 +114,7 @@ def test_edition_pages_in_a_browser(tmp_path):
     """Open the latest edition, filter to one category, open a theme, switch language; phone and desktop."""
     from datetime import date
 
+    from academichub.editions.edition import read_edition
     from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 
     settings = Settings(
@@ -129,6 +130,7 @@ def test_edition_pages_in_a_browser(tmp_path):
         day=date(2026, 6, 22),
         settings=settings,
     )
+    read_edition(app.state.ctx.engine, date(2026, 6, 22))  # the day's run finds the themes
     with serving(app) as base, browser() as b:
         for width, name in ((1200, "edition-desktop.png"), (375, "edition-phone.png")):
             page = b.new_page(viewport={"width": width, "height": 900})

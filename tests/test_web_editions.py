@@ -43,6 +43,8 @@ def web(tmp_path, fixtures_dir):
     ingest_documents(
         engine, [read_document(fixtures_dir / "nature-rss-dakesan.xml")], day=date(2026, 6, 19), settings=settings
     )
+    for day in (DAY, date(2026, 6, 19)):  # the day's run finds the themes (the pages only read them)
+        read_edition(engine, day)
     return app, TestClient(app, raise_server_exceptions=False)
 
 

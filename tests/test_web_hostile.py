@@ -343,3 +343,41 @@ def test_self_links_never_point_off_site(web):
         links = re.findall(r'(?:href|action)="([^"]*)"', page.text)
         assert not [u for u in links if u.startswith(("//", "/\\")) or "evil.example" in u.split("?")[0][:2]]
         assert re.search(r'<a class="switch" href="([^"]+)"', page.text).group(1).replace("&amp;", "&") == switch
+
+
+def test_a_request_never_does_the_days_batch_work(web, monkeypatch):
+    """On a day ingested but not run, `/` once found the day's themes inside the request (229 s for
+    10,000 papers). The pages show the day without themes and say so; once the run has stored them,
+    the pages show them, still without computing anything."""
+    from datetime import date
+
+    from academichub.editions import edition as edition_module
+    from academichub.editions.edition import read_edition
+
+    app, client, _ = web
+    ingest_sample_day(app)
+    calls = []
+
+    def batch_work(*_a, **_k):
+        calls.append("batch")
+        raise AssertionError("batch work inside a request")
+
+    with monkeypatch.context() as m:
+        m.setattr(edition_module, "find_themes", batch_work)
+        m.setattr(edition_module.store, "recent_corpus", batch_work)
+        for path in ("/?lang=en", "/editions/2026-06-22?lang=en", "/editions/2026-06-22?lang=en&category=quant-ph"):
+            page = client.get(path)
+            assert page.status_code == 200 and "39 papers" in page.text, path
+            assert "The themes come with the prepared edition" in page.text and 'class="themes"' not in page.text
+        api = client.get("/api/editions/2026-06-22").json()
+        assert api["size"] == 39 and api["themes"] == [] and api["themes_ready"] is False
+    assert calls == []
+    read_edition(app.state.ctx.engine, date(2026, 6, 22))  # the day's run finds and stores the themes
+    with monkeypatch.context() as m:
+        m.setattr(edition_module, "find_themes", batch_work)
+        m.setattr(edition_module.store, "recent_corpus", batch_work)
+        page = client.get("/?lang=en")  # the kept themeless copy is read again, now with the stored themes
+        assert page.status_code == 200 and 'class="themes"' in page.text and "prepared edition" not in page.text
+        api = client.get("/api/editions/2026-06-22").json()
+        assert api["themes"] and api["themes_ready"] is True
+    assert calls == []

@@ -30,33 +30,60 @@ class EditionData:
     corpus: list[str]
     themes: list[Theme] = field(default_factory=list)
     period_start: date | None = None  # a week's editions, for weekly digests
+    themes_ready: bool = True  # False: read for the pages before the day's run found the themes
     matchers: dict = field(default_factory=dict, repr=False, compare=False)  # representation -> Matcher, built once
 
 
-def read_edition(engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData:
+def read_edition(
+    engine: Engine, day: date, corpus_days: int = 30, days: int = 1, *, prepare: bool = True
+) -> EditionData:
     """The day's papers (or the last ``days`` days' editions) as the matcher sees them (with their
-    themes), their cards, and the corpus."""
+    themes), their cards, and the corpus. ``prepare=False`` (the web pages): only what is stored, no
+    batch work: the themes if the day's run found them (else none, ``themes_ready`` False), no corpus."""
     since = day - timedelta(days=days - 1) if days > 1 else None
     with session_scope(engine) as session:
         rows = store.edition_papers(session, day, since)
-        corpus = [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
+        corpus = (
+            [f"{t}. {t}. {a}" for _id, t, a in store.recent_corpus(session, until=day, days=corpus_days)]
+            if prepare
+            else []
+        )
     facts = [paper_facts_from(p) for p, _label in rows]
-    themes = edition_themes(engine, day if since is None else None, facts, corpus)
+    found = edition_themes(engine, day if since is None else None, facts, corpus, find=prepare)
+    themes = found or []
     theme_ids = theme_of(themes)
     facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
     cards = {p.id: PaperCard.of(p, label) for p, label in rows}
-    return EditionData(day=day, facts=facts, cards=cards, corpus=corpus, themes=themes, period_start=since)
+    return EditionData(
+        day=day,
+        facts=facts,
+        cards=cards,
+        corpus=corpus,
+        themes=themes,
+        period_start=since,
+        themes_ready=found is not None,
+    )
 
 
-def edition_themes(engine: Engine, day: date | None, facts: list[PaperFacts], corpus: list[str]) -> list[Theme]:
+def themes_key(facts: list[PaperFacts]) -> str:
+    """Which papers a day's stored themes were found for."""
+    return hashlib.sha256("\n".join(sorted(f.id for f in facts)).encode()).hexdigest()
+
+
+def edition_themes(
+    engine: Engine, day: date | None, facts: list[PaperFacts], corpus: list[str], *, find: bool = True
+) -> list[Theme] | None:
     """The themes of a day's edition, found once and kept with the edition (the same papers give the
-    same themes: a rerun, a web page, or a subscriber's view reuse them); a week's are found each time."""
-    key = hashlib.sha256("\n".join(sorted(f.id for f in facts)).encode()).hexdigest()
+    same themes: a rerun, a web page, or a subscriber's view reuse them); a week's are found each time.
+    With ``find=False``, only stored themes: None when the day's run has not found them yet."""
+    key = themes_key(facts)
     if day is not None:
         with session_scope(engine) as session:
             stored = stored_themes(session, day, key)
         if stored is not None:
             return stored
+    if not find:
+        return None
     themes = find_themes(facts, corpus=corpus, cache=DbEmbeddingCache(engine, MODEL_NAME))
     if day is not None:
         with session_scope(engine) as session:
@@ -90,16 +117,25 @@ class EditionCache:
         with self._lock:
             self._kept.clear()
 
-    def get(self, engine: Engine, day: date, corpus_days: int = 30, days: int = 1) -> EditionData | None:
-        """The edition, or None when those days have no papers."""
+    def get(
+        self, engine: Engine, day: date, corpus_days: int = 30, days: int = 1, *, prepare: bool = True
+    ) -> EditionData | None:
+        """The edition, or None when those days have no papers. ``prepare=False`` (the web pages):
+        never batch work (see ``read_edition``); a copy kept without themes is read again once the
+        day's run has stored them."""
         with self._lock:
             count = edition_count(engine, day, days)
             if not count:
                 return None
-            key = (str(engine.url), day, days)
+            key = (str(engine.url), day, days, prepare)
             hit = self._kept.get(key)
-            if hit is None or hit[0] != count:
+            if hit is None or hit[0] != count or (not hit[1].themes_ready and self._themes_stored(engine, hit[1])):
                 if key not in self._kept and len(self._kept) >= self.size:
                     self._kept.pop(min(self._kept, key=lambda k: k[1]))
-                hit = self._kept[key] = (count, read_edition(engine, day, corpus_days, days))
+                hit = self._kept[key] = (count, read_edition(engine, day, corpus_days, days, prepare=prepare))
             return hit[1]
+
+    @staticmethod
+    def _themes_stored(engine: Engine, edition: EditionData) -> bool:
+        with session_scope(engine) as session:
+            return stored_themes(session, edition.day, themes_key(edition.facts)) is not None

@@ -102,6 +102,8 @@ WEB: dict[str, dict[str, str]] = {
         "prev_day": "← Previous day",
         "next_day": "Next day →",
         "themes_heading": "Themes of the day",
+        "themes_pending": "The themes come with the prepared edition: today's run has not found them yet. "
+        "Every paper of the day is listed below.",
         "cross_domain": "Across fields",
         "filter": "Filter",
         "source": "Source",
@@ -224,6 +226,7 @@ WEB: dict[str, dict[str, str]] = {
         "prev_day": "← 前一天",
         "next_day": "后一天 →",
         "themes_heading": "今日主题",
+        "themes_pending": "主题随当日精选一同生成：今天的运行尚未完成。当日全部论文已列在下方。",
         "cross_domain": "跨领域",
         "filter": "筛选",
         "source": "来源",

@@ -44,8 +44,10 @@ def _ctx(request: Request) -> WebContext:
 
 
 def edition_cached(ctx: WebContext, day: date) -> EditionData | None:
-    """The day's edition with its themes, kept per app until it changes; None for a day without papers."""
-    return ctx.editions.get(ctx.engine, day, ctx.settings.corpus_days)
+    """The day's edition as stored, kept per app until it changes; None for a day without papers.
+    A request never does the day's batch work: themes (and their embeddings) are found by the day's
+    run; before it, the edition has none and says so (``themes_ready``)."""
+    return ctx.editions.get(ctx.engine, day, ctx.settings.corpus_days, prepare=False)
 
 
 def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
@@ -134,6 +136,7 @@ def edition_view(edition: EditionData, f: Filters, per_page: int = PER_PAGE) -> 
         "categories": categories,
         "themes": sorted(edition.themes, key=lambda t: (not t.cross_domain, -len(t.paper_ids))),
         "theme": themes.get(f.theme) if f.theme is not None else None,
+        "themes_ready": edition.themes_ready,
     }
 
 
@@ -181,6 +184,7 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
             "categories": [],
             "themes": [],
             "theme": None,
+            "themes_ready": True,
         }
     else:
         view = edition_view(edition, f)
@@ -251,6 +255,7 @@ def edition_api(request: Request, day: str):
             "size": len(edition.cards),
             "papers": [paper_json(card, theme=theme_of.get(pid)) for pid, card in edition.cards.items()],
             "themes": [t.as_dict() for t in edition.themes],
+            "themes_ready": edition.themes_ready,  # false: the day's run has not found them yet
             "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)],
         }
         cached = ctx.editions_json[parsed] = (edition, json.dumps(body, ensure_ascii=False).encode())
