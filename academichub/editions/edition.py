@@ -109,7 +109,7 @@ class EditionCache:
 
     def __init__(self, size: int = 14):
         self.size = size
-        self._kept: dict[tuple[str, date, int], tuple[int, EditionData]] = {}
+        self._kept: dict[tuple[str, date, int, bool], tuple[int, EditionData]] = {}
         self._lock = threading.Lock()
 
     def clear(self) -> None:
