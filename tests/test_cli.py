@@ -87,7 +87,8 @@ def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch)
     assert unsub_url.startswith("http://127.0.0.1:8000/unsubscribe?t=") and unsub_url in text
     tokens = tokens_from(Settings())
     token = parse_qs(urlparse(unsub_url).query)["t"][0]
-    assert tokens.verify("unsubscribe", token).payload == {"s": 1} and not tokens.verify("preferences", token).ok
+    payload = tokens.verify("unsubscribe", token).payload
+    assert payload["s"] == 1 and len(payload["k"]) == 16 and not tokens.verify("preferences", token).ok
     assert "/preferences?t=" in text and "/feedback?t=" in html and "More like this" in text
 
     # A rerun of the same day adds no papers and rewrites (not duplicates) the emails.
