@@ -42,7 +42,7 @@ def test_migrations_create_the_schema_and_are_idempotent(db_url):
         "alembic_version",
     } <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0008"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0009"
     assert {"interest_profile", "feedback"} <= tables
 
 
@@ -208,7 +208,7 @@ def test_run_ingest_reads_files_and_fetches_sources_without_prefect(tmp_path, fi
         assert store.last_validators(s, "nature") == ('"n-1"', None)
 
 
-def test_migration_0008_gives_every_reader_a_link_key_and_keeps_their_old_links(db_url):
+def test_migration_0009_gives_every_reader_a_link_key_and_keeps_their_old_links(db_url):
     """Readers stored before link keys get a legacy key (the links already emailed to them carry no
     key and keep working for them); readers added later get a plain key and no keyless link fits them."""
     from alembic import command
@@ -218,7 +218,7 @@ def test_migration_0008_gives_every_reader_a_link_key_and_keeps_their_old_links(
     from subscribers.tokens import named_reader
 
     engine = make_engine(Settings(database_url=db_url, _env_file=None))
-    command.upgrade(alembic_config(engine), "0007")
+    command.upgrade(alembic_config(engine), "0008")
     with engine.begin() as conn:
         for address in ("a@example.org", "b@example.org"):
             conn.execute(

@@ -4,8 +4,8 @@ links never act on a new subscriber who gets the same id (SQLite reuses ids).
 Existing readers get a key marked ``legacy.``: the links in the emails they were already sent carry no
 key and keep working for them (and only for them: readers added later get plain keys).
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-02
 """
 import secrets
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
