@@ -4,8 +4,12 @@ score = cosine(profile, paper) + keyword boost + followed-author boost
         (profile vector moved by likes/dislikes, Rocchio-style, bounded and recomputed from the
         current feedback every time, so removing a like undoes it exactly)
 hard filters: excluded keywords, category/source filters, non-research kinds
-floor: papers whose similarity is under ``min_score`` are never sent (a thin day sends fewer);
-       only a followed author's paper passes below it
+floor: rank-aware. A paper is sent when its similarity reaches ``min_score``, or a keyword or a
+       followed author names it, or it is among the profile's best N of the day and shares something
+       with the profile (similarity above RANK_FLOOR): a reader who asked for N papers is never starved
+       while the day has relevant ones, and a day with nothing in common sends nothing
+Chinese interests with no LLM expansion are translated offline (``zh``: academichub.matching.zh) and
+       the reasons name the Chinese words that matched
 diversity: MMR over a shortlist, and at most ceil(N/2) papers from one theme
 
 Everything per (profile, paper) pair is a sparse or dense matrix product over blocks of profiles;
@@ -25,6 +29,7 @@ import scipy.sparse as sp
 from sklearn.feature_extraction.text import CountVectorizer
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.matching.zh import ChineseTerms, Term, has_cjk
 from academichub.papers.views import PaperFacts
 
 RESEARCH_KINDS = frozenset({"article"})
@@ -33,6 +38,7 @@ AUTHOR_BOOST = 0.35
 LIKE_WEIGHT, DISLIKE_WEIGHT = 0.35, 0.25
 FEEDBACK_MEMORY = 50  # most recent likes/dislikes that move a profile
 MMR_LAMBDA = 0.75
+RANK_FLOOR = 0.0  # similarity a paper needs to fill a reader's N below ``min_score`` (shares a word)
 EXACT_PAIRS = 8000
 TOKEN = r"(?u)\b\w[\w\-]*\w\b|\b\w\b"
 
@@ -103,6 +109,23 @@ def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
     return cv.transform(texts).tocsr()
 
 
+def _singular(word: str) -> str:
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def _name_chinese(term: str, offline: list[Term]) -> str:
+    """'jailbreak' -> '越狱 (jailbreak)': the Chinese word whose translation holds the matched term."""
+    words = set(term.split())
+    for t in offline:
+        if term == t.en.lower() or words <= set(t.en.lower().split()):
+            return f"{t.zh} ({term})"
+    return term
+
+
 @lru_cache(maxsize=65536)
 def _phrase_key(p: str) -> str:
     return " ".join(re.findall(TOKEN, p.lower()))
@@ -111,7 +134,11 @@ def _phrase_key(p: str) -> str:
 class Matcher:
     """Built once per edition: the papers' vectors and facts. ``match`` runs for any profiles."""
 
-    def __init__(self, papers: list[PaperFacts], vectoriser: Vectoriser):
+    def __init__(self, papers: list[PaperFacts], vectoriser: Vectoriser, zh: ChineseTerms | None = None):
+        self.zh = zh
+        self._zh_terms: dict[str, list[Term]] = {}
+        self._forms: dict[str, list[str]] | None = None  # the day's words by their singular (built on first use)
+        self._known: set[str] = set()
         self.papers = [p for p in papers if p.kind in RESEARCH_KINDS]
         self.vectoriser = vectoriser
         self.texts = [p.text for p in self.papers]
@@ -164,8 +191,35 @@ class Matcher:
 
     # --- profile side -------------------------------------------------------------------------
 
+    def offline_terms(self, p: ProfileSpec) -> list[Term]:
+        """Chinese words of the interests and their English phrases, when no LLM expanded them."""
+        if self.zh is None or p.expanded or not has_cjk(p.interests):
+            return []
+        found = self._zh_terms.get(p.interests)
+        if found is None:
+            found = self._zh_terms[p.interests] = self.zh.expand(p.interests)
+        return found
+
+    def query_text(self, p: ProfileSpec) -> str:
+        terms = self.offline_terms(p)
+        text = " ".join([p.text, *(t.en for t in terms)]) if terms else p.text
+        return " ".join([text, *self._variants(text)])
+
+    def _variants(self, text: str) -> list[str]:
+        """For a profile word the papers never use, the forms they use that differ only by a plural
+        ending ("qubits" finds "qubit", "exoplanet" finds "exoplanets"): TF-IDF has no stemming, and
+        a reader should not need to know which form a day's abstracts chose."""
+        if self._forms is None:
+            self._forms, self._known = {}, set()
+            if self.terms is not None:
+                self._known = {str(t) for t in self.terms if " " not in t}
+                for t in sorted(self._known):
+                    self._forms.setdefault(_singular(t), []).append(t)
+        words = {w for w in re.findall(TOKEN, text.lower()) if w.isascii() and w not in self._known}
+        return sorted({f for w in words for f in self._forms.get(_singular(w), ())})
+
     def _queries(self, profiles: list[ProfileSpec]):
-        Q = self.vectoriser.encode([p.text for p in profiles])
+        Q = self.vectoriser.encode([self.query_text(p) for p in profiles])
         fb_texts: list[str] = []
         rows: list[tuple[int, int, float]] = []
         for i, p in enumerate(profiles):
@@ -223,13 +277,16 @@ class Matcher:
         Q = self._queries(profiles)
         Q = Q.tocsr() if sp.issparse(Q) else Q  # reasons read its rows directly
         S = as_dense_rows(Q @ self._vectors().T).astype(np.float32)  # cosine similarity, profiles x papers
-        # The floor applies to similarity: boosts reorder relevant papers but do not rescue
-        # irrelevant ones. Only a followed author's paper passes below the floor.
+        # The floor applies to similarity (boosts reorder, they do not rescue noise), except that a
+        # keyword or a followed author lifts a paper over it, and the best N that share anything
+        # with the profile pass it (``_select``).
         eligible = S >= min_score
+        related = S > RANK_FLOOR
         kw_index, KP = kw
         if kw_index and any(p.keywords for p in profiles):
             hits = as_dense_rows(self._rows([p.keywords for p in profiles], kw_index) @ KP.T)
             S += KEYWORD_BOOST * np.minimum(hits, 3)
+            eligible |= hits > 0
         ex_index, EP = ex
         if ex_index and any(p.exclude for p in profiles):
             S[as_dense_rows(self._rows([p.exclude for p in profiles], ex_index) @ EP.T) > 0] = -np.inf
@@ -242,7 +299,7 @@ class Matcher:
             by_followed = as_dense_rows(AF @ self.PA.T) > 0
             S += AUTHOR_BOOST * by_followed
             eligible |= by_followed
-        S[~eligible] = -np.inf
+        S[~related & ~eligible] = -np.inf
         filtered = [i for i, p in enumerate(profiles) if p.categories]
         if filtered:
             cats = [
@@ -252,7 +309,7 @@ class Matcher:
             S[np.array(filtered)[:, None], np.arange(n)[None, :]] = np.where(allowed, S[filtered], -np.inf)
         results = []
         for row, p in enumerate(profiles):
-            picked = self._select(S[row], p.top_n, min_score)
+            picked = self._select(S[row], eligible[row], p.top_n)
             matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
             if explain:
                 for m, j in zip(matches, picked, strict=True):
@@ -260,12 +317,13 @@ class Matcher:
             results.append(matches)
         return results
 
-    def _select(self, scores: np.ndarray, top_n: int, min_score: float) -> list[int]:
-        """MMR over a shortlist of the 3N best, with at most ceil(N/2) papers from one theme."""
+    def _select(self, scores: np.ndarray, eligible: np.ndarray, top_n: int) -> list[int]:
+        """MMR over a shortlist of the 3N best, with at most ceil(N/2) papers from one theme: papers
+        over the floor first, then related ones (sharing something with the profile) up to N."""
         k = min(len(scores), 3 * top_n)
         short = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         short = short[np.argsort(-scores[short], kind="stable")]
-        short = short[scores[short] >= min_score]
+        short = short[np.isfinite(scores[short])]  # over the floor, or related (filling up to N only)
         if len(short) == 0:
             return []
         if self.G is not None:
@@ -280,9 +338,12 @@ class Matcher:
         per_theme: dict[int, int] = {}
         max_sim = np.zeros(len(short), dtype=np.float32)
         available = np.ones(len(short), dtype=bool)
+        over = eligible[short]
         while len(chosen) < top_n and available.any():
             mmr = MMR_LAMBDA * scores[short] - (1 - MMR_LAMBDA) * max_sim
             mmr[~available] = -np.inf
+            if (over & available).any():  # papers over the floor first; related ones only fill up to N
+                mmr[~over] = -np.inf
             i = int(np.argmax(mmr))
             available[i] = False
             theme = int(self.themes[short[i]])
@@ -314,6 +375,9 @@ class Matcher:
             if shared:
                 reasons.append(Reason("category", shared[:2]))
         terms = self._shared_terms(Q, row, j, p)
+        offline = self.offline_terms(p)
+        if offline:
+            terms = [_name_chinese(t, offline) for t in terms]
         if terms:
             reasons.append(Reason("terms", terms))
         return reasons

@@ -12,6 +12,7 @@ from academichub.editions.caches import DbEmbeddingCache
 from academichub.editions.edition import EditionData
 from academichub.editions.vectorise import MODEL_NAME, make_vectoriser
 from academichub.matching.match import Match, Matcher, ProfileSpec
+from academichub.matching.zh import make_chinese_terms
 from academichub.papers import store
 from subscribers.models import InterestProfile, Subscriber
 from subscribers.service import feedback_for
@@ -53,7 +54,9 @@ def build_matcher(engine: Engine, edition: EditionData, representation: str) -> 
         if matcher is None:
             cache = DbEmbeddingCache(engine, MODEL_NAME)
             matcher = edition.matchers[representation] = Matcher(
-                edition.facts, make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache)
+                edition.facts,
+                make_vectoriser(representation, edition.corpus + [f.text for f in edition.facts], cache),
+                zh=make_chinese_terms(),  # Chinese interests that no LLM expanded
             )
     return matcher
 
