@@ -47,7 +47,8 @@ def main() -> None:
                 f"ndcg@5={r['ndcg@5']:.2f} (tfidf {r['base_ndcg@5']:.2f}) "
                 f"recall@10={r['recall@10']:.2f} (tfidf {r['base_recall@10']:.2f})"
             )
-    print(f"zh mode {args.zh_mode}, min_score {args.min_score}, floor {'absolute' if args.absolute_floor else 'rank-aware'}")
+    floor = "absolute" if args.absolute_floor else "rank-aware"
+    print(f"zh mode {args.zh_mode}, min_score {args.min_score}, floor {floor}")
     print("part    lang  n   nDCG@5 product / tfidf   recall@10 product / tfidf   papers sent (mean)  starved")
     for split in ("tune", "report"):
         for lang in ("en", "zh", "all"):

@@ -8,12 +8,24 @@ from pathlib import Path
 
 import pytest
 
-from academichub.matching.evaluate import evaluate, load_eval, ndcg_at, precision_at
+from academichub.matching.evaluate import (
+    day_papers,
+    evaluate,
+    load_eval,
+    load_radar,
+    ndcg_at,
+    precision_at,
+    radar_eval,
+    recall_at,
+    split_of,
+    summarise,
+)
+from academichub.matching.zh import make_chinese_terms
 from academichub.papers.ingest import collect_paths
 from academichub.papers.parse import parse_document
 from academichub.papers.sources import paper_facets
 from academichub.papers.views import PaperFacts
-from academichub.settings import SAMPLE_DAY_DIR
+from academichub.settings import SAMPLE_DAY_DIR, Settings
 
 EVAL = Path(__file__).parent / "eval"
 
@@ -63,3 +75,52 @@ def test_quality_does_not_drop(representation):
         assert result[metric] >= level - 0.005, (
             f"{representation} {metric} fell to {result[metric]:.3f} (recorded {level})"
         )
+
+
+# --- the research radar's evaluation (issue 16): tests/eval/radar.toml --------------------------
+
+ROOT = Path(__file__).resolve().parents[1]
+RADAR = EVAL / "radar.toml"
+
+
+def test_recall_at():
+    assert recall_at(["a", "x"], {"a": 2, "b": 1, "c": 0}, 10) == 0.5
+
+
+def test_radar_set_is_judged_and_split():
+    days, cases = load_radar(RADAR)
+    assert len(cases) >= 30 and len(days) >= 3
+    ids_of = {day: {p.id for p in day_papers([ROOT / p for p in paths])} for day, paths in days.items()}
+    for c in cases:
+        assert c.relevant, f"{c.spec.key} has no relevant paper"
+        assert set(c.relevant) <= ids_of[c.day], f"{c.spec.key} judges a paper that is not in day {c.day}"
+        assert all(c.why[p].strip() for p in c.relevant), f"{c.spec.key}: every judgement needs its reason"
+    report = [c for c in cases if c.split == "report"]
+    for group in ({c.day for c in report}, {c.language for c in report}):
+        assert len(group) >= 2
+    assert {c.day for c in report} == set(days) and sum(1 for c in report if c.language == "zh") >= 6
+    assert any(len(c.spec.interests.split()) <= 2 for c in report)  # short profiles are reported too
+    assert split_of([{"key": "b", "day": "d", "interests": "x"}, {"key": "a", "day": "d", "interests": "y"}]) == {
+        "a": "tune",
+        "b": "report",
+    }
+
+
+def test_radar_targets_on_the_report_part():
+    """`academichub match --top 5` (no LLM) against plain TF-IDF cosine on the held-out part: at least
+    +0.05 nDCG@5 (all profiles and English alone), Chinese nDCG@5 >= 0.70, and no reader starved."""
+    rows = [
+        r
+        for r in radar_eval(ROOT, RADAR, min_score=Settings.model_fields["min_score"].default, zh=make_chinese_terms())
+        if r["split"] == "report"
+    ]
+    every, english, chinese = (
+        summarise(rows),
+        summarise([r for r in rows if r["language"] == "en"]),
+        summarise([r for r in rows if r["language"] == "zh"]),
+    )
+    assert every["ndcg@5"] >= every["base_ndcg@5"] + 0.05, every
+    assert english["ndcg@5"] >= english["base_ndcg@5"] + 0.05, english
+    assert chinese["ndcg@5"] >= 0.70, chinese
+    starved = [r["key"] for r in rows if r["relevant"] and r["sent"] < r["related"]]
+    assert starved == [], f"fewer papers than asked on a day that has them: {starved}"

@@ -7,6 +7,8 @@ import pytest
 from academichub.editions.themes import field_of, find_themes
 from academichub.editions.vectorise import TfidfVectoriser
 from academichub.matching.match import Matcher, ProfileSpec, author_key
+from academichub.matching.zh import ChineseTerms, clean_senses, load_glossary, make_chinese_terms
+from academichub.papers.views import PaperFacts
 from tests.test_eval_quality import seed_papers
 
 STROKE = "doi:10.1101/sample.2026-06-18.0004"
@@ -102,10 +104,21 @@ def test_feedback_moves_the_profile_and_is_reversible():
 def test_diversity_caps_one_theme():
     from dataclasses import replace
 
+    llm = {p.id for p in seed_papers() if "language model" in p.text.lower()}
+    papers = [replace(p, theme=1) if p.id in llm else p for p in seed_papers()]
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+    out = m.match([ProfileSpec(key="a", interests="large language models", top_n=6)], min_score=0.0)
+    assert len(out["a"]) == 6 and sum(1 for i in ids(out["a"]) if i in llm) == 3  # at most ceil(6/2) from one theme
+
+
+def test_diversity_never_starves_a_reader():
+    """Issue 16: when every related paper shares one theme, the cap reorders, it does not cut."""
+    from dataclasses import replace
+
     papers = [replace(p, theme=1) for p in seed_papers()]  # pretend everything is one theme
     m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
     out = m.match([ProfileSpec(key="a", interests="large language models", top_n=6)], min_score=0.0)
-    assert len(out["a"]) == 3  # at most ceil(6/2) papers from one theme
+    assert len(out["a"]) == 6
 
 
 @pytest.mark.parametrize(
@@ -130,3 +143,90 @@ def test_who_receives_email_on_a_day():
     assert is_receiving(Subscriber(email="p@x.org", status="paused", paused_until=tuesday), tuesday)
     for status in ("pending", "unsubscribed", "bounced", "complained"):
         assert not is_receiving(Subscriber(email="s@x.org", status=status), monday)
+
+
+# --- the rank-aware floor, plural forms and offline Chinese (issue 16) ---------------------------
+
+
+def small_day() -> list[PaperFacts]:
+    filler = "We study a method and report experiments on several benchmarks with careful ablations. " * 6
+    return [
+        PaperFacts("reef-1", "Heat stress on coral reefs", filler + "Coral bleaching was observed."),
+        PaperFacts("reef-2", "Fish populations", filler + "Reef fish counts fell near coral."),
+        PaperFacts("qubit-1", "A superconducting qubit", filler + "The qubit keeps coherence."),
+        *(PaperFacts(f"other-{i}", f"Topic {i} in databases", filler + f"Index structure {i}.") for i in range(5)),
+    ]
+
+
+def test_the_floor_does_not_starve_a_reader_who_asked_for_n():
+    """A short profile whose papers are all under the floor still gets them (the public-health reader
+    got 1 of 2); a profile that shares no word with the day still gets nothing."""
+    papers = small_day()
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+    out = m.match(
+        [ProfileSpec(key="reef", interests="coral", top_n=2), ProfileSpec(key="none", interests="volcanoes", top_n=2)],
+        min_score=0.9,  # far over any similarity here
+    )
+    assert sorted(ids(out["reef"])) == ["reef-1", "reef-2"]
+    assert out["none"] == []
+
+
+def test_a_plural_the_day_never_uses_finds_the_singular():
+    papers = small_day()
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+    out = m.match([ProfileSpec(key="q", interests="qubits", top_n=1)], min_score=0.05)
+    assert ids(out["q"]) == ["qubit-1"]
+
+
+def demo_reader(**extra) -> ProfileSpec:
+    from academichub.cli.day import SAMPLE_SUBSCRIBERS
+
+    lin = next(s for s in SAMPLE_SUBSCRIBERS if s["language"] == "zh")
+    return ProfileSpec(key="lin", interests=lin["interests"], top_n=5, **extra)  # stricter than the demo's 8
+
+
+def test_the_demo_chinese_reader_gets_prefill_awareness():
+    """Issue 16: interests and keywords on LLM safety, jailbreak, alignment, with no LLM configured."""
+    from academichub.cli.day import SAMPLE_SUBSCRIBERS
+
+    lin = next(s for s in SAMPLE_SUBSCRIBERS if s["language"] == "zh")
+    papers = seed_papers()
+    for zh in (make_chinese_terms(), None):  # the glossary, and keywords alone lifting it over the floor
+        m = Matcher(papers, TfidfVectoriser([p.text for p in papers]), zh=zh)
+        out = m.match([demo_reader(keywords=lin["keywords"])], min_score=0.05)
+        assert "2606.12747" in ids(out["lin"]), zh
+
+
+def test_chinese_interests_match_offline_and_the_reasons_name_the_chinese_words():
+    papers = seed_papers()
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]), zh=make_chinese_terms())
+    out = m.match([demo_reader()], min_score=0.05)["lin"]
+    safety = {"2606.12747", "2602.14211", "2602.16835", "2606.90008"}
+    assert len(safety & set(ids(out))) >= 3
+    terms = [v for match in out for r in match.reasons if r.kind == "terms" for v in r.values]
+    assert any(v.startswith(("越狱 (", "对齐 (", "提示注入 (", "安全 (")) for v in terms), terms
+    # Without the offline glossary the same reader matches nothing (what issue 16 found).
+    bare = Matcher(papers, TfidfVectoriser([p.text for p in papers]))
+    assert bare.match([demo_reader()], min_score=0.05)["lin"] == []
+
+
+def test_an_llm_expansion_is_used_as_before():
+    papers = seed_papers()
+    m = Matcher(papers, TfidfVectoriser([p.text for p in papers]), zh=make_chinese_terms())
+    spec = demo_reader(expanded=["prompt injection"])
+    assert m.offline_terms(spec) == [] and m.query_text(spec) == spec.text
+
+
+def test_glossary_longest_term_first_and_bad_lines(tmp_path):
+    zh = ChineseTerms({"语言模型": ["language model"], "大语言模型": ["LLM"], "安全": ["safety"]})
+    assert [(t.zh, t.en) for t in zh.expand("大语言模型的安全，English words stay")] == [
+        ("大语言模型", "LLM"),
+        ("安全", "safety"),
+    ]
+    bad = tmp_path / "g.tsv"
+    bad.write_text("# comment\n量子\tquantum\n越狱 jailbreak\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 3"):
+        load_glossary(bad)
+    assert clean_senses(["to jailbreak (an iOS device etc)", "variant of 越獄", "CL:個"]) == ["jailbreak"]
+    with pytest.raises(ValueError, match="unknown mode"):
+        ChineseTerms({}, mode="deepl")

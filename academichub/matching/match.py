@@ -20,15 +20,21 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.matching.words import (  # noqa: F401  author_key: the matcher's public helper
+    TOKEN,
+    _binary,
+    _name_chinese,
+    _phrase_key,
+    _phrase_presence,
+    _singular,
+    author_key,
+)
 from academichub.matching.zh import ChineseTerms, Term, has_cjk
 from academichub.papers.views import PaperFacts
 
@@ -40,7 +46,6 @@ FEEDBACK_MEMORY = 50  # most recent likes/dislikes that move a profile
 MMR_LAMBDA = 0.75
 RANK_FLOOR = 0.0  # similarity a paper needs to fill a reader's N below ``min_score`` (shares a word)
 EXACT_PAIRS = 8000
-TOKEN = r"(?u)\b\w[\w\-]*\w\b|\b\w\b"
 
 
 @dataclass(slots=True)
@@ -72,63 +77,6 @@ class Match:
     paper_id: str
     score: float
     reasons: list[Reason] = field(default_factory=list)
-
-
-def author_key(name: str) -> str:
-    """'Yann LeCun', 'Y. LeCun', 'LeCun, Yann' -> 'lecun y' (surname + first initial, no accents)."""
-    name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
-    if "," in name:
-        surname, _, given = name.partition(",")
-    else:
-        parts = name.replace(".", ". ").split()
-        if not parts:
-            return ""
-        surname, given = parts[-1], " ".join(parts[:-1])
-    surname = re.sub(r"[^a-z\-']", "", surname)
-    initial = next((ch for ch in given if ch.isalpha()), "")
-    return f"{surname} {initial}".strip()
-
-
-def _binary(rows: list[list[int]], ncols: int) -> sp.csr_matrix:
-    indptr = np.cumsum([0] + [len(r) for r in rows])
-    indices = np.fromiter((c for r in rows for c in r), dtype=np.int32, count=int(indptr[-1]))
-    return sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), ncols))
-
-
-def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
-    """papers x phrases: 1 where the phrase's words occur in sequence in the text."""
-    if not phrases:
-        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-    vocab: dict[str, int] = {}
-    for p in phrases:
-        vocab.setdefault(p, len(vocab))
-    longest = max(len(re.findall(TOKEN, p)) for p in phrases) or 1
-    cv = CountVectorizer(
-        vocabulary=vocab, ngram_range=(1, longest), binary=True, token_pattern=TOKEN, lowercase=True, dtype=np.float32
-    )
-    return cv.transform(texts).tocsr()
-
-
-def _singular(word: str) -> str:
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def _name_chinese(term: str, offline: list[Term]) -> str:
-    """'jailbreak' -> '越狱 (jailbreak)': the Chinese word whose translation holds the matched term."""
-    words = set(term.split())
-    for t in offline:
-        if term == t.en.lower() or words <= set(t.en.lower().split()):
-            return f"{t.zh} ({term})"
-    return term
-
-
-@lru_cache(maxsize=65536)
-def _phrase_key(p: str) -> str:
-    return " ".join(re.findall(TOKEN, p.lower()))
 
 
 class Matcher:
@@ -245,10 +193,30 @@ class Matcher:
             Q = renormalise(Q)
         return Q
 
-    def _phrases(self, lists: list[list[str]]) -> tuple[dict[str, int], sp.csr_matrix]:
-        """Index of every phrase the profiles name, and papers x phrases presence (one pass)."""
+    def _phrases(self, lists: list[list[str]], forms: bool = False) -> tuple[dict[str, int], sp.csr_matrix]:
+        """Index of every phrase the profiles name, and papers x phrases presence (one pass). With
+        ``forms``, a phrase is also present through its last word's forms in the day's papers
+        ("jailbreak" in "jailbreaking evaluations")."""
         phrases = sorted({_phrase_key(k) for ks in lists for k in ks if _phrase_key(k)})
-        return {p: i for i, p in enumerate(phrases)}, _phrase_presence(self.lower_texts, phrases)
+        index = {p: i for i, p in enumerate(phrases)}
+        if not forms or not phrases:
+            return index, _phrase_presence(self.lower_texts, phrases)
+        self._variants("")  # the day's words, on first use
+        pairs = sorted({(v, i) for p, i in index.items() for v in self._word_forms(p)})
+        names = sorted({v for v, _ in pairs})
+        at = {v: j for j, v in enumerate(names)}
+        M = sp.csr_matrix(
+            (np.ones(len(pairs), dtype=np.float32), ([at[v] for v, _ in pairs], [i for _, i in pairs])),
+            shape=(len(names), len(phrases)),
+        )
+        present = (_phrase_presence(self.lower_texts, names) @ M) > 0
+        return index, sp.csr_matrix(present, dtype=np.float32)
+
+    def _word_forms(self, phrase: str) -> list[str]:
+        head, _, last = phrase.rpartition(" ")
+        found = {last} | {f for f in (last + "s", last + "es", last + "ing", last + "ed") if f in self._known}
+        found |= set(self._forms.get(_singular(last), ()) if self._forms else ())
+        return [f"{head} {f}".strip() for f in sorted(found)]
 
     @staticmethod
     def _rows(lists: list[list[str]], index: dict[str, int]) -> sp.csr_matrix:
@@ -264,7 +232,7 @@ class Matcher:
         out: dict[str, list[Match]] = {p.key: [] for p in profiles}
         if not self.papers or not profiles:
             return out
-        kw = self._phrases([p.keywords for p in profiles])
+        kw = self._phrases([p.keywords for p in profiles], forms=True)
         ex = self._phrases([p.exclude for p in profiles])
         for start in range(0, len(profiles), block):
             chunk = profiles[start : start + block]
@@ -335,6 +303,7 @@ class Matcher:
             raise ValueError("the edition has no research papers to select from")
         cap = max(1, math.ceil(top_n / 2))
         chosen: list[int] = []
+        capped: list[int] = []
         per_theme: dict[int, int] = {}
         max_sim = np.zeros(len(short), dtype=np.float32)
         available = np.ones(len(short), dtype=bool)
@@ -348,11 +317,14 @@ class Matcher:
             available[i] = False
             theme = int(self.themes[short[i]])
             if per_theme.get(theme, 0) >= cap:
+                capped.append(int(short[i]))
                 continue
             per_theme[theme] = per_theme.get(theme, 0) + 1
             chosen.append(int(short[i]))
             max_sim = np.maximum(max_sim, pair[i])
-        return chosen
+        # Diversity reorders, it never starves: a day whose related papers share one theme fills up
+        # the reader's N from it.
+        return chosen + capped[: top_n - len(chosen)]
 
     def _words(self, j: int) -> str:
         """Paper j's text as its tokens joined by spaces (phrases are matched on word boundaries)."""
@@ -377,7 +349,7 @@ class Matcher:
         terms = self._shared_terms(Q, row, j, p)
         offline = self.offline_terms(p)
         if offline:
-            terms = [_name_chinese(t, offline) for t in terms]
+            terms = _name_chinese(terms, offline)
         if terms:
             reasons.append(Reason("terms", terms))
         return reasons

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 GLOSSARY = Path(__file__).with_name("data") / "zh_glossary.tsv"
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -82,7 +83,7 @@ class ChineseTerms:
         self.glossary = glossary if mode != "cedict" else {}
         self._cedict = cedict
         self._longest = max((len(k) for k in self.glossary), default=1)
-        self._tokenizer = None
+        self._tokenizer: Any = None  # jieba.Tokenizer, loaded on first use
 
     def _segment(self, run: str) -> list[str]:
         if self.mode == "glossary":
