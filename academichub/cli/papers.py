@@ -119,8 +119,8 @@ def match(
     interests: str | None = typer.Option(
         None,
         "--interests",
-        help="Free-text interests (an ad-hoc profile). TF-IDF matches English words: "
-        "add English keywords to non-English interests.",
+        help="Free-text interests (an ad-hoc profile). Chinese terms are translated offline by a "
+        "research-term glossary; other languages need English words.",
     ),
     subscriber: str | None = typer.Option(
         None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
@@ -163,7 +163,8 @@ def match(
         raise typer.Exit(1)
     if not interests_are_english(spec.text) and not found:
         err.print(
-            "Note: interests not written in English need English keywords too (no LLM is configured to translate them)."
+            "Note: nothing matched. Interests not in English are translated offline only for Chinese research "
+            "terms in the glossary: add English keywords for the rest."
         )
     if json_:
         print(

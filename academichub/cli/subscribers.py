@@ -106,8 +106,9 @@ def subscribers_add(
         console.print(note, markup=False)
     if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
         console.print(
-            "Note: without an LLM configured, interests not written in English match only through the "
-            "English words you include: add English keywords with --keywords."
+            "Note: without an LLM configured, Chinese interests match through a research-term glossary "
+            "and other languages only through the English words you include: add English keywords with "
+            "--keywords for terms the glossary lacks."
         )
 
 
