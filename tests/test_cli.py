@@ -119,6 +119,14 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
     )
     found = json.loads(out)
     assert found[0]["id"] == "2606.12020" and found[0]["reasons"]
+    # Chinese interests with no LLM configured (issue 16): matched through the glossary, and the
+    # reasons name the Chinese words.
+    code, out, _ = run_cli(
+        capsys, monkeypatch, "match", "--interests", "量子信息与量子纠缠实验", "--lang", "zh", "--top", "3", "--json"
+    )
+    found = json.loads(out)
+    assert code == 0 and "2606.12020" in [f["id"] for f in found]
+    assert any("量子" in reason for f in found for reason in f["reasons"]), found
     code, out, _ = run_cli(
         capsys, monkeypatch, "subscribers", "add", "a@example.org", "--interests", "speech translation"
     )
