@@ -303,28 +303,30 @@ class Matcher:
             raise ValueError("the edition has no research papers to select from")
         cap = max(1, math.ceil(top_n / 2))
         chosen: list[int] = []
-        capped: list[int] = []
         per_theme: dict[int, int] = {}
         max_sim = np.zeros(len(short), dtype=np.float32)
-        available = np.ones(len(short), dtype=bool)
         over = eligible[short]
-        while len(chosen) < top_n and available.any():
-            mmr = MMR_LAMBDA * scores[short] - (1 - MMR_LAMBDA) * max_sim
-            mmr[~available] = -np.inf
-            if (over & available).any():  # papers over the floor first; related ones only fill up to N
-                mmr[~over] = -np.inf
-            i = int(np.argmax(mmr))
-            available[i] = False
-            theme = int(self.themes[short[i]])
-            if per_theme.get(theme, 0) >= cap:
-                capped.append(int(short[i]))
-                continue
-            per_theme[theme] = per_theme.get(theme, 0) + 1
-            chosen.append(int(short[i]))
-            max_sim = np.maximum(max_sim, pair[i])
-        # Diversity reorders, it never starves: a day whose related papers share one theme fills up
-        # the reader's N from it.
-        return chosen + capped[: top_n - len(chosen)]
+        # Papers over the floor first, then related ones; within each, MMR with the theme cap. The
+        # cap reorders, it never starves: a paper it held back is taken before a weaker one is.
+        for group in (over, ~over):
+            capped: list[int] = []
+            available = group.copy()
+            while len(chosen) < top_n and available.any():
+                mmr = MMR_LAMBDA * scores[short] - (1 - MMR_LAMBDA) * max_sim
+                mmr[~available] = -np.inf
+                i = int(np.argmax(mmr))
+                available[i] = False
+                theme = int(self.themes[short[i]])
+                if per_theme.get(theme, 0) >= cap:
+                    capped.append(i)
+                    continue
+                per_theme[theme] = per_theme.get(theme, 0) + 1
+                chosen.append(int(short[i]))
+                max_sim = np.maximum(max_sim, pair[i])
+            for i in capped[: top_n - len(chosen)]:
+                chosen.append(int(short[i]))
+                max_sim = np.maximum(max_sim, pair[i])
+        return chosen
 
     def _words(self, j: int) -> str:
         """Paper j's text as its tokens joined by spaces (phrases are matched on word boundaries)."""
