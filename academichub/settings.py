@@ -186,7 +186,12 @@ class Settings(BaseSettings):
     corpus_days: int = Field(
         default=30, ge=1, description="Rolling window of editions the TF-IDF weights are fitted on."
     )
-    min_score: float = Field(default=0.05, ge=0, description="Relevance floor: papers below it are not sent.")
+    min_score: float = Field(
+        default=0.05,
+        ge=0,
+        description="Relevance floor: papers over it are sent first; below it, only papers that share "
+        "something with the profile fill the reader's papers per email.",
+    )
     now: datetime | None = Field(
         default=None,
         description="Run as if it were this instant (ISO 8601; replays and tests); unset: the system clock.",
