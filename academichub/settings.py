@@ -19,8 +19,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 BUNDLED_SOURCES = PACKAGE_DIR / "sources.toml"
 SAMPLE_DAY_DIR = PACKAGE_DIR / "sample" / "day-2026-06-22"
 SAMPLE_DAY_DATE = "2026-06-22"
-# The repository root holds templates/email; with an editable install this resolves there.
-DEFAULT_TEMPLATES_DIR = PACKAGE_DIR.parent / "templates"
+DEFAULT_TEMPLATES_DIR = PACKAGE_DIR / "templates"
 
 # The embedded demo key. Anything that signs links refuses it outside the demo (see
 # Settings.require_real_secret).
