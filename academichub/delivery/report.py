@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from academichub.briefing.pieces import LlmReport
 from academichub.delivery.engine import Delivery
-from academichub.editions.themes import Theme
+from academichub.editions.theme import Theme
 from academichub.papers.report import IngestReport
 
 

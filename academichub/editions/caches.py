@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
-from academichub.editions.themes import Theme
+from academichub.editions.theme import Theme
 from academichub.models import Edition, Embedding, utcnow
 
 

@@ -15,7 +15,8 @@ from sqlmodel import select
 
 from academichub.db import session_scope
 from academichub.editions.caches import DbEmbeddingCache, save_themes, stored_themes
-from academichub.editions.themes import Theme, find_themes, theme_of
+from academichub.editions.theme import Theme, theme_of
+from academichub.editions.themes import find_themes
 from academichub.editions.vectorise import MODEL_NAME
 from academichub.models import EditionPaper
 from academichub.papers import store

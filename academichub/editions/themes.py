@@ -17,13 +17,13 @@ TF-IDF centroid. A theme is cross-domain when its papers come from at least two 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
 
+from academichub.editions.theme import Theme
 from academichub.editions.vectorise import TfidfVectoriser
 from academichub.papers.views import PaperFacts
 
@@ -71,41 +71,6 @@ def field_of(paper: PaperFacts) -> str | None:
         archive = paper.categories[0].split(".")[0]
         return _FIELD_BY_ARCHIVE.get(archive, archive)
     return None
-
-
-@dataclass(slots=True)
-class Theme:
-    id: int
-    label: list[str]  # key phrases
-    paper_ids: list[str]
-    categories: list[str]  # most common first
-    fields: list[str]
-    cross_domain: bool = False
-    sources: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        """The one JSON shape of a theme: stored with its edition, `themes --json`, the web API."""
-        return {
-            "id": self.id,
-            "label": self.label,
-            "papers": self.paper_ids,
-            "categories": self.categories,
-            "fields": self.fields,
-            "cross_domain": self.cross_domain,
-            "sources": self.sources,
-        }
-
-    @classmethod
-    def from_dict(cls, data: dict) -> Theme:
-        return cls(
-            id=data["id"],
-            label=data["label"],
-            paper_ids=data["papers"],
-            categories=data["categories"],
-            fields=data["fields"],
-            cross_domain=data["cross_domain"],
-            sources=data.get("sources", []),  # editions stored before sources were kept
-        )
 
 
 def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, float]:
@@ -178,7 +143,3 @@ def find_themes(
     for i, t in enumerate(themes, 1):
         t.id = i
     return themes
-
-
-def theme_of(themes: list[Theme]) -> dict[str, int]:
-    return {pid: t.id for t in themes for pid in t.paper_ids}

@@ -23,7 +23,7 @@ from sqlmodel import col, select
 from academichub.briefing.compose import briefing_from_record
 from academichub.db import session_scope
 from academichub.editions.edition import EditionData
-from academichub.editions.themes import Theme
+from academichub.editions.theme import Theme
 from academichub.i18n import web_strings
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
