@@ -14,9 +14,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
+from academichub.resources import package_path
 from academichub.settings import Settings
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = package_path("migrations")
 CHUNK = 900  # ids per IN (...): below SQLite's bound-parameter limit
 
 T = TypeVar("T")

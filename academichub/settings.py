@@ -14,12 +14,12 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from academichub.clock import Clock, clock_from
+from academichub.resources import package_path
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-BUNDLED_SOURCES = PACKAGE_DIR / "sources.toml"
-SAMPLE_DAY_DIR = PACKAGE_DIR / "sample" / "day-2026-06-22"
+BUNDLED_SOURCES = package_path("sources.toml")
+SAMPLE_DAY_DIR = package_path("sample", "day-2026-06-22")
 SAMPLE_DAY_DATE = "2026-06-22"
-DEFAULT_TEMPLATES_DIR = PACKAGE_DIR / "templates"
+DEFAULT_TEMPLATES_DIR = package_path("templates")  # email/ and web/
 
 # The embedded demo key. Anything that signs links refuses it outside the demo (see
 # Settings.require_real_secret).

@@ -32,12 +32,13 @@ from academichub.mail.backends import Mailer, make_mailer
 from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
 from academichub.papers.urls import safe_href
+from academichub.resources import package_path
 from academichub.settings import Settings
 from academichub.web.guard import Guard, SecurityHeaders
 from subscribers.models import Subscriber
 from subscribers.tokens import Tokens, tokens_from
 
-STATIC_DIR = Path(__file__).parent / "static"
+STATIC_DIR = package_path("web", "static")
 
 
 @dataclass
