@@ -21,6 +21,7 @@ from academichub.cli.common import (
     held_day,
 )
 from academichub.db import open_database, session_scope
+from academichub.editions.theme import Theme
 from academichub.papers import store
 from academichub.papers.health import EditionHeld
 from academichub.papers.views import PaperCard, paper_facts_from, paper_json
@@ -198,17 +199,25 @@ def themes(
     ),
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
-    """Group the latest edition into themes; themes that span fields are marked cross-domain."""
-    from academichub.editions.caches import DbEmbeddingCache
-    from academichub.editions.themes import find_themes
-    from academichub.editions.vectorise import MODEL_NAME
+    """The themes of the latest edition (or of --date), as the email and the web page show them; themes that
+    span fields are marked cross-domain. A day without stored themes gets them found (and kept) first."""
+    from academichub.db import open_database, session_scope
+    from academichub.editions.caches import stored_themes, themes_key
 
     settings = _settings()
     engine = open_database(settings)
     day, rows = _edition(settings, _day(date_), engine)
-    facts = [paper_facts_from(p) for p, _ in rows]
-    cache = DbEmbeddingCache(engine, MODEL_NAME)
-    found = find_themes(facts, labels_by_id={p.id: list(p.source_labels) for p, _ in rows}, cache=cache)
+    found: list[Theme] = []
+    if day is not None and rows:
+        with session_scope(engine) as session:
+            stored = stored_themes(session, day, themes_key(p.id for p, _ in rows))
+        if stored is None:
+            # Found as the daily run finds them (the edition's papers and corpus) and kept with the edition.
+            from academichub.editions.edition import read_edition
+
+            err.print(f"The edition of {day} has no themes yet: finding them now (and keeping them with it).")
+            stored = read_edition(engine, day, settings.corpus_days).themes
+        found = stored
     titles = {p.id: p.title for p, _ in rows}
     if json_:
         print(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))

@@ -3,6 +3,8 @@ SemanticVectoriser takes) and the edition's themes, stored with the edition."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -37,6 +39,11 @@ class DbEmbeddingCache:
             for chunk in chunks(rows, 500):
                 session.execute(insert_for(session, Embedding).on_conflict_do_nothing(), chunk)
             session.commit()
+
+
+def themes_key(paper_ids: Iterable[str]) -> str:
+    """Which papers an edition's themes were found for (a rerun that adds papers finds them again)."""
+    return hashlib.sha256("\n".join(sorted(paper_ids)).encode()).hexdigest()
 
 
 def stored_themes(session: Session, day: date, key: str) -> list[Theme] | None:

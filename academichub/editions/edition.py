@@ -4,7 +4,6 @@ the web app and deliver-due's worker processes share."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -14,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from academichub.db import session_scope
-from academichub.editions.caches import DbEmbeddingCache, save_themes, stored_themes
+from academichub.editions.caches import DbEmbeddingCache, save_themes, stored_themes, themes_key
 from academichub.editions.theme import Theme, theme_of
 from academichub.editions.themes import find_themes
 from academichub.editions.vectorise import MODEL_NAME
@@ -66,18 +65,13 @@ def read_edition(
     )
 
 
-def themes_key(facts: list[PaperFacts]) -> str:
-    """Which papers a day's stored themes were found for."""
-    return hashlib.sha256("\n".join(sorted(f.id for f in facts)).encode()).hexdigest()
-
-
 def edition_themes(
     engine: Engine, day: date | None, facts: list[PaperFacts], corpus: list[str], *, find: bool = True
 ) -> list[Theme] | None:
     """The themes of a day's edition, found once and kept with the edition (the same papers give the
     same themes: a rerun, a web page, or a subscriber's view reuse them); a week's are found each time.
     With ``find=False``, only stored themes: None when the day's run has not found them yet."""
-    key = themes_key(facts)
+    key = themes_key(f.id for f in facts)
     if day is not None:
         with session_scope(engine) as session:
             stored = stored_themes(session, day, key)
@@ -139,4 +133,4 @@ class EditionCache:
     @staticmethod
     def _themes_stored(engine: Engine, edition: EditionData) -> bool:
         with session_scope(engine) as session:
-            return stored_themes(session, edition.day, themes_key(edition.facts)) is not None
+            return stored_themes(session, edition.day, themes_key(f.id for f in edition.facts)) is not None
