@@ -40,11 +40,17 @@ def ingest(
     json_: bool = typer.Option(False, "--json", help="Print the ingest report as JSON."),
 ) -> None:
     """Fetch (or read) the day's papers: parse, normalise, deduplicate and store them."""
+    from academichub.db import open_database
+    from academichub.papers.ingest import ensure_trusted, run_ingest
     from academichub.papers.report import ingest_markdown
-    from flows.ingest import ingest_flow
 
+    # The library's run, not the ``ingest`` flow: no temporary Prefect server for one command (the
+    # deployments run the flow, with its tasks and artifact).
+    paths, given = _check_paths(from_), _day(date_)
+    settings = _settings()
+    day = date.fromisoformat(given) if given else settings.clock.today(settings.edition_timezone)
     try:
-        report = ingest_flow(from_paths=_check_paths(from_), date_=_day(date_))
+        report = ensure_trusted(run_ingest(settings, open_database(settings), paths=paths, day=day))
     except EditionHeld as exc:
         if exc.ingest is not None:
             if json_:
