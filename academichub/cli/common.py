@@ -1,18 +1,21 @@
-"""What every command shares: the Typer app and its groups, the consoles, argument checks."""
+"""What every command shares: the Typer app and its groups, the consoles, argument checks.
+
+Only Typer and rich at the top (see academichub/cli/main.py): the library is imported by the
+commands, when they run."""
 
 from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import typer
 from rich.console import Console
 
-from academichub.papers.health import EditionHeld
-from academichub.papers.ingest import collect_paths
-from academichub.papers.report import IngestReport
-from academichub.settings import Settings, load_settings
+if TYPE_CHECKING:
+    from academichub.papers.health import EditionHeld
+    from academichub.papers.report import IngestReport
+    from academichub.settings import Settings
 
 app = typer.Typer(
     help="AcademicHub: a personalised daily research briefing. Reads the day's papers, matches them to each "
@@ -34,6 +37,8 @@ DATE_HELP = "Edition date YYYY-MM-DD (default: today in ACADEMICHUB_EDITION_TIME
 
 
 def _settings() -> Settings:
+    from academichub.settings import load_settings
+
     return load_settings()
 
 
@@ -56,6 +61,8 @@ def _date(value: str) -> date:
 
 
 def _check_paths(paths: list[Path] | None) -> list[str] | None:
+    from academichub.papers.ingest import collect_paths
+
     if not paths:
         return None
     collect_paths(list(paths))  # fails early with a clear message for a missing path

@@ -19,14 +19,6 @@ from academichub.cli.common import (
     held_day,
     source_lines,
 )
-from academichub.db import open_database, session_scope
-from academichub.papers.health import EditionHeld
-from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR
-from subscribers.service import (
-    ProfileInput,
-    count_subscribers,
-    upsert_subscriber,
-)
 
 SAMPLE_SUBSCRIBERS: list[dict[str, Any]] = [
     # example.org addresses: nothing is ever sent to them.
@@ -49,6 +41,7 @@ SAMPLE_SUBSCRIBERS: list[dict[str, Any]] = [
 
 
 def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
+    from academichub.papers.health import EditionHeld
     from flows.daily import daily_flow
 
     try:
@@ -119,6 +112,10 @@ def run(
 def demo() -> None:
     """The embedded demo: the bundled sample day, two sample subscribers (only if there are none), emails in
     the outbox."""
+    from academichub.db import open_database, session_scope
+    from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR
+    from subscribers.service import ProfileInput, count_subscribers, upsert_subscriber
+
     settings = _settings()
     engine = open_database(settings)
     with session_scope(engine) as session:

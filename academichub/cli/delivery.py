@@ -13,8 +13,6 @@ from academichub.cli.common import (
     app,
     console,
 )
-from academichub.db import open_database, session_scope
-from academichub.delivery import ledger
 
 deliveries_app = typer.Typer(help="The delivery ledger: who was sent which edition.", invoke_without_command=True)
 app.add_typer(deliveries_app, name="deliveries")
@@ -33,6 +31,9 @@ def deliveries(
 
     if ctx.invoked_subcommand:
         return
+    from academichub.db import open_database, session_scope
+    from academichub.delivery import ledger
+
     engine = open_database(_settings())
     with session_scope(engine) as session:
         day = _date(date_) if date_ else None
@@ -78,6 +79,8 @@ def deliveries_resend(
     ),
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
+    from academichub.db import open_database, session_scope
+    from academichub.delivery import ledger
     from flows.daily import daily_flow
 
     day = _date(date_).isoformat()

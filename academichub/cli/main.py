@@ -1,7 +1,8 @@
 """``academichub`` command line: each command opens the settings and calls the library (or a flow).
 
-The command modules register themselves on the Typer app when imported; heavy modules (Prefect, the
-ML stack) are imported inside the commands that need them, so ``--help`` answers at once."""
+The command modules register themselves on the Typer app when imported. They import only Typer and
+rich at the top; each command imports the library it uses when it runs (Prefect only for the commands
+that run a flow), so ``--help`` and the read-only commands answer at once (bench/cli_bench.py)."""
 
 from __future__ import annotations
 
@@ -10,27 +11,30 @@ import sys
 
 from academichub.cli import day, delivery, papers, subscribers, web  # noqa: F401  (register the commands)
 from academichub.cli.common import app, err
-from academichub.db import DatabaseError
-from academichub.papers.ingest import InputError
-from academichub.papers.sources import SourceConfigError
-from academichub.settings import SettingsError
-from subscribers.service import (
-    SubscriberError,
-)
 
-USER_ERRORS = (InputError, SubscriberError, DatabaseError, SourceConfigError, SettingsError)
+
+def user_errors() -> tuple[type[Exception], ...]:
+    """The errors that are the user's to fix: their message is the whole answer. (Imported when an
+    error is to be told apart, not at start-up: a command that raised one has loaded its module.)"""
+    from academichub.db import DatabaseError
+    from academichub.papers.ingest import InputError
+    from academichub.papers.sources import SourceConfigError
+    from academichub.settings import SettingsError
+    from subscribers.service import SubscriberError
+
+    return (InputError, SubscriberError, DatabaseError, SourceConfigError, SettingsError)
 
 
 def main() -> None:
     try:
         app()
-    except USER_ERRORS as exc:
-        err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
-        sys.exit(2)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
     except Exception as exc:  # nothing a user does shows a stack trace
+        if isinstance(exc, user_errors()):
+            err.print(f"[bold red]error:[/bold red] {exc}", highlight=False)
+            sys.exit(2)
         if os.environ.get("ACADEMICHUB_DEBUG"):
             raise
         err.print(

@@ -1,10 +1,14 @@
-"""Commands over the papers: ingest, papers, match, themes."""
+"""Commands over the papers: ingest, papers, match, themes. None needs Prefect: they call the library.
+
+The library is imported inside each command (see academichub/cli/main.py); the ML stack
+(scikit-learn, the embedding model) only by ``match`` and by ``themes`` for a day without themes."""
 
 from __future__ import annotations
 
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -20,17 +24,10 @@ from academichub.cli.common import (
     err,
     held_day,
 )
-from academichub.db import open_database, session_scope
-from academichub.editions.theme import Theme
-from academichub.papers import store
-from academichub.papers.health import EditionHeld
-from academichub.papers.views import PaperCard, paper_facts_from, paper_json
-from academichub.settings import Settings
-from subscribers.expand import interests_are_english
-from subscribers.service import (
-    feedback_for,
-    get_subscriber,
-)
+
+if TYPE_CHECKING:
+    from academichub.editions.theme import Theme
+    from academichub.settings import Settings
 
 
 @app.command()
@@ -41,6 +38,7 @@ def ingest(
 ) -> None:
     """Fetch (or read) the day's papers: parse, normalise, deduplicate and store them."""
     from academichub.db import open_database
+    from academichub.papers.health import EditionHeld
     from academichub.papers.ingest import ensure_trusted, run_ingest
     from academichub.papers.report import ingest_markdown
 
@@ -68,6 +66,9 @@ def ingest(
 
 
 def _edition(settings: Settings, date_: str | None, engine=None):
+    from academichub.db import open_database, session_scope
+    from academichub.papers import store
+
     engine = engine or open_database(settings)
     with session_scope(engine) as session:
         day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
@@ -89,6 +90,8 @@ def papers(
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """List the papers of the latest edition (or of --date)."""
+    from academichub.papers.views import PaperCard, paper_json
+
     day, rows = _edition(_settings(), _day(date_))
     if json_:
         print(json.dumps([paper_json(PaperCard.of(p, label)) for p, label in rows], ensure_ascii=False, indent=2))
@@ -106,8 +109,10 @@ def papers(
 
 def _matches(settings: Settings, date_: str | None, spec):
     """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
+    from academichub.db import open_database, session_scope
     from academichub.editions.edition import read_edition
     from academichub.matching.profiles import build_matcher
+    from academichub.papers import store
 
     engine = open_database(settings)
     with session_scope(engine) as session:
@@ -138,9 +143,13 @@ def match(
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
-    from academichub.briefing.compose import word_reasons  # the matcher's stack (scikit-learn): not for --help
+    from academichub.briefing.compose import word_reasons
+    from academichub.db import open_database, session_scope
     from academichub.matching.match import ProfileSpec
     from academichub.matching.profiles import profile_spec
+    from academichub.papers import store
+    from subscribers.expand import interests_are_english
+    from subscribers.service import feedback_for, get_subscriber
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")

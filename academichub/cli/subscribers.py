@@ -1,4 +1,5 @@
-"""subscribers add|import|export|list|delete|feedback."""
+"""subscribers add|import|export|list|delete|feedback. The library is imported inside each command
+(see academichub/cli/main.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -18,27 +20,14 @@ from academichub.cli.common import (
     err,
     subscribers_app,
 )
-from academichub.db import open_database, session_scope
-from academichub.delivery import ledger
-from academichub.papers.ingest import InputError
-from academichub.papers.sources import known_facets, load_sources
-from academichub.settings import Settings
-from subscribers.expand import expand_if_needed, interests_are_english
-from subscribers.service import (
-    ProfileInput,
-    SubscriberError,
-    all_subscribers,
-    changes_of,
-    delete_subscriber,
-    feedback_for,
-    get_subscriber,
-    split_list,
-    subscriber_record,
-    upsert_subscriber,
-)
+
+if TYPE_CHECKING:
+    from academichub.settings import Settings
 
 
 def _known_categories(settings: Settings) -> frozenset[str]:
+    from academichub.papers.sources import known_facets, load_sources
+
     return known_facets(load_sources(settings.sources_file))
 
 
@@ -77,6 +66,10 @@ def subscribers_add(
     resume: bool = typer.Option(False, "--resume", help="End a pause now."),
 ) -> None:
     """Add a subscriber, or update the one with that address."""
+    from academichub.db import open_database, session_scope
+    from subscribers.expand import expand_if_needed, interests_are_english
+    from subscribers.service import ProfileInput, split_list, upsert_subscriber
+
     settings = _settings()
     paused_until = _date(pause_until) if pause_until else None
     data = ProfileInput(
@@ -121,6 +114,11 @@ def subscribers_import(
     ),
 ) -> None:
     """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
+    from academichub.db import open_database, session_scope
+    from academichub.papers.ingest import InputError
+    from subscribers.expand import expand_if_needed
+    from subscribers.service import ProfileInput, SubscriberError, split_list, upsert_subscriber
+
     if not path.is_file():
         raise InputError(f"no such file: {path}")
     settings = _settings()
@@ -193,6 +191,10 @@ def subscribers_export(
     json_: bool = typer.Option(False, "--json", help="JSON instead of CSV (for everyone)."),
 ) -> None:
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
+    from academichub.db import open_database, session_scope
+    from academichub.delivery import ledger
+    from subscribers.service import all_subscribers, changes_of, feedback_for, get_subscriber, subscriber_record
+
     engine = open_database(_settings())
     with session_scope(engine) as session:
         if email:
@@ -262,6 +264,9 @@ def subscribers_delete(
     yes: bool = typer.Option(False, "--yes", help="Do it (without this, only say what would be removed)."),
 ) -> None:
     """Delete a subscriber and all their data (profile, feedback, change record, delivery ledger)."""
+    from academichub.db import open_database, session_scope
+    from subscribers.service import delete_subscriber, get_subscriber
+
     engine = open_database(_settings())
     with session_scope(engine) as session:
         sub, _profile = get_subscriber(session, email)
@@ -282,8 +287,10 @@ def subscribers_feedback(
 ) -> None:
     """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo
     reverses it."""
+    from academichub.db import open_database, session_scope
     from academichub.models import Paper
-    from subscribers.service import set_feedback
+    from academichub.papers.ingest import InputError
+    from subscribers.service import get_subscriber, set_feedback
 
     if like + dislike + undo != 1:
         raise typer.BadParameter("give exactly one of --like, --dislike, --undo")
@@ -302,6 +309,9 @@ def subscribers_feedback(
 @subscribers_app.command("list")
 def subscribers_list() -> None:
     """List subscribers with their language, schedule, status and interests."""
+    from academichub.db import open_database, session_scope
+    from subscribers.service import all_subscribers
+
     engine = open_database(_settings())
     with session_scope(engine) as session:
         subs = all_subscribers(session)
