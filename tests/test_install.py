@@ -28,7 +28,13 @@ from packaging.requirements import Requirement
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGES = ("academichub", "flows", "subscribers")
 # What the package reads at run time besides its modules.
-DATA = ("academichub/templates", "academichub/web/static", "academichub/sample", "academichub/migrations")
+DATA = (
+    "academichub/templates",
+    "academichub/web/static",
+    "academichub/sample",
+    "academichub/migrations",
+    "academichub/matching/data",
+)
 
 
 def _data_files() -> set[str]:

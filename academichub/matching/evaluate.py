@@ -125,7 +125,8 @@ def day_papers(paths: list[Path]) -> list[PaperFacts]:
     from sklearn.decomposition import TruncatedSVD
     from sklearn.preprocessing import normalize
 
-    from academichub.editions.themes import LSA_THRESHOLD, MAX_DIMENSIONS, find_themes, theme_of
+    from academichub.editions.theme import theme_of
+    from academichub.editions.themes import LSA_THRESHOLD, MAX_DIMENSIONS, find_themes
     from academichub.papers.ingest import collect_paths
     from academichub.papers.parse import parse_document
     from academichub.papers.sources import paper_facets

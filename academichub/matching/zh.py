@@ -21,7 +21,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-GLOSSARY = Path(__file__).with_name("data") / "zh_glossary.tsv"
+from academichub.resources import package_path
+
+GLOSSARY = package_path("matching", "data", "zh_glossary.tsv")
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MODES = ("glossary+cedict", "glossary", "cedict")
 MAX_DEFINITIONS = 2  # CC-CEDICT senses kept per word (the first ones are the common ones)
