@@ -16,6 +16,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from academichub.clock import Clock, clock_from
 from academichub.resources import package_path
 
+from academichub.smtp_url import SmtpTarget, parse_smtp_url
+
 BUNDLED_SOURCES = package_path("sources.toml")
 SAMPLE_DAY_DIR = package_path("sample", "day-2026-06-22")
 SAMPLE_DAY_DATE = "2026-06-22"
@@ -32,6 +34,7 @@ class Settings(BaseSettings):
         env_file=".env",
         env_file_encoding="utf-8",
         extra="ignore",
+        hide_input_in_errors=True,  # a bad ACADEMICHUB_SMTP_URL holds a password: never in a traceback
     )
 
     database_url: str = Field(
@@ -104,8 +107,23 @@ class Settings(BaseSettings):
     sender: str = Field(default="AcademicHub <briefing@example.org>", description="From: address of briefing emails.")
     mail_backend: str = Field(
         default="outbox",
-        pattern="^(outbox|ses)$",
-        description="outbox (a folder of .eml files) or ses (Amazon SES, boto3's own AWS settings).",
+        pattern="^(outbox|ses|smtp)$",
+        description=(
+            "outbox (a folder of .eml files), ses (Amazon SES, boto3's own AWS settings) or smtp (any mail "
+            "server: ACADEMICHUB_SMTP_URL)."
+        ),
+    )
+    smtp_url: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The mail server for mail_backend=smtp: smtp://user:password@host:587 (STARTTLS), "
+            "smtps://user:password@host:465 (TLS from the start) or smtp://host:25 (a relay, no login); "
+            "options ?starttls=true|false, ?timeout=SECONDS, ?cafile=PATH (a CA to trust). Percent-encode "
+            "/ ? # @ : in the password."
+        ),
+    )
+    smtp_send_rate: float = Field(
+        default=2.0, gt=0, description="SMTP sends per second, for the whole run (its workers share it)."
     )
     ses_region: str | None = Field(
         default=None, description="SES region (default: boto3's own AWS_REGION / AWS_DEFAULT_REGION)."
@@ -205,6 +223,22 @@ class Settings(BaseSettings):
                 return "postgresql+psycopg://" + value[len(prefix) :]
         return value
 
+    @field_validator("smtp_url")
+    @classmethod
+    def _valid_smtp_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_smtp_url(value.get_secret_value())  # SmtpUrlError (a ValueError) says what is wrong
+        return value
+
+    @model_validator(mode="after")
+    def _smtp_needs_a_server(self):
+        if self.mail_backend == "smtp" and self.smtp_url is None:
+            raise ValueError(
+                "ACADEMICHUB_MAIL_BACKEND=smtp needs ACADEMICHUB_SMTP_URL "
+                "(smtp://user:password@host:587, smtps://user:password@host:465 or smtp://host:25)"
+            )
+        return self
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret_in_production(self):
         if self.environment == "production" and PLACEHOLDER_SECRET in self.signing_keys():
@@ -222,6 +256,13 @@ class Settings(BaseSettings):
         return clock_from(self)
 
     @property
+    def smtp_target(self) -> SmtpTarget:
+        """The parsed ACADEMICHUB_SMTP_URL (validated when the settings were built)."""
+        if self.smtp_url is None:
+            raise SettingsError("ACADEMICHUB_SMTP_URL is not set")
+        return parse_smtp_url(self.smtp_url.get_secret_value())
+
+    @property
     def user_agent(self) -> str:
         return f"AcademicHub/0.1 (+{self.base_url}; mailto:{self.contact_email})"
 
@@ -234,6 +275,9 @@ class SettingsError(ValueError):
     """A setting from the environment (or .env) that cannot be used, named as the user set it."""
 
 
+SECRET_SETTINGS = frozenset({"secret_key", "smtp_url"})
+
+
 def load_settings(**overrides) -> Settings:
     """Build the settings once, at an entry point (CLI, flow, web app, test)."""
     try:
@@ -242,5 +286,11 @@ def load_settings(**overrides) -> Settings:
         problems = []
         for e in exc.errors():
             msg = e["msg"].removeprefix("Value error, ")
-            problems.append(f"ACADEMICHUB_{str(e['loc'][0]).upper()}={e['input']!r}: {msg}" if e["loc"] else msg)
+            name = f"ACADEMICHUB_{str(e['loc'][0]).upper()}" if e["loc"] else ""
+            if not name:
+                problems.append(msg)
+            elif e["loc"][0] in SECRET_SETTINGS:  # a password or key: named, never shown
+                problems.append(f"{name}: {msg}")
+            else:
+                problems.append(f"{name}={e['input']!r}: {msg}")
         raise SettingsError("invalid setting: " + "; ".join(problems)) from None
