@@ -86,8 +86,8 @@ class MockedSes:
 
         self.bytes, self.sent, self.lock, self._bytes = 0, 0, threading.Lock(), message_bytes
 
-    def send(self, msg, *, edition, tags, html) -> str:
-        raw = self._bytes(msg)
+    def send(self, email) -> str:
+        raw = self._bytes(email.message)
         with self.lock:
             self.sent += 1
             self.bytes += len(raw)
@@ -95,6 +95,9 @@ class MockedSes:
 
     def suppressed(self) -> dict[str, str]:
         return {}
+
+    def close(self) -> None:
+        pass
 
 
 def ensure_database(url: str) -> None:
@@ -186,17 +189,14 @@ def main() -> None:
     )
     from ingest_bench import make_feeds, vocabulary
 
+    import academichub.services as services_mod
     from academichub.db import open_database
-    from academichub.mail import backends as mailer_mod
     from academichub.settings import load_settings
     from flows.deliver import deliver_due
     from flows.prepare import prepare_edition
 
     mocked = MockedSes()
-    mailer_mod.make_mailer = lambda settings: mocked  # noqa: E731 - the bench's SES mock
-    import academichub.delivery.engine as engine_mod
-
-    engine_mod.make_mailer = mailer_mod.make_mailer
+    services_mod.make_mailer = lambda settings: mocked  # noqa: E731 - the bench's SES mock, what Services.mailer builds
     if args.dask:
         import flows.deliver as deliver_mod
 

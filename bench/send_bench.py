@@ -107,7 +107,7 @@ def free_port() -> int:
 def send_bench(n: int, rate: float) -> None:
     import boto3
 
-    from academichub.mail.backends import SesMailer
+    from academichub.mail.backends import OutgoingEmail, SesMailer
     from academichub.mail.render import RenderedEmail
 
     port = free_port()
@@ -140,7 +140,9 @@ def send_bench(n: int, rate: float) -> None:
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=8) as pool:  # workers share one limiter, as SES sends would
             ids = list(
-                pool.map(lambda m: mailer.send(m, edition=None, tags={"edition": "2026-06-22"}, html=""), messages)
+                pool.map(
+                    lambda m: mailer.send(OutgoingEmail(m, "2026-06-22", tags={"edition": "2026-06-22"})), messages
+                )
             )
         elapsed = time.perf_counter() - started
         achieved = n / elapsed

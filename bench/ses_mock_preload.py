@@ -11,9 +11,7 @@ for p in (str(ROOT), str(ROOT / "bench")):
 
 import day_bench  # noqa: E402
 
-import academichub.delivery.engine as engine_mod  # noqa: E402
-from academichub.mail import backends as mailer_mod  # noqa: E402
+import academichub.services as services_mod  # noqa: E402
 
 _MOCK = day_bench.MockedSes()
-mailer_mod.make_mailer = lambda settings: _MOCK  # noqa: E731
-engine_mod.make_mailer = mailer_mod.make_mailer
+services_mod.make_mailer = lambda settings: _MOCK  # noqa: E731 - what Services.mailer builds

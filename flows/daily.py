@@ -31,6 +31,7 @@ from academichub.delivery.engine import Delivery, account_suppression, deliver_r
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
 from academichub.llm import Deadline, run_deadline
+from academichub.mail.backends import Mailer
 from academichub.matching.match import Match, ProfileSpec
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
 from academichub.papers.health import EditionHeld
@@ -85,8 +86,9 @@ def deliver_all(
     pieces: dict[str, Pieces],
     readers: Readers,
     suppressed: dict[str, str],
+    mailer: Mailer | None,
 ) -> list[Delivery]:
-    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed)
+    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
 
 
 def deliver_group(
@@ -96,6 +98,7 @@ def deliver_group(
     readers: Readers,
     dry_run: bool,
     suppressed: dict[str, str],
+    mailer: Mailer | None,
     deadline: Deadline | None = None,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send for one group, each step a task run."""
@@ -107,7 +110,7 @@ def deliver_group(
         settings, engine, quoted(edition), quoted(matches), quoted(readers), deadline=quoted(deadline)
     )
     return deliver_all(
-        settings, engine, quoted(edition), quoted(matches), dry_run, quoted(pieces), quoted(readers), suppressed
+        settings, engine, quoted(edition), quoted(matches), dry_run, quoted(pieces), quoted(readers), suppressed, mailer
     ), llm_report
 
 
@@ -120,16 +123,21 @@ def run_day(
     with session_scope(engine) as session:
         readers = audience(session, day)
     suppressed: dict[str, str] = {}
-    if not dry_run and (readers.daily or readers.weekly):
-        suppressed, warning = account_suppression(settings)
+    mailer = None if dry_run else services.mailer
+    if mailer is not None and (readers.daily or readers.weekly):
+        suppressed, warning = account_suppression(mailer)
         if warning:
             print(f"WARNING: {warning}")
     edition = load_edition(engine, day, settings.corpus_days)
     deadline = run_deadline(settings)  # one for the run's LLM work: daily readers and weekly digests
-    deliveries, llm_report = deliver_group(settings, engine, edition, readers.daily, dry_run, suppressed, deadline)
+    deliveries, llm_report = deliver_group(
+        settings, engine, edition, readers.daily, dry_run, suppressed, mailer, deadline=deadline
+    )
     if readers.weekly:
         week = load_edition(engine, day, settings.corpus_days, days=7)
-        weekly, weekly_llm = deliver_group(settings, engine, week, readers.weekly, dry_run, suppressed, deadline)
+        weekly, weekly_llm = deliver_group(
+            settings, engine, week, readers.weekly, dry_run, suppressed, mailer, deadline=deadline
+        )
         deliveries += weekly
         llm_report = llm_report.merge(weekly_llm)
     if readers.skipped:
@@ -191,6 +199,8 @@ def daily_flow(
         return run_day(services, paths=from_paths, day=day, dry_run=dry_run, skip_ingest=skip_ingest)
     except EditionHeld as exc:
         return held(exc)
+    finally:
+        services.close()
 
 
 __all__ = ["daily_flow", "run_day", "RunReport"]

@@ -29,27 +29,34 @@ from academichub.db import session_scope
 from academichub.delivery import batches, due, ledger
 from academichub.delivery.engine import account_suppression
 from academichub.delivery.report import DeliverReport, Tally, deliver_markdown
+from academichub.mail.backends import mailer_key
 from academichub.services import Services
 from academichub.settings import Settings, load_settings
 
 
 class _WorkerServices:
     """This process's services for the batches it runs (a Dask worker is its own process): one per
-    database, so the batches of a process share its engine and kept editions."""
+    database and mail configuration, so the batches of a process share its engine, kept editions and
+    mailer (one send-rate bucket, one set of SMTP connections)."""
 
     def __init__(self) -> None:
-        self._by_url: dict[str, Services] = {}
+        self._by_key: dict[tuple, Services] = {}
         self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(settings: Settings) -> tuple:
+        return (settings.database_url, *mailer_key(settings))
 
     def adopt(self, services: Services) -> None:
         with self._lock:
-            self._by_url.setdefault(services.settings.database_url, services)
+            self._by_key.setdefault(self._key(services.settings), services)
 
     def get(self, settings: Settings) -> Services:
+        key = self._key(settings)
         with self._lock:
-            if settings.database_url not in self._by_url:
-                self._by_url[settings.database_url] = Services.open(settings, migrate=False)
-            return self._by_url[settings.database_url]
+            if key not in self._by_key:
+                self._by_key[key] = Services.open(settings, migrate=False)
+            return self._by_key[key]
 
 
 _WORKER = _WorkerServices()
@@ -78,7 +85,9 @@ def deliver_batch(
 ) -> tuple[Tally, LlmReport]:
     """One claimed batch. Takes only plain values: it may run in another process (a Dask worker)."""
     services = worker_services(settings)
-    return batches.deliver_claimed(settings, services.engine, services.editions, day, row_ids, suppressed)
+    return batches.deliver_claimed(
+        settings, services.engine, services.editions, day, row_ids, suppressed, mailer=services.mailer
+    )
 
 
 def task_runner_for(settings: Settings, **cluster: object):
@@ -152,7 +161,10 @@ def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | No
         print("No edition prepared yet: nothing to deliver.")
         return None
     day, prepared_at = current
-    return deliver_day(services, day, prepared_at, clock, batch_size)
+    try:
+        return deliver_day(services, day, prepared_at, clock, batch_size)
+    finally:
+        services.close()
 
 
 def deliver_day(services: Services, day: date, prepared_at: datetime, now: datetime, batch_size: int) -> DeliverReport:
@@ -162,7 +174,7 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
     stages["queue due readers"] = time.perf_counter() - t0
     suppressed: dict[str, str] = {}
     if settings.mail_backend == "ses":
-        suppressed, warning = account_suppression(settings)
+        suppressed, warning = account_suppression(services.mailer)
         if warning:
             print(f"WARNING: {warning}")
     t0 = time.perf_counter()

@@ -1,5 +1,6 @@
 """SES bounce and complaint events (SNS -> SQS) mark subscribers ``bounced`` (hard bounces only) or
-``complained``; such subscribers are never emailed again.
+``complained``; such subscribers are never emailed again. With SMTP, the only bounces known are the
+recipient server's refusals of an address while sending (``mark_rejected``).
 
 Parsing is pure and accepts both SNS-wrapped and raw-delivered messages, and both the event
 publishing format (``eventType``) and the older notification format (``notificationType``).
@@ -86,6 +87,19 @@ def apply_event(session: Session, event: SesEvent) -> list[str]:
             and sub.status != status
             and set_status(session, sub, status, via=f"ses-event ({event.kind})")
         ):
+            changed.append(address)
+    return changed
+
+
+def mark_rejected(session: Session, rejected: dict[str, str]) -> list[str]:
+    """Addresses a mail server refused at RCPT TO (a 5xx about the address: SMTP's hard bounce, known
+    while sending) -> ``bounced``; returns those that changed. ``rejected``: address -> the reply (the
+    delivery ledger keeps it whole)."""
+    changed = []
+    for address, reply in rejected.items():
+        sub = session.exec(select(Subscriber).where(Subscriber.email == address.lower())).first()
+        code = reply.split(": ", 1)[-1][:9]
+        if sub is not None and set_status(session, sub, "bounced", via=f"smtp-rejected ({code})"[:40]):
             changed.append(address)
     return changed
 

@@ -122,13 +122,3 @@ def _prefect_console_follows_capture():
             h.stream = sys.stderr
             h.console.file = sys.stderr
     yield
-
-
-@pytest.fixture(autouse=True)
-def _fresh_mailers():
-    """SES mailers are shared per process (one send-rate bucket); a test's moto mock needs its own."""
-    from academichub.mail import backends as mailer
-
-    mailer._MAILERS.clear()
-    yield
-    mailer._MAILERS.clear()

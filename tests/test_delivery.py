@@ -12,7 +12,7 @@ from moto import mock_aws
 from sqlmodel import select
 
 from academichub.db import open_database, session_scope
-from academichub.mail.backends import PermanentSendError, SesMailer, TokenBucket, TransientSendError
+from academichub.mail.backends import OutgoingEmail, PermanentSendError, SesMailer, TokenBucket, TransientSendError
 from academichub.mail.message import build_message
 from academichub.mail.render import RenderedEmail
 from academichub.models import Delivery
@@ -148,7 +148,7 @@ def test_throttling_then_success(ses):
     client.meta.events.register("before-call.sesv2.SendEmail", throttle_once)
     sleeps = []
     mailer = SesMailer(client, configuration_set="academichub", rate=100, retries=3, backoff=0.5, sleep=sleeps.append)
-    message_id = mailer.send(message(), edition=None, tags={"edition": "2026-06-22"}, html="")
+    message_id = mailer.send(OutgoingEmail(message(), "2026-06-22", tags={"edition": "2026-06-22"}))
     assert message_id and len(sent_messages()) == 1 and sleeps and sleeps[0] > 0
 
 
@@ -157,7 +157,7 @@ def test_rejection_raises_permanent_and_network_trouble_transient(ses):
     mailer = SesMailer(client, configuration_set=None, rate=100, retries=0, sleep=lambda s: None)
     bad = build_message(RenderedEmail("S", "<p/>", "t"), sender="x@unverified.example", to="one@example.com")
     with pytest.raises(PermanentSendError):
-        mailer.send(bad, edition=None, tags={}, html="")
+        mailer.send(OutgoingEmail(bad, "2026-06-22"))
 
     def boom(**kwargs):
         from botocore.exceptions import EndpointConnectionError
@@ -166,7 +166,7 @@ def test_rejection_raises_permanent_and_network_trouble_transient(ses):
 
     client.meta.events.register("before-call.sesv2.SendEmail", boom)
     with pytest.raises(TransientSendError):
-        mailer.send(message(), edition=None, tags={}, html="")
+        mailer.send(OutgoingEmail(message(), "2026-06-22"))
 
 
 def test_token_bucket_paces_to_the_rate():

@@ -15,6 +15,7 @@ from academichub.delivery.engine import deliver_group
 from academichub.delivery.report import Tally
 from academichub.editions.edition import EditionCache, EditionData
 from academichub.llm import run_deadline
+from academichub.mail.backends import Mailer
 from academichub.matching.profiles import Readers
 from academichub.models import Delivery as LedgerRow
 from academichub.settings import Settings
@@ -52,6 +53,7 @@ def deliver_claimed(
     row_ids: list[int],
     suppressed: dict[str, str],
     dry_run: bool = False,
+    mailer: Mailer | None = None,
 ) -> tuple[Tally, LlmReport]:
     """Deliver one claimed batch; safe to retry (the ledger sends each row once)."""
     readers = readers_of(engine, row_ids)
@@ -59,11 +61,20 @@ def deliver_claimed(
     daily = [r for r in readers if r[0].frequency != "weekly"]
     deadline = run_deadline(settings)  # a batch runs on its own worker: its LLM work has its own deadline
     out, report = deliver_group(
-        settings, engine, kept_edition(editions, settings, engine, day), daily, dry_run, suppressed, deadline
+        settings,
+        engine,
+        kept_edition(editions, settings, engine, day),
+        daily,
+        dry_run,
+        suppressed,
+        mailer=mailer,
+        deadline=deadline,
     )
     if weekly:
         week = kept_edition(editions, settings, engine, day, days=7)
-        more, weekly_report = deliver_group(settings, engine, week, weekly, dry_run, suppressed, deadline)
+        more, weekly_report = deliver_group(
+            settings, engine, week, weekly, dry_run, suppressed, mailer=mailer, deadline=deadline
+        )
         out += more
         report = report.merge(weekly_report)
     report.calls_log = []  # every call is in the run's logs; the run keeps the totals

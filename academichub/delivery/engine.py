@@ -17,7 +17,14 @@ from academichub.db import session_scope
 from academichub.delivery import ledger
 from academichub.editions.edition import EditionData
 from academichub.llm import Deadline
-from academichub.mail.backends import Mailer, PermanentSendError, TransientSendError, make_mailer
+from academichub.mail.backends import (
+    Mailer,
+    OutcomeUnknown,
+    OutgoingEmail,
+    PermanentSendError,
+    RecipientRejected,
+    TransientSendError,
+)
 from academichub.mail.links import LinkBuilder
 from academichub.mail.message import build_message, list_headers
 from academichub.mail.render import RenderedEmail, render_briefing
@@ -25,6 +32,7 @@ from academichub.matching.match import Match
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
 from academichub.models import Delivery as LedgerRow
 from academichub.settings import Settings
+from subscribers.bounces import mark_rejected
 from subscribers.models import InterestProfile, Subscriber
 
 
@@ -61,6 +69,7 @@ class _Sender:
     chunk: int
     out: list[Delivery]
     pending: list[_Ready] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # address -> the server's refusal (a hard bounce)
 
     def add(self, ready: _Ready) -> None:
         self.pending.append(ready)
@@ -72,10 +81,13 @@ class _Sender:
             return
         with session_scope(self.engine) as session:
             claimed = set(ledger.claim_many(session, [p.row.key for p in self.pending]))
-        results = [self._send(p) for p in self.pending if self._claimed(p, claimed)]
+        outcomes = [self._send(p) for p in self.pending if self._claimed(p, claimed)]
         with session_scope(self.engine) as session:
-            ledger.finish_many(session, results)
+            ledger.finish_many(session, [r for r in outcomes if r is not None])
+            if self.rejected:
+                mark_rejected(session, self.rejected)
         self.pending.clear()
+        self.rejected.clear()
 
     def _claimed(self, p: _Ready, claimed: set[int]) -> bool:
         if p.row.id not in claimed:
@@ -84,13 +96,23 @@ class _Sender:
             )
         return p.row.id in claimed
 
-    def _send(self, p: _Ready) -> dict:
+    def _send(self, p: _Ready) -> dict | None:
+        """The ledger's outcome of one send (None: unknown, the row stays ``sending``)."""
         n, sub = len(p.briefing.items), p.sub
+        email = OutgoingEmail(
+            p.msg,
+            folder=self.edition_day.isoformat(),
+            html=p.rendered.html,
+            tags={**self.day_tags, "language": sub.language},
+        )
         try:
-            message_id = self.mailer.send(
-                p.msg, edition=self.edition_day, tags={**self.day_tags, "language": sub.language}, html=p.rendered.html
-            )
+            message_id = self.mailer.send(email)
+        except OutcomeUnknown as exc:
+            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "stuck", str(exc)))
+            return None
         except (PermanentSendError, TransientSendError) as exc:
+            if isinstance(exc, RecipientRejected):
+                self.rejected[sub.email] = str(exc)
             kind = "permanent: " if isinstance(exc, PermanentSendError) else ledger.TRANSIENT
             self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "failed", str(exc)))
             return {"id": p.row.id, "state": "failed", "reason": f"{kind}{exc}", "message_id": None}
@@ -161,8 +183,12 @@ def deliver_readers(
     pieces: dict[str, Pieces] | None,
     readers: Readers,
     suppressed: dict[str, str] | None = None,
+    mailer: Mailer | None = None,
 ) -> list[Delivery]:
-    """compose -> render -> send for each reader, through the ledger (``dry_run``: render only)."""
+    """compose -> render -> send for each reader, through the ledger (``dry_run``: render only; else
+    through ``mailer``, the entry point's Services.mailer)."""
+    if mailer is None and not dry_run:
+        raise ValueError("deliver_readers: sending needs a mailer (Services.mailer)")
     out: list[Delivery] = []
     links = LinkBuilder.of(settings)
     suppressed = suppressed or {}
@@ -171,10 +197,8 @@ def deliver_readers(
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.key for sub, _ in readers])
     sender = (
         None
-        if dry_run
-        else _Sender(
-            engine, make_mailer(settings), {"edition": edition.day.isoformat()}, edition.day, settings.send_chunk, out
-        )
+        if dry_run or mailer is None
+        else _Sender(engine, mailer, {"edition": edition.day.isoformat()}, edition.day, settings.send_chunk, out)
     )
     skips: dict[int, str] = {}
     for sub, profile in readers:
@@ -232,6 +256,7 @@ def deliver_group(
     readers: Readers,
     dry_run: bool,
     suppressed: dict[str, str],
+    mailer: Mailer | None = None,
     deadline: Deadline | None = None,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's);
@@ -242,13 +267,14 @@ def deliver_group(
         engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score
     )
     pieces, llm_report = write_pieces(settings, engine, edition, matches, readers, deadline=deadline)
-    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed), llm_report
+    delivered = deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
+    return delivered, llm_report
 
 
-def account_suppression(settings: Settings) -> tuple[dict[str, str], str | None]:
+def account_suppression(mailer: Mailer) -> tuple[dict[str, str], str | None]:
     """The provider's account-level suppression list, and a warning when it could not be read (not
     fatal: SES drops suppressed addresses itself; the run report says so)."""
     try:
-        return make_mailer(settings).suppressed(), None
+        return mailer.suppressed(), None
     except Exception as exc:  # noqa: BLE001 - any provider error: report and go on
         return {}, f"could not read the account suppression list: {exc.__class__.__name__}: {exc}"

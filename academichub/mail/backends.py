@@ -1,14 +1,18 @@
-"""Mail backends behind one small interface: the outbox folder (embedded default) and Amazon SES.
+"""Mail backends behind one small interface: the outbox folder (embedded default), Amazon SES and
+any SMTP server (academichub/mail/smtp.py).
 
-``send(msg, tags)`` returns the provider's message id, or raises TransientSendError (worth a retry
-later: throttling, 5xx, network) or PermanentSendError (never retried: rejected, bad address).
+``send(OutgoingEmail)`` returns the provider's message id, or raises TransientSendError (worth a
+retry later: throttling, 4xx, network), PermanentSendError (never retried: rejected; its subclass
+RecipientRejected when the recipient's server refused the address itself) or OutcomeUnknown (the
+connection broke after the message was handed over: it may have been delivered, so it is not resent).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from email.message import Message as EmailMessage
 from email.utils import parseaddr
 from pathlib import Path
@@ -27,13 +31,42 @@ class PermanentSendError(RuntimeError):
     pass
 
 
+class RecipientRejected(PermanentSendError):
+    """The recipient's server refused the address itself (SMTP 5xx at RCPT TO, say 550 5.1.1): a hard
+    bounce, known at once."""
+
+    def __init__(self, address: str, reply: str):
+        super().__init__(reply)
+        self.address = address
+
+
+class OutcomeUnknown(RuntimeError):
+    """The message was handed to the server but its answer never came: it may have been delivered."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingEmail:
+    """One email to send: the message as built (build_message), the provider's tags, and what the
+    outbox files it under: ``folder`` (the edition's date, or ``mail-confirm``...) and ``html`` (written
+    beside the .eml for a browser)."""
+
+    message: EmailMessage
+    folder: str
+    html: str = ""
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
 class Mailer(Protocol):
     name: str
 
-    def send(self, msg: EmailMessage, *, edition, tags: dict[str, str], html: str) -> str: ...
+    def send(self, email: OutgoingEmail) -> str: ...
 
     def suppressed(self) -> dict[str, str]:
         """Addresses the provider will not deliver to (lower-case) and why."""
+        ...
+
+    def close(self) -> None:
+        """Let go of open connections (the mailer stays usable)."""
         ...
 
 
@@ -43,12 +76,15 @@ class OutboxMailer:
     def __init__(self, root: Path):
         self._outbox = Outbox(root)
 
-    def send(self, msg: EmailMessage, *, edition, tags: dict[str, str], html: str) -> str:
-        path = self._outbox.deliver(msg, edition=edition, html=html)
+    def send(self, email: OutgoingEmail) -> str:
+        path = self._outbox.deliver(email.message, edition=email.folder, html=email.html)
         return f"outbox:{path}"
 
     def suppressed(self) -> dict[str, str]:
         return {}
+
+    def close(self) -> None:
+        pass
 
 
 class TokenBucket:
@@ -128,7 +164,10 @@ class SesMailer:
                 return out
             kwargs["NextToken"] = page["NextToken"]
 
-    def _send_once(self, msg: EmailMessage, tags: dict[str, str]) -> str:
+    def close(self) -> None:
+        pass
+
+    def _send_once(self, msg: EmailMessage, tags: Mapping[str, str]) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
         self.bucket.take()
@@ -151,39 +190,57 @@ class SesMailer:
         except BotoCoreError as exc:
             raise TransientSendError(f"{exc.__class__.__name__}: {exc}") from None
 
-    def send(self, msg: EmailMessage, *, edition, tags: dict[str, str], html: str) -> str:
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1),
-            wait=wait_exponential(multiplier=self.backoff, max=30),
-            retry=retry_if_exception_type(TransientSendError),
-            sleep=self.sleep,
-            reraise=True,
-        )
-        return retrying(self._send_once, msg, tags)
+    def send(self, email: OutgoingEmail) -> str:
+        return with_retries(self.retries, self.backoff, self.sleep)(self._send_once, email.message, email.tags)
 
 
-_MAILERS: dict[tuple, Mailer] = {}
+def with_retries(retries: int, backoff: float, sleep: Callable[[float], None]) -> Retrying:
+    """Transient failures retried with exponential back-off (1, 2, 4 ... s, at most 30), then raised."""
+    return Retrying(
+        stop=stop_after_attempt(retries + 1),
+        wait=wait_exponential(multiplier=backoff, max=30),
+        retry=retry_if_exception_type(TransientSendError),
+        sleep=sleep,
+        reraise=True,
+    )
+
+
+def mailer_key(settings) -> tuple:
+    """What a mailer is built from: two settings with the same key can share one."""
+    smtp = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+    return (
+        settings.mail_backend,
+        str(settings.outbox_dir),
+        settings.ses_region,
+        settings.ses_configuration_set,
+        settings.ses_send_rate,
+        smtp,
+        settings.smtp_send_rate,
+        settings.task_runner,
+        settings.dask_workers,
+    )
 
 
 def make_mailer(settings) -> Mailer:
-    """SES when configured explicitly (ACADEMICHUB_MAIL_BACKEND=ses), else the outbox folder.
+    """The configured backend (ACADEMICHUB_MAIL_BACKEND): the outbox folder, SES or SMTP.
 
-    One SES mailer per process and configuration, so every batch delivered in this process shares one
-    token bucket (the send rate is the account's, not each batch's). With a Dask cluster of N
-    processes each takes 1/N of the rate; several machines must split ACADEMICHUB_SES_SEND_RATE."""
+    Built once by the entry point (Services.mailer) and shared by every batch of the process, so they
+    share one token bucket (the send rate is the account's or the server's, not each batch's) and, for
+    SMTP, its connections. With a Dask cluster of N processes each takes 1/N of the rate; several
+    machines must split ACADEMICHUB_SES_SEND_RATE (or ACADEMICHUB_SMTP_SEND_RATE)."""
+    share = settings.dask_workers if settings.task_runner == "dask" else 1
     if settings.mail_backend == "outbox":
         return OutboxMailer(Path(settings.outbox_dir))
+    if settings.mail_backend == "smtp":
+        from academichub.mail.smtp import SmtpMailer
+
+        return SmtpMailer(settings.smtp_target, rate=settings.smtp_send_rate / share)
     import boto3
 
     region = settings.ses_region or boto3.session.Session().region_name or "us-east-1"
-    key = (region, settings.ses_configuration_set, settings.ses_send_rate, settings.task_runner, settings.dask_workers)
-    mailer = _MAILERS.get(key)
-    if mailer is None:
-        rate = settings.ses_send_rate or SesMailer.account_rate(boto3.client("ses", region_name=region))
-        share = settings.dask_workers if settings.task_runner == "dask" else 1
-        mailer = _MAILERS[key] = SesMailer(
-            boto3.client("sesv2", region_name=region),
-            configuration_set=settings.ses_configuration_set,
-            rate=rate / share,
-        )
-    return mailer
+    rate = settings.ses_send_rate or SesMailer.account_rate(boto3.client("ses", region_name=region))
+    return SesMailer(
+        boto3.client("sesv2", region_name=region),
+        configuration_set=settings.ses_configuration_set,
+        rate=rate / share,
+    )

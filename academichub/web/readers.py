@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from academichub.i18n import web_strings
+from academichub.mail.backends import OutgoingEmail
 from academichub.mail.message import build_message
 from academichub.mail.render import Links
 from academichub.web.app import WebContext
@@ -72,7 +73,7 @@ def reader_of(
 def send_mail(ctx: WebContext, to: str, rendered, kind: str) -> None:
     """Transactional mail (confirmation, preferences saved, fresh link) through the configured mailer."""
     msg = build_message(rendered, sender=ctx.settings.sender, to=to)
-    ctx.mailer.send(msg, edition=f"mail-{kind}", tags={"kind": kind}, html=rendered.html)
+    ctx.mailer.send(OutgoingEmail(msg, folder=f"mail-{kind}", html=rendered.html, tags={"kind": kind}))
 
 
 def reader_links(ctx: WebContext, sub: Subscriber) -> Links:
