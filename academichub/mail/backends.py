@@ -18,13 +18,24 @@ from email.utils import parseaddr
 from pathlib import Path
 from typing import Protocol
 
-from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+from tenacity import (
+    Retrying,
+    retry_if_exception_type,
+    retry_if_not_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 from academichub.mail.message import Outbox, message_bytes
 
 
 class TransientSendError(RuntimeError):
     pass
+
+
+class NotRetriedNow(TransientSendError):
+    """Transient for the ledger (the next run sends it), but not worth a retry in this run: the
+    mailer's configuration is refused (say a wrong password) and will be until someone fixes it."""
 
 
 class PermanentSendError(RuntimeError):
@@ -199,7 +210,7 @@ def with_retries(retries: int, backoff: float, sleep: Callable[[float], None]) -
     return Retrying(
         stop=stop_after_attempt(retries + 1),
         wait=wait_exponential(multiplier=backoff, max=30),
-        retry=retry_if_exception_type(TransientSendError),
+        retry=retry_if_exception_type(TransientSendError) & retry_if_not_exception_type(NotRetriedNow),
         sleep=sleep,
         reraise=True,
     )

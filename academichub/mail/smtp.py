@@ -31,6 +31,7 @@ from collections.abc import Callable
 from email.utils import parseaddr
 
 from academichub.mail.backends import (
+    NotRetriedNow,
     OutcomeUnknown,
     OutgoingEmail,
     PermanentSendError,
@@ -178,7 +179,7 @@ class SmtpMailer:
 
     def _send_once(self, email: OutgoingEmail) -> str:
         if self._misconfigured:
-            raise TransientSendError(f"not tried: {self._misconfigured}")
+            raise NotRetriedNow(f"not tried: {self._misconfigured}")
         msg = email.message
         sender, to = parseaddr(str(msg["From"]))[1], parseaddr(str(msg["To"]))[1]
         data = wire_bytes(email)
@@ -188,7 +189,7 @@ class SmtpMailer:
                 conn, reused = self._checkout()
             except _Misconfigured as exc:
                 self._misconfigured = str(exc)
-                raise TransientSendError(str(exc)) from None
+                raise NotRetriedNow(str(exc)) from None
             try:
                 reply = self._transaction(conn, sender, to, data)
             except _Dropped as exc:
