@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     help="AcademicHub: a personalised daily research briefing. Reads the day's papers, matches them to each "
-    "subscriber and writes briefing emails (to an outbox folder unless SES is configured).",
+    "subscriber and emails their briefing: to an outbox folder, or through SES or any SMTP server "
+    "(ACADEMICHUB_MAIL_BACKEND=ses|smtp, ACADEMICHUB_SMTP_URL=smtp://user:password@host:587).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
