@@ -91,13 +91,17 @@ def test_starttls_on_a_self_signed_certificate_with_auth(tmp_path):
 
         # a wrong password: refused once, then the mailer stops trying (no connection per reader)
         sleeps: list[float] = []
-        wrong = mailer_for(url.replace("app%20pass%2Fwd", "nope"), retries=3, sleep=sleeps.append)
+        now = [1000.0]
+        wrong = mailer_for(url.replace("app%20pass%2Fwd", "nope"), retries=3, sleep=sleeps.append, clock=lambda: now[0])
         with pytest.raises(TransientSendError, match="refused the login.*app password") as refused:
             wrong.send(outgoing("third@example.com"))
         assert "nope" not in str(refused.value)
         with pytest.raises(TransientSendError, match="not tried: .*refused the login"):
             wrong.send(outgoing("fourth@example.com"))
         assert sleeps == []  # neither was retried with back-off
+        now[0] += 301  # five minutes on (a long-running web app): it tries the server again
+        with pytest.raises(TransientSendError, match="^smtp://.*refused the login"):
+            wrong.send(outgoing("fourth@example.com"))
     assert [m.rcpt_tos for m in rec.messages] == [["reader@example.com"], ["second@example.com"]]
 
 

@@ -16,8 +16,8 @@ What a reply means:
   unknown (OutcomeUnknown): never resent automatically, like a crash mid-send;
 - a refused login, a certificate the client does not trust, no STARTTLS where the URL asks for it:
   the configuration is wrong, not the message. The send fails as transient (the next run, with the
-  configuration fixed, sends it) and the mailer tries no more until it is rebuilt, rather than
-  failing each of the day's readers slowly.
+  configuration fixed, sends it) and the mailer does not try again for five minutes, rather than
+  failing each of the day's readers slowly (a long-running web app tries again after that).
 """
 
 from __future__ import annotations
@@ -50,6 +50,9 @@ _ENHANCED = re.compile(rb"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
 # too large for it (5.2.3) may yet take mail.
 _NOT_THE_ADDRESS = {"3", "4", "5", "6", "7"}
 _NOT_THE_MAILBOX = {("2", "2"), ("2", "3")}
+
+
+MISCONFIGURED_PAUSE = 300.0  # seconds without trying after the server refused the configuration
 
 
 class _Misconfigured(Exception):
@@ -99,15 +102,17 @@ class SmtpMailer:
         retries: int = 3,
         backoff: float = 1.0,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
         ssl_context: ssl.SSLContext | None = None,
     ):
         self.target = target
-        self.bucket = TokenBucket(rate, sleep=sleep)
+        self.bucket = TokenBucket(rate, clock=clock, sleep=sleep)
+        self.clock = clock
         self.retries, self.backoff, self.sleep = retries, backoff, sleep
         self._context = ssl_context
         self._idle: list[smtplib.SMTP] = []
         self._lock = threading.Lock()
-        self._misconfigured: str | None = None
+        self._misconfigured: tuple[float, str] | None = None  # since when, and what the server said
         self.connections = 0  # opened so far
 
     def suppressed(self) -> dict[str, str]:
@@ -178,8 +183,9 @@ class SmtpMailer:
     # -- one message
 
     def _send_once(self, email: OutgoingEmail) -> str:
-        if self._misconfigured:
-            raise NotRetriedNow(f"not tried: {self._misconfigured}")
+        refused = self._misconfigured
+        if refused is not None and self.clock() - refused[0] < MISCONFIGURED_PAUSE:
+            raise NotRetriedNow(f"not tried: {refused[1]}")
         msg = email.message
         sender, to = parseaddr(str(msg["From"]))[1], parseaddr(str(msg["To"]))[1]
         data = wire_bytes(email)
@@ -188,7 +194,7 @@ class SmtpMailer:
             try:
                 conn, reused = self._checkout()
             except _Misconfigured as exc:
-                self._misconfigured = str(exc)
+                self._misconfigured = (self.clock(), str(exc))
                 raise NotRetriedNow(str(exc)) from None
             try:
                 reply = self._transaction(conn, sender, to, data)
