@@ -120,10 +120,12 @@ def test_implicit_tls_smtps_with_auth(tmp_path):
 def test_one_connection_for_many_sends_and_a_new_one_when_the_server_drops_it():
     rec = Recorder(drop_at_mail={4})  # the server hangs up when the 4th message begins
     with SmtpServer(rec) as server:
-        mailer = mailer_for(f"smtp://127.0.0.1:{server.port}")
+        sleeps: list[float] = []
+        mailer = mailer_for(f"smtp://127.0.0.1:{server.port}", sleep=sleeps.append)
         for i in range(6):
             mailer.send(outgoing(f"r{i}@example.com"))
         mailer.close()
+    assert sleeps == []  # a dropped idle connection is replaced at once, not after a back-off
     assert [m.rcpt_tos[0] for m in rec.messages] == [f"r{i}@example.com" for i in range(6)]  # each once
     assert [m.connection for m in rec.messages] == [0, 0, 0, 1, 1, 1]
     assert mailer.connections == rec.connections == 2
