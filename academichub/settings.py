@@ -15,7 +15,6 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from academichub.clock import Clock, clock_from
 from academichub.resources import package_path
-
 from academichub.smtp_url import SmtpTarget, parse_smtp_url
 
 BUNDLED_SOURCES = package_path("sources.toml")

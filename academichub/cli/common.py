@@ -28,7 +28,7 @@ app = typer.Typer(
 subscribers_app = typer.Typer(help="Add, import, export and list subscribers.", no_args_is_help=True)
 app.add_typer(subscribers_app, name="subscribers")
 console = Console(soft_wrap=True)
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # an error is one line a terminal wraps, not cut at 80 columns
 
 FROM_HELP = (
     "Read saved feed responses (files or folders; repeat --from for several) instead of fetching the configured "
