@@ -308,7 +308,7 @@ def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_n
         cwd=str(Path(__file__).resolve().parents[1]),
         capture_output=True,
         text=True,
-        timeout=150,
+        timeout=600,  # a hang guard, not a time limit: a busy 2-core machine took over 150 s
     )  # a worker's leftover server would hold the pipes open
     assert "RESULT 4 {'sent': 12}" in done.stdout, done.stdout[-2000:] + done.stderr[-4000:]
     outbox = sorted(p.name for p in (env_settings / "outbox" / "2026-06-22").glob("*.eml"))
