@@ -450,8 +450,8 @@ def test_pages_and_the_rss_feed_never_link_another_scheme(tmp_path):
     tokens = app.state.ctx.tokens
     pages = {
         "edition": client.get("/?lang=en"),
-        "view": client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'd': day.isoformat()})}"),
-        "feed": client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id})}"),
+        "view": client.get(f"/view?t={tokens.sign('view', {'s': sub.id, 'k': sub.link_key, 'd': day.isoformat()})}"),
+        "feed": client.get(f"/feed.xml?t={tokens.sign('feed', {'s': sub.id, 'k': sub.link_key})}"),
         "api": client.get(f"/api/editions/{day.isoformat()}"),
     }
     for name, page in pages.items():
