@@ -49,6 +49,8 @@ class Subscriber(SQLModel, table=True):
     confirmed_at: datetime | None = None
     updated_at: datetime = Field(default_factory=utcnow)
     link_key: str = Field(default_factory=new_link_key, max_length=32)
+    # False: the reader chose chat channels only (``--no-email``); the email ledger row is skipped.
+    email_enabled: bool = True
 
     @property
     def key(self) -> int:
@@ -83,6 +85,43 @@ class Feedback(SQLModel, table=True):
     paper_id: str = Field(foreign_key="paper.id", max_length=200)
     value: int  # +1 or -1
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Channel(SQLModel, table=True):
+    """A chat or webhook destination of a reader's briefing, an Apprise URL (migration 0011).
+
+    ``url`` carries the service's secret (a bot token, a webhook key): it is stored as given and only
+    ever shown through ``subscribers.channels.mask_channel``."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    url: str = Field(max_length=2000)
+    kind: str = Field(max_length=40)  # the Apprise schema: feishu, dingtalk, wecombot, slack, tgram, json, ...
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def key(self) -> int:
+        if self.id is None:
+            raise ValueError(f"a {self.kind} channel of subscriber {self.subscriber_id} is not stored yet")
+        return self.id
+
+
+class ChannelDelivery(SQLModel, table=True):
+    """The channel ledger: one row per (channel, edition), checked before every send, with the email
+    ledger's states: queued -> sending -> sent / failed (``transient: ...`` retried by the next run,
+    ``permanent: ...`` never) / skipped. A row left ``sending`` by a crash is never resent automatically."""
+
+    __tablename__ = "channel_delivery"
+    __table_args__ = (UniqueConstraint("channel_id", "edition_date"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    channel_id: int = Field(foreign_key="channel.id", index=True)
+    edition_date: date = Field(index=True)
+    state: str = Field(default="queued", max_length=12)
+    reason: str | None = None
+    attempts: int = 0
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class SubscriberChange(SQLModel, table=True):
