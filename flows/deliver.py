@@ -200,7 +200,7 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
     create_markdown_artifact(
         key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}"
     )
-    failed = tally.states["failed"] + tally.states["stuck"]
+    failed = sum(tally.states[s] for s in ("failed", "stuck", "channel failed", "channel stuck"))
     if failed:
         print(
             f"WARNING: {failed} deliveries failed or are stuck: "

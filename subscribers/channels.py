@@ -118,7 +118,9 @@ def validate_channel(url: str, *, allow_private: bool = False) -> tuple[str, str
     if len(url) > URL_MAX or any(ord(c) < 32 for c in url):
         raise SubscriberError(f"a channel URL is at most {URL_MAX} characters with no control characters")
     if not kind:
-        raise SubscriberError("not an Apprise URL (scheme://...): e.g. feishu://TOKEN, tgram://BOT/CHAT, json://host/path")
+        raise SubscriberError(
+            "not an Apprise URL (scheme://...): e.g. feishu://TOKEN, tgram://BOT/CHAT, json://host/path"
+        )
     if kind not in KINDS:
         raise SubscriberError(
             f"unsupported channel scheme {kind}://: use one of {', '.join(sorted({k.rstrip('s') for k in KINDS}))}"

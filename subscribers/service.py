@@ -243,7 +243,6 @@ def delete_subscriber(session: Session, sub: Subscriber) -> None:
     from sqlalchemy import delete
 
     from academichub.models import Delivery
-
     from subscribers.channels import delete_channels
 
     delete_channels(session, sub.key)

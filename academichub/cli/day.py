@@ -82,7 +82,7 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
     else:
         states: dict[str, int] = {}
         for d in report.deliveries:
-            states[d.state] = states.get(d.state, 0) + 1
+            states[d.counted_as] = states.get(d.counted_as, 0) + 1
         console.print(
             f"Wrote {states.get('sent', 0)} briefing(s)"
             + "".join(f", {v} {k}" for k, v in sorted(states.items()) if k != "sent")
@@ -90,7 +90,7 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
         )
     for d in report.deliveries:
         extra = d.path or (f"{d.state}: {d.reason}" if d.reason else d.state)
-        console.print(f"  {d.email} ({d.language}, {d.papers} papers) {extra}", markup=False, highlight=False)
+        console.print(f"  {d.who} ({d.language}, {d.papers} papers) {extra}", markup=False, highlight=False)
     if report.outbox and not dry_run:
         console.print(
             f"Open the emails: {Path(report.outbox).resolve()}/*.html (or the .eml files in a mail client)",

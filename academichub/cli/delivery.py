@@ -27,20 +27,24 @@ def deliveries(
     ),
     json_: bool = typer.Option(False, "--json", help="JSON instead of a table."),
 ) -> None:
-    """List deliveries (queued, sending, sent with the provider's message id, failed, skipped)."""
+    """List deliveries (queued, sending, sent with the provider's message id, failed, skipped): the emails
+    and, for readers with chat/webhook channels, one row per channel (masked)."""
 
     if ctx.invoked_subcommand:
         return
     from academichub.db import open_database, session_scope
-    from academichub.delivery import ledger
+    from academichub.delivery import channels, ledger
+    from subscribers.channels import mask_channel
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
         day = _date(date_) if date_ else None
         rows = ledger.rows_for(session, day, state="sending" if stuck else None)
+        channel_rows = channels.rows_for(session, day, state="sending" if stuck else None)
     records = [
         {
             "email": e,
+            "channel": None,
             "edition": d.edition_date.isoformat(),
             "state": d.state,
             "attempts": d.attempts,
@@ -48,6 +52,17 @@ def deliveries(
             "reason": d.reason,
         }
         for d, e in rows
+    ] + [
+        {
+            "email": e,
+            "channel": mask_channel(c.url),
+            "edition": d.edition_date.isoformat(),
+            "state": d.state,
+            "attempts": d.attempts,
+            "message_id": None,
+            "reason": d.reason,
+        }
+        for d, c, e in channel_rows
     ]
     if json_:
         print(json.dumps(records, ensure_ascii=False, indent=2))
@@ -58,7 +73,7 @@ def deliveries(
     for r in records:
         table.add_row(
             str(r["edition"]),
-            str(r["email"]),
+            str(r["email"]) + (f" → {r['channel']}" if r["channel"] else ""),
             str(r["state"]),
             str(r["attempts"]),
             str(r["message_id"] or r["reason"] or ""),
@@ -80,19 +95,20 @@ def deliveries_resend(
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from academichub.db import open_database, session_scope
-    from academichub.delivery import ledger
+    from academichub.delivery import channels, ledger
     from flows.daily import daily_flow
 
     day = _date(date_).isoformat()
     engine = open_database(_settings())
+    only = [e.lower() for e in email] if email else None
     with session_scope(engine) as session:
-        addresses = ledger.requeue(session, _date(day), [e.lower() for e in email] if email else None)
+        addresses = ledger.requeue(session, _date(day), only) + channels.requeue(session, _date(day), only)
     if not addresses:
         console.print(f"No stuck deliveries for {day}.")
         return
     console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
     report = daily_flow(date_=day, skip_ingest=True)
-    sent = [d.email for d in report.deliveries if d.state == "sent"]
+    sent = [d.who for d in report.deliveries if d.state == "sent"]
     console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
+from academichub.cli.channels import CHANNEL_HELP
 from academichub.cli.common import (
     _date,
     _settings,
@@ -64,13 +65,25 @@ def subscribers_add(
         None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."
     ),
     resume: bool = typer.Option(False, "--resume", help="End a pause now."),
+    channel: list[str] | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    email_on: bool | None = typer.Option(
+        None,
+        "--email/--no-email",
+        help="--no-email: the briefing goes only to the reader's channels (needs at least one); --email: by email too.",
+    ),
 ) -> None:
-    """Add a subscriber, or update the one with that address."""
+    """Add a subscriber, or update the one with that address; --channel sends the briefing to chat too."""
+    from sqlmodel import select
+
     from academichub.db import open_database, session_scope
+    from subscribers.channels import add_channel, channels_of, set_email_enabled, validate_channel
     from subscribers.expand import expand_if_needed, interests_are_english
-    from subscribers.service import ProfileInput, split_list, upsert_subscriber
+    from subscribers.models import Subscriber
+    from subscribers.service import ProfileInput, SubscriberError, normalise_email, split_list, upsert_subscriber
 
     settings = _settings()
+    for url in channel or []:  # every channel is checked before anything is stored
+        validate_channel(url, allow_private=True)
     paused_until = _date(pause_until) if pause_until else None
     data = ProfileInput(
         interests=interests,
@@ -90,11 +103,28 @@ def subscribers_add(
         resume=resume,
         known_categories=_known_categories(settings) if categories else frozenset(),
     )
+    data.validate()
     engine = open_database(settings)
     with session_scope(engine) as session:
+        if email_on is False and not channel:
+            known = session.exec(select(Subscriber).where(Subscriber.email == normalise_email(email))).first()
+            if known is None or not channels_of(session, known.key, active_only=True):
+                raise SubscriberError("--no-email needs a channel: add one with --channel URL")
         sub, profile, created = upsert_subscriber(session, email, data)
+        for url in channel or []:
+            add_channel(session, sub, url, via="cli", allow_private=True)
+        if email_on is not None:
+            set_email_enabled(session, sub, email_on, via="cli")
         note = expand_if_needed(settings, session, profile)
+        count = len(channels_of(session, sub.key, active_only=True))
     console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+    if count:
+        console.print(
+            f"{count} channel(s)"
+            + ("" if sub.email_enabled else ", no email")
+            + ": `academichub subscribers channel list` shows them.",
+            markup=False,
+        )
     if note:
         console.print(note, markup=False)
     if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
@@ -192,7 +222,9 @@ def subscribers_export(
 ) -> None:
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
     from academichub.db import open_database, session_scope
+    from academichub.delivery import channels as channel_ledger
     from academichub.delivery import ledger
+    from subscribers.channels import channels_for, mask_channel
     from subscribers.service import all_subscribers, changes_of, feedback_for, get_subscriber, subscriber_record
 
     engine = open_database(_settings())
@@ -213,9 +245,25 @@ def subscribers_export(
                 }
                 for d, _ in ledger.rows_for_subscriber(session, sub.key)
             ]
+            record["email_enabled"] = sub.email_enabled
+            record["channels"] = [
+                {"id": c.id, "channel": mask_channel(c.url), "kind": c.kind, "active": c.active}
+                for c in channels_for(session, [sub.key]).get(sub.key, [])
+            ]
+            record["channel_deliveries"] = [
+                {"edition": d.edition_date.isoformat(), "channel": mask_channel(c.url), "state": d.state}
+                | {"reason": d.reason, "attempts": d.attempts}
+                for d, c, _ in channel_ledger.rows_for(session, subscriber_id=sub.key)
+            ]
             print(json.dumps(record, ensure_ascii=False, indent=2))
             return
-        rows = [subscriber_record(s, p) for s, p in all_subscribers(session)]
+        subs = all_subscribers(session)
+        channels = channels_for(session, [s.key for s, _ in subs])
+        rows = [
+            subscriber_record(s, p)
+            | {"email_enabled": s.email_enabled, "channels": [mask_channel(c.url) for c in channels.get(s.key, [])]}
+            for s, p in subs
+        ]
     if json_:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -234,6 +282,8 @@ def subscribers_export(
         "weekday",
         "papers",
         "status",
+        "email_enabled",
+        "channels",
     ]
     writer = csv.DictWriter(sys.stdout, fieldnames=fields)
     writer.writeheader()
@@ -254,6 +304,8 @@ def subscribers_export(
                 "weekday": r["weekly_day"] or "",
                 "papers": r["papers_per_email"],
                 "status": r["status"],
+                "email_enabled": "yes" if r["email_enabled"] else "no",
+                "channels": "; ".join(r["channels"]),  # masked: channels are added again with --channel
             }
         )
 
@@ -310,16 +362,21 @@ def subscribers_feedback(
 def subscribers_list() -> None:
     """List subscribers with their language, schedule, status and interests."""
     from academichub.db import open_database, session_scope
+    from subscribers.channels import channels_for, mask_channel
     from subscribers.service import all_subscribers
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
         subs = all_subscribers(session)
+        channels = channels_for(session, [s.key for s, _ in subs])
+        shown = {sid: [mask_channel(c.url) for c in chs] for sid, chs in channels.items()}
     table = Table(title=f"{len(subs)} subscriber(s)")
-    for col in ("email", "name", "lang", "schedule", "status", "interests"):
+    for col in ("email", "name", "lang", "schedule", "status", "interests", "channels"):
         table.add_column(col, overflow="fold")
     for s, p in subs:
         weekday = " " + (s.weekly_day or "mon") if s.frequency == "weekly" else ""
         when = f"{s.frequency}{weekday} {s.delivery_hour:02d}:00 {s.timezone}"
-        table.add_row(s.email, s.name, s.language, when, s.status, p.interests)
+        chs = shown.get(s.key, [])
+        where = "\n".join(chs) + ("" if s.email_enabled else "\n(no email)") if chs or not s.email_enabled else ""
+        table.add_row(s.email, s.name, s.language, when, s.status, p.interests, where)
     console.print(table)

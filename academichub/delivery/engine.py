@@ -15,6 +15,7 @@ from academichub.briefing.compose import Briefing, Pieces, briefing_record, comp
 from academichub.briefing.pieces import LlmReport, write_pieces
 from academichub.db import session_scope
 from academichub.delivery import ledger
+from academichub.delivery.channels import ChannelRun
 from academichub.editions.edition import EditionData
 from academichub.llm import Deadline
 from academichub.mail.backends import (
@@ -47,6 +48,20 @@ class Delivery:
     subject: str
     state: str = "rendered"  # sent, skipped, stuck, failed, rendered (dry run)
     reason: str | None = None
+    channel: str | None = None  # a chat/webhook channel's outcome (masked URL); None: the email
+
+    @property
+    def counted_as(self) -> str:
+        """The state as reports count it: a channel's apart from the emails' (``channel sent``)."""
+        return f"channel {self.state}" if self.channel else self.state
+
+    @property
+    def who(self) -> str:
+        """The reader, and the channel when this is a channel's outcome (masked)."""
+        return f"{self.email} → {self.channel}" if self.channel else self.email
+
+
+NO_EMAIL = "no email: the reader chose channels only"
 
 
 @dataclass(slots=True)
@@ -195,6 +210,7 @@ def deliver_readers(
     themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.key for sub, _ in readers])
+    chan = None if dry_run else ChannelRun.start(engine, edition.day, [sub.key for sub, _ in readers])
     sender = (
         None
         if dry_run or mailer is None
@@ -205,11 +221,17 @@ def deliver_readers(
         sid = sub.key
         row = rows.get(sid)
         decided = _ledger_says(sub, row, suppressed)
+        if decided is None and not sub.email_enabled:
+            decided = Delivery(sub.email, sub.language, 0, None, "", "skipped", NO_EMAIL)
+            if row is not None:
+                skips[row.key] = NO_EMAIL
+        wants_channels = chan is not None and chan.wants(sid)
         if decided is not None:
             if row is not None and sub.email in suppressed:
                 skips[row.key] = suppressed[sub.email]
             out.append(decided)
-            continue
+            if not wants_channels:
+                continue
         briefing = _compose_for(
             edition, sub, profile, matches.get(sub.email, []), (pieces or {}).get(sub.email), themes_of
         )
@@ -219,11 +241,21 @@ def deliver_readers(
                 if not edition.period_start
                 else "empty week: the reader chose no email"
             )
-            if row is not None:
+            if row is not None and decided is None:
                 skips[row.key] = reason
-            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
+            if chan is not None:
+                chan.skip(sid, reason)
+            if decided is None:
+                out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
             continue
         email_links = links.briefing(settings, sub, edition.day, [it.paper.id for it in briefing.items])
+        if chan is not None and wants_channels:
+            out += [
+                Delivery(c.email, sub.language, len(briefing.items), None, "", c.state, c.reason, channel=c.channel)
+                for c in chan.send(sub, briefing, email_links)
+            ]
+        if decided is not None:
+            continue
         rendered = render_briefing(briefing, settings.templates_dir, email_links)
         if sender is None:
             out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))

@@ -43,9 +43,9 @@ class Tally:
     def of(cls, deliveries: list[Delivery]) -> Tally:
         t = cls()
         for d in deliveries:
-            t.states[d.state] += 1
+            t.states[d.counted_as] += 1
             if d.state in ("skipped", "failed", "stuck"):
-                t.reasons[(d.state, d.reason or "")] += 1
+                t.reasons[(d.counted_as, d.reason or "")] += 1
                 if d.state != "skipped" and len(t.problems) < PROBLEMS_SHOWN:
                     t.problems.append(d)
         return t
@@ -100,7 +100,7 @@ def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
             "| subscriber | state | reason |",
             "|---|---|---|",
         ]
-        lines += [f"| {d.email} | {d.state} | {(d.reason or '').replace('|', '/')} |" for d in r.tally.problems]
+        lines += [f"| {d.who} | {d.counted_as} | {(d.reason or '').replace('|', '/')} |" for d in r.tally.problems]
     return "\n".join(lines) + "\n"
 
 
@@ -160,11 +160,11 @@ def run_markdown(r: RunReport, title: str | None = None, deliveries: bool = True
         return "\n".join(lines) + "\n"
     states: dict[str, int] = {}
     for d in r.deliveries:
-        states[d.state] = states.get(d.state, 0) + 1
+        states[d.counted_as] = states.get(d.counted_as, 0) + 1
     lines.append("- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(states.items())) or "none"))
     lines += ["", "| subscriber | language | papers | state | subject |", "|---|---|---:|---|---|"]
     lines += [
-        f"| {d.email} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} "
+        f"| {d.who} | {d.language} | {d.papers} | {d.state}{' (' + d.reason + ')' if d.reason else ''} "
         f"| {d.subject.replace('|', '/')} |"
         for d in r.deliveries
     ]

@@ -1,0 +1,400 @@
+"""Chat and webhook channels (Apprise): checked when added, masked wherever shown, a message made for
+each service within its limit, and the channel ledger's never-twice on every channel.
+
+Nothing here reaches the network: generic webhooks and ntfy point at a local pytest-httpserver; the
+services with a fixed host (Feishu, Lark, DingTalk, WeCom, Slack, Telegram, Discord) have their real
+requests, as Apprise builds them, redirected at the transport to the same local server, and their
+recorded shape (host, path with the token, JSON body) is compared."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from sqlmodel import select
+
+from academichub.briefing.compose import Briefing, BriefingItem
+from academichub.db import open_database, session_scope
+from academichub.delivery.channels import classify, message_for, notify
+from academichub.mail.chat import ChatMessage, md_escape, render_chat
+from academichub.mail.render import Links
+from academichub.models import Delivery
+from academichub.papers.views import PaperCard
+from academichub.settings import SAMPLE_DAY_DIR, Settings
+from subscribers.channels import mask_channel, validate_channel
+from subscribers.models import ChannelDelivery
+from subscribers.service import SubscriberError
+from tests.conftest import run_cli
+from tests.daygen import arxiv_feed, ids_for, write
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+DAY = "2026-06-22"
+SECRET = "s3cretT0kenXYZ987"
+OK = {"ok": True, "result": {"message_id": 1}, "code": 0, "errcode": 0, "StatusCode": 0, "msg": "ok"}
+
+
+def cli(capsys, monkeypatch, *args: str) -> tuple[int, str]:
+    code, out, err = run_cli(capsys, monkeypatch, *args)
+    return code, out + err
+
+
+def add_reader(capsys, monkeypatch, address: str, *extra: str) -> tuple[int, str]:
+    return cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        address,
+        "--interests",
+        "quantum information, LLM safety",
+        "--keywords",
+        "quantum, prompt injection",
+        *extra,
+    )
+
+
+def hook_posts(httpserver, path: str) -> list[dict]:
+    return [json.loads(req.get_data()) for req, _ in httpserver.log if req.path == path]
+
+
+def channel_rows() -> list[ChannelDelivery]:
+    with session_scope(open_database(Settings())) as s:
+        return list(s.exec(select(ChannelDelivery)))
+
+
+# ---------------------------------------------------------------- validation and masking
+
+
+def test_a_bad_url_is_refused_naming_its_scheme_and_secrets_are_masked():
+    with pytest.raises(SubscriberError, match=r"unsupported channel scheme mailto://"):
+        validate_channel("mailto://user:pw@example.org")
+    with pytest.raises(SubscriberError, match=r"Feishu URL \(feishu://\)"):
+        validate_channel("feishu://")
+    with pytest.raises(SubscriberError, match="not an Apprise URL"):
+        validate_channel("hooks.example.org/x")
+    with pytest.raises(SubscriberError, match=r"local or private address \(127\.0\.0\.1\)"):
+        validate_channel("json://127.0.0.1:9/hook")  # a reader may not make the server post to its own network
+    assert validate_channel("json://127.0.0.1:9/hook", allow_private=True) == ("json://127.0.0.1:9/hook", "json")
+    for url in (
+        f"feishu://{SECRET}",
+        f"dingtalk://{SECRET}",
+        f"wecombot://{SECRET}",
+        f"slack://T1JJ3T3L2/A1BRTD4JD/{SECRET}",
+        f"tgram://123456789:{SECRET}/12315544/",
+        f"discord://4174216298/{SECRET}",
+        f"json://user:{SECRET}@hooks.example.org/in/{SECRET}?x={SECRET}",
+        f"ntfy://ntfy.sh/{SECRET}",
+    ):
+        shown = mask_channel(url)
+        assert SECRET not in shown and SECRET[:6] not in shown, shown
+        assert shown.startswith(url.split("://")[0] + "://"), shown
+    assert mask_channel(f"json://hooks.example.org/in/{SECRET}").startswith("json://hooks.example.org/")
+
+
+# ---------------------------------------------------------------- the message
+
+
+def briefing(n: int = 12, language: str = "en", title: str = "Paper") -> Briefing:
+    items = [
+        BriefingItem(
+            number=i + 1,
+            paper=PaperCard(
+                id=f"2606.{i:05d}",
+                title=f"{title} {i}",
+                source_label="arXiv cs.LG",
+                published=date(2026, 6, 22),
+                authors=["A. Author"],
+                abstract="",
+                abs_url=f"https://arxiv.org/abs/2606.{i:05d}",
+                pdf_url=None,
+                doi_url=None,
+            ),
+            summary="A first sentence about the result. " * 3,
+            reasons=[],
+            score=0.5,
+        )
+        for i in range(n)
+    ]
+    return Briefing(
+        email="r@example.org",
+        name="",
+        language=language,
+        edition_date=date(2026, 6, 22),
+        edition_size=100,
+        opening="Today (a long opening) " * 10,
+        items=items,
+    )
+
+
+def links_for(b: Briefing) -> Links:
+    vote = "https://hub.example.org/feedback?t=TOKEN&p="
+    return Links(
+        preferences="https://hub.example.org/preferences?t=P",
+        view="https://hub.example.org/view?t=V",
+        feedback={it.paper.id: (f"{vote}{it.paper.id}&v=1", f"{vote}{it.paper.id}&v=-1") for it in b.items},
+    )
+
+
+MD_LINK = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]\(([^)]*)\)")
+
+
+def test_the_message_fits_the_limit_escapes_feed_text_and_never_cuts_a_link():
+    b = briefing(30, title="[x](javascript:alert(1)) *bold*")
+    msg = render_chat(b, links_for(b), body_maxlen=2000, title_maxlen=250, markdown=True)  # Discord's limit
+    assert len(msg.body) <= 2000 and msg.title.startswith("AcademicHub · 2026-06-22 · ")
+    hrefs = [m.group(2) for m in MD_LINK.finditer(msg.body)]
+    assert hrefs and all(h.startswith("https://") for h in hrefs)  # no javascript: link, every link whole
+    assert "javascript" not in "".join(hrefs) and r"\[x\]\(javascript:alert\(1\)\)" in msg.body
+    assert "https://hub.example.org/view?t=V" in hrefs and "more: the whole briefing" in msg.body
+    assert msg.body.count("(") - msg.body.count(r"\(") == msg.body.count(")") - msg.body.count(r"\)")
+    # Telegram: no title field, so the title counts against its 4096
+    tg = render_chat(b, links_for(b), body_maxlen=4096, title_maxlen=0, markdown=True)
+    assert len(tg.title) + 2 + len(tg.body) <= 4096 and tg.body.count("**") > msg.body.count("**")
+    small = render_chat(briefing(2), links_for(briefing(2)), body_maxlen=32768, title_maxlen=250, markdown=True)
+    assert "more:" not in small.body and small.body.count("👍") == 2
+    zh = render_chat(briefing(3, "zh"), Links(), body_maxlen=19985, title_maxlen=0, markdown=False)
+    assert zh.title.startswith("AcademicHub 每日简报 · 2026-06-22") and "**" not in zh.body
+    assert "https://arxiv.org/abs/2606.00000" in zh.body  # plain text: the bare link
+    assert md_escape("a_b [c](d)") == r"a\_b \[c\]\(d\)"
+
+
+def test_a_service_without_markdown_gets_plain_text_within_its_own_limit():
+    b = briefing(30)
+    feishu = message_for(f"feishu://{SECRET}", b, links_for(b))
+    discord = message_for(f"discord://4174216298/{SECRET}", b, links_for(b))
+    assert feishu is not None and discord is not None
+    assert not feishu.markdown and discord.markdown
+    assert len(discord.body) <= 2000 < len(feishu.body) <= 19985
+
+
+# ---------------------------------------------------------------- every kind's request
+
+
+@pytest.fixture
+def redirect(httpserver, monkeypatch):
+    """Requests to any non-local host go to the local server instead (/<host>/<path>); the original
+    URL and body of each are recorded."""
+    sent: list[tuple[str, str, bytes]] = []
+    original = requests.adapters.HTTPAdapter.send
+
+    def send(self, request, **kw):
+        parts = urlsplit(request.url)
+        body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
+        sent.append((request.method, request.url, body))
+        if parts.hostname != "127.0.0.1":
+            request.url = f"{httpserver.url_for('/' + str(parts.hostname) + parts.path)}" + (
+                f"?{parts.query}" if parts.query else ""
+            )
+        return original(self, request, **kw)
+
+    monkeypatch.setattr(requests.adapters.HTTPAdapter, "send", send)
+    return sent
+
+
+KINDS = [
+    (
+        f"feishu://{SECRET}",
+        f"https://open.feishu.cn/open-apis/bot/v2/hook/{SECRET}/",
+        lambda j: j["msg_type"] == "text" and j["content"]["text"].startswith("T\r\n"),
+    ),
+    (
+        f"lark://{SECRET}",
+        f"https://open.larksuite.com/open-apis/bot/v2/hook/{SECRET}",
+        lambda j: j["msg_type"] == "text" and "**B**" in j["content"]["text"],
+    ),
+    (
+        f"dingtalk://{SECRET}",
+        f"https://oapi.dingtalk.com/robot/send?access_token={SECRET}",
+        lambda j: j["msgtype"] == "markdown" and j["markdown"]["title"] == "T" and "**B**" in j["markdown"]["text"],
+    ),
+    (
+        f"wecombot://{SECRET}",
+        f"https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key={SECRET}",
+        lambda j: j["msgtype"] == "text" and "**B**" in j["text"]["content"],
+    ),
+    (
+        f"slack://T1JJ3T3L2/A1BRTD4JD/{SECRET}",
+        f"https://hooks.slack.com/services/T1JJ3T3L2/A1BRTD4JD/{SECRET}",
+        lambda j: j["attachments"][0]["title"] == "T" and "*B*" in j["attachments"][0]["text"],
+    ),
+    (
+        f"tgram://123456789:{SECRET}/12315544/",
+        f"https://api.telegram.org/bot123456789:{SECRET}/sendMessage",
+        lambda j: j["chat_id"] == 12315544 and j["parse_mode"] == "MARKDOWN" and "*B*" in j["text"],
+    ),
+    (
+        f"discord://4174216298/{SECRET}",
+        f"https://discord.com/api/webhooks/4174216298/{SECRET}",
+        lambda j: "**B**" in j["content"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("url", "endpoint", "shape"), KINDS, ids=[k[0].split(":")[0] for k in KINDS])
+def test_each_service_gets_its_request_shape(httpserver, redirect, url, endpoint, shape):
+    httpserver.expect_request(re.compile(".*")).respond_with_json(OK) if not url.startswith("slack") else (
+        httpserver.expect_request(re.compile(".*")).respond_with_data("ok")
+    )
+    result = notify(url, ChatMessage("T", "**B** [l](https://x.org/a)", markdown=True))
+    assert classify(result) == ("sent", None)
+    assert [(m, u) for m, u, _ in redirect] == [("POST", endpoint)]
+    assert shape(json.loads(redirect[0][2]))
+    assert len(httpserver.log) == 1  # it reached the local server, not the service
+
+
+def test_ntfy_and_json_webhooks_post_to_the_local_server(httpserver):
+    httpserver.expect_request(re.compile(".*")).respond_with_json(OK)
+    for url in (f"ntfy://127.0.0.1:{httpserver.port}/papers", f"json://127.0.0.1:{httpserver.port}/hook"):
+        assert classify(notify(url, ChatMessage("T", "B", markdown=False))) == ("sent", None)
+    ntfy, hook = (json.loads(req.get_data()) for req, _ in httpserver.log)
+    assert ntfy == {"topic": "papers", "title": "T", "message": "B"}
+    assert hook["title"] == "T" and hook["message"] == "B"
+
+
+def test_a_refusal_is_permanent_a_server_error_or_no_connection_transient(httpserver):
+    url = f"json://127.0.0.1:{httpserver.port}/hook"
+    for status, kind in (
+        (404, "permanent"),
+        (400, "permanent"),
+        (500, "transient"),
+        (503, "transient"),
+        (429, "transient"),
+    ):
+        httpserver.clear()
+        httpserver.expect_request("/hook").respond_with_data("no", status=status)
+        state, reason = classify(notify(url, ChatMessage("T", "B", markdown=False)))
+        assert state == "failed" and reason.startswith(f"{kind}: ") and str(status) in reason, (status, reason)
+    state, reason = classify(notify("json://127.0.0.1:9/hook", ChatMessage("T", "B", markdown=False)))
+    assert state == "failed" and reason.startswith("transient: ")
+
+
+# ---------------------------------------------------------------- end to end, through the ledger
+
+
+def test_a_channel_gets_the_briefing_once_and_the_email_still_goes(httpserver, env_settings, capsys, monkeypatch):
+    httpserver.expect_request("/hook").respond_with_json(OK)
+    hook = f"json://127.0.0.1:{httpserver.port}/hook"
+    code, out = add_reader(capsys, monkeypatch, "pr@example.org", "--channel", hook)
+    assert code == 0 and "1 channel(s)" in out, out
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert code == 0 and "Wrote 1 briefing(s)" in out and "channel sent" in out, out
+    (post,) = hook_posts(httpserver, "/hook")
+    assert post["title"].startswith(f"AcademicHub · {DAY} · ") and "/view?t=" in post["message"]
+    assert "/feedback?t=" in post["message"]
+    assert list((env_settings / "outbox").rglob("pr@example.org*.eml"))  # the email too
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert code == 0 and len(hook_posts(httpserver, "/hook")) == 1  # the rerun sends nothing twice
+    (row,) = channel_rows()
+    assert row.state == "sent" and row.attempts == 1
+    code, out = cli(capsys, monkeypatch, "deliveries", "--date", DAY, "--json")
+    records = json.loads(out)
+    assert sorted((r["channel"] is not None, r["state"]) for r in records) == [(False, "sent"), (True, "sent")]
+    assert all(str(httpserver.port) in (r["channel"] or str(httpserver.port)) for r in records)
+
+
+def test_a_reader_who_wants_math_pr_in_feishu_gets_it_there_once(
+    httpserver, redirect, env_settings, capsys, monkeypatch
+):
+    httpserver.expect_request(re.compile(".*")).respond_with_json(OK)
+    sources = env_settings / "sources.toml"
+    sources.write_text('[[source]]\nkey = "arxiv-math.PR"\nurl = "https://rss.arxiv.org/rss/math.PR"\n')
+    monkeypatch.setenv("ACADEMICHUB_SOURCES_FILE", str(sources))
+    day = date(2026, 6, 22)
+    feeds = write(env_settings / "feeds", {"arxiv-rss-math.PR.xml": arxiv_feed("math.PR", day, ids_for(day, 6))})
+    code, out = cli(
+        capsys,
+        monkeypatch,
+        "subscribers",
+        "add",
+        "prob@example.org",
+        "--interests",
+        "graph neural networks for molecule property prediction",
+        "--categories",
+        "math.PR",
+        "--no-email",
+        "--channel",
+        f"feishu://{SECRET}",
+    )
+    assert code == 0 and "no email" in out and SECRET not in out, out
+    for _ in range(2):  # the rerun sends nothing twice
+        code, out = cli(capsys, monkeypatch, "run", "--from", str(feeds), "--date", DAY)
+        assert code == 0, out
+    feishu = [json.loads(b) for _, u, b in redirect if u.startswith("https://open.feishu.cn/")]
+    assert len(feishu) == 1 and feishu[0]["msg_type"] == "text"
+    text = feishu[0]["content"]["text"]
+    assert text.startswith(f"AcademicHub · {DAY} · ") and "https://arxiv.org/abs/2606.22002" in text
+    assert "/view?t=" in text and "/feedback?t=" in text and len(text) <= 19985
+    assert not list((env_settings / "outbox").rglob("prob@example.org*.eml"))
+
+
+def test_transient_failure_is_retried_next_run_permanent_is_recorded(httpserver, env_settings, capsys, monkeypatch):
+    httpserver.expect_request("/flaky").respond_with_data("busy", status=500)
+    httpserver.expect_request("/gone").respond_with_data("no such hook", status=404)
+    base = f"json://127.0.0.1:{httpserver.port}"
+    assert (
+        add_reader(capsys, monkeypatch, "a@example.org", "--channel", f"{base}/flaky", "--channel", f"{base}/gone")[0]
+        == 0
+    )
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert code == 0 and "Wrote 1 briefing(s)" in out and "2 channel failed" in out, out  # the email is not blocked
+    rows = {r.channel_id: r for r in channel_rows()}
+    assert sorted(r.reason.split(":")[0] for r in rows.values()) == ["permanent", "transient"]
+    httpserver.clear()
+    httpserver.expect_request("/flaky").respond_with_json(OK)
+    httpserver.expect_request("/gone").respond_with_data("no such hook", status=404)
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert [req.path for req, _ in httpserver.log] == ["/flaky"]  # the permanent one is not retried
+    after = {r.channel_id: r for r in channel_rows()}
+    assert sorted((r.state, r.attempts) for r in after.values()) == [("failed", 1), ("sent", 2)]
+    code, out = cli(capsys, monkeypatch, "deliveries", "--date", DAY)
+    assert "permanent" in out and "127.0.0.1" in out
+
+
+def test_a_channel_only_reader_gets_no_email_and_the_view_link_works(httpserver, env_settings, capsys, monkeypatch):
+    httpserver.expect_request("/hook").respond_with_json(OK)
+    hook = f"json://127.0.0.1:{httpserver.port}/hook"
+    code, out = add_reader(capsys, monkeypatch, "solo@example.org", "--no-email")
+    assert code == 2 and "--no-email needs a channel" in out
+    with session_scope(open_database(Settings())) as s:
+        assert s.exec(select(Delivery)).first() is None
+    assert add_reader(capsys, monkeypatch, "solo@example.org", "--no-email", "--channel", hook)[0] == 0
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert code == 0 and "channel sent" in out, out
+    assert not list((env_settings / "outbox").rglob("solo@example.org*.eml"))
+    (post,) = hook_posts(httpserver, "/hook")
+    with session_scope(open_database(Settings())) as s:
+        (row,) = s.exec(select(Delivery))
+    assert row.state == "skipped" and row.reason.startswith("no email") and row.content  # for "view in browser"
+    view = re.search(r"https?://[^)\s]+/view\?t=[^)\s]+", post["message"]).group(0)
+    from fastapi.testclient import TestClient
+
+    from academichub.web.app import create_app
+
+    page = TestClient(create_app(Settings())).get(view[view.index("/view") :])
+    assert page.status_code == 200 and post["title"].split(" · ")[1] in page.text
+
+
+def test_channels_are_masked_in_list_export_and_errors(env_settings, capsys, monkeypatch):
+    url = f"tgram://123456789:{SECRET}/12315544/"
+    assert add_reader(capsys, monkeypatch, "m@example.org", "--channel", url)[0] == 0
+    for args in (
+        ("subscribers", "list"),
+        ("subscribers", "export"),
+        ("subscribers", "export", "--json"),
+        ("subscribers", "export", "m@example.org"),
+        ("subscribers", "channel", "list"),
+    ):
+        code, out = cli(capsys, monkeypatch, *args)
+        assert code == 0 and SECRET not in out and "tgram://" in out, (args, out)
+    code, out = cli(capsys, monkeypatch, "subscribers", "channel", "add", "m@example.org", "dingtalk://")
+    assert code == 2 and "DingTalk URL (dingtalk://)" in out
+    code, out = cli(capsys, monkeypatch, "subscribers", "channel", "list", "m@example.org")
+    channel_id = re.search(r"│\s*(\d+)\s*│", out).group(1)
+    code, out = cli(capsys, monkeypatch, "subscribers", "channel", "remove", "m@example.org", channel_id)
+    assert code == 0 and "Removed channel" in out and SECRET not in out
+    code, out = cli(capsys, monkeypatch, "subscribers", "channel", "list")
+    assert "0 channel(s)" in out
