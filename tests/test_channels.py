@@ -398,3 +398,53 @@ def test_channels_are_masked_in_list_export_and_errors(env_settings, capsys, mon
     assert code == 0 and "Removed channel" in out and SECRET not in out
     code, out = cli(capsys, monkeypatch, "subscribers", "channel", "list")
     assert "0 channel(s)" in out
+
+
+# ---------------------------------------------------------------- the preference page
+
+
+def test_the_preference_page_lists_adds_and_removes_channels_masked(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from academichub.web.app import create_app
+    from subscribers.service import ProfileInput, upsert_subscriber
+    from subscribers.tokens import link_payload
+
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        base_url="http://testserver",
+        secret_key="new-key",
+    )
+    app = create_app(settings)
+    client = TestClient(app, raise_server_exceptions=False)
+    with session_scope(app.state.ctx.engine) as s:
+        sub, _, _ = upsert_subscriber(s, "web@example.org", ProfileInput(interests="quantum sensing", language="zh"))
+    t = app.state.ctx.tokens.sign("preferences", link_payload(sub))
+    page = client.get(f"/preferences?t={t}")
+    assert page.status_code == 200 and "聊天渠道" in page.text and "尚未添加渠道" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    post = lambda action, **data: client.post(f"/preferences/channels/{action}", data={"t": t, "csrf": csrf, **data})  # noqa: E731
+    forged = TestClient(app).post("/preferences/channels/add", data={"t": t, "csrf": "", "url": f"feishu://{SECRET}"})
+    assert forged.status_code == 403
+    local = post("add", url="json://127.0.0.1:8080/admin")  # a reader may not aim the server at its own network
+    assert local.status_code == 422 and "local or private address" in local.text
+    bad = post("add", url="feishu://")
+    assert bad.status_code == 422 and "Feishu URL (feishu://)" in bad.text
+    ok = post("add", url=f"feishu://{SECRET}")
+    assert ok.status_code == 200 and "已添加渠道：feishu://s...7" in ok.text and SECRET not in ok.text
+    off = post("email")  # the box unticked: channels only
+    assert off.status_code == 200 and "不再发送邮件" in off.text
+    with session_scope(app.state.ctx.engine) as s:
+        from subscribers.channels import channels_of
+        from subscribers.models import Subscriber
+
+        (ch,) = channels_of(s, sub.key)
+        assert s.get(Subscriber, sub.id).email_enabled is False
+    last = post("remove", channel=str(ch.id))  # the only way the briefing still reaches them
+    assert last.status_code == 422 and "turn email back on first" in last.text
+    assert post("email", email="1").status_code == 200
+    gone = post("remove", channel=str(ch.id))
+    assert gone.status_code == 200 and "已删除渠道" in gone.text and "尚未添加渠道" in gone.text
+    assert post("remove", channel="999").status_code == 422 and post("nonsense").status_code == 404

@@ -33,6 +33,21 @@ WEB: dict[str, dict[str, str]] = {
         "confirmed": "Your first briefing arrives with the next edition. You can change what you receive at any time:",
         "prefs_title": "Your preferences",
         "prefs_intro": "Preferences for {email}.",
+        "channels_title": "Chat channels",
+        "channels_intro": (
+            "Besides email, the briefing can go to Feishu/Lark, DingTalk, WeCom, Slack, Telegram, Discord, ntfy or a "
+            "webhook: paste the bot's Apprise URL (for example feishu://TOKEN or tgram://BOT_TOKEN/CHAT_ID)."
+        ),
+        "channels_none": "No channels yet: the briefing goes by email only.",
+        "channel_url": "Apprise URL",
+        "channel_add": "Add channel",
+        "channel_remove": "Remove",
+        "channel_added": "Channel added: {channel}",
+        "channel_removed": "Channel removed: {channel}",
+        "email_on": "Also send the briefing by email",
+        "email_off_done": "The briefing now goes to your channels only, not by email.",
+        "email_on_done": "The briefing goes by email again.",
+        "email_save": "Save",
         "keywords": "Keywords",
         "keywords_help": "Comma-separated; a paper containing one is raised.",
         "exclude": "Exclude",
@@ -157,6 +172,21 @@ WEB: dict[str, dict[str, str]] = {
         "confirmed": "您的第一期简报将随下一期发送。您可以随时更改接收内容：",
         "prefs_title": "偏好设置",
         "prefs_intro": "{email} 的偏好设置。",
+        "channels_title": "聊天渠道",
+        "channels_intro": (
+            "除邮件外，简报还可以发送到飞书/Lark、钉钉、企业微信、Slack、Telegram、Discord、ntfy 或 Webhook："
+            "粘贴机器人的 Apprise URL（例如 feishu://TOKEN 或 dingtalk://TOKEN）。"
+        ),
+        "channels_none": "尚未添加渠道：简报仅通过邮件发送。",
+        "channel_url": "Apprise URL",
+        "channel_add": "添加渠道",
+        "channel_remove": "删除",
+        "channel_added": "已添加渠道：{channel}",
+        "channel_removed": "已删除渠道：{channel}",
+        "email_on": "同时通过邮件发送简报",
+        "email_off_done": "简报现在只发送到您的聊天渠道，不再发送邮件。",
+        "email_on_done": "简报将重新通过邮件发送。",
+        "email_save": "保存",
         "keywords": "关键词",
         "keywords_help": "用逗号分隔；包含其中任一词的论文会被优先推荐。",
         "exclude": "排除",

@@ -15,6 +15,7 @@ from academichub.mail.render import render_fresh_link, render_saved
 from academichub.papers.sources import known_facets, load_sources
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
+from subscribers.channels import channels_of, mask_channel
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, split_list
@@ -102,9 +103,13 @@ def _preferences_page(
     errors: dict | None = None,
     saved=None,
     status: int = 200,
+    channel_notice: str = "",
+    channel_error: str = "",
 ) -> HTMLResponse:
     s = web_strings(lang)
     nonce, csrf = _csrf_pair(ctx, request)
+    with session_scope(ctx.engine) as session:
+        channels = [{"id": c.id, "shown": mask_channel(c.url)} for c in channels_of(session, sub.key, active_only=True)]
     response = ctx.page(
         request,
         "preferences.html",
@@ -122,6 +127,9 @@ def _preferences_page(
         weekdays=WEEKDAYS,
         feed_url=ctx.link("feed.xml", "feed", sub),
         unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", sub),
+        channels=channels,
+        channel_notice=channel_notice,
+        channel_error=channel_error,
     )
     response.set_cookie(
         CSRF_COOKIE,
@@ -133,6 +141,22 @@ def _preferences_page(
         path="/preferences",
     )
     return response
+
+
+def forged_form(ctx: WebContext, request: Request, form, token: str, lang: str) -> HTMLResponse | None:
+    """The 403 page when a posted form's CSRF token does not match this browser's cookie, else None."""
+    csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if csrf.ok and cookie and secrets.compare_digest(str((csrf.payload or {}).get("n", "")), cookie):
+        return None
+    return ctx.message(
+        request,
+        lang=lang,
+        title_key="forged_title",
+        paragraphs=[web_strings(lang)["forged"]],
+        status=403,
+        link={"href": f"/preferences?t={token}", "label": web_strings(lang)["prefs_title"]},
+    )
 
 
 @router.get("/preferences", response_class=HTMLResponse)
@@ -215,17 +239,9 @@ async def save_preferences(request: Request):
         sub, lang, bad = reader_of(ctx, request, session, "preferences", token, active_only=True, renew=True)
         if sub is None:
             return bad
-        csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
-        cookie = request.cookies.get(CSRF_COOKIE)
-        if not (csrf.ok and cookie and secrets.compare_digest(str((csrf.payload or {}).get("n", "")), cookie)):
-            return ctx.message(
-                request,
-                lang=lang,
-                title_key="forged_title",
-                paragraphs=[web_strings(lang)["forged"]],
-                status=403,
-                link={"href": f"/preferences?t={token}", "label": web_strings(lang)["prefs_title"]},
-            )
+        forged = forged_form(ctx, request, form, token, lang)
+        if forged is not None:
+            return forged
         values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
         values["categories"] = [str(c) for c in form.getlist("categories")]
         values["resume"] = bool(form.get("resume"))
