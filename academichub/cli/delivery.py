@@ -33,14 +33,14 @@ def deliveries(
     if ctx.invoked_subcommand:
         return
     from academichub.db import open_database, session_scope
-    from academichub.delivery import channels, ledger
+    from academichub.delivery import channel_ledger, ledger
     from subscribers.channels import mask_channel
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
         day = _date(date_) if date_ else None
         rows = ledger.rows_for(session, day, state="sending" if stuck else None)
-        channel_rows = channels.rows_for(session, day, state="sending" if stuck else None)
+        channel_rows = channel_ledger.rows_for(session, day, state="sending" if stuck else None)
     records = [
         {
             "email": e,
@@ -95,14 +95,14 @@ def deliveries_resend(
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from academichub.db import open_database, session_scope
-    from academichub.delivery import channels, ledger
+    from academichub.delivery import channel_ledger, ledger
     from flows.daily import daily_flow
 
     day = _date(date_).isoformat()
     engine = open_database(_settings())
     only = [e.lower() for e in email] if email else None
     with session_scope(engine) as session:
-        addresses = ledger.requeue(session, _date(day), only) + channels.requeue(session, _date(day), only)
+        addresses = ledger.requeue(session, _date(day), only) + channel_ledger.requeue(session, _date(day), only)
     if not addresses:
         console.print(f"No stuck deliveries for {day}.")
         return

@@ -222,8 +222,7 @@ def subscribers_export(
 ) -> None:
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
     from academichub.db import open_database, session_scope
-    from academichub.delivery import channels as channel_ledger
-    from academichub.delivery import ledger
+    from academichub.delivery import channel_ledger, ledger
     from subscribers.channels import channels_for, mask_channel
     from subscribers.service import all_subscribers, changes_of, feedback_for, get_subscriber, subscriber_record
 

@@ -13,161 +13,36 @@ and errors."""
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import col
 
 from academichub.briefing.compose import Briefing, briefing_record
-from academichub.db import chunks, insert_for, session_scope
+from academichub.db import session_scope
+from academichub.delivery.channel_ledger import (
+    MAX_ATTEMPTS,
+    PERMANENT,
+    TRANSIENT,
+    ChannelOutcome,
+    claim,
+    classify,
+    finish,
+    is_pending,
+    prepare,
+    skip,
+)
 from academichub.mail.chat import ChatMessage, render_chat
 from academichub.mail.render import Links
-from academichub.models import Delivery, utcnow
+from academichub.models import Delivery
 from subscribers.channels import asset, channels_for, mask_channel, plugin_for
 from subscribers.models import Channel, ChannelDelivery, Subscriber
 
 log = logging.getLogger(__name__)
-
-TRANSIENT = "transient: "
-PERMANENT = "permanent: "
-MAX_ATTEMPTS = 5  # a transient failure still there after this many runs is recorded as permanent
-PENDING = ("queued", "claimed")
-_STATUS = re.compile(r"error=(\d{3})")
-_RETRYABLE_4XX = {408, 425, 429}
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelOutcome:
-    """What happened to one channel's message in this run (the channel masked)."""
-
-    email: str
-    channel: str
-    state: str  # sent, failed, stuck, skipped
-    reason: str | None = None
-
-
-def prepare(session: Session, day: date, channels: dict[int, list[Channel]]) -> dict[int, ChannelDelivery]:
-    """Queue a row per active channel (existing rows are kept); return them by channel id."""
-    now = utcnow()
-    rows = [
-        {"subscriber_id": sid, "channel_id": ch.key, "edition_date": day, "state": "queued", "attempts": 0}
-        | {"updated_at": now}
-        for sid, chs in channels.items()
-        for ch in chs
-    ]
-    for chunk in chunks(rows, 500):
-        session.execute(insert_for(session, ChannelDelivery).on_conflict_do_nothing(), chunk)
-    session.commit()
-    out: dict[int, ChannelDelivery] = {}
-    ids = [r["channel_id"] for r in rows]
-    for id_chunk in chunks(ids):
-        for row in session.exec(
-            select(ChannelDelivery).where(
-                ChannelDelivery.edition_date == day, col(ChannelDelivery.channel_id).in_(id_chunk)
-            )
-        ):
-            out[row.channel_id] = row
-    return out
-
-
-def is_pending(row: ChannelDelivery) -> bool:
-    return row.state in PENDING or (row.state == "failed" and (row.reason or "").startswith(TRANSIENT))
-
-
-def claim(session: Session, row_id: int) -> bool:
-    """queued (or transiently failed) -> sending, committed: True when this caller may send it."""
-    result = session.execute(
-        update(ChannelDelivery)
-        .where(col(ChannelDelivery.id) == row_id)
-        .where(
-            col(ChannelDelivery.state).in_(PENDING)
-            | ((col(ChannelDelivery.state) == "failed") & col(ChannelDelivery.reason).startswith(TRANSIENT))
-        )
-        .values(state="sending", attempts=ChannelDelivery.attempts + 1, updated_at=utcnow())
-        .returning(col(ChannelDelivery.id))
-    )
-    claimed = bool(result.all())
-    session.commit()
-    return claimed
-
-
-def finish(session: Session, row_id: int, state: str, reason: str | None) -> None:
-    session.execute(
-        update(ChannelDelivery)
-        .where(col(ChannelDelivery.id) == row_id, col(ChannelDelivery.state) == "sending")
-        .values(state=state, reason=reason, updated_at=utcnow())
-    )
-    session.commit()
-
-
-def skip(session: Session, row_ids: list[int], reason: str) -> None:
-    """Pending rows -> skipped with why (rows that moved on are left alone)."""
-    if row_ids:
-        session.execute(
-            update(ChannelDelivery)
-            .where(col(ChannelDelivery.id).in_(row_ids), col(ChannelDelivery.state).in_(PENDING))
-            .values(state="skipped", reason=reason, updated_at=utcnow())
-        )
-        session.commit()
-
-
-def rows_for(
-    session: Session, day: date | None = None, *, state: str | None = None, subscriber_id: int | None = None
-) -> list[tuple[ChannelDelivery, Channel, str]]:
-    """Channel ledger rows with their channel and the reader's address."""
-    query = (
-        select(ChannelDelivery, Channel, Subscriber.email)
-        .join(Channel, col(Channel.id) == ChannelDelivery.channel_id)
-        .join(Subscriber, col(Subscriber.id) == ChannelDelivery.subscriber_id)
-    )
-    if day is not None:
-        query = query.where(ChannelDelivery.edition_date == day)
-    if state is not None:
-        query = query.where(ChannelDelivery.state == state)
-    if subscriber_id is not None:
-        query = query.where(ChannelDelivery.subscriber_id == subscriber_id)
-    order = (col(ChannelDelivery.edition_date), Subscriber.email, col(ChannelDelivery.channel_id))
-    return [(d, c, e) for d, c, e in session.exec(query.order_by(*order))]
-
-
-def requeue(session: Session, day: date, emails: list[str] | None = None) -> list[str]:
-    """Explicitly allow a resend of stuck channel rows of a day; returns 'address → masked channel'."""
-    rows = [(d, c, e) for d, c, e in rows_for(session, day, state="sending") if not emails or e in emails]
-    for d, _, _ in rows:
-        session.execute(
-            update(ChannelDelivery)
-            .where(col(ChannelDelivery.id) == d.id, col(ChannelDelivery.state) == "sending")
-            .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow())
-        )
-    session.commit()
-    return [f"{e} → {mask_channel(c.url)}" for _, c, e in rows]
-
-
-def classify(result: Any) -> tuple[str, str | None]:
-    """An Apprise result for one service -> (state, reason). Apprise reports success per service and
-    logs the HTTP status as ``error=NNN``: 4xx (but 408/425/429) is the service refusing the message
-    or the URL, permanent; 5xx, 408/429, a timeout or no connection is transient."""
-    if bool(result):
-        return "sent", None
-    messages = [str(getattr(e, "message", e)) for e in result.logs()] if hasattr(result, "logs") else []
-    codes = [int(m.group(1)) for text in messages for m in _STATUS.finditer(text)]
-    status = getattr(getattr(result, "status", None), "name", "FAILURE")
-    if codes:
-        code = codes[-1]
-        if 200 <= code < 300:  # answered, but not with the service's "accepted"
-            return "failed", f"{TRANSIENT}the service did not accept the message (HTTP {code})"
-        if 400 <= code < 500 and code not in _RETRYABLE_4XX:
-            return "failed", f"{PERMANENT}the service refused the message (HTTP {code})"
-        return "failed", f"{TRANSIENT}the service answered HTTP {code}"
-    if status == "TIMEOUT":
-        return "failed", f"{TRANSIENT}no answer in time"
-    if any("connection error" in m.lower() or "timed out" in m.lower() for m in messages):
-        return "failed", f"{TRANSIENT}the service could not be reached"
-    return "failed", f"{TRANSIENT}the service did not accept the message"
+__all__ = ["ChannelOutcome", "ChannelRun", "classify", "message_for", "notify"]
 
 
 def notify(url: str, message: ChatMessage) -> Any:
