@@ -448,3 +448,31 @@ def test_the_preference_page_lists_adds_and_removes_channels_masked(tmp_path):
     gone = post("remove", channel=str(ch.id))
     assert gone.status_code == 200 and "已删除渠道" in gone.text and "尚未添加渠道" in gone.text
     assert post("remove", channel="999").status_code == 422 and post("nonsense").status_code == 404
+
+
+def test_a_channel_send_a_crash_interrupted_is_reported_and_resent_only_on_purpose(
+    httpserver, env_settings, capsys, monkeypatch
+):
+    from academichub.delivery import channel_ledger
+    from subscribers.channels import channels_for
+
+    httpserver.expect_request("/hook").respond_with_json(OK)
+    assert (
+        add_reader(capsys, monkeypatch, "c@example.org", "--channel", f"json://127.0.0.1:{httpserver.port}/hook")[0]
+        == 0
+    )
+    with session_scope(open_database(Settings())) as s:  # as if a sender had died after claiming the row
+        channels = channels_for(s, [1])
+        rows = channel_ledger.prepare(s, date(2026, 6, 22), channels)
+        (row,) = rows.values()
+        assert channel_ledger.claim(s, row.id) and not channel_ledger.claim(s, row.id)
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert code == 0 and "channel stuck" in out and hook_posts(httpserver, "/hook") == [], out
+    code, out = cli(capsys, monkeypatch, "deliveries", "--stuck")
+    assert "c@example.org → json://127.0.0.1" in out and "sending" in out
+    code, out = cli(capsys, monkeypatch, "deliveries", "resend", "--date", DAY)
+    assert code == 0 and "Re-queued 1" in out and len(hook_posts(httpserver, "/hook")) == 1, out
+    code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
+    assert len(hook_posts(httpserver, "/hook")) == 1 and [r.state for r in channel_rows()] == ["sent"]
+    assert cli(capsys, monkeypatch, "subscribers", "delete", "c@example.org", "--yes")[0] == 0
+    assert channel_rows() == []

@@ -42,6 +42,7 @@ from subscribers.channels import asset, channels_for, mask_channel, plugin_for
 from subscribers.models import Channel, ChannelDelivery, Subscriber
 
 log = logging.getLogger(__name__)
+STUCK = "outcome unknown: `academichub deliveries resend`"
 __all__ = ["ChannelOutcome", "ChannelRun", "classify", "message_for", "notify"]
 
 
@@ -114,6 +115,14 @@ class ChannelRun:
     def wants(self, sid: int) -> bool:
         """Whether any of the reader's channels still waits for this edition."""
         return bool(self._pending(sid))
+
+    def stuck(self, sub: Subscriber) -> list[ChannelOutcome]:
+        """The reader's channel rows a crash left ``sending``: reported, never resent automatically."""
+        return [
+            ChannelOutcome(sub.email, mask_channel(ch.url), "stuck", STUCK)
+            for ch in self.channels.get(sub.key, [])
+            if (row := self.rows.get(ch.key)) is not None and row.state == "sending"
+        ]
 
     def skip(self, sid: int, reason: str) -> None:
         with session_scope(self.engine) as session:

@@ -15,7 +15,7 @@ from academichub.briefing.compose import Briefing, Pieces, briefing_record, comp
 from academichub.briefing.pieces import LlmReport, write_pieces
 from academichub.db import session_scope
 from academichub.delivery import ledger
-from academichub.delivery.channels import ChannelRun
+from academichub.delivery.channels import ChannelOutcome, ChannelRun
 from academichub.editions.edition import EditionData
 from academichub.llm import Deadline
 from academichub.mail.backends import (
@@ -144,6 +144,10 @@ class _Sender:
         }
 
 
+def _channel_outcome(c: ChannelOutcome, sub: Subscriber, papers: int) -> Delivery:
+    return Delivery(c.email, sub.language, papers, None, "", c.state, c.reason, channel=c.channel)
+
+
 def _ledger_says(sub: Subscriber, row: LedgerRow | None, suppressed: dict[str, str]) -> Delivery | None:
     """What the ledger (or the provider's suppression list) decides before anything is composed."""
 
@@ -226,6 +230,8 @@ def deliver_readers(
             if row is not None:
                 skips[row.key] = NO_EMAIL
         wants_channels = chan is not None and chan.wants(sid)
+        if chan is not None:
+            out += [_channel_outcome(c, sub, 0) for c in chan.stuck(sub)]
         if decided is not None:
             if row is not None and sub.email in suppressed:
                 skips[row.key] = suppressed[sub.email]
@@ -250,10 +256,7 @@ def deliver_readers(
             continue
         email_links = links.briefing(settings, sub, edition.day, [it.paper.id for it in briefing.items])
         if chan is not None and wants_channels:
-            out += [
-                Delivery(c.email, sub.language, len(briefing.items), None, "", c.state, c.reason, channel=c.channel)
-                for c in chan.send(sub, briefing, email_links)
-            ]
+            out += [_channel_outcome(c, sub, len(briefing.items)) for c in chan.send(sub, briefing, email_links)]
         if decided is not None:
             continue
         rendered = render_briefing(briefing, settings.templates_dir, email_links)
