@@ -469,10 +469,37 @@ def test_a_channel_send_a_crash_interrupted_is_reported_and_resent_only_on_purpo
     code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
     assert code == 0 and "channel stuck" in out and hook_posts(httpserver, "/hook") == [], out
     code, out = cli(capsys, monkeypatch, "deliveries", "--stuck")
-    assert "c@example.org → json://127.0.0.1" in out and "sending" in out
+    code, out = cli(capsys, monkeypatch, "deliveries", "--stuck", "--json")
+    assert [(r["email"], r["channel"].split(":")[0], r["state"]) for r in json.loads(out)] == [
+        ("c@example.org", "json", "sending")
+    ]
     code, out = cli(capsys, monkeypatch, "deliveries", "resend", "--date", DAY)
     assert code == 0 and "Re-queued 1" in out and len(hook_posts(httpserver, "/hook")) == 1, out
     code, out = cli(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", DAY)
     assert len(hook_posts(httpserver, "/hook")) == 1 and [r.state for r in channel_rows()] == ["sent"]
     assert cli(capsys, monkeypatch, "subscribers", "delete", "c@example.org", "--yes")[0] == 0
     assert channel_rows() == []
+
+
+def test_the_channel_ledger_claims_once_on_both_databases(db_url):
+    from academichub.delivery import channel_ledger
+    from subscribers.channels import add_channel, channels_for
+    from subscribers.service import ProfileInput, upsert_subscriber
+
+    engine = open_database(Settings(database_url=db_url, _env_file=None))
+    day = date(2026, 6, 22)
+    with session_scope(engine) as s:
+        sub, _, _ = upsert_subscriber(s, "l@example.org", ProfileInput(interests="x"))
+        add_channel(s, sub, f"feishu://{SECRET}", via="cli")
+        add_channel(s, sub, f"feishu://{SECRET}", via="cli")  # the same URL again is the same channel
+        channels = channels_for(s, [sub.key])
+        assert len(channels[sub.key]) == 1
+        (row,) = channel_ledger.prepare(s, day, channels).values()
+        assert list(channel_ledger.prepare(s, day, channels).values())[0].id == row.id  # a rerun adds no row
+        assert channel_ledger.claim(s, row.id) and not channel_ledger.claim(s, row.id)
+        channel_ledger.finish(s, row.id, "failed", "transient: the service answered HTTP 502")
+        assert channel_ledger.claim(s, row.id)  # a transient failure may be tried again
+        channel_ledger.finish(s, row.id, "failed", "permanent: the service refused the message (HTTP 404)")
+        assert not channel_ledger.claim(s, row.id)  # a permanent one never
+        ((got, ch, address),) = channel_ledger.rows_for(s, day)
+        assert got.attempts == 2 and got.state == "failed" and address == "l@example.org" and ch.kind == "feishu"
