@@ -503,3 +503,56 @@ def test_the_channel_ledger_claims_once_on_both_databases(db_url):
         assert not channel_ledger.claim(s, row.id)  # a permanent one never
         ((got, ch, address),) = channel_ledger.rows_for(s, day)
         assert got.attempts == 2 and got.state == "failed" and address == "l@example.org" and ch.kind == "feishu"
+
+
+def test_two_deliver_due_at_once_send_each_channel_once(httpserver, env_settings, monkeypatch):
+    """The production path (deliver-due, batches claimed by concurrent workers) on PostgreSQL."""
+    import threading
+    from collections import Counter
+    from datetime import UTC, datetime
+
+    from academichub.delivery.due import current_edition
+    from academichub.editions.edition import read_edition
+    from academichub.papers.ingest import run_ingest
+    from academichub.services import Services
+    from flows.deliver import deliver_day
+    from subscribers.channels import add_channel
+    from subscribers.service import ProfileInput, upsert_subscriber
+    from tests.conftest import PG_URL, _reset_postgres
+
+    if not PG_URL:
+        pytest.skip("PostgreSQL not configured: set ACADEMICHUB_TEST_DATABASE_URL")
+    _reset_postgres(PG_URL)
+    monkeypatch.setenv("ACADEMICHUB_DATABASE_URL", PG_URL)
+    httpserver.expect_request(re.compile("/r.*")).respond_with_json(OK)
+    settings = Settings()
+    engine = open_database(settings)
+    with session_scope(engine) as s:
+        for i in range(12):
+            sub, _, _ = upsert_subscriber(
+                s, f"r{i:02d}@example.com", ProfileInput(interests="quantum computing", timezone="Asia/Shanghai")
+            )
+            add_channel(s, sub, f"json://127.0.0.1:{httpserver.port}/r{i:02d}", via="cli", allow_private=True)
+    run_ingest(settings, engine, paths=[str(SAMPLE_DAY_DIR)], day=date(2026, 6, 22))
+    day, _ = current_edition(engine)
+    read_edition(engine, day)
+    prepared, now = datetime(2026, 6, 22, 0, 30, tzinfo=UTC), datetime(2026, 6, 22, 4, 0, tzinfo=UTC)
+    errors: list[Exception] = []
+
+    def worker() -> None:
+        try:
+            deliver_day(Services(settings, engine), day, prepared, now, batch_size=3)
+        except Exception as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+    deliver_day(Services(settings, engine), day, prepared, now, batch_size=3)  # and once more, later
+    posts = Counter(req.path for req, _ in httpserver.log)
+    assert posts == {f"/r{i:02d}": 1 for i in range(12)}
+    with session_scope(engine) as s:
+        assert Counter(r.state for r in s.exec(select(ChannelDelivery))) == {"sent": 12}
