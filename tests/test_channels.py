@@ -139,6 +139,13 @@ def links_for(b: Briefing) -> Links:
     )
 
 
+def small_limit(b: Briefing) -> ChatMessage:
+    """A service with a small limit still gets whole papers and the links (the opening gives way)."""
+    msg = render_chat(b, links_for(b), body_maxlen=1200, title_maxlen=100, markdown=True)
+    assert "**1." in msg.body and "/view?t=V" in msg.body, msg.body
+    return msg
+
+
 MD_LINK = re.compile(r"(?<!\\)\[((?:\\.|[^\]\\])*)\]\(([^)]*)\)")
 
 
@@ -146,20 +153,24 @@ def test_the_message_fits_the_limit_escapes_feed_text_and_never_cuts_a_link():
     b = briefing(30, title="[x](javascript:alert(1)) *bold*")
     msg = render_chat(b, links_for(b), body_maxlen=2000, title_maxlen=250, markdown=True)  # Discord's limit
     assert len(msg.body) <= 2000 and msg.title.startswith("AcademicHub · 2026-06-22 · ")
-    hrefs = [m.group(2) for m in MD_LINK.finditer(msg.body)]
-    assert hrefs and all(h.startswith("https://") for h in hrefs)  # no javascript: link, every link whole
-    assert "javascript" not in "".join(hrefs) and r"\[x\]\(javascript:alert\(1\)\)" in msg.body
-    assert "https://hub.example.org/view?t=V" in hrefs and "more: the whole briefing" in msg.body
-    assert msg.body.count("(") - msg.body.count(r"\(") == msg.body.count(")") - msg.body.count(r"\)")
+    assert r"\[x\](javascript:alert(1))" in msg.title  # the title too: some services show it as Markdown
+    found = [(m.group(1), m.group(2)) for m in MD_LINK.finditer(msg.body)]
+    assert found and all(h.startswith("https://") for _, h in found)  # no javascript: link, every link whole
+    # feed text is never a link's label, and its brackets are escaped
+    assert {label for label, _ in found} == {"Read", "👍", "👎", "View in your browser", "Manage preferences"}
+    assert r"**1. \[x\](javascript:alert(1)) \*bold\* 0**" in msg.body
+    assert "https://hub.example.org/view?t=V" in [h for _, h in found] and "more: the whole briefing" in msg.body
+    assert msg.body.count("**") % 2 == 0
     # Telegram: no title field, so the title counts against its 4096
     tg = render_chat(b, links_for(b), body_maxlen=4096, title_maxlen=0, markdown=True)
     assert len(tg.title) + 2 + len(tg.body) <= 4096 and tg.body.count("**") > msg.body.count("**")
+    assert len(briefing(30).opening) > 200 and all(len(m.body) <= 1200 for m in [small_limit(b)])
     small = render_chat(briefing(2), links_for(briefing(2)), body_maxlen=32768, title_maxlen=250, markdown=True)
     assert "more:" not in small.body and small.body.count("👍") == 2
     zh = render_chat(briefing(3, "zh"), Links(), body_maxlen=19985, title_maxlen=0, markdown=False)
     assert zh.title.startswith("AcademicHub 每日简报 · 2026-06-22") and "**" not in zh.body
     assert "https://arxiv.org/abs/2606.00000" in zh.body  # plain text: the bare link
-    assert md_escape("a_b [c](d)") == r"a\_b \[c\]\(d\)"
+    assert md_escape("a_b [c](d)") == r"a\_b \[c\](d)" and md_escape("# h") == r"\# h"
 
 
 def test_a_service_without_markdown_gets_plain_text_within_its_own_limit():

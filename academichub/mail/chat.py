@@ -17,7 +17,12 @@ from academichub.i18n import strings_for
 from academichub.mail.render import Links, top_of
 from academichub.papers.urls import safe_url
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>])")
+# What can start markup in the services' Markdown dialects (CommonMark, Slack's, Telegram's): escaped.
+# Parentheses need no escape once brackets are (no ``](`` can form), nor a colon once ``<`` is (no
+# autolink); a leading ``#``, ``>``, ``-``, ``+`` or ``=`` is escaped so feed text never starts a
+# heading, a quote or a list.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~])")
+_MD_LEADING = re.compile(r"^([#>+\-=])")
 LINE_CHARS = 200  # a paper's one line
 MARGIN = 0.95  # of the service's limit: room for a service's own conversion of the markup
 
@@ -31,7 +36,7 @@ class ChatMessage:
 
 def md_escape(text: str) -> str:
     """Feed or LLM text as literal Markdown text (also folds line breaks: one paragraph stays one)."""
-    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return _MD_LEADING.sub(r"\\\1", _MD_SPECIAL.sub(r"\\\1", " ".join(text.split())))
 
 
 def _href(url: str | None) -> str | None:
@@ -61,19 +66,16 @@ def _blocks(b: Briefing, links: Links, markdown: bool) -> tuple[str, list[str], 
     esc = md_escape if markdown else (lambda t: " ".join(t.split()))
     items = []
     for it in b.items:
-        title = esc(it.paper.title)
-        href = _href(it.paper.url)
-        head = (
-            (f"**{it.number}. [{title}]({href})**" if href else f"**{it.number}. {title}**")
-            if markdown
-            else (f"{it.number}. {title}" + (f"\n{href}" if href else ""))
-        )
-        lines = [head]
+        # Feed text is never a link's label: a label is always one of ours.
+        lines = [f"**{it.number}. {esc(it.paper.title)}**" if markdown else f"{it.number}. {esc(it.paper.title)}"]
         if it.summary:
             lines.append(esc(one_line(it.summary)))
         like, dislike = links.feedback.get(it.paper.id, (None, None))
+        actions = [_link(s["chat_open"], it.paper.url, markdown)] if _href(it.paper.url) else []
         if _href(like) and _href(dislike):
-            lines.append(f"{_link('👍', like, markdown)} · {_link('👎', dislike, markdown)}")
+            actions += [_link("👍", like, markdown), _link("👎", dislike, markdown)]
+        if actions:
+            lines.append(" · ".join(actions) if markdown else "\n".join(actions))
         items.append("\n".join(lines))
     footer = []
     if _href(links.view):
@@ -105,14 +107,14 @@ def _fit(text: str, limit: int) -> str:
 def render_chat(b: Briefing, links: Links, *, body_maxlen: int, title_maxlen: int, markdown: bool) -> ChatMessage:
     """The message for one channel. ``title_maxlen`` 0: the service has no title, so the title leads
     the body and counts against ``body_maxlen`` (Apprise's rule)."""
-    title = chat_title(b)
+    title = md_escape(chat_title(b)) if markdown else chat_title(b)  # some services render it as Markdown
     if title_maxlen > 0:
         title = _fit(title, title_maxlen)
     budget = int(body_maxlen * MARGIN) - (len(title) + 2 if title_maxlen <= 0 else 0)
     opening, items, more, footer = _blocks(b, links, markdown)
     sep = "\n\n"
     fixed = len(footer) + (len(sep) if footer else 0)
-    opening = _fit(opening, max(budget - fixed - 80, 0))  # the opening never crowds out the links
+    opening = _fit(opening, max(min(budget // 3, budget - fixed - 80), 0))  # never crowds out the papers
     parts = [opening] if opening else []
     used = len(opening) + fixed
     shown = 0
