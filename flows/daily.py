@@ -184,7 +184,7 @@ def publish(report: RunReport) -> None:
     if report.deliveries:
         create_table_artifact(
             key="briefings",
-            table=[{"subscriber": d.email, "language": d.language, "papers": d.papers} for d in report.deliveries],
+            table=[{"subscriber": d.who, "language": d.language, "papers": d.papers} for d in report.deliveries],
         )
 
 

@@ -442,7 +442,7 @@ def test_the_preference_page_lists_adds_and_removes_channels_masked(tmp_path):
     local = post("add", url="json://127.0.0.1:8080/admin")  # a reader may not aim the server at its own network
     assert local.status_code == 422 and "local or private address" in local.text
     bad = post("add", url="feishu://")
-    assert bad.status_code == 422 and "Feishu URL (feishu://)" in bad.text
+    assert bad.status_code == 422 and "无法保存此渠道" in bad.text and "Feishu URL (feishu://)" in bad.text
     ok = post("add", url=f"feishu://{SECRET}")
     assert ok.status_code == 200 and "已添加渠道：feishu://s...7" in ok.text and SECRET not in ok.text
     off = post("email")  # the box unticked: channels only

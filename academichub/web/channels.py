@@ -49,7 +49,7 @@ async def channels(request: Request, action: str):
                 return ctx.message(request, lang=lang, title_key="not_found_title", paragraphs=[], status=404)
         except SubscriberError as exc:
             session.rollback()
-            error = str(exc)
+            error = s["channel_error"].format(detail=exc)
         session.refresh(sub)
         profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
         return _preferences_page(
