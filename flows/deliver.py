@@ -7,7 +7,9 @@
    (match -> the reader's opening from the LLM -> compose -> render -> send) on the task runner
    (threads, or a Dask cluster), so a batch can be retried alone and two workers never take the same
    reader. The per-paper and per-theme texts come from prepare-edition's cache.
-4. Publish the tally as an artifact.
+4. Retry the chat/webhook channels still waiting for readers whose email is settled (a transient
+   failure in an earlier run): composed again, sent to those channels only.
+5. Publish the tally as an artifact.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from academichub.delivery import batches, due, ledger
 from academichub.delivery.engine import account_suppression
 from academichub.delivery.report import DeliverReport, Tally, deliver_markdown
 from academichub.mail.backends import mailer_key
+from academichub.models import utcnow
 from academichub.services import Services
 from academichub.settings import Settings, load_settings
 
@@ -77,6 +80,16 @@ def queue_due(engine: Engine, day: date, prepared_at: datetime, now: datetime) -
 def claim(engine: Engine, day: date, size: int, worker: str) -> list[int]:
     with session_scope(engine) as session:
         return ledger.claim_batch(session, day, size, worker)
+
+
+@task(name="retry-channels", cache_policy=NO_CACHE)
+def retry_channels(
+    settings: Settings, day: date, suppressed: dict[str, str], started: datetime
+) -> tuple[Tally, LlmReport]:
+    services = worker_services(settings)
+    return batches.deliver_channel_retries(
+        settings, services.engine, services.editions, day, suppressed, started, mailer=services.mailer
+    )
 
 
 @task(name="deliver-batch", cache_policy=NO_CACHE)
@@ -169,6 +182,7 @@ def deliver_due(now: str | None = None, batch_size: int = 500, edition: str | No
 
 def deliver_day(services: Services, day: date, prepared_at: datetime, now: datetime, batch_size: int) -> DeliverReport:
     settings, stages = services.settings, {}
+    started = utcnow()  # channel rows this run touches are retried by the next run, not this one
     t0 = time.perf_counter()
     queued, skipped = queue_due(services.engine, day, prepared_at, now)
     stages["queue due readers"] = time.perf_counter() - t0
@@ -187,6 +201,10 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
         settings, day, batch_size, worker, suppressed
     )
     stages["deliver batches"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    retried, retry_llm = retry_channels(settings, day, suppressed, started)
+    tally, llm = tally.merge(retried), llm.merge(retry_llm)
+    stages["retry channels"] = time.perf_counter() - t0
     report = DeliverReport(
         edition_date=day,
         edition_size=len(edition.facts),

@@ -567,3 +567,39 @@ def test_two_deliver_due_at_once_send_each_channel_once(httpserver, env_settings
     assert posts == {f"/r{i:02d}": 1 for i in range(12)}
     with session_scope(engine) as s:
         assert Counter(r.state for r in s.exec(select(ChannelDelivery))) == {"sent": 12}
+
+
+def test_deliver_due_retries_a_transient_channel_next_hour_without_a_second_email(
+    httpserver, env_settings, monkeypatch
+):
+    from datetime import UTC, datetime
+
+    from academichub.delivery.due import current_edition
+    from academichub.papers.ingest import run_ingest
+    from academichub.services import Services
+    from flows.deliver import deliver_day
+    from subscribers.channels import add_channel
+    from subscribers.service import ProfileInput, upsert_subscriber
+
+    settings = Settings()
+    engine = open_database(settings)
+    with session_scope(engine) as s:
+        sub, _, _ = upsert_subscriber(
+            s, "h@example.com", ProfileInput(interests="quantum computing", timezone="Asia/Shanghai")
+        )
+        add_channel(s, sub, f"json://127.0.0.1:{httpserver.port}/h", via="cli", allow_private=True)
+    run_ingest(settings, engine, paths=[str(SAMPLE_DAY_DIR)], day=date(2026, 6, 22))
+    day, _ = current_edition(engine)
+    prepared = datetime(2026, 6, 22, 0, 30, tzinfo=UTC)
+    httpserver.expect_request("/h").respond_with_data("down", status=502)
+    first = deliver_day(Services(settings, engine), day, prepared, datetime(2026, 6, 22, 4, tzinfo=UTC), 10)
+    assert first.tally.states["sent"] == 1 and first.tally.states["channel failed"] == 1
+    httpserver.clear()
+    httpserver.expect_request("/h").respond_with_json(OK)
+    later = deliver_day(Services(settings, engine), day, prepared, datetime(2026, 6, 22, 5, tzinfo=UTC), 10)
+    assert later.tally.states["channel sent"] == 1 and later.tally.states["sent"] == 0
+    assert len(list((env_settings / "outbox").rglob("h@example.com*.eml"))) == 1  # the email went once
+    again = deliver_day(Services(settings, engine), day, prepared, datetime(2026, 6, 22, 6, tzinfo=UTC), 10)
+    assert not again.tally.states["channel sent"] and len(httpserver.log) == 1
+    (row,) = channel_rows()
+    assert row.state == "sent" and row.attempts == 2

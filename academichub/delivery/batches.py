@@ -4,13 +4,14 @@ with the batch."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
 from academichub.briefing.pieces import LlmReport
 from academichub.db import session_scope
+from academichub.delivery import channel_ledger
 from academichub.delivery.engine import deliver_group
 from academichub.delivery.report import Tally
 from academichub.editions.edition import EditionCache, EditionData
@@ -56,7 +57,47 @@ def deliver_claimed(
     mailer: Mailer | None = None,
 ) -> tuple[Tally, LlmReport]:
     """Deliver one claimed batch; safe to retry (the ledger sends each row once)."""
-    readers = readers_of(engine, row_ids)
+    return _deliver(settings, engine, editions, day, readers_of(engine, row_ids), suppressed, dry_run, mailer)
+
+
+def deliver_channel_retries(
+    settings: Settings,
+    engine: Engine,
+    editions: EditionCache,
+    day: date,
+    suppressed: dict[str, str],
+    started: datetime,
+    mailer: Mailer | None = None,
+) -> tuple[Tally, LlmReport]:
+    """The day's channels still waiting for readers whose email is settled (a transient failure last
+    hour): composed again and sent to those channels only (the email ledger says the email is done)."""
+    with session_scope(engine) as session:
+        ids = channel_ledger.retry_readers(session, day, started)
+        rows = (
+            session.exec(
+                select(Subscriber, InterestProfile)
+                .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
+                .where(col(Subscriber.id).in_(ids), Subscriber.status == "active")
+            ).all()
+            if ids
+            else []
+        )
+    readers = [(sub, profile or InterestProfile(subscriber_id=sub.key)) for sub, profile in rows]
+    if not readers:
+        return Tally(), LlmReport(model=settings.llm_model)
+    return _deliver(settings, engine, editions, day, readers, suppressed, False, mailer)
+
+
+def _deliver(
+    settings: Settings,
+    engine: Engine,
+    editions: EditionCache,
+    day: date,
+    readers: Readers,
+    suppressed: dict[str, str],
+    dry_run: bool,
+    mailer: Mailer | None,
+) -> tuple[Tally, LlmReport]:
     weekly = [r for r in readers if r[0].frequency == "weekly"]
     daily = [r for r in readers if r[0].frequency != "weekly"]
     deadline = run_deadline(settings)  # a batch runs on its own worker: its LLM work has its own deadline

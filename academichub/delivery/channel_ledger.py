@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
-from academichub.models import utcnow
+from academichub.models import Delivery, utcnow
 from subscribers.channels import mask_channel
 from subscribers.models import Channel, ChannelDelivery, Subscriber
 
@@ -57,6 +57,27 @@ def prepare(session: Session, day: date, channels: dict[int, list[Channel]]) -> 
         ):
             out[row.channel_id] = row
     return out
+
+
+def retry_readers(session: Session, day: date, before: datetime) -> list[int]:
+    """Readers with a channel row of the day still waiting (queued, or a transient failure), last
+    touched ``before`` (an earlier run: this run's failures wait for the next), whose email row is
+    settled (sent, skipped, failed): no batch will take them again, the channel retry does."""
+    waiting = col(ChannelDelivery.state).in_(PENDING) | (
+        (col(ChannelDelivery.state) == "failed") & col(ChannelDelivery.reason).startswith(TRANSIENT)
+    )
+    query = (
+        select(ChannelDelivery.subscriber_id)
+        .join(
+            Delivery,
+            (col(Delivery.subscriber_id) == ChannelDelivery.subscriber_id)
+            & (col(Delivery.edition_date) == ChannelDelivery.edition_date),
+        )
+        .where(ChannelDelivery.edition_date == day, waiting, col(ChannelDelivery.updated_at) < before)
+        .where(col(Delivery.state).in_(("sent", "skipped", "failed")))
+        .distinct()
+    )
+    return sorted(session.exec(query))
 
 
 def is_pending(row: ChannelDelivery) -> bool:
