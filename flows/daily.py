@@ -27,7 +27,7 @@ from academichub.briefing.compose import Pieces
 from academichub.briefing.pieces import LlmReport, write_pieces
 from academichub.db import session_scope
 from academichub.delivery import ledger
-from academichub.delivery.engine import Delivery, account_suppression, deliver_readers
+from academichub.delivery.engine import Delivery, Outcome, account_suppression, deliver_readers
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
 from academichub.llm import Deadline, run_deadline
@@ -144,7 +144,9 @@ def run_day(
         if not dry_run:
             with session_scope(engine) as session:
                 ledger.record_skipped(session, day, {sub.key: why for sub, why in readers.skipped})
-        deliveries += [Delivery(sub.email, sub.language, 0, None, "", "skipped", why) for sub, why in readers.skipped]
+        deliveries += [
+            Delivery(sub.email, sub.language, 0, None, "", Outcome.SKIPPED, why) for sub, why in readers.skipped
+        ]
     report = RunReport(
         edition_date=day,
         ingest=ingest,

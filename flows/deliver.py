@@ -27,7 +27,7 @@ from academichub.briefing.pieces import LlmReport
 from academichub.clock import fixed
 from academichub.db import session_scope
 from academichub.delivery import batches, due, ledger
-from academichub.delivery.engine import account_suppression
+from academichub.delivery.engine import Outcome, account_suppression
 from academichub.delivery.report import DeliverReport, Tally, deliver_markdown
 from academichub.mail.backends import mailer_key
 from academichub.services import Services
@@ -200,7 +200,7 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
     create_markdown_artifact(
         key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}"
     )
-    failed = tally.states["failed"] + tally.states["stuck"]
+    failed = tally.states[Outcome.FAILED] + tally.states[Outcome.STUCK]
     if failed:
         print(
             f"WARNING: {failed} deliveries failed or are stuck: "

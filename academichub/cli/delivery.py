@@ -33,11 +33,12 @@ def deliveries(
         return
     from academichub.db import open_database, session_scope
     from academichub.delivery import ledger
+    from academichub.models import DeliveryState
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
         day = _date(date_) if date_ else None
-        rows = ledger.rows_for(session, day, state="sending" if stuck else None)
+        rows = ledger.rows_for(session, day, state=DeliveryState.SENDING if stuck else None)
     records = [
         {
             "email": e,
@@ -46,6 +47,8 @@ def deliveries(
             "attempts": d.attempts,
             "message_id": d.message_id,
             "reason": d.reason,
+            "failure_kind": d.failure_kind,
+            "explained": d.explained,
         }
         for d, e in rows
     ]
@@ -61,7 +64,7 @@ def deliveries(
             str(r["email"]),
             str(r["state"]),
             str(r["attempts"]),
-            str(r["message_id"] or r["reason"] or ""),
+            str(r["message_id"] or r["explained"] or ""),
         )
     console.print(table)
     if stuck and records:
@@ -81,6 +84,7 @@ def deliveries_resend(
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from academichub.db import open_database, session_scope
     from academichub.delivery import ledger
+    from academichub.delivery.engine import Outcome
     from flows.daily import daily_flow
 
     day = _date(date_).isoformat()
@@ -92,7 +96,7 @@ def deliveries_resend(
         return
     console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
     report = daily_flow(date_=day, skip_ingest=True)
-    sent = [d.email for d in report.deliveries if d.state == "sent"]
+    sent = [d.email for d in report.deliveries if d.state == Outcome.SENT]
     console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
 
 

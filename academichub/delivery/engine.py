@@ -7,6 +7,7 @@ never resent automatically)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -31,9 +32,21 @@ from academichub.mail.render import RenderedEmail, render_briefing
 from academichub.matching.match import Match
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
 from academichub.models import Delivery as LedgerRow
+from academichub.models import DeliveryState, FailureKind
 from academichub.settings import Settings
 from subscribers.bounces import mark_rejected
 from subscribers.models import InterestProfile, Subscriber
+
+
+class Outcome(StrEnum):
+    """What happened to one reader's email in this run (the run report's states; the ledger's are
+    ``DeliveryState``)."""
+
+    RENDERED = "rendered"  # a dry run: composed and rendered, not sent
+    SENT = "sent"
+    SKIPPED = "skipped"
+    STUCK = "stuck"  # the ledger row is ``sending`` with an unknown outcome
+    FAILED = "failed"
 
 
 @dataclass(slots=True)
@@ -45,7 +58,7 @@ class Delivery:
     papers: int
     path: str | None
     subject: str
-    state: str = "rendered"  # sent, skipped, stuck, failed, rendered (dry run)
+    state: str = Outcome.RENDERED
     reason: str | None = None
 
 
@@ -92,7 +105,7 @@ class _Sender:
     def _claimed(self, p: _Ready, claimed: set[int]) -> bool:
         if p.row.id not in claimed:
             self.out.append(
-                Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, "skipped", "claimed elsewhere")
+                Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, Outcome.SKIPPED, "claimed elsewhere")
             )
         return p.row.id in claimed
 
@@ -108,22 +121,33 @@ class _Sender:
         try:
             message_id = self.mailer.send(email)
         except OutcomeUnknown as exc:
-            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "stuck", str(exc)))
+            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, Outcome.STUCK, str(exc)))
             return None
         except (PermanentSendError, TransientSendError) as exc:
             if isinstance(exc, RecipientRejected):
                 self.rejected[sub.email] = str(exc)
-            kind = "permanent: " if isinstance(exc, PermanentSendError) else ledger.TRANSIENT
-            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "failed", str(exc)))
-            return {"id": p.row.id, "state": "failed", "reason": f"{kind}{exc}", "message_id": None}
+            kind = FailureKind.PERMANENT if isinstance(exc, PermanentSendError) else FailureKind.TRANSIENT
+            self.out.append(
+                Delivery(sub.email, sub.language, n, None, p.rendered.subject, Outcome.FAILED, f"{kind}: {exc}")
+            )
+            return {
+                "id": p.row.id,
+                "state": DeliveryState.FAILED,
+                "reason": str(exc),
+                "failure_kind": kind,
+                "message_id": None,
+            }
         path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
         self.out.append(
-            Delivery(sub.email, sub.language, n, path, p.rendered.subject, "sent", message_id if not path else None)
+            Delivery(
+                sub.email, sub.language, n, path, p.rendered.subject, Outcome.SENT, message_id if not path else None
+            )
         )
         return {
             "id": p.row.id,
-            "state": "sent",
+            "state": DeliveryState.SENT,
             "reason": None,
+            "failure_kind": None,
             "message_id": message_id,
             "content": briefing_record(p.briefing),
         }
@@ -136,17 +160,17 @@ def _ledger_says(sub: Subscriber, row: LedgerRow | None, suppressed: dict[str, s
         return Delivery(sub.email, sub.language, 0, None, "", state, reason)
 
     if sub.email in suppressed:
-        return skipped("skipped", suppressed[sub.email])
+        return skipped(Outcome.SKIPPED, suppressed[sub.email])
     if row is None:
         return None
-    if row.state == "sent":
-        return skipped("skipped", "already sent")
-    if row.state == "skipped":
-        return skipped("skipped", row.reason)
-    if row.state == "sending":
-        return skipped("stuck", "outcome unknown: `academichub deliveries resend`")
-    if row.state == "failed" and not (row.reason or "").startswith(ledger.TRANSIENT):
-        return skipped("skipped", row.reason)
+    if row.state == DeliveryState.SENT:
+        return skipped(Outcome.SKIPPED, "already sent")
+    if row.state == DeliveryState.SKIPPED:
+        return skipped(Outcome.SKIPPED, row.reason)
+    if row.state == DeliveryState.SENDING:
+        return skipped(Outcome.STUCK, "outcome unknown: `academichub deliveries resend`")
+    if row.state == DeliveryState.FAILED and not row.retryable:
+        return skipped(Outcome.SKIPPED, row.explained)
     return None
 
 
@@ -221,7 +245,7 @@ def deliver_readers(
             )
             if row is not None:
                 skips[row.key] = reason
-            out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
+            out.append(Delivery(sub.email, sub.language, 0, None, "", Outcome.SKIPPED, reason))
             continue
         email_links = links.briefing(settings, sub, edition.day, [it.paper.id for it in briefing.items])
         rendered = render_briefing(briefing, settings.templates_dir, email_links)
