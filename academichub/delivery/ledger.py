@@ -124,13 +124,14 @@ def claim_many(session: Session, row_ids: list[int]) -> list[int]:
 
 
 def finish_many(session: Session, results: list[dict]) -> None:
-    """Outcomes of a chunk (id, state, reason, failure_kind, message_id[, content]) in one executemany."""
+    """Outcomes of a chunk (id, state, reason, message_id[, failure_kind][, content]) in one executemany
+    per shape; a result without ``failure_kind`` clears it (a sent row is no failure)."""
     if not results:
         return
     now = utcnow()
-    base = {"id", "state", "reason", "failure_kind", "message_id"}
-    for keys in (base, base | {"content"}):
-        chunk = [{**r, "updated_at": now} for r in results if set(r) == keys]
+    rows = [{"failure_kind": None, **r, "updated_at": now} for r in results]
+    for with_content in (False, True):
+        chunk = [r for r in rows if ("content" in r) == with_content]
         if chunk:
             session.execute(update(Delivery), chunk)
     session.commit()
