@@ -1,4 +1,4 @@
-"""Subscriber, interest profile and feedback tables. The schema is Alembic's (migration 0002)."""
+"""Subscriber, interest profile (radar) and feedback tables. The schema is Alembic's (migrations 0002, 0012)."""
 
 from __future__ import annotations
 
@@ -58,11 +58,19 @@ class Subscriber(SQLModel, table=True):
         return self.id
 
 
+DEFAULT_RADAR = "main"  # the name of the profile given at `subscribers add` (migration 0012)
+
+
 class InterestProfile(SQLModel, table=True):
-    """What a reader wants: free text plus hard controls. One per subscriber."""
+    """A radar: what a reader wants, as free text plus hard controls. A reader has one or more, each
+    named (unique per reader); the first (lowest id) is the one `subscribers add` and the sign-up
+    form set. Each radar is matched on its own and gets its own section in the email."""
 
     __tablename__ = "interest_profile"
-    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    __table_args__ = (UniqueConstraint("subscriber_id", "name", name="uq_interest_profile_subscriber_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    name: str = Field(default=DEFAULT_RADAR, max_length=40)
     interests: str = ""  # free text, any language
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # boost
     exclude: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # hard filter
@@ -75,13 +83,15 @@ class InterestProfile(SQLModel, table=True):
 
 
 class Feedback(SQLModel, table=True):
-    """A like (+1) or dislike (-1) of a paper. One row per (subscriber, paper): reversible."""
+    """A like (+1) or dislike (-1) of a paper. One row per (subscriber, paper): reversible. It trains
+    the radar the paper was shown under (``radar_id``; None: the reader's first radar)."""
 
     __table_args__ = (UniqueConstraint("subscriber_id", "paper_id"),)
     id: int | None = Field(default=None, primary_key=True)
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
     paper_id: str = Field(foreign_key="paper.id", max_length=200)
     value: int  # +1 or -1
+    radar_id: int | None = Field(default=None, foreign_key="interest_profile.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -196,7 +196,7 @@ def apply_profile(
         sub.status, sub.paused_until = "active", None
     sub.updated_at = utcnow()
     sid = sub.key  # flushed above when new
-    profile = session.get(InterestProfile, sid) or InterestProfile(subscriber_id=sid)
+    profile = _first_radar(session, sid) or InterestProfile(subscriber_id=sid)
     if data.interests is not None and data.interests.strip() != profile.interests:
         changes.append(("interests", profile.interests, data.interests.strip()))
         profile.interests = data.interests.strip()
@@ -256,7 +256,24 @@ def get_subscriber(session: Session, email: str) -> tuple[Subscriber, InterestPr
     sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
     if sub is None:
         raise SubscriberError(f"no subscriber with the address {address}")
-    return sub, session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
+    return sub, _first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
+
+
+def _first_radar(session: Session, subscriber_id: int) -> InterestProfile | None:
+    """The reader's first radar (lowest id): the profile `subscribers add` and the sign-up form set."""
+    return session.exec(
+        select(InterestProfile).where(InterestProfile.subscriber_id == subscriber_id).order_by(col(InterestProfile.id))
+    ).first()
+
+
+def _with_first_radar(rows) -> list[tuple[Subscriber, InterestProfile | None]]:
+    """Rows of (subscriber, radar) ordered by subscriber then radar id -> one row per subscriber with
+    their first radar (a reader with several radars has several rows in the join)."""
+    out: list[tuple[Subscriber, InterestProfile | None]] = []
+    for sub, profile in rows:
+        if not out or out[-1][0].id != sub.id:
+            out.append((sub, profile))
+    return out
 
 
 def is_receiving(sub: Subscriber, today: date) -> bool:
@@ -303,10 +320,10 @@ def audience(session: Session, today: date) -> Audience:
         select(Subscriber, InterestProfile)
         .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
         .where(col(Subscriber.status).in_(("active", "paused", *SUPPRESSED_STATUSES)))
-        .order_by(col(Subscriber.id))
+        .order_by(col(Subscriber.id), col(InterestProfile.id))
     ).all()
     out = Audience()
-    for sub, profile in rows:
+    for sub, profile in _with_first_radar(rows):
         if not is_due(sub, today):
             continue
         reason = skip_reason(sub, today)
@@ -325,49 +342,24 @@ def active_subscribers(session: Session, today: date) -> list[tuple[Subscriber, 
         select(Subscriber, InterestProfile)
         .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
         .where(col(Subscriber.status).in_(("active", "paused")))
-        .order_by(col(Subscriber.id))
+        .order_by(col(Subscriber.id), col(InterestProfile.id))
     ).all()
-    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in rows if is_receiving(s, today)]
+    return [
+        (s, p or InterestProfile(subscriber_id=s.key)) for s, p in _with_first_radar(rows) if is_receiving(s, today)
+    ]
 
 
 def all_subscribers(session: Session) -> list[tuple[Subscriber, InterestProfile]]:
     rows = session.exec(
         select(Subscriber, InterestProfile)
         .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
-        .order_by(col(Subscriber.id))
+        .order_by(col(Subscriber.id), col(InterestProfile.id))
     ).all()
-    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in rows]
+    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in _with_first_radar(rows)]
 
 
 def count_subscribers(session: Session) -> int:
     return len(session.exec(select(Subscriber.id)).all())
-
-
-def set_feedback(session: Session, subscriber_id: int, paper_id: str, value: int) -> None:
-    """Record a like (+1) or dislike (-1); value 0 removes it (undo). Idempotent."""
-    if value not in (-1, 0, 1):
-        raise SubscriberError("feedback is +1 (like), -1 (dislike) or 0 (undo)")
-    row = session.exec(
-        select(Feedback).where(Feedback.subscriber_id == subscriber_id, Feedback.paper_id == paper_id)
-    ).first()
-    if value == 0:
-        if row is not None:
-            session.delete(row)
-    elif row is None:
-        session.add(Feedback(subscriber_id=subscriber_id, paper_id=paper_id, value=value))
-    else:
-        row.value = value
-        session.add(row)
-    session.commit()
-
-
-def feedback_for(session: Session, subscriber_ids: list[int]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = {}
-    for i in range(0, len(subscriber_ids), 900):
-        chunk = subscriber_ids[i : i + 900]
-        for f in session.exec(select(Feedback).where(col(Feedback.subscriber_id).in_(chunk))):
-            out.setdefault(f.subscriber_id, {})[f.paper_id] = f.value
-    return out
 
 
 def subscriber_record(sub: Subscriber, profile: InterestProfile) -> dict:

@@ -42,7 +42,7 @@ def test_migrations_create_the_schema_and_are_idempotent(db_url):
         "alembic_version",
     } <= tables
     with engine.connect() as conn:
-        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0009"
+        assert conn.execute(text("select version_num from alembic_version")).scalar() == "0012"
     assert {"interest_profile", "feedback"} <= tables
 
 

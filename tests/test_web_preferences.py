@@ -19,7 +19,8 @@ from academichub.db import session_scope
 from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from subscribers.models import Feedback, InterestProfile, Subscriber
+from subscribers.models import Feedback, Subscriber
+from subscribers.radars import first_radar
 from subscribers.service import ProfileInput, changes_of, upsert_subscriber
 from subscribers.tokens import Tokens
 
@@ -154,7 +155,7 @@ def test_preferences_save_with_field_errors_csrf_and_a_record(web):
     assert ok.status_code == 200 and "设置已保存" in ok.text and "<script>x</script>" not in ok.text
     with session_scope(app.state.ctx.engine) as s:
         fresh = s.get(Subscriber, sub.id)
-        profile = s.get(InterestProfile, sub.id)
+        profile = first_radar(s, sub.key)
         changes = changes_of(s, sub.id)
     assert (
         fresh.language == "zh"

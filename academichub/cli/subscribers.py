@@ -193,7 +193,8 @@ def subscribers_export(
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
     from academichub.db import open_database, session_scope
     from academichub.delivery import ledger
-    from subscribers.service import all_subscribers, changes_of, feedback_for, get_subscriber, subscriber_record
+    from subscribers.radars import feedback_for
+    from subscribers.service import all_subscribers, changes_of, get_subscriber, subscriber_record
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
@@ -290,7 +291,8 @@ def subscribers_feedback(
     from academichub.db import open_database, session_scope
     from academichub.models import Paper
     from academichub.papers.ingest import InputError
-    from subscribers.service import get_subscriber, set_feedback
+    from subscribers.radars import set_feedback
+    from subscribers.service import get_subscriber
 
     if like + dislike + undo != 1:
         raise typer.BadParameter("give exactly one of --like, --dislike, --undo")

@@ -16,7 +16,8 @@ from academichub.models import Delivery, Paper
 from academichub.web.app import WebContext
 from academichub.web.readers import bad_token, ctx_of, subscriber_of
 from subscribers.models import Subscriber
-from subscribers.service import feedback_for, record_change, set_feedback
+from subscribers.radars import feedback_for, set_feedback
+from subscribers.service import record_change
 from subscribers.tokens import Verified
 
 router = APIRouter()

@@ -17,6 +17,7 @@ from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
+from subscribers.radars import first_radar
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, split_list
 from subscribers.tokens import Verified
 
@@ -142,7 +143,7 @@ def preferences_page(request: Request, t: str = ""):
         sub, lang, bad = reader_of(ctx, request, session, "preferences", t, active_only=True, renew=True)
         if sub is None:
             return bad
-        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
+        profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
         return _preferences_page(ctx, request, sub, profile, t, lang=ctx.lang(request, sub.language))
 
 
@@ -229,7 +230,7 @@ async def save_preferences(request: Request):
         values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
         values["categories"] = [str(c) for c in form.getlist("categories")]
         values["resume"] = bool(form.get("resume"))
-        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
+        profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
         data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today())
         if data is None:  # a field is invalid: errors says which
             return _preferences_page(
