@@ -107,11 +107,12 @@ def papers(
     console.print(table)
 
 
-def _matches(settings: Settings, date_: str | None, spec):
+def _matches(settings: Settings, date_: str | None, specs: list):
     """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
     from academichub.db import open_database, session_scope
     from academichub.editions.edition import read_edition
     from academichub.matching.profiles import build_matcher
+    from academichub.matching.radars import by_reader
     from academichub.papers import store
 
     engine = open_database(settings)
@@ -120,9 +121,8 @@ def _matches(settings: Settings, date_: str | None, spec):
     if day is None:
         return None, {}, []
     edition = read_edition(engine, day, settings.corpus_days)
-    found = build_matcher(engine, edition, settings.representation).match([spec], min_score=settings.min_score)[
-        spec.key
-    ]
+    per_radar = build_matcher(engine, edition, settings.representation).match(specs, min_score=settings.min_score)
+    found = next(iter(by_reader(specs, per_radar).values()), [])  # one reader's radars combined
     return day, {pid: card.title for pid, card in edition.cards.items()}, found
 
 
@@ -139,17 +139,20 @@ def match(
     ),
     lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons."),
     top: int = typer.Option(8, "--top", min=1, max=100, help="How many papers at most."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, title, score, reasons)."),
+    json_: bool = typer.Option(
+        False, "--json", help="Print JSON objects (id, title, score, reasons, radar: the radar it was picked for)."
+    ),
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
     """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
     from academichub.briefing.compose import word_reasons
     from academichub.db import open_database, session_scope
     from academichub.matching.match import ProfileSpec
-    from academichub.matching.profiles import profile_spec
+    from academichub.matching.profiles import radar_specs
     from academichub.papers import store
     from subscribers.expand import interests_are_english
-    from subscribers.service import feedback_for, get_subscriber
+    from subscribers.radars import feedback_rows, radars_of
+    from subscribers.service import get_subscriber
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
@@ -160,13 +163,14 @@ def match(
         engine = open_database(settings)
         with session_scope(engine) as session:
             sub, profile = get_subscriber(session, subscriber)
-            fb = feedback_for(session, [sub.key]).get(sub.key, {})
-            texts = store.paper_texts(session, list(fb))
-        spec = profile_spec(sub, profile, fb, texts)
-        spec.top_n = top
+            votes = feedback_rows(session, [sub.key])
+            texts = store.paper_texts(session, sorted({f.paper_id for f in votes}))
+            specs = radar_specs(sub, radars_of(session, sub.key) or [profile], votes, texts)
+        for spec in specs:
+            spec.top_n = top
     else:
-        spec = ProfileSpec(key="query", interests=interests or "", top_n=top)
-    day, titles, found = _matches(settings, _day(date_), spec)
+        specs = [ProfileSpec(key="query", interests=interests or "", top_n=top)]
+    day, titles, found = _matches(settings, _day(date_), specs)
     if day is None or not titles:
         err.print(
             "No edition yet: run `academichub ingest` first."
@@ -177,7 +181,7 @@ def match(
             highlight=False,
         )
         raise typer.Exit(1)
-    if not interests_are_english(spec.text) and not found:
+    if not any(interests_are_english(spec.text) for spec in specs) and not found:
         err.print(
             "Note: nothing matched. Interests not in English are translated offline only for Chinese research "
             "terms in the glossary: add English keywords for the rest."
@@ -191,6 +195,7 @@ def match(
                         "title": titles[m.paper_id],
                         "score": m.score,
                         "reasons": word_reasons(m.reasons, lang),
+                        "radar": m.radar or None,
                     }
                     for m in found
                 ],
@@ -199,11 +204,13 @@ def match(
             )
         )
         return
+    several = len(specs) > 1
     table = Table(title=f"Best matches in edition {day}")
-    for col in ("score", "title", "why"):
+    for col in ("score", *(("radar",) if several else ()), "title", "why"):
         table.add_column(col, overflow="fold")
     for m in found:
-        table.add_row(f"{m.score:.3f}", titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))
+        radar = (m.radar,) if several else ()
+        table.add_row(f"{m.score:.3f}", *radar, titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))
     console.print(table)
 
 

@@ -60,6 +60,9 @@ class ProfileSpec:
     liked: list[str] = field(default_factory=list)  # paper texts (newest last)
     disliked: list[str] = field(default_factory=list)
     top_n: int = 8
+    reader: str = ""  # the reader's address when a reader has several radars (key: one radar's)
+    radar: str = ""  # the radar's name
+    radar_id: int | None = None
 
     @property
     def text(self) -> str:
@@ -77,6 +80,8 @@ class Match:
     paper_id: str
     score: float
     reasons: list[Reason] = field(default_factory=list)
+    radar: str = ""  # the radar it was picked for (academichub.matching.radars)
+    radar_id: int | None = None
 
 
 class Matcher:
