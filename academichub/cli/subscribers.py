@@ -285,13 +285,16 @@ def subscribers_feedback(
     like: bool = typer.Option(False, "--like", help="More like this."),
     dislike: bool = typer.Option(False, "--dislike", help="Less like this."),
     undo: bool = typer.Option(False, "--undo", help="Remove this paper's like or dislike."),
+    radar: str | None = typer.Option(
+        None, "--radar", help="The radar the vote trains (default: the first; see `subscribers radar list`)."
+    ),
 ) -> None:
     """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo
     reverses it."""
     from academichub.db import open_database, session_scope
     from academichub.models import Paper
     from academichub.papers.ingest import InputError
-    from subscribers.radars import set_feedback
+    from subscribers.radars import find_radar, set_feedback
     from subscribers.service import get_subscriber
 
     if like + dislike + undo != 1:
@@ -301,7 +304,8 @@ def subscribers_feedback(
         sub, _ = get_subscriber(session, email)
         if session.get(Paper, paper_id) is None:
             raise InputError(f"no paper with the id {paper_id!r} (ids look like 2606.12345 or doi:10.1101/...)")
-        set_feedback(session, sub.key, paper_id, 1 if like else -1 if dislike else 0)
+        radar_id = find_radar(session, sub, radar).id if radar else None
+        set_feedback(session, sub.key, paper_id, 1 if like else -1 if dislike else 0, radar_id)
     console.print(
         f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.",
         markup=False,

@@ -36,6 +36,7 @@ from academichub.models import DeliveryState, FailureKind
 from academichub.settings import Settings
 from subscribers.bounces import mark_rejected
 from subscribers.models import InterestProfile, Subscriber
+from subscribers.radars import radars_for
 
 
 class Outcome(StrEnum):
@@ -181,6 +182,7 @@ def _compose_for(
     matches: list[Match],
     pieces: Pieces | None,
     themes_of: dict[str, int],
+    radars: list[str],
 ) -> Briefing:
     return compose(
         email=sub.email,
@@ -195,6 +197,7 @@ def _compose_for(
         pieces=pieces,
         themes_of=themes_of,
         period_start=edition.period_start,
+        radars=radars,
     )
 
 
@@ -219,6 +222,9 @@ def deliver_readers(
     themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.key for sub, _ in readers])
+        radars = {
+            sid: [r.name for r in found] for sid, found in radars_for(session, [s.key for s, _ in readers]).items()
+        }
     sender = (
         None
         if dry_run or mailer is None
@@ -235,7 +241,13 @@ def deliver_readers(
             out.append(decided)
             continue
         briefing = _compose_for(
-            edition, sub, profile, matches.get(sub.email, []), (pieces or {}).get(sub.email), themes_of
+            edition,
+            sub,
+            profile,
+            matches.get(sub.email, []),
+            (pieces or {}).get(sub.email),
+            themes_of,
+            radars.get(sid, []) if profile.id is not None else [],  # sections when the reader has several
         )
         if briefing.is_empty and sub.empty_day == "none":
             reason = (
