@@ -206,3 +206,76 @@ def test_a_vote_trains_the_radar_the_paper_was_shown_under(day_with_two_radars):
     view = re.search(r"(http://testserver/view\?\S+)", text).group(1).replace("http://testserver", "")
     page = client.get(view)
     assert page.status_code == 200 and "Radar · main" in page.text and "Radar · LLM safety" in page.text
+
+
+# --- the preference page -------------------------------------------------------------------------
+
+
+def test_preference_page_adds_edits_and_removes_radars_in_the_readers_language(tmp_path):
+    from academichub.web.app import create_app
+
+    settings = Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        base_url="http://testserver",
+        secret_key="a-test-key",
+    )
+    app = create_app(settings)
+    client = TestClient(app, raise_server_exceptions=False)
+    engine = app.state.ctx.engine
+    with session_scope(engine) as s:
+        sub, _, _ = upsert_subscriber(s, "li@example.org", ProfileInput(interests="量子计算", language="zh"))
+        t = app.state.ctx.tokens.sign("preferences", {"s": sub.id, "k": sub.link_key})
+    page = client.get(f"/preferences?t={t}")
+    assert page.status_code == 200 and "您的雷达" in page.text and "“main”" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    base = {"t": t, "csrf": csrf}
+
+    def names() -> list[str]:
+        with session_scope(engine) as s:
+            return [r.name for r in radars_of(s, sub.key)]
+
+    added = client.post(
+        "/preferences/radars/add",
+        data={**base, "name": "安全", "interests": "LLM safety <script>x</script>", "keywords": "jailbreak"},
+    )
+    assert added.status_code == 200 and "已添加雷达“安全”" in added.text and "<script>x</script>" not in added.text
+    assert names() == ["main", "安全"]
+    with session_scope(engine) as s:
+        rid = radars_of(s, sub.key)[1].id
+    # errors: in Chinese, next to the form, what was typed kept, nothing stored, never a 500
+    for path, data, message in [
+        ("add", {"name": "安全", "interests": "x"}, "您已有名为“安全”的雷达"),
+        ("add", {"name": "<b>", "interests": "x"}, "雷达名称为 1–40 个字符"),
+        ("add", {"name": "x" * 41, "interests": "x"}, "雷达名称为 1–40 个字符"),
+        ("add", {"name": "empty", "interests": ""}, "请填写此雷达的研究兴趣"),
+        ("add", {"name": "long", "interests": "x" * 3000}, "有字段过长或无效"),
+        ("add", {"name": "nul", "interests": "a\x00b"}, "有字段过长或无效"),
+        ("edit", {"radar": str(rid), "name": "main", "interests": "x"}, "您已有名为“main”的雷达"),
+        ("edit", {"radar": "999", "name": "x", "interests": "x"}, "该雷达已不存在"),
+        ("edit", {"radar": "not a number", "name": "x", "interests": "x"}, "该雷达已不存在"),
+        ("remove", {"radar": "999"}, "该雷达已不存在"),
+    ]:
+        r = client.post(f"/preferences/radars/{path}", data={**base, **data})
+        assert r.status_code == 422 and message in r.text, (path, data, r.status_code)
+    assert names() == ["main", "安全"]
+    edited = client.post(
+        "/preferences/radars/edit",
+        data={**base, "radar": str(rid), "name": "LLM 安全", "interests": "prompt injection"},
+    )
+    assert edited.status_code == 200 and "已保存雷达“LLM 安全”" in edited.text
+    with session_scope(engine) as s:
+        radar = radars_of(s, sub.key)[1]
+        assert (radar.name, radar.interests, radar.keywords) == ("LLM 安全", "prompt injection", [])
+    # a forged form (no CSRF token) changes nothing; the first radar is the main form's, not removable here
+    forged = TestClient(app).post("/preferences/radars/remove", data={"t": t, "csrf": "", "radar": str(rid)})
+    assert forged.status_code == 403 and names() == ["main", "LLM 安全"]
+    with session_scope(engine) as s:
+        first = radars_of(s, sub.key)[0].id
+    assert client.post("/preferences/radars/remove", data={**base, "radar": str(first)}).status_code == 422
+    assert client.post("/preferences/radars/add", data={"t": "bad", "csrf": csrf, "name": "x"}).status_code == 400
+    removed = client.post("/preferences/radars/remove", data={**base, "radar": str(rid)})
+    assert removed.status_code == 200 and "已删除雷达“LLM 安全”" in removed.text and names() == ["main"]
+    en = client.post("/preferences/radars/add", data={**base, "name": "", "interests": "x", "lang": "en"})
+    assert en.status_code == 422

@@ -126,6 +126,31 @@ WEB: dict[str, dict[str, str]] = {
         "no_edition": "No edition has been prepared yet. Run `academichub run` (or `academichub demo`).",
         "view_title": "Your briefing of {date}",
         "why": "Why this paper",
+        "radars_title": "Your radars",
+        "radars_intro": (
+            "A radar is one set of interests, with its own section in the email. The interests above are your "
+            "first radar, “{name}”; add others for other topics. A paper comes once, under the radar it fits best."
+        ),
+        "radar_name": "Radar name",
+        "radar_add": "Add this radar",
+        "radar_save": "Save this radar",
+        "radar_remove": "Remove this radar",
+        "radar_new": "A new radar",
+        "radar_added": "The radar “{name}” was added.",
+        "radar_saved": "The radar “{name}” was saved.",
+        "radar_removed": "The radar “{name}” was removed, with the votes that trained it.",
+        "radar_err_name": (
+            "A radar name is 1–40 letters, digits, spaces, “-”, “_” or “.”, starting with a letter or digit."
+        ),
+        "radar_err_taken": "You already have a radar named “{name}”: choose another name.",
+        "radar_err_empty": "Give the radar its interests (free text), keywords or authors to follow.",
+        "radar_err_unknown": "That radar no longer exists: the page shows your radars as they are now.",
+        "radar_err_last": "This is your only radar: a reader keeps at least one.",
+        "radar_err_many": "You have the most radars a reader can have ({count}): remove one first.",
+        "radar_err_field": (
+            "A field is too long or not valid: at most 2,000 characters of interests, "
+            "and 50 items of 200 characters per list."
+        ),
         "radar_heading": "Radar · {name}",
         "radar_empty": "Nothing for this radar today.",
         "contribution": "Key contribution",
@@ -251,6 +276,26 @@ WEB: dict[str, dict[str, str]] = {
         "no_edition": "尚未生成任何一期。请运行 `academichub run`（或 `academichub demo`）。",
         "view_title": "{date} 您的简报",
         "why": "推荐理由",
+        "radars_title": "您的雷达",
+        "radars_intro": (
+            "每个雷达是一组研究兴趣，在邮件中有自己的栏目。上面的兴趣是您的第一个雷达“{name}”；"
+            "可为其他主题添加雷达。一篇论文只出现一次，归入最匹配的雷达。"
+        ),
+        "radar_name": "雷达名称",
+        "radar_add": "添加此雷达",
+        "radar_save": "保存此雷达",
+        "radar_remove": "删除此雷达",
+        "radar_new": "新雷达",
+        "radar_added": "已添加雷达“{name}”。",
+        "radar_saved": "已保存雷达“{name}”。",
+        "radar_removed": "已删除雷达“{name}”及其反馈记录。",
+        "radar_err_name": "雷达名称为 1–40 个字符：文字、数字、空格、“-”、“_”或“.”，以文字或数字开头。",
+        "radar_err_taken": "您已有名为“{name}”的雷达，请换一个名称。",
+        "radar_err_empty": "请填写此雷达的研究兴趣、关键词或关注的作者。",
+        "radar_err_unknown": "该雷达已不存在：本页显示您当前的雷达。",
+        "radar_err_last": "这是您唯一的雷达：每位读者至少保留一个。",
+        "radar_err_many": "您的雷达已达上限（{count} 个），请先删除一个。",
+        "radar_err_field": "有字段过长或无效：研究兴趣最多 2,000 字，每个列表最多 50 项、每项最多 200 字。",
         "radar_heading": "雷达 · {name}",
         "radar_empty": "今天这个雷达没有匹配的论文。",
         "contribution": "核心贡献",

@@ -160,9 +160,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
 
     # Any other exception: the guard's 500 page (logged; the guard sits inside the security headers).
 
-    from academichub.web import feedback, preferences, signup, unsubscribe
+    from academichub.web import feedback, preferences, radars, signup, unsubscribe
 
-    for module in (signup, preferences, unsubscribe, feedback):
+    for module in (signup, preferences, radars, unsubscribe, feedback):
         app.include_router(module.router)
     try:
         from academichub.web.editions import router as edition_router

@@ -17,7 +17,7 @@ from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
-from subscribers.radars import first_radar
+from subscribers.radars import first_radar, radars_of
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, split_list
 from subscribers.tokens import Verified
 
@@ -103,9 +103,13 @@ def _preferences_page(
     errors: dict | None = None,
     saved=None,
     status: int = 200,
+    radar_notice: str = "",
+    radar_error: tuple[str, str, dict] | None = None,  # (which form: "new" or a radar id, message, values)
 ) -> HTMLResponse:
     s = web_strings(lang)
     nonce, csrf = _csrf_pair(ctx, request)
+    with session_scope(ctx.engine) as session:  # the radars as they are now (web/radars.py edits them)
+        radars = radars_of(session, sub.key)
     response = ctx.page(
         request,
         "preferences.html",
@@ -123,6 +127,9 @@ def _preferences_page(
         weekdays=WEEKDAYS,
         feed_url=ctx.link("feed.xml", "feed", sub),
         unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", sub),
+        radars=radars,
+        radar_notice=radar_notice,
+        radar_error=radar_error,
     )
     response.set_cookie(
         CSRF_COOKIE,
@@ -207,6 +214,22 @@ def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[Pro
     ), {}
 
 
+def forged_form(ctx: WebContext, request: Request, form, token: str, lang: str) -> HTMLResponse | None:
+    """The 403 page when a form's CSRF token does not match this browser's cookie (None: it does)."""
+    csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
+    cookie = request.cookies.get(CSRF_COOKIE)
+    if csrf.ok and cookie and secrets.compare_digest(str((csrf.payload or {}).get("n", "")), cookie):
+        return None
+    return ctx.message(
+        request,
+        lang=lang,
+        title_key="forged_title",
+        paragraphs=[web_strings(lang)["forged"]],
+        status=403,
+        link={"href": f"/preferences?t={token}", "label": web_strings(lang)["prefs_title"]},
+    )
+
+
 @router.post("/preferences", response_class=HTMLResponse)
 async def save_preferences(request: Request):
     ctx = ctx_of(request)
@@ -216,17 +239,9 @@ async def save_preferences(request: Request):
         sub, lang, bad = reader_of(ctx, request, session, "preferences", token, active_only=True, renew=True)
         if sub is None:
             return bad
-        csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
-        cookie = request.cookies.get(CSRF_COOKIE)
-        if not (csrf.ok and cookie and secrets.compare_digest(str((csrf.payload or {}).get("n", "")), cookie)):
-            return ctx.message(
-                request,
-                lang=lang,
-                title_key="forged_title",
-                paragraphs=[web_strings(lang)["forged"]],
-                status=403,
-                link={"href": f"/preferences?t={token}", "label": web_strings(lang)["prefs_title"]},
-            )
+        forged = forged_form(ctx, request, form, token, lang)
+        if forged is not None:
+            return forged
         values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
         values["categories"] = [str(c) for c in form.getlist("categories")]
         values["resume"] = bool(form.get("resume"))
