@@ -152,6 +152,38 @@ def remove_radar(session: Session, sub: Subscriber, name: str, *, via: str) -> I
     return profile
 
 
+def checked_radars(records: list[dict], known: frozenset[str]) -> list[tuple[str, ProfileInput]]:
+    """Radars from an export (``radar_record``s), each checked (a clear error for the first bad one)."""
+    checked: list[tuple[str, ProfileInput]] = []
+    for rec in records[:RADARS_MAX]:
+        lists = {k: split_list([str(v) for v in rec.get(k) or []]) for k in PROFILE_FIELDS}
+        data = ProfileInput(
+            interests=str(rec.get("interests") or ""),
+            keywords=lists["keywords"],
+            exclude=lists["exclude"],
+            categories=lists["categories"],
+            authors=lists["authors"],
+            known_categories=known,
+        )
+        data.validate()
+        checked.append((check_radar_name(str(rec.get("name") or "")), data))
+    return checked
+
+
+def import_radars(
+    session: Session, sub: Subscriber, checked: list[tuple[str, ProfileInput]], *, via: str
+) -> list[InterestProfile]:
+    """Checked radars stored: a name the reader has is updated, a new one added."""
+    out = []
+    for name, data in checked:
+        have = {r.name.casefold() for r in radars_of(session, sub.key)}
+        if name.casefold() in have:
+            out.append(update_radar(session, sub, name, data, via=via)[0])
+        else:
+            out.append(add_radar(session, sub, name, data, via=via))
+    return out
+
+
 def radar_counts(session: Session, subscriber_id: int) -> dict[int | None, int]:
     """Votes per radar id (None: votes that count for the first radar, e.g. those from before radars)."""
     rows = session.exec(

@@ -279,3 +279,24 @@ def test_preference_page_adds_edits_and_removes_radars_in_the_readers_language(t
     assert removed.status_code == 200 and "已删除雷达“LLM 安全”" in removed.text and names() == ["main"]
     en = client.post("/preferences/radars/add", data={**base, "name": "", "interests": "x", "lang": "en"})
     assert en.status_code == 422
+
+
+def test_export_and_import_round_trip_radars(env_settings, capsys, monkeypatch):
+    run = lambda *a: run_cli(capsys, monkeypatch, *a)  # noqa: E731
+    run("subscribers", "add", "ada@example.org", "--interests", "quantum error correction", "--keywords", "qubits")
+    run("subscribers", "radar", "add", "ada@example.org", "speech", "--interests", "speech", "--keywords", "ASR, TTS")
+    exported = run("subscribers", "export")[1]
+    assert exported.splitlines()[0].endswith(",status,radars") and "qubits" in exported
+    (env_settings / "e.csv").write_text(exported, encoding="utf-8")
+    (env_settings / "academichub.db").unlink()
+    assert run("subscribers", "import", str(env_settings / "e.csv"))[0] == 0
+    assert run("subscribers", "import", str(env_settings / "e.csv"))[0] == 0  # again: updated, not doubled
+    radars = json.loads(run("subscribers", "radar", "list", "ada@example.org", "--json")[1])
+    assert [(r["name"], r["keywords"]) for r in radars] == [("main", ["qubits"]), ("speech", ["ASR", "TTS"])]
+    person = json.loads(run("subscribers", "export", "ada@example.org")[1])
+    assert [r["name"] for r in person["radars"]] == ["main", "speech"]
+    bad = env_settings / "bad.csv"
+    bad.write_text('email,interests,radars\nb@example.org,x,"[{""name"": ""<b>""}]"\nc@example.org,y,nope\n')
+    code, _, err = run("subscribers", "import", str(bad))
+    assert code == 1 and "line 2: radar name '<b>'" in err and "line 3: radars: not JSON" in err
+    assert "b@example.org" not in run("subscribers", "export")[1]  # a bad row stores nothing

@@ -110,13 +110,15 @@ def subscribers_import(
     path: Path = typer.Argument(
         ...,
         help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, "
-        "timezone, hour, frequency, weekday, papers]; list cells are ;-separated.",
+        "timezone, hour, frequency, weekday, papers, radars]; list cells are ;-separated; radars (the reader's "
+        "other radars, as `subscribers export` writes them) is a JSON list.",
     ),
 ) -> None:
     """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
     from academichub.db import open_database, session_scope
     from academichub.papers.ingest import InputError
     from subscribers.expand import expand_if_needed
+    from subscribers.radars import checked_radars, import_radars
     from subscribers.service import ProfileInput, SubscriberError, split_list, upsert_subscriber
 
     if not path.is_file():
@@ -168,8 +170,11 @@ def subscribers_import(
                     papers_per_email=int(papers) if (papers := cell("papers")) else None,
                     known_categories=known,
                 )
-                _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
+                extra = checked_radars(_extra_radars(cell("radars")), known)  # all checked before anything is stored
+                sub, profile, created = upsert_subscriber(session, row.get("email") or "", data)
                 note = expand_if_needed(settings, session, profile)
+                for radar in import_radars(session, sub, extra, via="import"):
+                    expand_if_needed(settings, session, radar)
                 if note and note.startswith("Saved, but"):
                     problems.append(f"line {line}: {note}")
             except (SubscriberError, ValueError) as exc:
@@ -185,6 +190,21 @@ def subscribers_import(
         raise typer.Exit(1)
 
 
+def _extra_radars(cell: str | None) -> list:
+    """The `radars` column: a JSON list of radar objects (name, interests, keywords, ...), or empty."""
+    from subscribers.service import SubscriberError
+
+    if not cell:
+        return []
+    try:
+        value = json.loads(cell)
+    except json.JSONDecodeError as exc:
+        raise SubscriberError(f"radars: not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise SubscriberError("radars: a JSON list of objects with name, interests, keywords, ...")
+    return value
+
+
 @subscribers_app.command("export")
 def subscribers_export(
     email: str | None = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
@@ -193,7 +213,7 @@ def subscribers_export(
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
     from academichub.db import open_database, session_scope
     from academichub.delivery import ledger
-    from subscribers.radars import feedback_for
+    from subscribers.radars import feedback_for, radar_record, radars_for, radars_of
     from subscribers.service import all_subscribers, changes_of, get_subscriber, subscriber_record
 
     engine = open_database(_settings())
@@ -201,6 +221,7 @@ def subscribers_export(
         if email:
             sub, profile = get_subscriber(session, email)
             record = subscriber_record(sub, profile)
+            record["radars"] = [radar_record(r) for r in radars_of(session, sub.key)]
             record["feedback"] = feedback_for(session, [sub.key]).get(sub.key, {})
             record["changes"] = [
                 {"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.key)
@@ -216,7 +237,11 @@ def subscribers_export(
             ]
             print(json.dumps(record, ensure_ascii=False, indent=2))
             return
-        rows = [subscriber_record(s, p) for s, p in all_subscribers(session)]
+        everyone = all_subscribers(session)
+        radars = radars_for(session, [s.key for s, _ in everyone])
+        rows = [
+            {**subscriber_record(s, p), "radars": [radar_record(r) for r in radars.get(s.key, [])]} for s, p in everyone
+        ]
     if json_:
         print(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -235,6 +260,7 @@ def subscribers_export(
         "weekday",
         "papers",
         "status",
+        "radars",
     ]
     writer = csv.DictWriter(sys.stdout, fieldnames=fields)
     writer.writeheader()
@@ -255,6 +281,8 @@ def subscribers_export(
                 "weekday": r["weekly_day"] or "",
                 "papers": r["papers_per_email"],
                 "status": r["status"],
+                # the radars after the first (whose fields are the columns above), as JSON
+                "radars": json.dumps(r["radars"][1:], ensure_ascii=False) if len(r["radars"]) > 1 else "",
             }
         )
 
