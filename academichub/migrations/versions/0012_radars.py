@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import sqlmodel
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
