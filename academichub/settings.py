@@ -152,6 +152,16 @@ class Settings(BaseSettings):
     arxiv_min_interval: float = Field(
         default=3.0, ge=0, description="Seconds between requests to arXiv (arXiv asks for 3)."
     )
+    library_offline: bool = Field(
+        default=False,
+        description="Resolve a library's bare ids only from the stored papers, never from arXiv or Crossref.",
+    )
+    library_arxiv_api: str = Field(
+        default="https://export.arxiv.org/api/query", description="arXiv API for a library's bare arXiv ids."
+    )
+    library_crossref_api: str = Field(
+        default="https://api.crossref.org/works", description="Crossref works API for a library's bare DOIs."
+    )
     edition_timezone: str = Field(
         default="America/New_York", description="Time zone that decides 'today' for an edition."
     )

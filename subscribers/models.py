@@ -79,6 +79,8 @@ class InterestProfile(SQLModel, table=True):
     # English key phrases an LLM expanded the free text into when it was saved (for non-English text).
     expanded: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     expanded_for: str = ""  # the interests text the expansion was made from
+    # The reader's own papers (migration 0013): [{id, title, abstract, year, source}], see subscribers/library.py.
+    library: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     updated_at: datetime = Field(default_factory=utcnow)
 
 

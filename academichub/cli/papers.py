@@ -24,6 +24,7 @@ from academichub.cli.common import (
     err,
     held_day,
 )
+from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP
 
 if TYPE_CHECKING:
     from academichub.editions.theme import Theme
@@ -134,6 +135,8 @@ def match(
         help="Free-text interests (an ad-hoc profile). Chinese terms are translated offline by a "
         "research-term glossary; other languages need English words.",
     ),
+    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " With or without --interests."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     subscriber: str | None = typer.Option(
         None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
     ),
@@ -144,7 +147,7 @@ def match(
     ),
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
-    """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
+    """Rank the latest edition for an ad-hoc profile (--interests and/or --library) or a subscriber (--subscriber)."""
     from academichub.briefing.compose import word_reasons
     from academichub.db import open_database, session_scope
     from academichub.matching.match import ProfileSpec
@@ -156,8 +159,8 @@ def match(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
-    if (interests is None) == (subscriber is None):
-        raise typer.BadParameter("give either --interests TEXT or --subscriber EMAIL")
+    if (interests is None and library is None) == (subscriber is None):
+        raise typer.BadParameter("give --interests TEXT and/or --library FILE, or --subscriber EMAIL")
     settings = _settings()
     if subscriber:
         engine = open_database(settings)
@@ -169,7 +172,13 @@ def match(
         for spec in specs:
             spec.top_n = top
     else:
-        specs = [ProfileSpec(key="query", interests=interests or "", top_n=top)]
+        spec = ProfileSpec(key="query", interests=interests or "", top_n=top)
+        if library is not None:
+            from academichub.cli.library import read_library
+            from academichub.matching.library import library_examples
+
+            spec.library = library_examples(read_library(settings, open_database(settings), library, offline))
+        specs = [spec]
     day, titles, found = _matches(settings, _day(date_), specs)
     if day is None or not titles:
         err.print(
@@ -181,7 +190,7 @@ def match(
             highlight=False,
         )
         raise typer.Exit(1)
-    if not any(interests_are_english(spec.text) for spec in specs) and not found:
+    if not any(interests_are_english(spec.text) for spec in specs) and not found and not any(s.library for s in specs):
         err.print(
             "Note: nothing matched. Interests not in English are translated offline only for Chinese research "
             "terms in the glossary: add English keywords for the rest."

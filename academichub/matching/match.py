@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.matching.library import LibraryExample, blend_library
 from academichub.matching.words import (  # noqa: F401  author_key: the matcher's public helper
     TOKEN,
     _binary,
@@ -63,6 +64,7 @@ class ProfileSpec:
     reader: str = ""  # the reader's address when a reader has several radars (key: one radar's)
     radar: str = ""  # the radar's name
     radar_id: int | None = None
+    library: list[LibraryExample] = field(default_factory=list)  # the reader's own papers (matching/library.py)
 
     @property
     def text(self) -> str:
@@ -250,6 +252,7 @@ class Matcher:
         Q = self._queries(profiles)
         Q = Q.tocsr() if sp.issparse(Q) else Q  # reasons read its rows directly
         S = as_dense_rows(Q @ self._vectors().T).astype(np.float32)  # cosine similarity, profiles x papers
+        S, lib = blend_library(self.vectoriser, self._vectors(), profiles, S, [p.id for p in self.papers])
         # The floor applies to similarity (boosts reorder, they do not rescue noise), except that a
         # keyword or a followed author lifts a paper over it, and the best N that share anything
         # with the profile pass it (``_select``).
@@ -286,7 +289,7 @@ class Matcher:
             matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
             if explain:
                 for m, j in zip(matches, picked, strict=True):
-                    m.reasons = self._explain(Q, row, j, p)
+                    m.reasons = lib.reasons(row, j) + self._explain(Q, row, j, p)
             results.append(matches)
         return results
 

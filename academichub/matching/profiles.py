@@ -11,10 +11,12 @@ from academichub.db import session_scope
 from academichub.editions.caches import DbEmbeddingCache
 from academichub.editions.edition import EditionData
 from academichub.editions.vectorise import MODEL_NAME, make_vectoriser
+from academichub.matching.library import library_examples
 from academichub.matching.match import Match, Matcher, ProfileSpec
 from academichub.matching.radars import by_reader
 from academichub.matching.zh import make_chinese_terms
 from academichub.papers import store
+from subscribers.library import library_of
 from subscribers.models import Feedback, InterestProfile, Subscriber
 from subscribers.radars import feedback_rows, radars_for
 
@@ -47,6 +49,7 @@ def profile_spec(
         reader=sub.email,
         radar=profile.name,
         radar_id=profile.id,
+        library=library_examples(library_of(profile)),
     )
 
 
