@@ -384,4 +384,5 @@ def subscriber_record(sub: Subscriber, profile: InterestProfile) -> dict:
         "categories": profile.categories,
         "authors": profile.authors,
         "expanded": profile.expanded,
+        "library": len(profile.library or []),  # how many of their own papers; the papers: the preference page
     }

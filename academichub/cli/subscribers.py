@@ -20,6 +20,7 @@ from academichub.cli.common import (
     err,
     subscribers_app,
 )
+from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP, read_library
 
 if TYPE_CHECKING:
     from academichub.settings import Settings
@@ -34,7 +35,11 @@ def _known_categories(settings: Settings) -> frozenset[str]:
 @subscribers_app.command("add")
 def subscribers_add(
     email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
-    interests: str = typer.Option(..., "--interests", help="Free-text research interests, in any language."),
+    interests: str | None = typer.Option(
+        None, "--interests", help="Free-text research interests, in any language (needed unless --library is given)."
+    ),
+    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Replaces the stored library."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
     name: str = typer.Option("", "--name", help="How the email greets the reader."),
     keywords: str | None = typer.Option(
@@ -68,9 +73,14 @@ def subscribers_add(
     """Add a subscriber, or update the one with that address."""
     from academichub.db import open_database, session_scope
     from subscribers.expand import expand_if_needed, interests_are_english
+    from subscribers.library import set_library
     from subscribers.service import ProfileInput, split_list, upsert_subscriber
 
+    if interests is None and library is None:
+        raise typer.BadParameter("give --interests TEXT (or --library FILE)", param_hint="--interests")
     settings = _settings()
+    engine = open_database(settings)
+    rows = read_library(settings, engine, library, offline) if library is not None else None  # before any change
     paused_until = _date(pause_until) if pause_until else None
     data = ProfileInput(
         interests=interests,
@@ -90,14 +100,16 @@ def subscribers_add(
         resume=resume,
         known_categories=_known_categories(settings) if categories else frozenset(),
     )
-    engine = open_database(settings)
     with session_scope(engine) as session:
         sub, profile, created = upsert_subscriber(session, email, data)
         note = expand_if_needed(settings, session, profile)
+        held = set_library(session, sub, profile, rows, via="cli") if rows is not None else None
     console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+    if held is not None:
+        console.print(f"Their library holds {held} paper(s).", markup=False)
     if note:
         console.print(note, markup=False)
-    if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
+    if interests and not interests_are_english(interests) and not profile.expanded and not profile.keywords:
         console.print(
             "Note: without an LLM configured, Chinese interests match through a research-term glossary "
             "and other languages only through the English words you include: add English keywords with "
@@ -344,16 +356,17 @@ def subscribers_feedback(
 def subscribers_list() -> None:
     """List subscribers with their language, schedule, status and interests."""
     from academichub.db import open_database, session_scope
+    from subscribers.library import library_of
     from subscribers.service import all_subscribers
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
         subs = all_subscribers(session)
     table = Table(title=f"{len(subs)} subscriber(s)")
-    for col in ("email", "name", "lang", "schedule", "status", "interests"):
+    for col in ("email", "name", "lang", "schedule", "status", "interests", "library"):
         table.add_column(col, overflow="fold")
     for s, p in subs:
         weekday = " " + (s.weekly_day or "mon") if s.frequency == "weekly" else ""
         when = f"{s.frequency}{weekday} {s.delivery_hour:02d}:00 {s.timezone}"
-        table.add_row(s.email, s.name, s.language, when, s.status, p.interests)
+        table.add_row(s.email, s.name, s.language, when, s.status, p.interests, str(len(library_of(p))))
     console.print(table)

@@ -165,6 +165,8 @@ def parse_csl_json(text: str, out: LibraryParse) -> None:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LibraryError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except RecursionError:
+        raise LibraryError("the JSON is nested too deeply to be a CSL-JSON export") from None
     if isinstance(data, dict):
         data = data.get("items", [data])
     if not isinstance(data, list):
