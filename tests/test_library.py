@@ -36,13 +36,13 @@ TI  - A paper on petz recovery
 AB  - An abstract.
 PY  - 2019
 DO  - https://doi.org/10.1000/XYZ123
-ER  - 
+ER  -
 TY  - JOUR
 AU  - Someone
-ER  - 
+ER  -
 TY  - JOUR
 T1  - Never ended
-"""
+""".replace(b"ER  -", b"ER  - ")  # RIS's end tag is "ER  - " (a space after the dash)
 
 CSL = json.dumps(
     [
@@ -53,7 +53,10 @@ CSL = json.dumps(
     ]
 ).encode()
 
-IDS = b"# my papers\n2401.01234v2\narXiv:cs/9909009\nhttps://arxiv.org/abs/2312.00001\n\nhttps://doi.org/10.1038/S41586-020-2649-2\nhello world\n"
+IDS = (
+    b"# my papers\n2401.01234v2\narXiv:cs/9909009\nhttps://arxiv.org/abs/2312.00001\n\n"
+    b"https://doi.org/10.1038/S41586-020-2649-2\nhello world\n"
+)
 
 
 @pytest.mark.parametrize(
