@@ -252,7 +252,7 @@ def test_match_library_via_the_cli(env_settings, capsys, monkeypatch):
     code, out, err = run_cli(capsys, monkeypatch, "match", "--library", str(path), "--top", "3", "--json")
     assert code == 0, err
     found = json.loads(out)
-    assert found[0]["id"] == "2606.12020" and set(found[0]) == {"id", "title", "score", "reasons"}
+    assert found[0]["id"] == "2606.12020" and set(found[0]) == {"id", "title", "score", "reasons", "radar"}
     assert found[0]["reasons"][0] == "close to your paper: Quantum error correction with bosonic codes"
     assert "entry 2 (line 2" in err  # the broken entry is named, the good one used
     # A list of ids resolved from the stored papers: the reader's own paper is not sent back.
@@ -275,3 +275,11 @@ def test_match_library_via_the_cli(env_settings, capsys, monkeypatch):
     assert json.loads(out)[0]["library"] == 1
     code, out, _ = run_cli(capsys, monkeypatch, "match", "--subscriber", "r@example.org", "--json", "--top", "3")
     assert json.loads(out)[0]["reasons"][0].startswith("close to your paper:")
+    # A second radar seeded from a library of its own: its matches come under it, with the reason.
+    code, out, err = run_cli(
+        capsys, monkeypatch, "subscribers", "radar", "add", "r@example.org", "qec", "--interests", "error",
+        "--library", str(path), "--offline",
+    )  # fmt: skip
+    assert code == 0 and "Its library holds 1 paper(s)" in out, err
+    code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "radar", "list", "r@example.org", "--json")
+    assert [r["name"] for r in json.loads(out)] == ["main", "qec"]

@@ -5,11 +5,13 @@ academichub/cli/main.py)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 from rich.table import Table
 
 from academichub.cli.common import _settings, console, subscribers_app
+from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP, read_library
 
 radar_app = typer.Typer(
     help="A reader's radars: several named interest profiles, each with its own section in the email "
@@ -30,14 +32,14 @@ def radar_add(
         None, "--categories", help="Comma-separated filter: only these arXiv categories or sources (cs.CL,medrxiv)."
     ),
     authors: str | None = typer.Option(None, "--authors", help="Comma-separated authors to follow."),
-    # TODO(issue 16, --library): `--library FILE` (BibTeX/RIS/CSL-JSON read into the radar's `library`
-    # column, migration 0013) is built on another branch; the lead wires it here at merge: parse the file
-    # with that branch's reader and pass the examples into add_radar.
+    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Seeds this radar."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
 ) -> None:
     """Add a radar to a reader: matched on its own, with its own section in the email."""
     from academichub.cli.subscribers import _known_categories
     from academichub.db import open_database, session_scope
     from subscribers.expand import expand_if_needed
+    from subscribers.library import set_library
     from subscribers.radars import add_radar
     from subscribers.service import ProfileInput, get_subscriber, split_list
 
@@ -51,12 +53,16 @@ def radar_add(
         known_categories=_known_categories(settings) if categories else frozenset(),
     )
     engine = open_database(settings)
+    rows = read_library(settings, engine, library, offline) if library is not None else None  # before any change
     with session_scope(engine) as session:
         sub, _ = get_subscriber(session, email)
         radar = add_radar(session, sub, name, data, via="cli")
+        held = set_library(session, sub, radar, rows, via="cli") if rows is not None else None
         note = expand_if_needed(settings, session, radar)
         count = len(_names(session, sub.key))
     console.print(f"Added the radar {radar.name!r} to {sub.email} ({count} radars).", markup=False)
+    if held is not None:
+        console.print(f"Its library holds {held} paper(s).", markup=False)
     if note:
         console.print(note, markup=False)
 
