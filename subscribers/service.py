@@ -8,6 +8,7 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
+from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from academichub.models import utcnow
@@ -127,10 +128,19 @@ class ProfileInput:
         if self.categories and self.known_categories:
             unknown = [c for c in self.categories if c not in self.known_categories]
             if unknown:
+                near = close_matches(unknown[0], self.known_categories)
+                hint = f"did you mean {', '.join(near)}? " if near else ""
                 raise SubscriberError(
                     f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(shown, unknown[:10]))}: "
-                    f"the configured sources have {', '.join(sorted(self.known_categories))}"
+                    f"{hint}`academichub sources` lists every key"
                 )
+
+
+def close_matches(value: str, known: frozenset[str], limit: int = 3) -> list[str]:
+    """The known keys closest to ``value``: a case-insensitive equal first, then rapidfuzz's best."""
+    same = sorted(k for k in known if k.lower() == value.lower())
+    found = process.extract(value, sorted(known), scorer=fuzz.ratio, limit=limit, score_cutoff=60)
+    return list(dict.fromkeys([*same, *(k for k, _score, _i in found)]))[:limit]
 
 
 SUBSCRIBER_FIELDS = (

@@ -27,9 +27,11 @@ if TYPE_CHECKING:
 
 
 def _known_categories(settings: Settings) -> frozenset[str]:
-    from academichub.papers.sources import known_facets, load_sources
+    from academichub.papers.catalogue import bundled_catalogue
+    from academichub.papers.plan import choosable
+    from academichub.papers.sources import load_sources
 
-    return known_facets(load_sources(settings.sources_file))
+    return choosable(load_sources(settings.sources_file), bundled_catalogue())
 
 
 @subscribers_app.command("add")
@@ -51,8 +53,8 @@ def subscribers_add(
     categories: str | None = typer.Option(
         None,
         "--categories",
-        help="Comma-separated filter: only papers from these arXiv categories or sources "
-        "(e.g. cs.CL,quant-ph,medrxiv).",
+        help="Comma-separated filter: only papers from these sources, any key of `academichub sources` "
+        "(e.g. math.PR,q-bio.NC,medrxiv.epidemiology,nature-medicine); the day's fetch reads what readers choose.",
     ),
     authors: str | None = typer.Option(
         None, "--authors", help="Comma-separated authors to follow (their papers are raised)."

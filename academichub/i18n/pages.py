@@ -38,7 +38,13 @@ WEB: dict[str, dict[str, str]] = {
         "exclude": "Exclude",
         "exclude_help": "Comma-separated; a paper containing one is never sent.",
         "categories": "Sources and categories",
-        "categories_help": "Only papers from the ticked ones (none ticked: all).",
+        "categories_help": "Only papers from the ticked ones (none ticked: all). Any field may be chosen: "
+        "the day's fetch reads what readers want.",
+        "categories_chosen": "Chosen:",
+        "categories_add": "Add by name or key",
+        "categories_add_help": "Type to search (e.g. Probability, math.PR, Nature Medicine); "
+        "several separated by commas.",
+        "categories_other": "This site's other sources",
         "authors": "Followed authors",
         "authors_help": "Comma-separated; their papers are raised.",
         "timezone": "Time zone",
@@ -189,7 +195,12 @@ WEB: dict[str, dict[str, str]] = {
         "exclude": "排除",
         "exclude_help": "用逗号分隔；包含其中任一词的论文不会推荐给您。",
         "categories": "来源与类别",
-        "categories_help": "只推荐所勾选来源的论文（都不勾选：全部）。",
+        "categories_help": "只推荐所勾选来源的论文（都不勾选：全部）。"
+        "任何领域都可以选择：每天的抓取会读取读者想要的来源。",
+        "categories_chosen": "已选：",
+        "categories_add": "按名称或代码添加",
+        "categories_add_help": "输入即可搜索（例如 概率论、math.PR、Nature Medicine）；多个用逗号分隔。",
+        "categories_other": "本站的其他来源",
         "authors": "关注的作者",
         "authors_help": "用逗号分隔；他们的论文会被优先推荐。",
         "timezone": "时区",

@@ -164,6 +164,12 @@ def build_plan(
     return FetchPlan(feeds=tuple(feeds), arxiv_holidays=defaults.arxiv_holidays, unknown=unknown)
 
 
+def choosable(defaults: SourceConfig, catalogue: Catalogue) -> frozenset[str]:
+    """What a reader's category filter may name: every catalogue key, and what the operator's own
+    sources bring (their arXiv categories and the keys of the others, as before the catalogue)."""
+    return catalogue.keys | known_facets(defaults)
+
+
 def reader_wants(session: Session) -> list[list[str]]:
     """The category filters of the readers who still receive email (one list per reader with one)."""
     rows = session.exec(

@@ -31,6 +31,7 @@ from academichub.i18n import web_strings
 from academichub.mail.backends import Mailer, make_mailer
 from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
+from academichub.papers.catalogue import Catalogue
 from academichub.papers.urls import safe_href
 from academichub.resources import package_path
 from academichub.settings import Settings
@@ -50,7 +51,8 @@ class WebContext:
     email_templates: EmailTemplates
     pages: Environment
     limiter: MovingWindowRateLimiter
-    categories: list[str] | None = None
+    categories: list[str] | None = None  # what a reader may choose (papers.plan.choosable), read once
+    catalogue: Catalogue | None = None  # the packaged source catalogue, read once
     editions: EditionCache = field(default_factory=EditionCache)
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API's JSON bytes)
 
