@@ -8,7 +8,6 @@ from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from email_validator import EmailNotValidError, validate_email
-from rapidfuzz import fuzz, process
 from sqlmodel import Session, col, select
 
 from academichub.models import utcnow
@@ -23,6 +22,7 @@ from subscribers.models import (
     SubscriberChange,
     due_on,
 )
+from subscribers.suggest import close_matches
 
 
 class SubscriberError(ValueError):
@@ -134,13 +134,6 @@ class ProfileInput:
                     f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(shown, unknown[:10]))}: "
                     f"{hint}`academichub sources` lists every key"
                 )
-
-
-def close_matches(value: str, known: frozenset[str], limit: int = 3) -> list[str]:
-    """The known keys closest to ``value``: a case-insensitive equal first, then rapidfuzz's best."""
-    same = sorted(k for k in known if k.lower() == value.lower())
-    found = process.extract(value, sorted(known), scorer=fuzz.ratio, limit=limit, score_cutoff=60)
-    return list(dict.fromkeys([*same, *(k for k, _score, _i in found)]))[:limit]
 
 
 SUBSCRIBER_FIELDS = (

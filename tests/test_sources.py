@@ -72,7 +72,8 @@ def test_the_catalogue_has_every_arxiv_archive_the_preprint_subjects_and_twenty_
     assert sum(1 for e in arxiv if e.key.startswith("cs.")) == 40
     assert sum(1 for e in arxiv if e.key.startswith("math.")) == 32
     assert sum(1 for e in arxiv if e.key.startswith("cond-mat.")) == 9
-    assert cat.get("math.PR").label_zh == "概率论" and cat.get("math.PR").url == "https://rss.arxiv.org/rss/math.PR"
+    pr, epi = cat.get("math.PR"), cat.get("medrxiv.epidemiology")
+    assert pr is not None and pr.label_zh == "概率论" and pr.url == "https://rss.arxiv.org/rss/math.PR"
     assert all(CJK.search(e.label_zh) for e in cat.entries if e.kind != "journal"), "every field has a Chinese name"
     assert len([e for e in cat.entries if e.kind == "biorxiv"]) >= 27
     assert len([e for e in cat.entries if e.kind == "medrxiv"]) >= 50
@@ -83,7 +84,7 @@ def test_the_catalogue_has_every_arxiv_archive_the_preprint_subjects_and_twenty_
     assert journals["physical-review-letters"].url == "https://feeds.aps.org/rss/recent/prl.xml"
     assert journals["nature-medicine"].url == "https://www.nature.com/nm.rss"
     assert all(e.url.startswith("https://") for e in journals.values())
-    assert cat.get("medrxiv.epidemiology").subject == "epidemiology"
+    assert epi is not None and epi.subject == "epidemiology"
     # Today's values stay valid: the bundled sources' arXiv categories and their other keys.
     assert {"cs.CV", "cs.LG", "quant-ph", "medrxiv", "science", "nature"} <= cat.keys
 
@@ -256,7 +257,9 @@ class FakeTime:
 
 def body_of(eml) -> str:
     msg = BytesParser(policy=policy.default).parse(eml.open("rb"))
-    return msg.get_body(preferencelist=("plain",)).get_content()
+    part = msg.get_body(preferencelist=("plain",))
+    assert part is not None
+    return part.get_content()
 
 
 @pytest.mark.usefixtures("prefect_harness")

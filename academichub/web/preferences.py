@@ -66,7 +66,7 @@ def _choices(ctx: WebContext, lang: str) -> dict:
     def row(key: str, label: str, second: str) -> dict:
         return {"key": key, "label": label, "other": second}
 
-    groups = [
+    groups: list[dict] = [
         {
             "label": g.label_zh if lang == "zh" else g.label_en,
             "entries": [row(e.key, e.label(lang), e.label(other)) for e in catalogue.in_group(g.key)],
