@@ -319,5 +319,5 @@ def test_the_preference_page_offers_the_whole_catalogue_grouped_and_searchable(w
     ok = client.post("/preferences", data={**form, "add_categories": "math.PR, nature-medicine"})
     assert ok.status_code == 200
     with session_scope(app.state.ctx.engine) as s:
-        profile = s.get(InterestProfile, sub.id)
+        profile = first_radar(s, sub.key)
     assert profile.categories == ["quant-ph", "q-bio.NC", "math.PR", "nature-medicine"]
