@@ -119,6 +119,8 @@ WEB: dict[str, dict[str, str]] = {
         "showing": "Showing {shown} of {total} papers",
         "theme_filter": "Theme: {label}",
         "no_announcement": "{source}: no announcement today (arXiv does not publish on this day).",
+        "held": "This edition is held: {reason}. No briefing was sent for it; the papers below are only "
+        "what could be fetched, and a later run of the day, once the feeds work, delivers it.",
         "suspect": "{source}: the feed looks wrong today ({note}); papers may be missing.",
         "failed": "{source}: could not be fetched ({note}); its papers are missing from this edition.",
         "no_abstract": "No abstract in the feed.",
@@ -274,6 +276,8 @@ WEB: dict[str, dict[str, str]] = {
         "showing": "显示 {shown} / {total} 篇",
         "theme_filter": "主题：{label}",
         "no_announcement": "{source}：今日无更新（arXiv 在这一天不发布）。",
+        "held": "本期暂缓发送：{reason}。尚未向任何读者发送简报；下方仅为已获取的论文，"
+        "待订阅源恢复、当日重新运行成功后再发送。",
         "suspect": "{source}：今日订阅源异常（{note}），可能缺少论文。",
         "failed": "{source}：获取失败（{note}），本期缺少其论文。",
         "no_abstract": "订阅源未提供摘要。",

@@ -54,7 +54,7 @@ class WebContext:
     categories: list[str] | None = None  # what a reader may choose (papers.plan.choosable), read once
     catalogue: Catalogue | None = None  # the packaged source catalogue, read once
     editions: EditionCache = field(default_factory=EditionCache)
-    editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API's JSON bytes)
+    editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API JSON bytes, (held, sources))
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"

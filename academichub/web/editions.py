@@ -83,6 +83,13 @@ def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
     ]
 
 
+def held_reason(ctx: WebContext, day: date) -> str | None:
+    """Why the day's edition is held (nobody was sent it), or None: the page and the API say so."""
+    with session_scope(ctx.engine) as session:
+        row = session.get(Edition, day)
+        return row.held if row is not None else None
+
+
 @dataclass(frozen=True)
 class Filters:
     source: str = ""
@@ -199,6 +206,9 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
         return url(source=f.source, category=f.category, theme=f.theme, page=n if n > 1 else None)
 
     notes = []
+    held = held_reason(ctx, day)
+    if held:
+        notes.append(("held", s["held"].format(reason=held)))
     for source, health, note in source_health(ctx, day):
         key = {"no_announcement": "no_announcement", "suspect": "suspect", "failed": "failed"}[health]
         notes.append((health, s[key].format(source=source, note=note or health)))
@@ -247,8 +257,12 @@ def edition_api(request: Request, day: str):
     edition = edition_cached(ctx, parsed) if parsed else None
     if parsed is None or edition is None:
         return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
+    held = held_reason(ctx, parsed)
+    sources = [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)]
     cached = ctx.editions_json.get(parsed)
-    if cached is None or cached[0] is not edition:  # serialised once per edition (6,000 papers: ~6 MB)
+    # Serialised once per edition and state (6,000 papers: ~6 MB); a rerun that clears a hold or
+    # refetches a source changes the state, so the answer is never staler than the database.
+    if cached is None or cached[0] is not edition or cached[2] != (held, sources):
         theme_of = {fact.id: fact.theme for fact in edition.facts}
         body = {
             "date": parsed.isoformat(),
@@ -256,9 +270,11 @@ def edition_api(request: Request, day: str):
             "papers": [paper_json(card, theme=theme_of.get(pid)) for pid, card in edition.cards.items()],
             "themes": [t.as_dict() for t in edition.themes],
             "themes_ready": edition.themes_ready,  # false: the day's run has not found them yet
-            "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)],
+            "held": held,  # why nobody was sent this day's edition, or null
+            "sources": sources,
         }
-        cached = ctx.editions_json[parsed] = (edition, json.dumps(body, ensure_ascii=False).encode())
+        encoded = json.dumps(body, ensure_ascii=False).encode()
+        cached = ctx.editions_json[parsed] = (edition, encoded, (held, sources))
         if len(ctx.editions_json) > 14:
             ctx.editions_json.pop(min(ctx.editions_json))
     return Response(cached[1], media_type="application/json")
