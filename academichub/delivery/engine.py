@@ -6,6 +6,7 @@ never resent automatically)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -285,6 +286,20 @@ def deliver_readers(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """The three steps of a group's delivery, with ``match_profiles``', ``write_pieces``' and
+    ``deliver_readers``' parameters. The defaults are those functions; a flow passes the same functions
+    run as tasks (each a task run in the Prefect UI), so the sequence itself is written once, here."""
+
+    match: Callable[..., dict[str, list[Match]]] = match_profiles
+    write: Callable[..., tuple[dict[str, Pieces], LlmReport]] = write_pieces
+    deliver: Callable[..., list[Delivery]] = deliver_readers
+
+
+LIBRARY_STEPS = Steps()
+
+
 def deliver_group(
     settings: Settings,
     engine: Engine,
@@ -294,16 +309,16 @@ def deliver_group(
     suppressed: dict[str, str],
     mailer: Mailer | None = None,
     deadline: Deadline | None = None,
+    steps: Steps = LIBRARY_STEPS,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's);
     ``deadline``: the LLM deadline shared with the other groups of the same batch."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
-    matches = match_profiles(
-        engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score
-    )
-    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers, deadline=deadline)
-    delivered = deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
+    profiles = load_profiles(engine, readers)
+    matches = steps.match(engine, edition, profiles, settings.representation, settings.min_score)
+    pieces, llm_report = steps.write(settings, engine, edition, matches, readers, deadline=deadline)
+    delivered = steps.deliver(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
     return delivered, llm_report
 
 
