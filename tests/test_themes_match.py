@@ -275,3 +275,35 @@ def test_plain_install_themes_are_coherent_and_cross_domain_is_earned(monkeypatc
     rows = normalize(vec.encode([p.text for p in pair]))
     assert float(_loo(rows, [0, 1])[0]) < COHERENCE_MIN
     assert coherent_members(rows, [0, 1], ["computer science", "medicine"]) == []
+
+
+def test_a_radar_with_enough_ratings_blends_a_classifier_and_one_without_is_unchanged():
+    """matching/learned.py: below MIN_POSITIVES likes the scores are exactly Rocchio's; from there a
+    per-radar logistic regression lifts papers like the liked ones and lowers ones like the disliked."""
+    from dataclasses import replace
+
+    from academichub.matching.learned import MIN_POSITIVES
+
+    papers = seed_papers()
+    research = [p for p in papers if p.kind == "article"]
+    by_id = {p.id: p for p in research}
+    vec = TfidfVectoriser([p.text for p in papers])
+    plain, learning = Matcher(papers, vec, learn=False), Matcher(papers, vec, learn=True)
+    agents = ["2602.14211", "2606.90006", "2606.90008", "2606.12563", "2606.90014"]  # agent/tool-use papers
+    quantum = ["2606.12020", "2604.25953"]
+    spec = ProfileSpec(key="r", interests="machine learning", top_n=len(research))
+
+    def scores(m, s):
+        return {x.paper_id: x.score for x in m.match([s], min_score=-1.0, explain=False)["r"]}
+
+    few = replace(spec, liked=[by_id[i].text for i in agents[: MIN_POSITIVES - 1]])
+    assert scores(plain, few) == scores(learning, few)
+    rated = replace(spec, liked=[by_id[i].text for i in agents], disliked=[by_id[i].text for i in quantum])
+    before, after = scores(plain, rated), scores(learning, rated)
+    assert before != after
+    other = [p.id for p in research if p.id not in agents + quantum]
+    ranks = {pid: i for i, pid in enumerate(sorted(after, key=lambda k: -after[k]))}
+    old = {pid: i for i, pid in enumerate(sorted(before, key=lambda k: -before[k]))}
+    assert sum(ranks[i] for i in agents) <= sum(old[i] for i in agents)  # liked kinds rise (or stay)
+    assert all(ranks[i] >= len(ranks) * 3 // 4 for i in quantum)  # disliked kinds stay at the bottom
+    assert set(after) <= set(other + agents + quantum)

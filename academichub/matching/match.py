@@ -26,6 +26,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.matching.learned import blend_learned
 from academichub.matching.library import LibraryExample, blend_library
 from academichub.matching.words import (  # noqa: F401  author_key: the matcher's public helper
     TOKEN,
@@ -89,8 +90,11 @@ class Match:
 class Matcher:
     """Built once per edition: the papers' vectors and facts. ``match`` runs for any profiles."""
 
-    def __init__(self, papers: list[PaperFacts], vectoriser: Vectoriser, zh: ChineseTerms | None = None):
+    def __init__(
+        self, papers: list[PaperFacts], vectoriser: Vectoriser, zh: ChineseTerms | None = None, learn: bool = True
+    ):
         self.zh = zh
+        self.learn = learn  # a radar with enough signal blends a classifier in (matching/learned.py)
         self._zh_terms: dict[str, list[Term]] = {}
         self._forms: dict[str, list[str]] | None = None  # the day's words by their singular (built on first use)
         self._known: set[str] = set()
@@ -255,9 +259,11 @@ class Matcher:
         S, lib = blend_library(self.vectoriser, self._vectors(), profiles, S, [p.id for p in self.papers])
         # The floor applies to similarity (boosts reorder, they do not rescue noise), except that a
         # keyword or a followed author lifts a paper over it, and the best N that share anything
-        # with the profile pass it (``_select``).
-        eligible = S >= min_score
+        # with the profile pass it (``_select``). "Shares anything" is read before the learned blend.
         related = S > RANK_FLOOR
+        if self.learn:
+            S = blend_learned(self.vectoriser, self._vectors(), profiles, S)
+        eligible = S >= min_score
         kw_index, KP = kw
         if kw_index and any(p.keywords for p in profiles):
             hits = as_dense_rows(self._rows([p.keywords for p in profiles], kw_index) @ KP.T)
