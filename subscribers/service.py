@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
+from academichub.i18n.errors import Explained
 from academichub.models import utcnow
 from subscribers.models import (
     EMPTY_DAY,
@@ -25,8 +26,9 @@ from subscribers.models import (
 from subscribers.suggest import close_matches
 
 
-class SubscriberError(ValueError):
-    """A clear, user-facing problem with subscriber input."""
+class SubscriberError(Explained):
+    """A clear, user-facing problem with subscriber input (``of(key, ...)``: worded in the reader's language
+    on pages and in emails, in English in the CLI)."""
 
 
 # Field sizes (the same for the CLI, an import, the sign-up form and the preference page).
@@ -46,20 +48,20 @@ def shown(value: str, limit: int = 60) -> str:
 def check_timezone(name: str) -> None:
     """An IANA time zone, checked by shape before the zone files are looked up (a 300-character
     name would otherwise raise OSError: File name too long)."""
-    problem = f"unknown time zone {shown(name)}: use an IANA name such as Asia/Shanghai or Europe/Berlin"
+    problem = SubscriberError.of("err_timezone", value=shown(name))
     if len(name) > TIMEZONE_MAX or not _TIMEZONE.fullmatch(name):
-        raise SubscriberError(problem)
+        raise problem
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise SubscriberError(problem) from None
+        raise problem from None
 
 
 def normalise_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise SubscriberError(f"invalid email address {shown(raw)}: {exc}") from None
+        raise SubscriberError.of("err_email", value=shown(raw), detail=exc) from None
     return result.normalized.lower()
 
 
@@ -99,40 +101,41 @@ class ProfileInput:
 
     def validate(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:
-            raise SubscriberError(f"unknown language {shown(self.language)}: choose one of {', '.join(LANGUAGES)}")
+            raise SubscriberError.of("err_language", value=shown(self.language), choices=", ".join(LANGUAGES))
         if self.timezone is not None:
             check_timezone(self.timezone)
         if self.interests is not None and len(self.interests.strip()) > INTERESTS_MAX:
-            raise SubscriberError(f"interests: at most {INTERESTS_MAX:,} characters, not {len(self.interests):,}")
+            raise SubscriberError.of(
+                "err_interests_long", limit=f"{INTERESTS_MAX:,}", length=f"{len(self.interests):,}"
+            )
         if self.name is not None and len(self.name) > NAME_MAX:
-            raise SubscriberError(f"name: at most {NAME_MAX} characters, not {len(self.name):,}")
+            raise SubscriberError.of("err_name_long", limit=NAME_MAX, length=f"{len(self.name):,}")
         for attr in ("keywords", "exclude", "categories", "authors"):
             items = getattr(self, attr) or []
             if len(items) > LIST_MAX or any(len(str(i)) > ITEM_MAX for i in items):
-                raise SubscriberError(f"{attr}: at most {LIST_MAX} of them, each at most {ITEM_MAX} characters")
+                raise SubscriberError.of("err_list_long", field=attr, count=LIST_MAX, limit=ITEM_MAX)
         for attr in ("interests", "name", "keywords", "exclude", "categories", "authors"):
             if "\x00" in str(getattr(self, attr) or ""):  # PostgreSQL text cannot hold one
-                raise SubscriberError(f"{attr}: contains a NUL character")
+                raise SubscriberError.of("err_nul", field=attr)
         if self.delivery_hour is not None and not 0 <= self.delivery_hour <= 23:
-            raise SubscriberError(f"delivery hour must be 0-23, not {self.delivery_hour}")
+            raise SubscriberError.of("err_hour", value=self.delivery_hour)
         if self.frequency is not None and self.frequency not in FREQUENCIES:
-            raise SubscriberError(f"unknown frequency {shown(self.frequency)}: choose daily or weekly")
+            raise SubscriberError.of("err_frequency", value=shown(self.frequency))
         if self.weekly_day is not None and self.weekly_day not in WEEKDAYS:
-            raise SubscriberError(f"unknown weekday {shown(self.weekly_day)}: choose one of {', '.join(WEEKDAYS)}")
+            raise SubscriberError.of("err_weekday", value=shown(self.weekly_day), choices=", ".join(WEEKDAYS))
         if self.empty_day is not None and self.empty_day not in EMPTY_DAY:
-            raise SubscriberError(
-                f"unknown empty-day choice {shown(self.empty_day)}: choose short (a short email) or none (no email)"
-            )
+            raise SubscriberError.of("err_empty_day", value=shown(self.empty_day))
         if self.papers_per_email is not None and not 1 <= self.papers_per_email <= 30:
-            raise SubscriberError(f"papers per email must be 1-30, not {self.papers_per_email}")
+            raise SubscriberError.of("err_papers", value=self.papers_per_email)
         if self.categories and self.known_categories:
             unknown = [c for c in self.categories if c not in self.known_categories]
             if unknown:
                 near = close_matches(unknown[0], self.known_categories)
-                hint = f"did you mean {', '.join(near)}? " if near else ""
-                raise SubscriberError(
-                    f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(shown, unknown[:10]))}: "
-                    f"{hint}`academichub sources` lists every key"
+                raise SubscriberError.of(
+                    "err_category_near" if near else "err_category",
+                    noun="category" if len(unknown) == 1 else "categories",
+                    values=", ".join(map(shown, unknown[:10])),
+                    near=", ".join(near),
                 )
 
 

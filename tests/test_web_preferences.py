@@ -164,7 +164,7 @@ def test_preferences_save_with_field_errors_csrf_and_a_record(web):
     )
     assert changes[-1].via == "preferences-link" and ["language", "en", "zh"] in changes[-1].changes
     saved = outbox_mail(tmp, "saved", "ada@example.org")
-    assert "已保存" in saved["Subject"] and "en → zh" in saved.get_body(("plain",)).get_content()
+    assert "已保存" in saved["Subject"] and "邮件语言：英文 → 中文" in saved.get_body(("plain",)).get_content()
 
 
 def test_every_token_case(web, monkeypatch):

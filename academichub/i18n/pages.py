@@ -7,6 +7,8 @@ WEB: dict[str, dict[str, str]] = {
         "tagline": "Academic Intelligence · Curated Daily",
         "headline": "Exploring the frontiers of research worldwide",
         "switch": "中文",
+        "colon": ": ",
+        "semicolon": "; ",
         "signup_title": "Subscribe to the daily research briefing",
         "signup_intro": (
             "Tell us what you work on; every morning you get the day's new papers that matter to you, with why."
@@ -171,6 +173,8 @@ WEB: dict[str, dict[str, str]] = {
         "tagline": "Academic Intelligence · Curated Daily",
         "headline": "探索全球前沿学术脉络",
         "switch": "English",
+        "colon": "：",
+        "semicolon": "；",
         "signup_title": "订阅每日研究简报",
         "signup_intro": "告诉我们您的研究方向；每天早上，您会收到当天与您相关的新论文，并附上推荐理由。",
         "email": "邮箱地址",

@@ -25,6 +25,7 @@ from academichub.db import session_scope
 from academichub.editions.edition import EditionData
 from academichub.editions.theme import Theme
 from academichub.i18n import web_strings
+from academichub.i18n.names import feed_note
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
@@ -208,10 +209,10 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
     notes = []
     held = held_reason(ctx, day)
     if held:
-        notes.append(("held", s["held"].format(reason=held)))
+        notes.append(("held", s["held"].format(reason=feed_note(held, lang))))
     for source, health, note in source_health(ctx, day):
         key = {"no_announcement": "no_announcement", "suspect": "suspect", "failed": "failed"}[health]
-        notes.append((health, s[key].format(source=source, note=note or health)))
+        notes.append((health, s[key].format(source=source, note=feed_note(note or health, lang))))
     return ctx.page(
         request,
         "edition.html",

@@ -11,6 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
+from academichub.i18n.errors import explain
 from academichub.mail.render import render_fresh_link, render_saved
 from academichub.papers.catalogue import Catalogue, bundled_catalogue
 from academichub.papers.plan import choosable
@@ -186,8 +187,10 @@ def preferences_page(request: Request, t: str = ""):
         return _preferences_page(ctx, request, sub, profile, t, lang=ctx.lang(request, sub.language))
 
 
-def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[ProfileInput | None, dict[str, str]]:
-    """Validate field by field, so each message sits next to its field."""
+def _field_errors(
+    values: dict, known: frozenset[str], today: date, lang: str = "en"
+) -> tuple[ProfileInput | None, dict[str, str]]:
+    """Validate field by field, so each message sits next to its field (in the page's language)."""
     errors: dict[str, str] = {}
     parsed: dict = {}
 
@@ -196,13 +199,13 @@ def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[Pro
             ProfileInput(**kwargs, known_categories=known).validate()
             parsed.update(kwargs)
         except SubscriberError as exc:
-            errors[name] = str(exc)
+            errors[name] = explain(exc, lang)
 
     def as_int(name: str, raw: str, lo: int, hi: int):
         try:
             return int(raw)
         except ValueError:
-            errors[name] = f"a whole number {lo}-{hi}, not {raw!r}"
+            errors[name] = explain(SubscriberError.of("err_whole_number", lo=lo, hi=hi, value=repr(raw)), lang)
             return None
 
     check("language", language=values["language"])
@@ -219,18 +222,23 @@ def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[Pro
     if papers is not None:
         check("papers_per_email", papers_per_email=papers)
     if len(values["interests"]) > INTERESTS_MAX:
-        errors["interests"] = f"at most {INTERESTS_MAX:,} characters, not {len(values['interests']):,}"
+        length = f"{len(values['interests']):,}"
+        errors["interests"] = explain(
+            SubscriberError.of("err_too_long", limit=f"{INTERESTS_MAX:,}", length=length), lang
+        )
     paused_until = None
     if values["paused_until"]:
         try:
             paused_until = date.fromisoformat(values["paused_until"])
         except ValueError:
-            errors["paused_until"] = f"a date in the form YYYY-MM-DD, not {values['paused_until']!r}"
+            errors["paused_until"] = explain(
+                SubscriberError.of("err_date_form", value=repr(values["paused_until"])), lang
+            )
         else:
             if paused_until <= today:
-                errors["paused_until"] = "a date after today"
+                errors["paused_until"] = explain(SubscriberError.of("err_date_past"), lang)
             elif paused_until > today + timedelta(days=366):
-                errors["paused_until"] = "at most a year from today"
+                errors["paused_until"] = explain(SubscriberError.of("err_date_far"), lang)
     if errors:
         return None, errors
     return ProfileInput(
@@ -279,7 +287,7 @@ async def save_preferences(request: Request):
         values["categories"] = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
         values["resume"] = bool(form.get("resume"))
         profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
-        data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today())
+        data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today(), lang)
         if data is None:  # a field is invalid: errors says which
             return _preferences_page(
                 ctx, request, sub, profile, token, lang=lang, form=values, errors=errors, status=422
