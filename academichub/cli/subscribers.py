@@ -71,9 +71,17 @@ def subscribers_add(
         None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."
     ),
     resume: bool = typer.Option(False, "--resume", help="End a pause now."),
+    resubscribe: bool = typer.Option(
+        False,
+        "--resubscribe",
+        help="Subscribe again an address that unsubscribed, bounced or complained (only at their request); "
+        "without it, such an address is refused and nothing changes.",
+    ),
 ) -> None:
-    """Add a subscriber, or update the one with that address."""
+    """Add a subscriber, or update the one with that address (one who left only with --resubscribe)."""
     from academichub.db import open_database, session_scope
+    from subscribers.consent import check_may_update
+    from subscribers.consent import resubscribe as make_active
     from subscribers.expand import expand_if_needed, interests_are_english
     from subscribers.library import set_library
     from subscribers.service import ProfileInput, split_list, upsert_subscriber
@@ -82,6 +90,8 @@ def subscribers_add(
         raise typer.BadParameter("give --interests TEXT (or --library FILE)", param_hint="--interests")
     settings = _settings()
     engine = open_database(settings)
+    with session_scope(engine) as session:
+        returning = check_may_update(session, email, resubscribe=resubscribe)  # before any change
     rows = read_library(settings, engine, library, offline) if library is not None else None  # before any change
     paused_until = _date(pause_until) if pause_until else None
     data = ProfileInput(
@@ -106,7 +116,10 @@ def subscribers_add(
         sub, profile, created = upsert_subscriber(session, email, data)
         note = expand_if_needed(settings, session, profile)
         held = set_library(session, sub, profile, rows, via="cli") if rows is not None else None
-    console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+        if returning is not None:
+            make_active(session, sub, via="cli --resubscribe")
+    done = "Added" if created else "Re-subscribed" if returning is not None else "Updated"
+    console.print(f"{done} {sub.email} ({sub.language}).", markup=False)
     if held is not None:
         console.print(f"Their library holds {held} paper(s).", markup=False)
     if note:
