@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from academichub.settings import load_settings
+from academichub.settings import SAMPLE_DAY_DIR, load_settings
 from tests.conftest import run_cli
 
 
@@ -46,3 +46,81 @@ def test_someone_who_left_is_subscribed_again_only_with_resubscribe(env_settings
     # An active reader is simply updated (the flag changes nothing there).
     code, out, _ = run_cli(capsys, monkeypatch, *add[:-1], "free probability, RMT", "--resubscribe")
     assert code == 0 and "Updated left@example.org" in out
+
+
+def _ingest_sample(capsys, monkeypatch) -> None:
+    code, _, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    assert code == 0, err
+
+
+def test_a_day_without_papers_says_why(env_settings, capsys, monkeypatch):
+    _ingest_sample(capsys, monkeypatch)
+    code, out, err = run_cli(capsys, monkeypatch, "papers", "--date", "2026-06-21")
+    said = " ".join(err.split())
+    assert code == 1 and out == "" and "Nothing was ingested for 2026-06-21" in said
+    assert "`academichub ingest --date 2026-06-21`" in said and "latest edition with papers is 2026-06-22" in said
+    code, out, err = run_cli(capsys, monkeypatch, "papers", "--date", "2026-06-21", "--json")
+    assert code == 0 and json.loads(out) == [] and "Nothing was ingested" in err  # the JSON stays JSON
+    broken = env_settings / "broken"
+    broken.mkdir()
+    (broken / "cut.xml").write_bytes(b"<rss><channel><item><title>cut off")
+    assert run_cli(capsys, monkeypatch, "ingest", "--from", str(broken), "--date", "2026-06-24")[0] == 3  # held
+    code, out, err = run_cli(capsys, monkeypatch, "papers", "--date", "2026-06-24")
+    said = " ".join(err.split())
+    assert code == 1 and "The edition of 2026-06-24 is held (every source failed" in said, said
+    assert "1 failed" in said and "file-cut (broken XML" in said
+
+
+QUANTUM = ["match", "--interests", "Petz recovery of a photonic qubit"]
+
+
+@pytest.mark.parametrize(
+    "extra, why",
+    [
+        ([], None),  # something matched: no explanation
+        (["--categories", "math.PR"], "The category filter (math.PR) leaves no paper: none of the day's"),
+        (["--categories", "cs.LG"], "The category filter (cs.LG) removed every paper that matched"),
+        (["--exclude", "Petz, photonic; qubit，recovery"], "Your exclusions (Petz, photonic, qubit, recovery) removed"),
+    ],
+)
+def test_match_says_why_nothing_matched(env_settings, capsys, monkeypatch, extra, why):
+    _ingest_sample(capsys, monkeypatch)
+    code, out, err = run_cli(capsys, monkeypatch, *QUANTUM, *extra, "--json")
+    found = json.loads(out)
+    assert code == 0, err
+    if why is None:
+        assert found and found[0]["id"] == "2606.12020" and "Nothing matched" not in err
+        return
+    assert found == [] and "Nothing matched in the edition of 2026-06-22" in err
+    assert why in " ".join(err.split()), err
+
+
+def test_match_says_the_floor_and_the_language_when_nothing_shares_a_term(env_settings, capsys, monkeypatch):
+    _ingest_sample(capsys, monkeypatch)
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "medieval basket weaving")
+    said = " ".join(err.split())
+    assert code == 0 and out == "" and "No paper of the day shares a term with the interests" in said
+    assert "ACADEMICHUB_MIN_SCORE (0.05)" in said and "glossary" not in said
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "养蜂与蜂蜜", "--lang", "zh")
+    said = " ".join(err.split())
+    assert "shares a term" in said and "add English keywords (--keywords)" in said
+
+
+def test_ad_hoc_match_takes_the_controls_of_subscribers_add(env_settings, capsys, monkeypatch):
+    _ingest_sample(capsys, monkeypatch)
+    base = ["match", "--interests", "speech", "--top", "3", "--json"]
+    plain = json.loads(run_cli(capsys, monkeypatch, *base)[1])
+    code, out, err = run_cli(capsys, monkeypatch, *base, "--keywords", "Petz recovery")
+    boosted = json.loads(out)
+    assert code == 0 and boosted[0]["id"] == "2606.12020" and "2606.12020" not in [m["id"] for m in plain]
+    assert set(boosted[0]) == {"id", "title", "score", "reasons", "radar"}
+    assert "your keyword “Petz recovery”" in boosted[0]["reasons"]
+    code, out, _ = run_cli(capsys, monkeypatch, *base, "--exclude", "speech")
+    assert code == 0 and all("speech" not in m["title"].lower() for m in json.loads(out))
+    code, out, _ = run_cli(capsys, monkeypatch, *base, "--categories", "quant-ph")
+    assert code == 0 and {m["id"] for m in json.loads(out)} <= {"2606.12020", "2606.19444"}
+    # The same checks as `subscribers add`: an unknown category names its close matches.
+    code, out, err = run_cli(capsys, monkeypatch, *base, "--categories", "quant-ph, cs.XX")
+    assert code == 2 and "unknown category 'cs.XX': did you mean cs." in " ".join(err.split())
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--subscriber", "a@example.org", "--keywords", "x")
+    assert code == 2 and "--keywords go with --interests or --library" in " ".join(err.split())
