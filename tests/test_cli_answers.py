@@ -124,3 +124,11 @@ def test_ad_hoc_match_takes_the_controls_of_subscribers_add(env_settings, capsys
     assert code == 2 and "unknown category 'cs.XX': did you mean cs." in " ".join(err.split())
     code, out, err = run_cli(capsys, monkeypatch, "match", "--subscriber", "a@example.org", "--keywords", "x")
     assert code == 2 and "--keywords go with --interests or --library" in " ".join(err.split())
+
+
+def test_events_without_a_queue_says_what_to_set_and_fails(env_settings, capsys, monkeypatch):
+    monkeypatch.delenv("ACADEMICHUB_SES_EVENTS_QUEUE_URL", raising=False)
+    code, out, err = run_cli(capsys, monkeypatch, "events")
+    said = " ".join(err.split())
+    assert code == 2 and "event(s)" not in out + err and "no SES events queue is configured" in said
+    assert "set ACADEMICHUB_SES_EVENTS_QUEUE_URL" in said and "Traceback" not in out + err

@@ -12,6 +12,7 @@ from academichub.cli.common import (
     _settings,
     app,
     console,
+    err,
 )
 
 deliveries_app = typer.Typer(help="The delivery ledger: who was sent which edition.", invoke_without_command=True)
@@ -104,6 +105,14 @@ def deliveries_resend(
 def events() -> None:
     """Read SES bounce and complaint events (SNS -> SQS queue in ACADEMICHUB_SES_EVENTS_QUEUE_URL): hard bounces
     and complaints are never emailed again."""
+    if not _settings().ses_events_queue_url:  # before a temporary Prefect server is started for nothing
+        err.print(
+            "[bold red]error:[/bold red] no SES events queue is configured, so no bounce or complaint was read: "
+            "set ACADEMICHUB_SES_EVENTS_QUEUE_URL to the SQS queue subscribed to the SES configuration set's "
+            'SNS topic (docs/operations.md, "Amazon SES").',
+            highlight=False,
+        )
+        raise typer.Exit(2)
     from flows.events import process_ses_events
 
     r = process_ses_events()
