@@ -132,3 +132,34 @@ def test_events_without_a_queue_says_what_to_set_and_fails(env_settings, capsys,
     said = " ".join(err.split())
     assert code == 2 and "event(s)" not in out + err and "no SES events queue is configured" in said
     assert "set ACADEMICHUB_SES_EVENTS_QUEUE_URL" in said and "Traceback" not in out + err
+
+
+def test_a_binary_file_is_described_never_printed_and_a_terminal_gets_the_report_rendered(
+    env_settings, capsys, monkeypatch, fixtures_dir
+):
+    import gzip
+    import io
+    import random
+
+    from rich.console import Console
+
+    from academichub.cli import common
+
+    folder = env_settings / "in"
+    folder.mkdir()
+    (folder / "a.xml").write_bytes((fixtures_dir / "arxiv-rss-csAI-jmamath-trimmed.xml").read_bytes())
+    noise = random.Random(14).randbytes(12 * 1024)
+    (folder / "b.xml").write_bytes(gzip.compress(noise, mtime=0)[: 12 * 1024])  # a gzip saved as .xml
+    (folder / "c.xml").write_bytes(b"\x00\x01\x02\x03 <junk> \xff\xfe" * 20)
+    code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(folder), "--date", "2026-04-27")
+    assert code == 3, err  # two of three sources failed: the day is held, and the report says why
+    assert "binary data (gzip?) of 12 KB instead of a feed" in out and "binary data of 280 bytes" in out
+    assert "\ufffd" not in out and "\\x" not in out and "plain text" not in out  # no bytes, raw or escaped
+    assert "| source | health |" in out  # not a terminal: Markdown, as the Prefect artifact has it
+
+    screen = io.StringIO()
+    monkeypatch.setattr(common, "console", Console(file=screen, force_terminal=True, width=160, color_system=None))
+    code, _, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(folder), "--date", "2026-04-27")
+    shown = screen.getvalue()
+    assert code == 3 and "Ingest 2026-04-27" in shown and "binary data (gzip?) of 12 KB" in shown, shown
+    assert "| source |" not in shown and "**" not in shown and "# Ingest" not in shown  # rendered, not raw

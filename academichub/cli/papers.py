@@ -23,6 +23,7 @@ from academichub.cli.common import (
     console,
     err,
     held_day,
+    print_markdown,
 )
 from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP
 
@@ -55,13 +56,13 @@ def ingest(
             if json_:
                 print(json.dumps(exc.ingest.as_dict(), ensure_ascii=False, indent=2))
             else:
-                console.print(ingest_markdown(exc.ingest), markup=False, highlight=False)
+                print_markdown(ingest_markdown(exc.ingest))
         exc.ingest = None  # its sources are in the report above
         held_day(exc, "ingest")
     if json_:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        console.print(ingest_markdown(report), markup=False, highlight=False)
+        print_markdown(ingest_markdown(report))
     if report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
