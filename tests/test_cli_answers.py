@@ -163,3 +163,19 @@ def test_a_binary_file_is_described_never_printed_and_a_terminal_gets_the_report
     shown = screen.getvalue()
     assert code == 3 and "Ingest 2026-04-27" in shown and "binary data (gzip?) of 12 KB" in shown, shown
     assert "| source |" not in shown and "**" not in shown and "# Ingest" not in shown  # rendered, not raw
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_demo_again_says_its_emails_were_already_sent_where_and_how_to_start_afresh(
+    env_settings, capsys, monkeypatch
+):
+    code, out, err = run_cli(capsys, monkeypatch, "demo")
+    assert code == 0 and "Wrote 2 briefing(s)" in out and "Open the emails:" in out, err
+    code, out, err = run_cli(capsys, monkeypatch, "demo")
+    said = " ".join(out.split())
+    outbox = (env_settings / "outbox").resolve()
+    assert code == 0 and "Wrote 0 briefing(s), 2 skipped" in said and "Open the emails:" not in said, out + err
+    assert "(zh) skipped: already sent" in said and "0 papers" not in said
+    assert "2 briefing(s) of 2026-06-22 were already sent earlier" in said
+    assert f"they are in {outbox}/2026-06-22/*.html" in said
+    assert f"remove the database ({(env_settings / 'academichub.db').resolve()}) and the outbox ({outbox})" in said
