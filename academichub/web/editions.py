@@ -64,8 +64,18 @@ def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
 
 
 def latest_day(ctx: WebContext) -> date | None:
+    """The front page's day: the latest edition with papers, or a later day that has none but whose
+    run went wrong (held, sources failed or suspect): that day is shown as it is, failures listed."""
     with session_scope(ctx.engine) as session:
-        return session.exec(select(func.max(EditionPaper.edition_date))).one()
+        with_papers = session.exec(select(func.max(EditionPaper.edition_date))).one()
+        later = [
+            session.exec(select(func.max(Edition.date))).one(),
+            session.exec(select(func.max(FetchLog.edition_date))).one(),
+        ]
+    for day in sorted({d for d in later if d is not None and (with_papers is None or d > with_papers)}, reverse=True):
+        if held_reason(ctx, day) or any(h in ("failed", "suspect") for _, h, _ in source_health(ctx, day)):
+            return day  # (a day without an announcement is quiet, not wrong: the last edition stays in front)
+    return with_papers
 
 
 def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
@@ -179,7 +189,7 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
     edition = edition_cached(ctx, day)
     f = filters_from(request)
     if edition is None:
-        if not source_health(ctx, day):
+        if not source_health(ctx, day) and not held_reason(ctx, day):
             return _not_found(ctx, request, lang)
         # sources were read that day but nothing was new: say why (no announcement, a suspect feed)
         view = {
@@ -256,10 +266,15 @@ def edition_api(request: Request, day: str):
     ctx = _ctx(request)
     parsed = _parse_day(day)
     edition = edition_cached(ctx, parsed) if parsed else None
-    if parsed is None or edition is None:
+    if parsed is None:
         return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
     held = held_reason(ctx, parsed)
     sources = [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)]
+    if edition is None:  # no papers: a day whose run went wrong is shown as it is, as its page shows it
+        if not held and not sources:
+            return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
+        empty = {"date": parsed.isoformat(), "size": 0, "papers": [], "themes": [], "themes_ready": True}
+        return JSONResponse({**empty, "held": held, "sources": sources})
     cached = ctx.editions_json.get(parsed)
     # Serialised once per edition and state (6,000 papers: ~6 MB); a rerun that clears a hold or
     # refetches a source changes the state, so the answer is never staler than the database.
