@@ -100,8 +100,10 @@ class Settings(BaseSettings):
     sources_file: Path = Field(default=BUNDLED_SOURCES, description="TOML file listing the feeds to fetch.")
     templates_dir: Path = Field(default=DEFAULT_TEMPLATES_DIR)
 
-    contact_email: str = Field(
-        default="academichub@example.org", description="Contact address sent in the HTTP User-Agent."
+    contact_email: str | None = Field(
+        default=None,
+        description="The one contact address: in every email's footer (briefings, confirmations, saved "
+        "preferences) and in the HTTP User-Agent. Default: the address of ACADEMICHUB_SENDER.",
     )
     sender: str = Field(default="AcademicHub <briefing@example.org>", description="From: address of briefing emails.")
     mail_backend: str = Field(
@@ -272,8 +274,15 @@ class Settings(BaseSettings):
         return parse_smtp_url(self.smtp_url.get_secret_value())
 
     @property
+    def contact(self) -> str:
+        """The contact address every email shows and the User-Agent names (one setting)."""
+        from email.utils import parseaddr
+
+        return self.contact_email or parseaddr(self.sender)[1]
+
+    @property
     def user_agent(self) -> str:
-        return f"AcademicHub/0.1 (+{self.base_url}; mailto:{self.contact_email})"
+        return f"AcademicHub/0.1 (+{self.base_url}; mailto:{self.contact})"
 
     @property
     def uses_placeholder_secret(self) -> bool:

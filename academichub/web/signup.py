@@ -83,7 +83,7 @@ async def signup(request: Request):
                     ProfileInput(interests=values["interests"], language=values["language"]),
                     via="signup",
                 )
-            links = Links(confirm=ctx.link("confirm", "confirm", sub), contact=ctx.settings.contact_email)
+            links = Links(confirm=ctx.link("confirm", "confirm", sub), contact=ctx.settings.contact)
             send_mail(
                 ctx,
                 sub.email,
