@@ -60,3 +60,11 @@ def test_a_failed_day_after_a_good_one_is_in_front_with_the_way_back(site):
     assert f"/editions/{DAY}" in front and "file-cut: could not be fetched" in front  # the previous day linked
     assert client.get(f"/api/editions/{DAY}").json()["size"] == 39
     assert client.get(f"/editions/{BROKEN_DAY}?lang=en").text.count("file-cut: could not be fetched") == 1
+
+
+def test_a_card_without_authors_carries_no_repeated_note(site):
+    app, client, ingest, _ = site
+    ingest(DAY, SAMPLE_DAY_DIR)
+    for lang, note in (("en", "Authors not listed"), ("zh", "未列出作者")):
+        page = client.get(f"/editions/{DAY}?lang={lang}&source=Science (Express)").text
+        assert "Sample research article listed without an abstract" in page and note not in page

@@ -70,6 +70,10 @@ STRINGS: dict[str, dict[str, str]] = {
             "Someone (we hope you) asked to receive AcademicHub’s research briefing at this address. "
             "Press the button to confirm; nothing is sent before you do."
         ),
+        "confirm_body_text": (  # the text part has a link, not a button
+            "Someone (we hope you) asked to receive AcademicHub’s research briefing at this address. "
+            "Open the link below to confirm; nothing is sent before you do."
+        ),
         "confirm_button": "Confirm my subscription",
         "confirm_ignore": (
             "If you did not ask for this, ignore this email: "
@@ -144,6 +148,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_preheader": "点击一次，即可开始接收每日研究简报。",
         "confirm_body": (
             "有人（希望是您）申请用此地址接收 AcademicHub 研究简报。请点击下方按钮确认；确认之前我们不会发送任何简报。"
+        ),
+        "confirm_body_text": (
+            "有人（希望是您）申请用此地址接收 AcademicHub 研究简报。请打开下方链接确认；确认之前我们不会发送任何简报。"
         ),
         "confirm_button": "确认订阅",
         "confirm_ignore": "如果这不是您的操作，请忽略此邮件：此地址不会被订阅，我们也不会再联系您。",
