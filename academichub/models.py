@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from datetime import date, datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -128,10 +129,30 @@ class LlmCache(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class DeliveryState(StrEnum):
+    """A ledger row's state: queued -> (claimed by a worker) -> sending -> sent / failed / skipped.
+    Stored as its text value, so rows and queries compare with plain strings too."""
+
+    QUEUED = "queued"
+    CLAIMED = "claimed"
+    SENDING = "sending"  # claimed for a send, outcome not yet known: never resent automatically
+    SENT = "sent"
+    FAILED = "failed"  # see ``FailureKind``
+    SKIPPED = "skipped"  # with why (paused, nothing to send, already sent, ...)
+
+
+class FailureKind(StrEnum):
+    """Why a ``failed`` row failed: transient (the provider was busy or unreachable: the next run retries
+    it) or permanent (the provider refused the message or address: recorded, never retried)."""
+
+    TRANSIENT = "transient"
+    PERMANENT = "permanent"
+
+
 class Delivery(SQLModel, table=True):
     """The ledger: one row per (subscriber, edition), checked before every send.
 
-    queued -> sending -> sent (with the provider's message id) / failed / skipped (with why).
+    ``DeliveryState`` says where a row is; a failed row's ``failure_kind`` says whether a rerun retries it.
     A row left in ``sending`` by a crash has an unknown outcome: it is never resent automatically.
     """
 
@@ -139,13 +160,26 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
     edition_date: dt.date = Field(index=True)
-    state: str = Field(default="queued", max_length=12)
+    state: str = Field(default=DeliveryState.QUEUED, max_length=12)  # a DeliveryState value
     reason: str | None = None
+    failure_kind: str | None = Field(default=None, max_length=10)  # a FailureKind value, for failed rows
     message_id: str | None = Field(default=None, max_length=200)
     attempts: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
     # What the email said (compose's record: paper ids, texts, reasons), for "view in browser" and the feed.
     content: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+    @property
+    def retryable(self) -> bool:
+        """A failed row the next run sends again."""
+        return self.state == DeliveryState.FAILED and self.failure_kind == FailureKind.TRANSIENT
+
+    @property
+    def explained(self) -> str | None:
+        """The reason as an operator reads it: a failure's kind first (``permanent: 550 mailbox unavailable``)."""
+        if self.failure_kind and self.reason is not None:
+            return f"{self.failure_kind}: {self.reason}"
+        return self.reason
 
     @property
     def key(self) -> int:

@@ -100,8 +100,10 @@ class Settings(BaseSettings):
     sources_file: Path = Field(default=BUNDLED_SOURCES, description="TOML file listing the feeds to fetch.")
     templates_dir: Path = Field(default=DEFAULT_TEMPLATES_DIR)
 
-    contact_email: str = Field(
-        default="academichub@example.org", description="Contact address sent in the HTTP User-Agent."
+    contact_email: str | None = Field(
+        default=None,
+        description="The one contact address: in every email's footer (briefings, confirmations, saved "
+        "preferences) and in the HTTP User-Agent. Default: the address of ACADEMICHUB_SENDER.",
     )
     sender: str = Field(default="AcademicHub <briefing@example.org>", description="From: address of briefing emails.")
     mail_backend: str = Field(
@@ -151,6 +153,16 @@ class Settings(BaseSettings):
     )
     arxiv_min_interval: float = Field(
         default=3.0, ge=0, description="Seconds between requests to arXiv (arXiv asks for 3)."
+    )
+    library_offline: bool = Field(
+        default=False,
+        description="Resolve a library's bare ids only from the stored papers, never from arXiv or Crossref.",
+    )
+    library_arxiv_api: str = Field(
+        default="https://export.arxiv.org/api/query", description="arXiv API for a library's bare arXiv ids."
+    )
+    library_crossref_api: str = Field(
+        default="https://api.crossref.org/works", description="Crossref works API for a library's bare DOIs."
     )
     edition_timezone: str = Field(
         default="America/New_York", description="Time zone that decides 'today' for an edition."
@@ -262,8 +274,15 @@ class Settings(BaseSettings):
         return parse_smtp_url(self.smtp_url.get_secret_value())
 
     @property
+    def contact(self) -> str:
+        """The contact address every email shows and the User-Agent names (one setting)."""
+        from email.utils import parseaddr
+
+        return self.contact_email or parseaddr(self.sender)[1]
+
+    @property
     def user_agent(self) -> str:
-        return f"AcademicHub/0.1 (+{self.base_url}; mailto:{self.contact_email})"
+        return f"AcademicHub/0.1 (+{self.base_url}; mailto:{self.contact})"
 
     @property
     def uses_placeholder_secret(self) -> bool:

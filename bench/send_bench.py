@@ -17,6 +17,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
+from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -35,16 +36,24 @@ def briefing(i: int, lang: str) -> Briefing:
     items = []
     for n in range(1, 9):
         pid = f"2606.{(i * 8 + n) % 6000:05d}"
-        card = PaperCard(
-            pid,
-            f"Paper {pid}: robust <evaluation> of agents & tools, part {n}",
-            "arXiv (CS.CL)",
-            date(2026, 6, 22),
-            ["A. Author", "B. Author", "C. Author"],
-            "",
-            f"https://arxiv.org/abs/{pid}",
-            f"https://arxiv.org/pdf/{pid}",
-            None,
+        card = PaperCard.of(  # as an edition makes its cards: from the stored row, links checked once
+            SimpleNamespace(
+                id=pid,
+                title=f"Paper {pid}: robust <evaluation> of agents & tools, part {n}",
+                source_labels=["arXiv (CS.CL)"],
+                published=date(2026, 6, 22),
+                authors=["A. Author", "B. Author", "C. Author"],
+                abstract="",
+                abs_url=f"https://arxiv.org/abs/{pid}",
+                pdf_url=f"https://arxiv.org/pdf/{pid}",
+                doi_url=None,
+                doi=None,
+                journal_ref=None,
+                kind="article",
+                announce_type="new",
+                arxiv_version=1,
+                categories=["cs.CL"],
+            )
         )
         summary = (
             "本文提出一种新的提示注入 (prompt injection) 防御方法，并在多个基准上验证。"
@@ -75,10 +84,9 @@ def render_bench(n: int) -> None:
     size = 0
     for i in range(n):
         b = briefing(i, "zh" if i % 2 else "en")  # the synthetic input (compose's output): not timed
+        sub = Subscriber(id=i, email=f"r{i}@example.org")  # a loaded reader row (loading is the ledger's cost)
         t0 = time.perf_counter()
-        links = builder.briefing(
-            settings, Subscriber(id=i, email=f"r{i}@example.org"), b.edition_date, [it.paper.id for it in b.items]
-        )
+        links = builder.briefing(settings, sub, b.edition_date, [it.paper.id for it in b.items])
         r = render_briefing(b, DEFAULT_TEMPLATES_DIR, links)
         raw = build_message(
             r,

@@ -27,13 +27,13 @@ from academichub.briefing.compose import Pieces
 from academichub.briefing.pieces import LlmReport, write_pieces
 from academichub.db import session_scope
 from academichub.delivery import ledger
-from academichub.delivery.engine import Delivery, account_suppression, deliver_readers
+from academichub.delivery.engine import Delivery, Outcome, Steps, account_suppression, deliver_group, deliver_readers
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
 from academichub.llm import Deadline, run_deadline
 from academichub.mail.backends import Mailer
 from academichub.matching.match import Match, ProfileSpec
-from academichub.matching.profiles import Readers, load_profiles, match_profiles
+from academichub.matching.profiles import Readers, match_profiles
 from academichub.papers.health import EditionHeld
 from academichub.papers.ingest import ensure_not_held, ensure_trusted
 from academichub.papers.report import IngestReport
@@ -91,27 +91,25 @@ def deliver_all(
     return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
 
 
-def deliver_group(
-    settings: Settings,
-    engine: Engine,
-    edition: EditionData,
-    readers: Readers,
-    dry_run: bool,
-    suppressed: dict[str, str],
-    mailer: Mailer | None,
-    deadline: Deadline | None = None,
-) -> tuple[list[Delivery], LlmReport]:
-    """match -> write -> compose, render and send for one group, each step a task run."""
-    if not readers:
-        return [], LlmReport(model=settings.llm_model)
-    profiles = load_profiles(engine, readers)
-    matches = match_readers(engine, quoted(edition), quoted(profiles), settings.representation, settings.min_score)
-    pieces, llm_report = write_briefings(
+# The library's delivery sequence (``engine.deliver_group``) with each step a task run. The
+# arguments go in ``quote()`` (see the module's docstring).
+TASK_STEPS = Steps(
+    match=lambda engine, edition, profiles, *rest: match_readers(engine, quoted(edition), quoted(profiles), *rest),
+    write=lambda settings, engine, edition, matches, readers, deadline=None: write_briefings(
         settings, engine, quoted(edition), quoted(matches), quoted(readers), deadline=quoted(deadline)
-    )
-    return deliver_all(
-        settings, engine, quoted(edition), quoted(matches), dry_run, quoted(pieces), quoted(readers), suppressed, mailer
-    ), llm_report
+    ),
+    deliver=lambda settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer: deliver_all(
+        settings,
+        engine,
+        quoted(edition),
+        quoted(matches),
+        dry_run,
+        quoted(pieces),
+        quoted(readers),
+        suppressed,
+        mailer,
+    ),
+)
 
 
 def run_day(
@@ -131,12 +129,12 @@ def run_day(
     edition = load_edition(engine, day, settings.corpus_days)
     deadline = run_deadline(settings)  # one for the run's LLM work: daily readers and weekly digests
     deliveries, llm_report = deliver_group(
-        settings, engine, edition, readers.daily, dry_run, suppressed, mailer, deadline=deadline
+        settings, engine, edition, readers.daily, dry_run, suppressed, mailer, deadline=deadline, steps=TASK_STEPS
     )
     if readers.weekly:
         week = load_edition(engine, day, settings.corpus_days, days=7)
         weekly, weekly_llm = deliver_group(
-            settings, engine, week, readers.weekly, dry_run, suppressed, mailer, deadline=deadline
+            settings, engine, week, readers.weekly, dry_run, suppressed, mailer, deadline=deadline, steps=TASK_STEPS
         )
         deliveries += weekly
         llm_report = llm_report.merge(weekly_llm)
@@ -144,7 +142,9 @@ def run_day(
         if not dry_run:
             with session_scope(engine) as session:
                 ledger.record_skipped(session, day, {sub.key: why for sub, why in readers.skipped})
-        deliveries += [Delivery(sub.email, sub.language, 0, None, "", "skipped", why) for sub, why in readers.skipped]
+        deliveries += [
+            Delivery(sub.email, sub.language, 0, None, "", Outcome.SKIPPED, why) for sub, why in readers.skipped
+        ]
     report = RunReport(
         edition_date=day,
         ingest=ingest,

@@ -60,7 +60,7 @@ def run_ingest(
         docs = [read_file(p) for p in collect_paths(paths)]
         holidays = source_config(settings, paths=paths, config=config).arxiv_holidays
     else:
-        config = source_config(settings, paths=paths, config=config)
+        config = source_config(settings, paths=paths, config=config, engine=engine)
         holidays = config.arxiv_holidays
         with Fetcher(settings) as fetcher:
             docs = [fetch_source(s, fetcher, engine, day) for s in config.sources]

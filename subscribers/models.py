@@ -1,4 +1,4 @@
-"""Subscriber, interest profile and feedback tables. The schema is Alembic's (migration 0002)."""
+"""Subscriber, interest profile (radar) and feedback tables. The schema is Alembic's (migrations 0002, 0012)."""
 
 from __future__ import annotations
 
@@ -60,11 +60,19 @@ class Subscriber(SQLModel, table=True):
         return self.id
 
 
+DEFAULT_RADAR = "main"  # the name of the profile given at `subscribers add` (migration 0012)
+
+
 class InterestProfile(SQLModel, table=True):
-    """What a reader wants: free text plus hard controls. One per subscriber."""
+    """A radar: what a reader wants, as free text plus hard controls. A reader has one or more, each
+    named (unique per reader); the first (lowest id) is the one `subscribers add` and the sign-up
+    form set. Each radar is matched on its own and gets its own section in the email."""
 
     __tablename__ = "interest_profile"
-    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    __table_args__ = (UniqueConstraint("subscriber_id", "name", name="uq_interest_profile_subscriber_name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    name: str = Field(default=DEFAULT_RADAR, max_length=40)
     interests: str = ""  # free text, any language
     keywords: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # boost
     exclude: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # hard filter
@@ -73,17 +81,21 @@ class InterestProfile(SQLModel, table=True):
     # English key phrases an LLM expanded the free text into when it was saved (for non-English text).
     expanded: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     expanded_for: str = ""  # the interests text the expansion was made from
+    # The reader's own papers (migration 0013): [{id, title, abstract, year, source}], see subscribers/library.py.
+    library: list[dict] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
     updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Feedback(SQLModel, table=True):
-    """A like (+1) or dislike (-1) of a paper. One row per (subscriber, paper): reversible."""
+    """A like (+1) or dislike (-1) of a paper. One row per (subscriber, paper): reversible. It trains
+    the radar the paper was shown under (``radar_id``; None: the reader's first radar)."""
 
     __table_args__ = (UniqueConstraint("subscriber_id", "paper_id"),)
     id: int | None = Field(default=None, primary_key=True)
     subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
     paper_id: str = Field(foreign_key="paper.id", max_length=200)
     value: int  # +1 or -1
+    radar_id: int | None = Field(default=None, foreign_key="interest_profile.id")
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -109,8 +121,8 @@ class Channel(SQLModel, table=True):
 
 class ChannelDelivery(SQLModel, table=True):
     """The channel ledger: one row per (channel, edition), checked before every send, with the email
-    ledger's states: queued -> sending -> sent / failed (``transient: ...`` retried by the next run,
-    ``permanent: ...`` never) / skipped. A row left ``sending`` by a crash is never resent automatically."""
+    ledger's states: queued -> sending -> sent / failed (``failure_kind`` transient: retried by the next
+    run; permanent: never) / skipped. A row left ``sending`` by a crash is never resent automatically."""
 
     __tablename__ = "channel_delivery"
     __table_args__ = (UniqueConstraint("channel_id", "edition_date"),)
@@ -120,8 +132,14 @@ class ChannelDelivery(SQLModel, table=True):
     edition_date: date = Field(index=True)
     state: str = Field(default="queued", max_length=12)
     reason: str | None = None
+    failure_kind: str | None = Field(default=None, max_length=10)  # transient or permanent, for failed rows
     attempts: int = 0
     updated_at: datetime = Field(default_factory=utcnow)
+
+    @property
+    def explained(self) -> str | None:
+        """The reason as an operator reads it, the failure's kind first."""
+        return f"{self.failure_kind}: {self.reason}" if self.failure_kind and self.reason else self.reason
 
 
 class SubscriberChange(SQLModel, table=True):

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from email_validator import EmailNotValidError, validate_email
 from sqlmodel import Session, col, select
 
+from academichub.i18n.errors import Explained
 from academichub.models import utcnow
 from subscribers.models import (
     EMPTY_DAY,
@@ -22,10 +23,12 @@ from subscribers.models import (
     SubscriberChange,
     due_on,
 )
+from subscribers.suggest import close_matches
 
 
-class SubscriberError(ValueError):
-    """A clear, user-facing problem with subscriber input."""
+class SubscriberError(Explained):
+    """A clear, user-facing problem with subscriber input (``of(key, ...)``: worded in the reader's language
+    on pages and in emails, in English in the CLI)."""
 
 
 # Field sizes (the same for the CLI, an import, the sign-up form and the preference page).
@@ -45,20 +48,20 @@ def shown(value: str, limit: int = 60) -> str:
 def check_timezone(name: str) -> None:
     """An IANA time zone, checked by shape before the zone files are looked up (a 300-character
     name would otherwise raise OSError: File name too long)."""
-    problem = f"unknown time zone {shown(name)}: use an IANA name such as Asia/Shanghai or Europe/Berlin"
+    problem = SubscriberError.of("err_timezone", value=shown(name))
     if len(name) > TIMEZONE_MAX or not _TIMEZONE.fullmatch(name):
-        raise SubscriberError(problem)
+        raise problem
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise SubscriberError(problem) from None
+        raise problem from None
 
 
 def normalise_email(raw: str) -> str:
     try:
         result = validate_email(raw.strip(), check_deliverability=False)
     except EmailNotValidError as exc:
-        raise SubscriberError(f"invalid email address {shown(raw)}: {exc}") from None
+        raise SubscriberError.of("err_email", value=shown(raw), detail=exc) from None
     return result.normalized.lower()
 
 
@@ -98,38 +101,41 @@ class ProfileInput:
 
     def validate(self) -> None:
         if self.language is not None and self.language not in LANGUAGES:
-            raise SubscriberError(f"unknown language {shown(self.language)}: choose one of {', '.join(LANGUAGES)}")
+            raise SubscriberError.of("err_language", value=shown(self.language), choices=", ".join(LANGUAGES))
         if self.timezone is not None:
             check_timezone(self.timezone)
         if self.interests is not None and len(self.interests.strip()) > INTERESTS_MAX:
-            raise SubscriberError(f"interests: at most {INTERESTS_MAX:,} characters, not {len(self.interests):,}")
+            raise SubscriberError.of(
+                "err_interests_long", limit=f"{INTERESTS_MAX:,}", length=f"{len(self.interests):,}"
+            )
         if self.name is not None and len(self.name) > NAME_MAX:
-            raise SubscriberError(f"name: at most {NAME_MAX} characters, not {len(self.name):,}")
+            raise SubscriberError.of("err_name_long", limit=NAME_MAX, length=f"{len(self.name):,}")
         for attr in ("keywords", "exclude", "categories", "authors"):
             items = getattr(self, attr) or []
             if len(items) > LIST_MAX or any(len(str(i)) > ITEM_MAX for i in items):
-                raise SubscriberError(f"{attr}: at most {LIST_MAX} of them, each at most {ITEM_MAX} characters")
+                raise SubscriberError.of("err_list_long", field=attr, count=LIST_MAX, limit=ITEM_MAX)
         for attr in ("interests", "name", "keywords", "exclude", "categories", "authors"):
             if "\x00" in str(getattr(self, attr) or ""):  # PostgreSQL text cannot hold one
-                raise SubscriberError(f"{attr}: contains a NUL character")
+                raise SubscriberError.of("err_nul", field=attr)
         if self.delivery_hour is not None and not 0 <= self.delivery_hour <= 23:
-            raise SubscriberError(f"delivery hour must be 0-23, not {self.delivery_hour}")
+            raise SubscriberError.of("err_hour", value=self.delivery_hour)
         if self.frequency is not None and self.frequency not in FREQUENCIES:
-            raise SubscriberError(f"unknown frequency {shown(self.frequency)}: choose daily or weekly")
+            raise SubscriberError.of("err_frequency", value=shown(self.frequency))
         if self.weekly_day is not None and self.weekly_day not in WEEKDAYS:
-            raise SubscriberError(f"unknown weekday {shown(self.weekly_day)}: choose one of {', '.join(WEEKDAYS)}")
+            raise SubscriberError.of("err_weekday", value=shown(self.weekly_day), choices=", ".join(WEEKDAYS))
         if self.empty_day is not None and self.empty_day not in EMPTY_DAY:
-            raise SubscriberError(
-                f"unknown empty-day choice {shown(self.empty_day)}: choose short (a short email) or none (no email)"
-            )
+            raise SubscriberError.of("err_empty_day", value=shown(self.empty_day))
         if self.papers_per_email is not None and not 1 <= self.papers_per_email <= 30:
-            raise SubscriberError(f"papers per email must be 1-30, not {self.papers_per_email}")
+            raise SubscriberError.of("err_papers", value=self.papers_per_email)
         if self.categories and self.known_categories:
             unknown = [c for c in self.categories if c not in self.known_categories]
             if unknown:
-                raise SubscriberError(
-                    f"unknown categor{'y' if len(unknown) == 1 else 'ies'} {', '.join(map(shown, unknown[:10]))}: "
-                    f"the configured sources have {', '.join(sorted(self.known_categories))}"
+                near = close_matches(unknown[0], self.known_categories)
+                raise SubscriberError.of(
+                    "err_category_near" if near else "err_category",
+                    noun="category" if len(unknown) == 1 else "categories",
+                    values=", ".join(map(shown, unknown[:10])),
+                    near=", ".join(near),
                 )
 
 
@@ -196,7 +202,7 @@ def apply_profile(
         sub.status, sub.paused_until = "active", None
     sub.updated_at = utcnow()
     sid = sub.key  # flushed above when new
-    profile = session.get(InterestProfile, sid) or InterestProfile(subscriber_id=sid)
+    profile = _first_radar(session, sid) or InterestProfile(subscriber_id=sid)
     if data.interests is not None and data.interests.strip() != profile.interests:
         changes.append(("interests", profile.interests, data.interests.strip()))
         profile.interests = data.interests.strip()
@@ -258,7 +264,24 @@ def get_subscriber(session: Session, email: str) -> tuple[Subscriber, InterestPr
     sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
     if sub is None:
         raise SubscriberError(f"no subscriber with the address {address}")
-    return sub, session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
+    return sub, _first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
+
+
+def _first_radar(session: Session, subscriber_id: int) -> InterestProfile | None:
+    """The reader's first radar (lowest id): the profile `subscribers add` and the sign-up form set."""
+    return session.exec(
+        select(InterestProfile).where(InterestProfile.subscriber_id == subscriber_id).order_by(col(InterestProfile.id))
+    ).first()
+
+
+def _with_first_radar(rows) -> list[tuple[Subscriber, InterestProfile | None]]:
+    """Rows of (subscriber, radar) ordered by subscriber then radar id -> one row per subscriber with
+    their first radar (a reader with several radars has several rows in the join)."""
+    out: list[tuple[Subscriber, InterestProfile | None]] = []
+    for sub, profile in rows:
+        if not out or out[-1][0].id != sub.id:
+            out.append((sub, profile))
+    return out
 
 
 def is_receiving(sub: Subscriber, today: date) -> bool:
@@ -305,10 +328,10 @@ def audience(session: Session, today: date) -> Audience:
         select(Subscriber, InterestProfile)
         .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
         .where(col(Subscriber.status).in_(("active", "paused", *SUPPRESSED_STATUSES)))
-        .order_by(col(Subscriber.id))
+        .order_by(col(Subscriber.id), col(InterestProfile.id))
     ).all()
     out = Audience()
-    for sub, profile in rows:
+    for sub, profile in _with_first_radar(rows):
         if not is_due(sub, today):
             continue
         reason = skip_reason(sub, today)
@@ -327,49 +350,24 @@ def active_subscribers(session: Session, today: date) -> list[tuple[Subscriber, 
         select(Subscriber, InterestProfile)
         .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
         .where(col(Subscriber.status).in_(("active", "paused")))
-        .order_by(col(Subscriber.id))
+        .order_by(col(Subscriber.id), col(InterestProfile.id))
     ).all()
-    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in rows if is_receiving(s, today)]
+    return [
+        (s, p or InterestProfile(subscriber_id=s.key)) for s, p in _with_first_radar(rows) if is_receiving(s, today)
+    ]
 
 
 def all_subscribers(session: Session) -> list[tuple[Subscriber, InterestProfile]]:
     rows = session.exec(
         select(Subscriber, InterestProfile)
         .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
-        .order_by(col(Subscriber.id))
+        .order_by(col(Subscriber.id), col(InterestProfile.id))
     ).all()
-    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in rows]
+    return [(s, p or InterestProfile(subscriber_id=s.key)) for s, p in _with_first_radar(rows)]
 
 
 def count_subscribers(session: Session) -> int:
     return len(session.exec(select(Subscriber.id)).all())
-
-
-def set_feedback(session: Session, subscriber_id: int, paper_id: str, value: int) -> None:
-    """Record a like (+1) or dislike (-1); value 0 removes it (undo). Idempotent."""
-    if value not in (-1, 0, 1):
-        raise SubscriberError("feedback is +1 (like), -1 (dislike) or 0 (undo)")
-    row = session.exec(
-        select(Feedback).where(Feedback.subscriber_id == subscriber_id, Feedback.paper_id == paper_id)
-    ).first()
-    if value == 0:
-        if row is not None:
-            session.delete(row)
-    elif row is None:
-        session.add(Feedback(subscriber_id=subscriber_id, paper_id=paper_id, value=value))
-    else:
-        row.value = value
-        session.add(row)
-    session.commit()
-
-
-def feedback_for(session: Session, subscriber_ids: list[int]) -> dict[int, dict[str, int]]:
-    out: dict[int, dict[str, int]] = {}
-    for i in range(0, len(subscriber_ids), 900):
-        chunk = subscriber_ids[i : i + 900]
-        for f in session.exec(select(Feedback).where(col(Feedback.subscriber_id).in_(chunk))):
-            out.setdefault(f.subscriber_id, {})[f.paper_id] = f.value
-    return out
 
 
 def subscriber_record(sub: Subscriber, profile: InterestProfile) -> dict:
@@ -394,4 +392,5 @@ def subscriber_record(sub: Subscriber, profile: InterestProfile) -> dict:
         "categories": profile.categories,
         "authors": profile.authors,
         "expanded": profile.expanded,
+        "library": len(profile.library or []),  # how many of their own papers; the papers: the preference page
     }

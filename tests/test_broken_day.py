@@ -315,3 +315,40 @@ def test_prepare_edition_fails_on_a_broken_day_and_deliver_due_sends_none_of_it(
     assert prepare_edition(date_=TUE.isoformat(), return_state=True).is_completed()
     deliver_due(now="2026-06-17T09:05:00+00:00")
     assert sent(TUE) == ["sent", "sent"]
+
+
+def test_the_edition_page_and_api_say_a_day_is_held_until_a_good_rerun(tmp_path):
+    """A held day's page says, in the reader's language, that nobody was sent it and why; the API carries
+    ``held``; once a rerun lifts the hold both say nothing of it (the API's kept JSON follows)."""
+    from fastapi.testclient import TestClient
+
+    from academichub.web.app import create_app
+
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=tmp_path / "outbox",
+        now="2026-06-19T00:30:00Z",
+        _env_file=None,
+    )
+    for day in (MON, TUE, WED, THU):
+        ingest_day(settings, day, usual_day(day))
+    held = ingest_day(settings, FRI, usual_day(FRI, {"arxiv-cs.LG": FAILED_503})).held
+    assert held
+    client = TestClient(create_app(settings), raise_server_exceptions=False)
+    en = client.get(f"/editions/{FRI}?lang=en")
+    zh = client.get(f"/editions/{FRI}?lang=zh")
+    assert en.status_code == zh.status_code == 200
+    assert "This edition is held: sources that usually carry 77% of the day" in en.text
+    assert "No briefing was sent for it" in en.text
+    assert "本期暂缓发送" in zh.text and "尚未向任何读者发送简报" in zh.text
+    api = client.get(f"/api/editions/{FRI}").json()
+    assert api["held"] == held and api["size"] == 12
+    assert client.get(f"/api/editions/{THU}").json()["held"] is None
+    assert "This edition is held" not in client.get(f"/editions/{THU}?lang=en").text
+
+    fixed = Settings(
+        database_url=settings.database_url, outbox_dir=tmp_path / "outbox", now="2026-06-19T03:00:00Z", _env_file=None
+    )
+    assert ingest_day(fixed, FRI, usual_day(FRI)).held is None
+    assert client.get(f"/api/editions/{FRI}").json()["held"] is None
+    assert "This edition is held" not in client.get(f"/editions/{FRI}?lang=en").text

@@ -120,7 +120,7 @@ def test_transient_failure_is_retried_next_run_permanent_is_recorded(httpserver,
     assert not [line for line in out.splitlines() if "→" in line and "flaky-s3cret" in line]  # the report: masked
     assert code == 0 and "Wrote 1 briefing(s)" in out and "2 channel failed" in out, out  # the email is not blocked
     rows = {r.channel_id: r for r in channel_rows()}
-    assert sorted(r.reason.split(":")[0] for r in rows.values()) == ["permanent", "transient"]
+    assert sorted(r.failure_kind for r in rows.values()) == ["permanent", "transient"]
     httpserver.clear()
     httpserver.expect_request("/flaky-s3cret").respond_with_json(OK)
     httpserver.expect_request("/gone").respond_with_data("no such hook", status=404)
@@ -203,9 +203,9 @@ def test_the_channel_ledger_claims_once_on_both_databases(db_url):
         (row,) = channel_ledger.prepare(s, day, channels).values()
         assert list(channel_ledger.prepare(s, day, channels).values())[0].id == row.id  # a rerun adds no row
         assert channel_ledger.claim(s, row.id) and not channel_ledger.claim(s, row.id)
-        channel_ledger.finish(s, row.id, "failed", "transient: the service answered HTTP 502")
+        channel_ledger.finish(s, row.id, channel_ledger.transient("the service answered HTTP 502"))
         assert channel_ledger.claim(s, row.id)  # a transient failure may be tried again
-        channel_ledger.finish(s, row.id, "failed", "permanent: the service refused the message (HTTP 404)")
+        channel_ledger.finish(s, row.id, channel_ledger.permanent("the service refused the message (HTTP 404)"))
         assert not channel_ledger.claim(s, row.id)  # a permanent one never
         ((got, ch, address),) = channel_ledger.rows_for(s, day)
         assert got.attempts == 2 and got.state == "failed" and address == "l@example.org" and ch.kind == "feishu"

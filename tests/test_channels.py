@@ -16,6 +16,7 @@ import pytest
 
 from academichub.briefing.compose import Briefing, BriefingItem
 from academichub.db import session_scope
+from academichub.delivery.channel_ledger import SendResult
 from academichub.delivery.channels import classify, message_for, notify
 from academichub.mail.chat import ChatMessage, md_escape, render_chat
 from academichub.mail.render import Links
@@ -192,7 +193,7 @@ def test_each_service_gets_its_request_shape(httpserver, redirect, url, endpoint
         httpserver.expect_request(re.compile(".*")).respond_with_data("ok")
     )
     result = notify(url, ChatMessage("T", "**B** [l](https://x.org/a)", markdown=True))
-    assert classify(result) == ("sent", None)
+    assert classify(result) == SendResult("sent")
     assert [(m, u) for m, u, _ in redirect] == [("POST", endpoint)]
     assert shape(json.loads(redirect[0][2]))
     assert len(httpserver.log) == 1  # it reached the local server, not the service
@@ -201,7 +202,7 @@ def test_each_service_gets_its_request_shape(httpserver, redirect, url, endpoint
 def test_ntfy_and_json_webhooks_post_to_the_local_server(httpserver):
     httpserver.expect_request(re.compile(".*")).respond_with_json(OK)
     for url in (f"ntfy://127.0.0.1:{httpserver.port}/papers", f"json://127.0.0.1:{httpserver.port}/hook"):
-        assert classify(notify(url, ChatMessage("T", "B", markdown=False))) == ("sent", None)
+        assert classify(notify(url, ChatMessage("T", "B", markdown=False))) == SendResult("sent")
     ntfy, hook = (json.loads(req.get_data()) for req, _ in httpserver.log)
     assert ntfy == {"topic": "papers", "title": "T", "message": "B"}
     assert hook["title"] == "T" and hook["message"] == "B"
@@ -218,10 +219,10 @@ def test_a_refusal_is_permanent_a_server_error_or_no_connection_transient(httpse
     ):
         httpserver.clear()
         httpserver.expect_request("/hook").respond_with_data("no", status=status)
-        state, reason = classify(notify(url, ChatMessage("T", "B", markdown=False)))
-        assert state == "failed" and reason.startswith(f"{kind}: ") and str(status) in reason, (status, reason)
-    state, reason = classify(notify("json://127.0.0.1:9/hook", ChatMessage("T", "B", markdown=False)))
-    assert state == "failed" and reason.startswith("transient: ")
+        got = classify(notify(url, ChatMessage("T", "B", markdown=False)))
+        assert got.state == "failed" and got.kind == kind and str(status) in got.reason, (status, got)
+    got = classify(notify("json://127.0.0.1:9/hook", ChatMessage("T", "B", markdown=False)))
+    assert got.state == "failed" and got.kind == "transient" and got.explained.startswith("transient: ")
 
 
 def test_channels_are_masked_in_list_export_and_errors(env_settings, capsys, monkeypatch):

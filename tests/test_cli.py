@@ -147,7 +147,7 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
         (["subscribers", "add", "a@example.org", "--interests", "x", "--lang", "fr"], "unknown language 'fr'"),
         (
             ["subscribers", "add", "a@example.org", "--interests", "x", "--categories", "cs.XX, medrxiv"],
-            "unknown category 'cs.XX': the configured sources have",
+            "unknown category 'cs.XX': did you mean cs.",
         ),
         (
             ["subscribers", "add", "a@example.org", "--interests", "x", "--tz", "Mars/Olympus"],

@@ -147,6 +147,10 @@ def test_read_only_commands_load_neither_prefect_nor_the_ml_stack(day_with_theme
         ["subscribers", "export", "ada@example.org"],
         ["deliveries"],
         ["deliveries", "--json"],
+        ["sources"],
+        ["sources", "--json"],
+        ["sources", "--wanted"],
+        ["sources", "--wanted", "--json"],
     ]
     # One interpreter for all: after each command, what had been loaded so far (the first to load a
     # heavy module is the one named).

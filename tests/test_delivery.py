@@ -118,7 +118,8 @@ def test_permanent_rejection_is_recorded_and_not_retried(ses, capsys, monkeypatc
     code, out = cli_run(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert code == 0 and "2 failed" in out
     rows = ledger_rows()
-    assert all(r.state == "failed" and r.reason.startswith("permanent:") for r in rows.values())
+    assert all(r.state == "failed" and r.failure_kind == "permanent" and not r.retryable for r in rows.values())
+    assert all(r.explained == f"permanent: {r.reason}" for r in rows.values())
     code, out = cli_run(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert "2 skipped" in out and all(r.attempts == 1 for r in ledger_rows().values())  # not retried
 

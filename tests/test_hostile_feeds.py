@@ -497,3 +497,36 @@ def test_a_details_page_that_is_not_a_list_fails_the_source_cleanly(httpserver):
     with _fetcher() as f:
         r = fetch_rxiv_pages(f, httpserver.url_for(f"{base}/0"))
     assert r.body is None and "page at cursor 1 of 3 is not a details response" in r.error
+
+
+def test_a_cards_links_are_checked_once_and_only_checked_links_skip_the_check():
+    """``PaperCard.of`` marks the links it checked, and the templates' filter passes those on without
+    parsing them again; a plain string, whatever it holds, is still checked by the filter."""
+    from types import SimpleNamespace
+
+    from academichub.papers.urls import CheckedUrl, checked_url, safe_href
+    from academichub.papers.views import PaperCard
+
+    row = SimpleNamespace(
+        id="2604.21937",
+        title="T",
+        source_labels=["arXiv"],
+        published=None,
+        authors=[],
+        abstract="",
+        abs_url="https://arxiv.org/abs/2604.21937",
+        pdf_url="javascript:alert(1)",
+        doi_url=None,
+        doi=None,
+        journal_ref=None,
+        kind="article",
+        announce_type="new",
+        arxiv_version=1,
+        categories=["cs.AI"],
+    )
+    card = PaperCard.of(row)
+    assert type(card.abs_url) is CheckedUrl and card.abs_url == "https://arxiv.org/abs/2604.21937"
+    assert card.pdf_url is None and card.doi_url is None
+    assert safe_href(card.abs_url) is card.abs_url
+    for hostile in HOSTILE_LINKS.values():
+        assert checked_url(hostile) is None and safe_href(hostile) == ""

@@ -47,3 +47,50 @@ def test_processes_migrating_an_empty_database_at_once_all_succeed(db_url):
     assert len(heads) == 1
     assert {"paper", "subscriber", "delivery"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_failure_kinds_move_from_the_reason_text_to_their_own_column(db_url):
+    """Migration 0010 on a ledger written before it: ``transient: ``/``permanent: `` prefixes become
+    ``failure_kind``, the rest stays the reason, other rows are untouched; a transient row stays retryable."""
+    from alembic import command
+
+    from academichub.db import alembic_config
+
+    engine = make_engine(Settings(database_url=db_url, _env_file=None))
+    config = alembic_config(engine)
+    command.upgrade(config, "0009")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO subscriber (email, name, language, timezone, delivery_hour, frequency, papers_per_email,"
+                " status, empty_day, created_at, updated_at, link_key)"
+                " VALUES ('a@example.org', '', 'en', 'UTC', 7, 'daily', 8, 'active', 'short', :t, :t, 'k')"
+            ),
+            {"t": "2026-06-22 07:00:00"},
+        )
+        sid = conn.execute(text("SELECT id FROM subscriber")).scalar_one()
+        for day, state, reason in [
+            ("2026-06-22", "failed", "transient: end of DATA: 451 4.7.1 try later"),
+            ("2026-06-23", "failed", "permanent: RCPT TO: 550 5.1.1 no such user"),
+            ("2026-06-24", "skipped", "paused until 2026-07-01"),
+            ("2026-06-25", "failed", "an old reason with no prefix"),
+        ]:
+            conn.execute(
+                text(
+                    "INSERT INTO delivery (subscriber_id, edition_date, state, reason, attempts, updated_at)"
+                    " VALUES (:s, :d, :state, :reason, 1, :t)"
+                ),
+                {"s": sid, "d": day, "state": state, "reason": reason, "t": "2026-06-22 07:00:00"},
+            )
+    command.upgrade(config, "0010")
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT edition_date, state, failure_kind, reason FROM delivery ORDER BY edition_date")
+        ).all()
+    engine.dispose()
+    assert [tuple(r)[1:] for r in rows] == [
+        ("failed", "transient", "end of DATA: 451 4.7.1 try later"),
+        ("failed", "permanent", "RCPT TO: 550 5.1.1 no such user"),
+        ("skipped", None, "paused until 2026-07-01"),
+        ("failed", None, "an old reason with no prefix"),
+    ]

@@ -256,8 +256,9 @@ def test_a_day_over_smtp_through_the_ledger(tmp_path):
             "lost@example.com": "stuck",
         }
         rows = ledger(settings)
-        assert rows["gone@example.com"].reason.startswith("permanent: RCPT TO: 550 5.1.1")
-        assert rows["busy@example.com"].reason.startswith("transient: end of DATA: 451 4.7.1")
+        gone, busy = rows["gone@example.com"], rows["busy@example.com"]
+        assert gone.failure_kind == "permanent" and gone.reason.startswith("RCPT TO: 550 5.1.1")
+        assert busy.failure_kind == "transient" and busy.reason.startswith("end of DATA: 451 4.7.1")
         assert rows["lost@example.com"].state == "sending"  # outcome unknown: `academichub deliveries --stuck`
         with session_scope(open_database(settings)) as session:
             gone = session.exec(select(Subscriber).where(Subscriber.email == "gone@example.com")).one()

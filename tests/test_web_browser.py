@@ -14,7 +14,8 @@ from sqlmodel import select
 from academichub.db import open_database, session_scope
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from subscribers.models import Feedback, InterestProfile, Subscriber
+from subscribers.models import Feedback, Subscriber
+from subscribers.radars import first_radar
 from tests.browser import browser, free_port, serving
 from tests.conftest import run_cli
 
@@ -64,7 +65,7 @@ def test_preferences_from_an_email_link_in_a_browser(env_settings, capsys, monke
             page.screenshot(path=str(tmp_path / "prefs-zh.png"), full_page=True)
             with session_scope(open_database(settings)) as s:
                 sub = s.exec(select(Subscriber).where(Subscriber.email == "ada@example.org")).one()
-                profile = s.get(InterestProfile, sub.id)
+                profile = first_radar(s, sub.key)
                 assert (
                     sub.language == "zh"
                     and profile.interests == "量子计算与量子纠错"

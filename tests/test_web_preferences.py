@@ -19,7 +19,8 @@ from academichub.db import session_scope
 from academichub.papers.ingest import collect_paths, ingest_documents, read_document
 from academichub.settings import SAMPLE_DAY_DIR, Settings
 from academichub.web.app import create_app
-from subscribers.models import Feedback, InterestProfile, Subscriber
+from subscribers.models import Feedback, Subscriber
+from subscribers.radars import first_radar
 from subscribers.service import ProfileInput, changes_of, upsert_subscriber
 from subscribers.tokens import Tokens
 
@@ -154,7 +155,7 @@ def test_preferences_save_with_field_errors_csrf_and_a_record(web):
     assert ok.status_code == 200 and "设置已保存" in ok.text and "<script>x</script>" not in ok.text
     with session_scope(app.state.ctx.engine) as s:
         fresh = s.get(Subscriber, sub.id)
-        profile = s.get(InterestProfile, sub.id)
+        profile = first_radar(s, sub.key)
         changes = changes_of(s, sub.id)
     assert (
         fresh.language == "zh"
@@ -163,7 +164,7 @@ def test_preferences_save_with_field_errors_csrf_and_a_record(web):
     )
     assert changes[-1].via == "preferences-link" and ["language", "en", "zh"] in changes[-1].changes
     saved = outbox_mail(tmp, "saved", "ada@example.org")
-    assert "已保存" in saved["Subject"] and "en → zh" in saved.get_body(("plain",)).get_content()
+    assert "已保存" in saved["Subject"] and "邮件语言：英文 → 中文" in saved.get_body(("plain",)).get_content()
 
 
 def test_every_token_case(web, monkeypatch):
@@ -281,3 +282,42 @@ def test_feedback_needs_a_button_and_a_paper_of_that_email_with_undo(web):
     assert client.post("/feedback", data={"t": "x", "p": "2606.19444", "v": "1"}).status_code == 400
     undo = client.post("/feedback/undo", data={"t": t, "p": "2606.19444", "v": "1"})
     assert undo.status_code == 200 and votes() == []
+
+
+def test_the_preference_page_offers_the_whole_catalogue_grouped_and_searchable(web):
+    """Every catalogue key, grouped (folding lists, labels in the page's language with the other beside),
+    a <datalist> to search by name or key; no JavaScript. A key typed in is saved; an unknown one is a
+    field error naming the close match, and what was chosen is kept."""
+    app, client, _tmp = web
+    sub = add(app, categories=["quant-ph"])
+    t = token(app, "preferences", {"s": sub.id})
+    page = client.get(f"/preferences?t={t}&lang=zh")
+    assert page.status_code == 200 and "<script" not in page.text
+    assert '<datalist id="source-list">' in page.text and 'list="source-list"' in page.text
+    assert '<option value="math.PR">概率论 · Probability</option>' in page.text
+    assert "<summary>arXiv：数学 (32)</summary>" in page.text
+    assert page.text.count('value="quant-ph"') == 2  # ticked among the chosen, and its datalist option
+    assert re.search(r'value="quant-ph" checked', page.text)
+    assert 'name="categories" value="nature-medicine">' in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    form = {
+        "t": t,
+        "csrf": csrf,
+        "interests": "random matrices",
+        "language": "en",
+        "timezone": "UTC",
+        "delivery_hour": "7",
+        "frequency": "daily",
+        "weekly_day": "mon",
+        "papers_per_email": "8",
+        "empty_day": "short",
+        "categories": ["quant-ph", "q-bio.NC"],
+    }
+    bad = client.post("/preferences", data={**form, "add_categories": "math.pr"})
+    assert bad.status_code == 422 and "did you mean math.PR" in bad.text
+    assert re.search(r'value="q-bio.NC" checked', bad.text)  # nothing chosen is lost
+    ok = client.post("/preferences", data={**form, "add_categories": "math.PR, nature-medicine"})
+    assert ok.status_code == 200
+    with session_scope(app.state.ctx.engine) as s:
+        profile = first_radar(s, sub.key)
+    assert profile.categories == ["quant-ph", "q-bio.NC", "math.PR", "nature-medicine"]

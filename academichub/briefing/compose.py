@@ -33,6 +33,16 @@ class BriefingItem:
     summaries: list[str] = field(default_factory=list)  # all languages, reader's first
     contribution: str = ""
     theme: int | None = None
+    radar: str = ""  # the radar it was picked for (its section when the reader has several)
+    radar_id: int | None = None
+
+
+@dataclass(slots=True)
+class Section:
+    """One radar's part of the email (``name`` empty: a reader with one radar, no heading)."""
+
+    name: str
+    items: list[BriefingItem]
 
 
 @dataclass(slots=True)
@@ -60,10 +70,19 @@ class Briefing:
     themes: list[ThemeNote] = field(default_factory=list)
     opening_refs: list[int] = field(default_factory=list)
     period_start: date | None = None  # a weekly digest covers period_start..edition_date
+    radars: list[str] = field(default_factory=list)  # the reader's radars when they have several
 
     @property
     def is_empty(self) -> bool:
         return not self.items
+
+    @property
+    def sections(self) -> list[Section]:
+        """One section per radar (in the reader's order, empty ones too) when the reader has several
+        radars; otherwise one section without a heading, so a one-radar email is as before."""
+        if len(self.radars) < 2:
+            return [Section("", self.items)]
+        return [Section(name, [it for it in self.items if it.radar == name]) for name in self.radars]
 
 
 def first_sentences(text: str, *, limit: int = MAX_SUMMARY, count: int = 2) -> str:
@@ -139,12 +158,19 @@ def compose(
     pieces: Pieces | None = None,
     themes_of: dict[str, int] | None = None,
     period_start: date | None = None,
+    radars: list[str] | None = None,
 ) -> Briefing:
+    """``radars``: the reader's radar names (first first); with two or more, the papers are numbered
+    section by section, in that order."""
     s = strings_for(language)
     langs = reader_languages(language)
     pieces = pieces or Pieces()
     items: list[BriefingItem] = []
     extracts = 0
+    radars = list(radars or []) if len(radars or []) > 1 else []
+    if radars:
+        order = {name: i for i, name in enumerate(radars)}
+        matches = sorted(matches, key=lambda m: order.get(m.radar, len(order)))  # stable: each radar's order kept
     for i, m in enumerate((m for m in matches if m.paper_id in cards), 1):
         card = cards[m.paper_id]
         texts: list[str] = []
@@ -168,6 +194,8 @@ def compose(
                 summaries=[t for t in texts if t],
                 contribution=contribution,
                 theme=(themes_of or {}).get(card.id),
+                radar=m.radar,
+                radar_id=m.radar_id,
             )
         )
     number_of = {it.paper.id: it.number for it in items}
@@ -215,6 +243,7 @@ def compose(
         themes=theme_notes,
         opening_refs=refs,
         period_start=period_start,
+        radars=radars,
         composer="llm" if composer == "llm" or (items and extracts == 0) else "extractive",
     )
 
@@ -241,9 +270,12 @@ def briefing_record(b: Briefing) -> dict:
                 "contribution": it.contribution,
                 "theme": it.theme,
                 "score": round(it.score, 4),
+                "radar": it.radar,
+                "radar_id": it.radar_id,
             }
             for it in b.items
         ],
+        "radars": b.radars,
         "themes": [
             {
                 "id": t.id,
@@ -270,6 +302,8 @@ def briefing_from_record(rec: dict, email: str, cards: dict[str, PaperCard]) -> 
             summaries=i["summaries"],
             contribution=i.get("contribution", ""),
             theme=i.get("theme"),
+            radar=str(i.get("radar") or ""),
+            radar_id=i.get("radar_id"),
         )
         for i in rec.get("items", [])
         if i["id"] in cards
@@ -288,4 +322,5 @@ def briefing_from_record(rec: dict, email: str, cards: dict[str, PaperCard]) -> 
         themes=[ThemeNote(**t) for t in rec.get("themes", [])],
         opening_refs=rec.get("opening_refs", []),
         period_start=date.fromisoformat(rec["period_start"]) if rec.get("period_start") else None,
+        radars=[str(r) for r in rec.get("radars") or []],
     )

@@ -70,6 +70,17 @@ def _check_paths(paths: list[Path] | None) -> list[str] | None:
     return [str(p) for p in paths]
 
 
+def print_markdown(md: str) -> None:
+    """A report written as Markdown (what its Prefect artifact shows): rendered by rich on a terminal,
+    kept as Markdown when the output goes to a file or another program."""
+    if console.is_terminal:
+        from rich.markdown import Markdown
+
+        console.print(Markdown(md))
+    else:
+        console.print(md, markup=False, highlight=False)
+
+
 HELD_EXIT = 3  # the day's edition is held: nothing was sent (see docs/operations.md, "A broken day")
 
 

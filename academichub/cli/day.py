@@ -90,12 +90,38 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
         )
     for d in report.deliveries:
         extra = d.path or (f"{d.state}: {d.reason}" if d.reason else d.state)
-        console.print(f"  {d.who} ({d.language}, {d.papers} papers) {extra}", markup=False, highlight=False)
-    if report.outbox and not dry_run:
-        console.print(
-            f"Open the emails: {Path(report.outbox).resolve()}/*.html (or the .eml files in a mail client)",
-            markup=False,
-        )
+        papers = f", {d.papers} papers" if d.papers or d.state == "sent" else ""
+        console.print(f"  {d.who} ({d.language}{papers}) {extra}", markup=False, highlight=False)
+    if dry_run:
+        return
+    outbox = Path(report.outbox).resolve() if report.outbox else None
+    if any(d.state == "sent" and d.path for d in report.deliveries) and outbox is not None:
+        console.print(f"Open the emails: {outbox}/*.html (or the .eml files in a mail client)", markup=False)
+    already = [d for d in report.deliveries if d.reason == "already sent"]
+    if already:
+        _already_sent(len(already), str(report.edition_date), outbox)
+
+
+def _already_sent(count: int, day: str, outbox: Path | None) -> None:
+    """Readers who were sent this edition before: where those emails are, and how to start afresh."""
+    from sqlalchemy.engine import make_url
+
+    settings = _settings()
+    kept = outbox is not None and any(outbox.glob("*.html"))
+    where = f"they are in {outbox}/*.html" if kept else f"`academichub deliveries --date {day}` lists them"
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        database = str(Path(url.database).resolve()) if url.database else "in memory"
+    else:
+        database = url.render_as_string(hide_password=True)  # a password is never shown
+    console.print(
+        f"{count} briefing(s) of {day} were already sent earlier (a reader never gets the same edition "
+        f"twice): {where}. To start afresh, remove the database ({database}) and the outbox "
+        f"({Path(settings.outbox_dir).resolve()}), or point ACADEMICHUB_DATABASE_URL and ACADEMICHUB_OUTBOX_DIR "
+        "somewhere new, and run the command again.",
+        markup=False,
+        highlight=False,
+    )
 
 
 @app.command()

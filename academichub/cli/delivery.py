@@ -12,6 +12,7 @@ from academichub.cli.common import (
     _settings,
     app,
     console,
+    err,
 )
 
 deliveries_app = typer.Typer(help="The delivery ledger: who was sent which edition.", invoke_without_command=True)
@@ -34,13 +35,14 @@ def deliveries(
         return
     from academichub.db import open_database, session_scope
     from academichub.delivery import channel_ledger, ledger
+    from academichub.models import DeliveryState
     from subscribers.channels import mask_channel
 
     engine = open_database(_settings())
     with session_scope(engine) as session:
         day = _date(date_) if date_ else None
-        rows = ledger.rows_for(session, day, state="sending" if stuck else None)
-        channel_rows = channel_ledger.rows_for(session, day, state="sending" if stuck else None)
+        rows = ledger.rows_for(session, day, state=DeliveryState.SENDING if stuck else None)
+        channel_rows = channel_ledger.rows_for(session, day, state=DeliveryState.SENDING if stuck else None)
     records = [
         {
             "email": e,
@@ -50,6 +52,8 @@ def deliveries(
             "attempts": d.attempts,
             "message_id": d.message_id,
             "reason": d.reason,
+            "failure_kind": d.failure_kind,
+            "explained": d.explained,
         }
         for d, e in rows
     ] + [
@@ -61,6 +65,8 @@ def deliveries(
             "attempts": d.attempts,
             "message_id": None,
             "reason": d.reason,
+            "failure_kind": d.failure_kind,
+            "explained": d.explained,
         }
         for d, c, e in channel_rows
     ]
@@ -76,7 +82,7 @@ def deliveries(
             str(r["email"]) + (f" → {r['channel']}" if r["channel"] else ""),
             str(r["state"]),
             str(r["attempts"]),
-            str(r["message_id"] or r["reason"] or ""),
+            str(r["message_id"] or r["explained"] or ""),
         )
     console.print(table)
     if stuck and records:
@@ -96,6 +102,7 @@ def deliveries_resend(
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from academichub.db import open_database, session_scope
     from academichub.delivery import channel_ledger, ledger
+    from academichub.delivery.engine import Outcome
     from flows.daily import daily_flow
 
     day = _date(date_).isoformat()
@@ -108,7 +115,7 @@ def deliveries_resend(
         return
     console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
     report = daily_flow(date_=day, skip_ingest=True)
-    sent = [d.who for d in report.deliveries if d.state == "sent"]
+    sent = [d.who for d in report.deliveries if d.state == Outcome.SENT]
     console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
 
 
@@ -116,6 +123,14 @@ def deliveries_resend(
 def events() -> None:
     """Read SES bounce and complaint events (SNS -> SQS queue in ACADEMICHUB_SES_EVENTS_QUEUE_URL): hard bounces
     and complaints are never emailed again."""
+    if not _settings().ses_events_queue_url:  # before a temporary Prefect server is started for nothing
+        err.print(
+            "[bold red]error:[/bold red] no SES events queue is configured, so no bounce or complaint was read: "
+            "set ACADEMICHUB_SES_EVENTS_QUEUE_URL to the SQS queue subscribed to the SES configuration set's "
+            'SNS topic (docs/operations.md, "Amazon SES").',
+            highlight=False,
+        )
+        raise typer.Exit(2)
     from flows.events import process_ses_events
 
     r = process_ses_events()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from academichub.cli import channels, day, delivery, papers, subscribers, web  # noqa: F401  (register the commands)
+from academichub.cli import channels, day, delivery, papers, radars, roster, sources, subscribers, web  # noqa: F401  (register the commands)
 from academichub.cli.common import app, err
 
 
@@ -18,11 +18,12 @@ def user_errors() -> tuple[type[Exception], ...]:
     error is to be told apart, not at start-up: a command that raised one has loaded its module.)"""
     from academichub.db import DatabaseError
     from academichub.papers.ingest import InputError
+    from academichub.papers.library import LibraryError
     from academichub.papers.sources import SourceConfigError
     from academichub.settings import SettingsError
     from subscribers.service import SubscriberError
 
-    return (InputError, SubscriberError, DatabaseError, SourceConfigError, SettingsError)
+    return (InputError, LibraryError, SubscriberError, DatabaseError, SourceConfigError, SettingsError)
 
 
 def main() -> None:

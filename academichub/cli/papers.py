@@ -23,7 +23,9 @@ from academichub.cli.common import (
     console,
     err,
     held_day,
+    print_markdown,
 )
+from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP
 
 if TYPE_CHECKING:
     from academichub.editions.theme import Theme
@@ -54,13 +56,13 @@ def ingest(
             if json_:
                 print(json.dumps(exc.ingest.as_dict(), ensure_ascii=False, indent=2))
             else:
-                console.print(ingest_markdown(exc.ingest), markup=False, highlight=False)
+                print_markdown(ingest_markdown(exc.ingest))
         exc.ingest = None  # its sources are in the report above
         held_day(exc, "ingest")
     if json_:
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
-        console.print(ingest_markdown(report), markup=False, highlight=False)
+        print_markdown(ingest_markdown(report))
     if report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
@@ -92,13 +94,22 @@ def papers(
     """List the papers of the latest edition (or of --date)."""
     from academichub.papers.views import PaperCard, paper_json
 
-    day, rows = _edition(_settings(), _day(date_))
+    settings = _settings()
+    day, rows = _edition(settings, _day(date_))
     if json_:
         print(json.dumps([paper_json(PaperCard.of(p, label)) for p, label in rows], ensure_ascii=False, indent=2))
-        return
     if day is None:
         err.print("No edition yet: run `academichub ingest` (or `academichub ingest --from FOLDER`) first.")
-        raise typer.Exit(1)
+        raise typer.Exit(0 if json_ else 1)
+    if not rows:
+        from academichub.cli.why import why_no_papers
+        from academichub.db import open_database, session_scope
+
+        with session_scope(open_database(settings)) as session:
+            err.print(why_no_papers(session, day), markup=False, highlight=False)
+        raise typer.Exit(0 if json_ else 1)
+    if json_:
+        return
     table = Table(title=f"Edition {day.isoformat()}: {len(rows)} papers", show_lines=False)
     for col in ("#", "source", "date", "title", "kind"):
         table.add_column(col, overflow="fold")
@@ -107,23 +118,24 @@ def papers(
     console.print(table)
 
 
-def _matches(settings: Settings, date_: str | None, spec):
+def _matches(settings: Settings, date_: str | None, specs: list):
     """Rank an edition exactly as the daily run does (same edition loader, themes and matcher)."""
     from academichub.db import open_database, session_scope
     from academichub.editions.edition import read_edition
     from academichub.matching.profiles import build_matcher
+    from academichub.matching.radars import by_reader
     from academichub.papers import store
 
     engine = open_database(settings)
     with session_scope(engine) as session:
         day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
     if day is None:
-        return None, {}, []
+        return None, {}, [], None
     edition = read_edition(engine, day, settings.corpus_days)
-    found = build_matcher(engine, edition, settings.representation).match([spec], min_score=settings.min_score)[
-        spec.key
-    ]
-    return day, {pid: card.title for pid, card in edition.cards.items()}, found
+    matcher = build_matcher(engine, edition, settings.representation)
+    per_radar = matcher.match(specs, min_score=settings.min_score)
+    found = next(iter(by_reader(specs, per_radar).values()), [])  # one reader's radars combined
+    return day, {pid: card.title for pid, card in edition.cards.items()}, found, matcher
 
 
 @app.command()
@@ -134,39 +146,88 @@ def match(
         help="Free-text interests (an ad-hoc profile). Chinese terms are translated offline by a "
         "research-term glossary; other languages need English words.",
     ),
+    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " With or without --interests."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     subscriber: str | None = typer.Option(
         None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
     ),
+    keywords: str | None = typer.Option(
+        None, "--keywords", help="With --interests: comma-separated keywords that raise a paper's score."
+    ),
+    exclude: str | None = typer.Option(
+        None, "--exclude", help="With --interests: comma-separated keywords; a paper containing one is left out."
+    ),
+    authors: str | None = typer.Option(
+        None, "--authors", help="With --interests: comma-separated authors to follow (their papers are raised)."
+    ),
+    categories: str | None = typer.Option(
+        None,
+        "--categories",
+        help="With --interests: comma-separated filter, only papers from these sources (any key of "
+        "`academichub sources`).",
+    ),
     lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons."),
     top: int = typer.Option(8, "--top", min=1, max=100, help="How many papers at most."),
-    json_: bool = typer.Option(False, "--json", help="Print JSON objects (id, title, score, reasons)."),
+    json_: bool = typer.Option(
+        False, "--json", help="Print JSON objects (id, title, score, reasons, radar: the radar it was picked for)."
+    ),
     date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
 ) -> None:
-    """Rank the latest edition for an ad-hoc interest profile (--interests) or a subscriber (--subscriber)."""
+    """Rank the latest edition for an ad-hoc profile (--interests and/or --library) or a subscriber (--subscriber)."""
     from academichub.briefing.compose import word_reasons
+    from academichub.cli.subscribers import _known_categories
+    from academichub.cli.why import why_nothing_matched
     from academichub.db import open_database, session_scope
     from academichub.matching.match import ProfileSpec
-    from academichub.matching.profiles import profile_spec
+    from academichub.matching.profiles import radar_specs
     from academichub.papers import store
-    from subscribers.expand import interests_are_english
-    from subscribers.service import feedback_for, get_subscriber
+    from subscribers.radars import feedback_rows, radars_of
+    from subscribers.service import ProfileInput, get_subscriber, split_list
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
-    if (interests is None) == (subscriber is None):
-        raise typer.BadParameter("give either --interests TEXT or --subscriber EMAIL")
+    if (interests is None and library is None) == (subscriber is None):
+        raise typer.BadParameter("give --interests TEXT and/or --library FILE, or --subscriber EMAIL")
+    controls = {"keywords": keywords, "exclude": exclude, "authors": authors, "categories": categories}
+    if subscriber and any(v is not None for v in controls.values()):
+        given = ", ".join(f"--{k}" for k, v in controls.items() if v is not None)
+        raise typer.BadParameter(f"{given} go with --interests or --library, not --subscriber (whose own are used)")
     settings = _settings()
     if subscriber:
         engine = open_database(settings)
         with session_scope(engine) as session:
             sub, profile = get_subscriber(session, subscriber)
-            fb = feedback_for(session, [sub.key]).get(sub.key, {})
-            texts = store.paper_texts(session, list(fb))
-        spec = profile_spec(sub, profile, fb, texts)
-        spec.top_n = top
+            votes = feedback_rows(session, [sub.key])
+            texts = store.paper_texts(session, sorted({f.paper_id for f in votes}))
+            specs = radar_specs(sub, radars_of(session, sub.key) or [profile], votes, texts)
+        for spec in specs:
+            spec.top_n = top
     else:
-        spec = ProfileSpec(key="query", interests=interests or "", top_n=top)
-    day, titles, found = _matches(settings, _day(date_), spec)
+        listed = {k: split_list(v) if v is not None else None for k, v in controls.items()}
+        data = ProfileInput(
+            keywords=listed["keywords"],
+            exclude=listed["exclude"],
+            authors=listed["authors"],
+            categories=listed["categories"],
+            known_categories=_known_categories(settings) if categories else frozenset(),
+        )
+        data.validate()  # the checks of `subscribers add`: sizes, unknown categories (with close matches)
+        spec = ProfileSpec(
+            key="query",
+            interests=interests or "",
+            top_n=top,
+            keywords=data.keywords or [],
+            exclude=data.exclude or [],
+            categories=data.categories or [],
+            authors=data.authors or [],
+        )
+        if library is not None:
+            from academichub.cli.library import read_library
+            from academichub.matching.library import library_examples
+
+            spec.library = library_examples(read_library(settings, open_database(settings), library, offline))
+        specs = [spec]
+    day, titles, found, matcher = _matches(settings, _day(date_), specs)
     if day is None or not titles:
         err.print(
             "No edition yet: run `academichub ingest` first."
@@ -177,11 +238,10 @@ def match(
             highlight=False,
         )
         raise typer.Exit(1)
-    if not interests_are_english(spec.text) and not found:
-        err.print(
-            "Note: nothing matched. Interests not in English are translated offline only for Chinese research "
-            "terms in the glossary: add English keywords for the rest."
-        )
+    if not found and matcher is not None:
+        err.print(f"Nothing matched in the edition of {day} ({len(titles)} papers):", highlight=False)
+        for line in why_nothing_matched(matcher, specs, settings.min_score, len(titles)):
+            err.print(f"  {line[:1].upper()}{line[1:]}", markup=False, highlight=False)
     if json_:
         print(
             json.dumps(
@@ -191,6 +251,7 @@ def match(
                         "title": titles[m.paper_id],
                         "score": m.score,
                         "reasons": word_reasons(m.reasons, lang),
+                        "radar": m.radar or None,
                     }
                     for m in found
                 ],
@@ -199,11 +260,15 @@ def match(
             )
         )
         return
+    if not found:
+        raise typer.Exit(0)  # the reasons above are the answer
+    several = len(specs) > 1
     table = Table(title=f"Best matches in edition {day}")
-    for col in ("score", "title", "why"):
+    for col in ("score", *(("radar",) if several else ()), "title", "why"):
         table.add_column(col, overflow="fold")
     for m in found:
-        table.add_row(f"{m.score:.3f}", titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))
+        radar = (m.radar,) if several else ()
+        table.add_row(f"{m.score:.3f}", *radar, titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))
     console.print(table)
 
 

@@ -1,17 +1,15 @@
-"""subscribers add|import|export|list|delete|feedback. The library is imported inside each command
-(see academichub/cli/main.py)."""
+"""subscribers add|import|delete|feedback (export and list: academichub/cli/roster.py). The library is
+imported inside each command (see academichub/cli/main.py)."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
 from academichub.cli.channels import CHANNEL_HELP
 from academichub.cli.common import (
@@ -21,21 +19,28 @@ from academichub.cli.common import (
     err,
     subscribers_app,
 )
+from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP, read_library
 
 if TYPE_CHECKING:
     from academichub.settings import Settings
 
 
 def _known_categories(settings: Settings) -> frozenset[str]:
-    from academichub.papers.sources import known_facets, load_sources
+    from academichub.papers.catalogue import bundled_catalogue
+    from academichub.papers.plan import choosable
+    from academichub.papers.sources import load_sources
 
-    return known_facets(load_sources(settings.sources_file))
+    return choosable(load_sources(settings.sources_file), bundled_catalogue())
 
 
 @subscribers_app.command("add")
 def subscribers_add(
     email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
-    interests: str = typer.Option(..., "--interests", help="Free-text research interests, in any language."),
+    interests: str | None = typer.Option(
+        None, "--interests", help="Free-text research interests, in any language (needed unless --library is given)."
+    ),
+    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Replaces the stored library."),
+    offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
     name: str = typer.Option("", "--name", help="How the email greets the reader."),
     keywords: str | None = typer.Option(
@@ -47,8 +52,8 @@ def subscribers_add(
     categories: str | None = typer.Option(
         None,
         "--categories",
-        help="Comma-separated filter: only papers from these arXiv categories or sources "
-        "(e.g. cs.CL,quant-ph,medrxiv).",
+        help="Comma-separated filter: only papers from these sources, any key of `academichub sources` "
+        "(e.g. math.PR,q-bio.NC,medrxiv.epidemiology,nature-medicine); the day's fetch reads what readers choose.",
     ),
     authors: str | None = typer.Option(
         None, "--authors", help="Comma-separated authors to follow (their papers are raised)."
@@ -71,19 +76,35 @@ def subscribers_add(
         "--email/--no-email",
         help="--no-email: the briefing goes only to the reader's channels (needs at least one); --email: by email too.",
     ),
+    resubscribe: bool = typer.Option(
+        False,
+        "--resubscribe",
+        help="Subscribe again an address that unsubscribed, bounced or complained (only at their request); "
+        "without it, such an address is refused and nothing changes.",
+    ),
 ) -> None:
-    """Add a subscriber, or update the one with that address; --channel sends the briefing to chat too."""
+    """Add a subscriber, or update the one with that address (one who left only with --resubscribe);
+    --channel sends the briefing to chat too."""
     from sqlmodel import select
 
     from academichub.db import open_database, session_scope
     from subscribers.channels import add_channel, channels_of, set_email_enabled, validate_channel
+    from subscribers.consent import check_may_update
+    from subscribers.consent import resubscribe as make_active
     from subscribers.expand import expand_if_needed, interests_are_english
+    from subscribers.library import set_library
     from subscribers.models import Subscriber
     from subscribers.service import ProfileInput, SubscriberError, normalise_email, split_list, upsert_subscriber
 
+    if interests is None and library is None:
+        raise typer.BadParameter("give --interests TEXT (or --library FILE)", param_hint="--interests")
     settings = _settings()
     for url in channel or []:  # every channel is checked before anything is stored
         validate_channel(url, allow_private=True)
+    engine = open_database(settings)
+    with session_scope(engine) as session:
+        returning = check_may_update(session, email, resubscribe=resubscribe)  # before any change
+    rows = read_library(settings, engine, library, offline) if library is not None else None  # before any change
     paused_until = _date(pause_until) if pause_until else None
     data = ProfileInput(
         interests=interests,
@@ -104,7 +125,6 @@ def subscribers_add(
         known_categories=_known_categories(settings) if categories else frozenset(),
     )
     data.validate()
-    engine = open_database(settings)
     with session_scope(engine) as session:
         if email_on is False and not channel:
             known = session.exec(select(Subscriber).where(Subscriber.email == normalise_email(email))).first()
@@ -116,8 +136,14 @@ def subscribers_add(
         if email_on is not None:
             set_email_enabled(session, sub, email_on, via="cli")
         note = expand_if_needed(settings, session, profile)
+        held = set_library(session, sub, profile, rows, via="cli") if rows is not None else None
+        if returning is not None:
+            make_active(session, sub, via="cli --resubscribe")
         count = len(channels_of(session, sub.key, active_only=True))
-    console.print(f"{'Added' if created else 'Updated'} {sub.email} ({sub.language}).", markup=False)
+    done = "Added" if created else "Re-subscribed" if returning is not None else "Updated"
+    console.print(f"{done} {sub.email} ({sub.language}).", markup=False)
+    if held is not None:
+        console.print(f"Their library holds {held} paper(s).", markup=False)
     if count:
         console.print(
             f"{count} channel(s)"
@@ -127,7 +153,7 @@ def subscribers_add(
         )
     if note:
         console.print(note, markup=False)
-    if not interests_are_english(interests) and not profile.expanded and not profile.keywords:
+    if interests and not interests_are_english(interests) and not profile.expanded and not profile.keywords:
         console.print(
             "Note: without an LLM configured, Chinese interests match through a research-term glossary "
             "and other languages only through the English words you include: add English keywords with "
@@ -140,13 +166,15 @@ def subscribers_import(
     path: Path = typer.Argument(
         ...,
         help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, "
-        "timezone, hour, frequency, weekday, papers]; list cells are ;-separated.",
+        "timezone, hour, frequency, weekday, papers, radars]; list cells are ;-separated; radars (the reader's "
+        "other radars, as `subscribers export` writes them) is a JSON list.",
     ),
 ) -> None:
     """Import subscribers from a CSV file; existing addresses are updated, bad rows reported."""
     from academichub.db import open_database, session_scope
     from academichub.papers.ingest import InputError
     from subscribers.expand import expand_if_needed
+    from subscribers.radars import checked_radars, import_radars
     from subscribers.service import ProfileInput, SubscriberError, split_list, upsert_subscriber
 
     if not path.is_file():
@@ -198,8 +226,11 @@ def subscribers_import(
                     papers_per_email=int(papers) if (papers := cell("papers")) else None,
                     known_categories=known,
                 )
-                _, profile, created = upsert_subscriber(session, row.get("email") or "", data)
+                extra = checked_radars(_extra_radars(cell("radars")), known)  # all checked before anything is stored
+                sub, profile, created = upsert_subscriber(session, row.get("email") or "", data)
                 note = expand_if_needed(settings, session, profile)
+                for radar in import_radars(session, sub, extra, via="import"):
+                    expand_if_needed(settings, session, radar)
                 if note and note.startswith("Saved, but"):
                     problems.append(f"line {line}: {note}")
             except (SubscriberError, ValueError) as exc:
@@ -215,98 +246,19 @@ def subscribers_import(
         raise typer.Exit(1)
 
 
-@subscribers_app.command("export")
-def subscribers_export(
-    email: str | None = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
-    json_: bool = typer.Option(False, "--json", help="JSON instead of CSV (for everyone)."),
-) -> None:
-    """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""
-    from academichub.db import open_database, session_scope
-    from academichub.delivery import channel_ledger, ledger
-    from subscribers.channels import channels_for, mask_channel
-    from subscribers.service import all_subscribers, changes_of, feedback_for, get_subscriber, subscriber_record
+def _extra_radars(cell: str | None) -> list:
+    """The `radars` column: a JSON list of radar objects (name, interests, keywords, ...), or empty."""
+    from subscribers.service import SubscriberError
 
-    engine = open_database(_settings())
-    with session_scope(engine) as session:
-        if email:
-            sub, profile = get_subscriber(session, email)
-            record = subscriber_record(sub, profile)
-            record["feedback"] = feedback_for(session, [sub.key]).get(sub.key, {})
-            record["changes"] = [
-                {"at": c.at.isoformat(), "via": c.via, "changes": c.changes} for c in changes_of(session, sub.key)
-            ]
-            record["deliveries"] = [
-                {
-                    "edition": d.edition_date.isoformat(),
-                    "state": d.state,
-                    "reason": d.reason,
-                    "message_id": d.message_id,
-                }
-                for d, _ in ledger.rows_for_subscriber(session, sub.key)
-            ]
-            record["email_enabled"] = sub.email_enabled
-            record["channels"] = [
-                {"id": c.id, "channel": mask_channel(c.url), "kind": c.kind, "active": c.active}
-                for c in channels_for(session, [sub.key]).get(sub.key, [])
-            ]
-            record["channel_deliveries"] = [
-                {"edition": d.edition_date.isoformat(), "channel": mask_channel(c.url), "state": d.state}
-                | {"reason": d.reason, "attempts": d.attempts}
-                for d, c, _ in channel_ledger.rows_for(session, subscriber_id=sub.key)
-            ]
-            print(json.dumps(record, ensure_ascii=False, indent=2))
-            return
-        subs = all_subscribers(session)
-        channels = channels_for(session, [s.key for s, _ in subs])
-        rows = [
-            subscriber_record(s, p)
-            | {"email_enabled": s.email_enabled, "channels": [mask_channel(c.url) for c in channels.get(s.key, [])]}
-            for s, p in subs
-        ]
-    if json_:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
-        return
-    fields = [
-        "email",
-        "interests",
-        "language",
-        "name",
-        "keywords",
-        "exclude",
-        "categories",
-        "authors",
-        "timezone",
-        "hour",
-        "frequency",
-        "weekday",
-        "papers",
-        "status",
-        "email_enabled",
-        "channels",
-    ]
-    writer = csv.DictWriter(sys.stdout, fieldnames=fields)
-    writer.writeheader()
-    for r in rows:
-        writer.writerow(
-            {
-                "email": r["email"],
-                "interests": r["interests"],
-                "language": r["language"],
-                "name": r["name"],
-                "keywords": "; ".join(r["keywords"]),
-                "exclude": "; ".join(r["exclude"]),
-                "categories": "; ".join(r["categories"]),
-                "authors": "; ".join(r["authors"]),
-                "timezone": r["timezone"],
-                "hour": r["delivery_hour"],
-                "frequency": r["frequency"],
-                "weekday": r["weekly_day"] or "",
-                "papers": r["papers_per_email"],
-                "status": r["status"],
-                "email_enabled": "yes" if r["email_enabled"] else "no",
-                "channels": "; ".join(r["channels"]),  # masked: channels are added again with --channel
-            }
-        )
+    if not cell:
+        return []
+    try:
+        value = json.loads(cell)
+    except json.JSONDecodeError as exc:
+        raise SubscriberError(f"radars: not JSON ({exc.msg} at character {exc.pos})") from None
+    if not isinstance(value, list) or not all(isinstance(r, dict) for r in value):
+        raise SubscriberError("radars: a JSON list of objects with name, interests, keywords, ...")
+    return value
 
 
 @subscribers_app.command("delete")
@@ -335,13 +287,17 @@ def subscribers_feedback(
     like: bool = typer.Option(False, "--like", help="More like this."),
     dislike: bool = typer.Option(False, "--dislike", help="Less like this."),
     undo: bool = typer.Option(False, "--undo", help="Remove this paper's like or dislike."),
+    radar: str | None = typer.Option(
+        None, "--radar", help="The radar the vote trains (default: the first; see `subscribers radar list`)."
+    ),
 ) -> None:
     """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo
     reverses it."""
     from academichub.db import open_database, session_scope
     from academichub.models import Paper
     from academichub.papers.ingest import InputError
-    from subscribers.service import get_subscriber, set_feedback
+    from subscribers.radars import find_radar, set_feedback
+    from subscribers.service import get_subscriber
 
     if like + dislike + undo != 1:
         raise typer.BadParameter("give exactly one of --like, --dislike, --undo")
@@ -350,32 +306,9 @@ def subscribers_feedback(
         sub, _ = get_subscriber(session, email)
         if session.get(Paper, paper_id) is None:
             raise InputError(f"no paper with the id {paper_id!r} (ids look like 2606.12345 or doi:10.1101/...)")
-        set_feedback(session, sub.key, paper_id, 1 if like else -1 if dislike else 0)
+        radar_id = find_radar(session, sub, radar).id if radar else None
+        set_feedback(session, sub.key, paper_id, 1 if like else -1 if dislike else 0, radar_id)
     console.print(
         f"{'Liked' if like else 'Disliked' if dislike else 'Removed feedback on'} {paper_id} for {sub.email}.",
         markup=False,
     )
-
-
-@subscribers_app.command("list")
-def subscribers_list() -> None:
-    """List subscribers with their language, schedule, status and interests."""
-    from academichub.db import open_database, session_scope
-    from subscribers.channels import channels_for, mask_channel
-    from subscribers.service import all_subscribers
-
-    engine = open_database(_settings())
-    with session_scope(engine) as session:
-        subs = all_subscribers(session)
-        channels = channels_for(session, [s.key for s, _ in subs])
-        shown = {sid: [mask_channel(c.url) for c in chs] for sid, chs in channels.items()}
-    table = Table(title=f"{len(subs)} subscriber(s)")
-    for col in ("email", "name", "lang", "schedule", "status", "interests", "channels"):
-        table.add_column(col, overflow="fold")
-    for s, p in subs:
-        weekday = " " + (s.weekly_day or "mon") if s.frequency == "weekly" else ""
-        when = f"{s.frequency}{weekday} {s.delivery_hour:02d}:00 {s.timezone}"
-        chs = shown.get(s.key, [])
-        where = "\n".join(chs) + ("" if s.email_enabled else "\n(no email)") if chs or not s.email_enabled else ""
-        table.add_row(s.email, s.name, s.language, when, s.status, p.interests, where)
-    console.print(table)

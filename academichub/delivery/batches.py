@@ -35,15 +35,22 @@ def kept_edition(editions: EditionCache, settings: Settings, engine: Engine, day
 
 
 def readers_of(engine: Engine, row_ids: list[int]) -> Readers:
-    """The subscribers (with their profiles) of these ledger rows."""
+    """The subscribers (with their first radar; load_profiles reads the others) of these ledger rows."""
+    seen: list[int | None] = []
     with session_scope(engine) as session:
         rows = session.exec(
             select(LedgerRow, Subscriber, InterestProfile)
             .join(Subscriber, col(Subscriber.id) == LedgerRow.subscriber_id)
             .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
             .where(col(LedgerRow.id).in_(row_ids))
+            .order_by(col(LedgerRow.id), col(InterestProfile.id))
         ).all()
-    return [(sub, profile or InterestProfile(subscriber_id=sub.key)) for _row, sub, profile in rows]
+    out: Readers = []
+    for row, sub, profile in rows:  # a reader with several radars has a row per radar: the first is theirs
+        if not out or seen[-1] != row.id:
+            seen.append(row.id)
+            out.append((sub, profile or InterestProfile(subscriber_id=sub.key)))
+    return out
 
 
 def deliver_claimed(

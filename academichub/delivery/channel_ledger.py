@@ -13,16 +13,40 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
-from academichub.models import Delivery, utcnow
+from academichub.models import Delivery, FailureKind, utcnow
 from subscribers.channels import mask_channel
 from subscribers.models import Channel, ChannelDelivery, Subscriber
 
-TRANSIENT = "transient: "
-PERMANENT = "permanent: "
+TRANSIENT, PERMANENT = FailureKind.TRANSIENT, FailureKind.PERMANENT  # a failed row's failure_kind
 MAX_ATTEMPTS = 5  # a transient failure still there after this many runs is recorded as permanent
 PENDING = ("queued", "claimed")
 _STATUS = re.compile(r"error=(\d{3})")
 _RETRYABLE_4XX = {408, 425, 429}
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """One send's outcome: the state, and for a failure its kind (``TRANSIENT``: retried by the next
+    run; ``PERMANENT``: recorded) and the service's words."""
+
+    state: str
+    kind: str | None = None
+    reason: str | None = None
+
+    @property
+    def explained(self) -> str | None:
+        return f"{self.kind}: {self.reason}" if self.kind and self.reason else self.reason
+
+
+SENT = SendResult("sent")
+
+
+def transient(reason: str) -> SendResult:
+    return SendResult("failed", TRANSIENT, reason)
+
+
+def permanent(reason: str) -> SendResult:
+    return SendResult("failed", PERMANENT, reason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +88,7 @@ def retry_readers(session: Session, day: date, before: datetime) -> list[int]:
     touched ``before`` (an earlier run: this run's failures wait for the next), whose email row is
     settled (sent, skipped, failed): no batch will take them again, the channel retry does."""
     waiting = col(ChannelDelivery.state).in_(PENDING) | (
-        (col(ChannelDelivery.state) == "failed") & col(ChannelDelivery.reason).startswith(TRANSIENT)
+        (col(ChannelDelivery.state) == "failed") & (col(ChannelDelivery.failure_kind) == TRANSIENT)
     )
     query = (
         select(ChannelDelivery.subscriber_id)
@@ -81,7 +105,7 @@ def retry_readers(session: Session, day: date, before: datetime) -> list[int]:
 
 
 def is_pending(row: ChannelDelivery) -> bool:
-    return row.state in PENDING or (row.state == "failed" and (row.reason or "").startswith(TRANSIENT))
+    return row.state in PENDING or (row.state == "failed" and row.failure_kind == TRANSIENT)
 
 
 def claim(session: Session, row_id: int) -> bool:
@@ -91,7 +115,7 @@ def claim(session: Session, row_id: int) -> bool:
         .where(col(ChannelDelivery.id) == row_id)
         .where(
             col(ChannelDelivery.state).in_(PENDING)
-            | ((col(ChannelDelivery.state) == "failed") & col(ChannelDelivery.reason).startswith(TRANSIENT))
+            | ((col(ChannelDelivery.state) == "failed") & (col(ChannelDelivery.failure_kind) == TRANSIENT))
         )
         .values(state="sending", attempts=ChannelDelivery.attempts + 1, updated_at=utcnow())
         .returning(col(ChannelDelivery.id))
@@ -101,11 +125,11 @@ def claim(session: Session, row_id: int) -> bool:
     return claimed
 
 
-def finish(session: Session, row_id: int, state: str, reason: str | None) -> None:
+def finish(session: Session, row_id: int, result: SendResult) -> None:
     session.execute(
         update(ChannelDelivery)
         .where(col(ChannelDelivery.id) == row_id, col(ChannelDelivery.state) == "sending")
-        .values(state=state, reason=reason, updated_at=utcnow())
+        .values(state=result.state, reason=result.reason, failure_kind=result.kind, updated_at=utcnow())
     )
     session.commit()
 
@@ -147,30 +171,35 @@ def requeue(session: Session, day: date, emails: list[str] | None = None) -> lis
         session.execute(
             update(ChannelDelivery)
             .where(col(ChannelDelivery.id) == d.id, col(ChannelDelivery.state) == "sending")
-            .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow())
+            .values(
+                state="queued",
+                reason="resend requested after an unknown outcome",
+                failure_kind=None,
+                updated_at=utcnow(),
+            )
         )
     session.commit()
     return [f"{e} → {mask_channel(c.url)}" for _, c, e in rows]
 
 
-def classify(result: Any) -> tuple[str, str | None]:
+def classify(result: Any) -> SendResult:
     """An Apprise result for one service -> (state, reason). Apprise reports success per service and
     logs the HTTP status as ``error=NNN``: 4xx (but 408/425/429) is the service refusing the message
     or the URL, permanent; 5xx, 408/429, a timeout or no connection is transient."""
     if bool(result):
-        return "sent", None
+        return SENT
     messages = [str(getattr(e, "message", e)) for e in result.logs()] if hasattr(result, "logs") else []
     codes = [int(m.group(1)) for text in messages for m in _STATUS.finditer(text)]
     status = getattr(getattr(result, "status", None), "name", "FAILURE")
     if codes:
         code = codes[-1]
         if 200 <= code < 300:  # answered, but not with the service's "accepted"
-            return "failed", f"{TRANSIENT}the service did not accept the message (HTTP {code})"
+            return transient(f"the service did not accept the message (HTTP {code})")
         if 400 <= code < 500 and code not in _RETRYABLE_4XX:
-            return "failed", f"{PERMANENT}the service refused the message (HTTP {code})"
-        return "failed", f"{TRANSIENT}the service answered HTTP {code}"
+            return permanent(f"the service refused the message (HTTP {code})")
+        return transient(f"the service answered HTTP {code}")
     if status == "TIMEOUT":
-        return "failed", f"{TRANSIENT}no answer in time"
+        return transient("no answer in time")
     if any("connection error" in m.lower() or "timed out" in m.lower() for m in messages):
-        return "failed", f"{TRANSIENT}the service could not be reached"
-    return "failed", f"{TRANSIENT}the service did not accept the message"
+        return transient("the service could not be reached")
+    return transient("the service did not accept the message")

@@ -4,9 +4,9 @@
 One ``channel_delivery`` row per (channel, edition), with the email ledger's states and rules: a row
 moves to ``sending`` with a conditional UPDATE committed before Apprise is called, so a rerun or a
 second worker never sends it again; a crash leaves it ``sending`` (outcome unknown: reported, resent
-only on purpose by ``academichub deliveries resend``); ``transient: ...`` failures (5xx, 408/429, a
-timeout, no connection) are retried by the next run, up to ``MAX_ATTEMPTS``; ``permanent: ...``
-ones (the service refused: 4xx, a bad token) are recorded and never retried. A channel never blocks
+only on purpose by ``academichub deliveries resend``); transient failures (5xx, 408/429, a
+timeout, no connection) are retried by the next run, up to ``MAX_ATTEMPTS``; permanent ones
+(the service refused: 4xx, a bad token) are recorded and never retried. A channel never blocks
 the reader's email, nor the email a channel. Only masked URLs (``mask_channel``) reach logs, reports
 and errors."""
 
@@ -25,15 +25,17 @@ from academichub.briefing.compose import Briefing, briefing_record
 from academichub.db import session_scope
 from academichub.delivery.channel_ledger import (
     MAX_ATTEMPTS,
-    PERMANENT,
     TRANSIENT,
     ChannelOutcome,
+    SendResult,
     claim,
     classify,
     finish,
     is_pending,
+    permanent,
     prepare,
     skip,
+    transient,
 )
 from academichub.mail.chat import ChatMessage, render_chat
 from academichub.mail.render import Links
@@ -140,32 +142,32 @@ class ChannelRun:
                 if not claim(session, row.id):
                     out.append(ChannelOutcome(sub.email, masked, "skipped", "claimed elsewhere"))
                     continue
-            state, reason = self._deliver(ch.url, briefing, links, row.attempts + 1)
+            result = self._deliver(ch.url, briefing, links, row.attempts + 1)
             with session_scope(self.engine) as session:
-                finish(session, row.id, state, reason)
-            if state == "sent":
+                finish(session, row.id, result)
+            if result.state == "sent":
                 sent_any = True
             else:
-                log.warning("channel %s of %s: %s", masked, sub.email, reason)
-            out.append(ChannelOutcome(sub.email, masked, state, reason))
+                log.warning("channel %s of %s: %s", masked, sub.email, result.explained)
+            out.append(ChannelOutcome(sub.email, masked, result.state, result.explained))
         if sent_any:
             self._keep_content(sub.key, briefing)
         return out
 
-    def _deliver(self, url: str, briefing: Briefing, links: Links, attempt: int) -> tuple[str, str | None]:
+    def _deliver(self, url: str, briefing: Briefing, links: Links, attempt: int) -> SendResult:
         try:
             message = message_for(url, briefing, links)
             if message is None:
-                return "failed", f"{PERMANENT}Apprise can no longer use this URL"
-            result = notify(url, message)
+                return permanent("Apprise can no longer use this URL")
+            sent = notify(url, message)
         except Exception as exc:  # noqa: BLE001 - a plugin's bug must not stop the other channels or the email
-            return "failed", f"{TRANSIENT}{exc.__class__.__name__}"
-        if result is None:
-            return "failed", f"{PERMANENT}Apprise can no longer use this URL"
-        state, reason = classify(result)
-        if state == "failed" and reason and reason.startswith(TRANSIENT) and attempt >= MAX_ATTEMPTS:
-            reason = f"{PERMANENT}{reason.removeprefix(TRANSIENT)} ({attempt} attempts)"
-        return state, reason
+            return transient(exc.__class__.__name__)
+        if sent is None:
+            return permanent("Apprise can no longer use this URL")
+        result = classify(sent)
+        if result.kind == TRANSIENT and attempt >= MAX_ATTEMPTS:
+            return permanent(f"{result.reason} ({attempt} attempts)")
+        return result
 
     def _keep_content(self, sid: int, briefing: Briefing) -> None:
         """What the channel said, on the reader's email ledger row when it has none (a channel-only

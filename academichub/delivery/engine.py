@@ -6,7 +6,9 @@ never resent automatically)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -32,9 +34,22 @@ from academichub.mail.render import RenderedEmail, render_briefing
 from academichub.matching.match import Match
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
 from academichub.models import Delivery as LedgerRow
+from academichub.models import DeliveryState, FailureKind
 from academichub.settings import Settings
 from subscribers.bounces import mark_rejected
 from subscribers.models import InterestProfile, Subscriber
+from subscribers.radars import radars_for
+
+
+class Outcome(StrEnum):
+    """What happened to one reader's email in this run (the run report's states; the ledger's are
+    ``DeliveryState``)."""
+
+    RENDERED = "rendered"  # a dry run: composed and rendered, not sent
+    SENT = "sent"
+    SKIPPED = "skipped"
+    STUCK = "stuck"  # the ledger row is ``sending`` with an unknown outcome
+    FAILED = "failed"
 
 
 @dataclass(slots=True)
@@ -46,7 +61,7 @@ class Delivery:
     papers: int
     path: str | None
     subject: str
-    state: str = "rendered"  # sent, skipped, stuck, failed, rendered (dry run)
+    state: str = Outcome.RENDERED
     reason: str | None = None
     channel: str | None = None  # a chat/webhook channel's outcome (masked URL); None: the email
 
@@ -107,7 +122,7 @@ class _Sender:
     def _claimed(self, p: _Ready, claimed: set[int]) -> bool:
         if p.row.id not in claimed:
             self.out.append(
-                Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, "skipped", "claimed elsewhere")
+                Delivery(p.sub.email, p.sub.language, 0, None, p.rendered.subject, Outcome.SKIPPED, "claimed elsewhere")
             )
         return p.row.id in claimed
 
@@ -123,22 +138,33 @@ class _Sender:
         try:
             message_id = self.mailer.send(email)
         except OutcomeUnknown as exc:
-            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "stuck", str(exc)))
+            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, Outcome.STUCK, str(exc)))
             return None
         except (PermanentSendError, TransientSendError) as exc:
             if isinstance(exc, RecipientRejected):
                 self.rejected[sub.email] = str(exc)
-            kind = "permanent: " if isinstance(exc, PermanentSendError) else ledger.TRANSIENT
-            self.out.append(Delivery(sub.email, sub.language, n, None, p.rendered.subject, "failed", str(exc)))
-            return {"id": p.row.id, "state": "failed", "reason": f"{kind}{exc}", "message_id": None}
+            kind = FailureKind.PERMANENT if isinstance(exc, PermanentSendError) else FailureKind.TRANSIENT
+            self.out.append(
+                Delivery(sub.email, sub.language, n, None, p.rendered.subject, Outcome.FAILED, f"{kind}: {exc}")
+            )
+            return {
+                "id": p.row.id,
+                "state": DeliveryState.FAILED,
+                "reason": str(exc),
+                "failure_kind": kind,
+                "message_id": None,
+            }
         path = message_id.removeprefix("outbox:") if message_id.startswith("outbox:") else None
         self.out.append(
-            Delivery(sub.email, sub.language, n, path, p.rendered.subject, "sent", message_id if not path else None)
+            Delivery(
+                sub.email, sub.language, n, path, p.rendered.subject, Outcome.SENT, message_id if not path else None
+            )
         )
         return {
             "id": p.row.id,
-            "state": "sent",
+            "state": DeliveryState.SENT,
             "reason": None,
+            "failure_kind": None,
             "message_id": message_id,
             "content": briefing_record(p.briefing),
         }
@@ -155,17 +181,17 @@ def _ledger_says(sub: Subscriber, row: LedgerRow | None, suppressed: dict[str, s
         return Delivery(sub.email, sub.language, 0, None, "", state, reason)
 
     if sub.email in suppressed:
-        return skipped("skipped", suppressed[sub.email])
+        return skipped(Outcome.SKIPPED, suppressed[sub.email])
     if row is None:
         return None
-    if row.state == "sent":
-        return skipped("skipped", "already sent")
-    if row.state == "skipped":
-        return skipped("skipped", row.reason)
-    if row.state == "sending":
-        return skipped("stuck", "outcome unknown: `academichub deliveries resend`")
-    if row.state == "failed" and not (row.reason or "").startswith(ledger.TRANSIENT):
-        return skipped("skipped", row.reason)
+    if row.state == DeliveryState.SENT:
+        return skipped(Outcome.SKIPPED, "already sent")
+    if row.state == DeliveryState.SKIPPED:
+        return skipped(Outcome.SKIPPED, row.reason)
+    if row.state == DeliveryState.SENDING:
+        return skipped(Outcome.STUCK, "outcome unknown: `academichub deliveries resend`")
+    if row.state == DeliveryState.FAILED and not row.retryable:
+        return skipped(Outcome.SKIPPED, row.explained)
     return None
 
 
@@ -176,6 +202,7 @@ def _compose_for(
     matches: list[Match],
     pieces: Pieces | None,
     themes_of: dict[str, int],
+    radars: list[str],
 ) -> Briefing:
     return compose(
         email=sub.email,
@@ -190,6 +217,7 @@ def _compose_for(
         pieces=pieces,
         themes_of=themes_of,
         period_start=edition.period_start,
+        radars=radars,
     )
 
 
@@ -214,6 +242,9 @@ def deliver_readers(
     themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
         rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.key for sub, _ in readers])
+        radars = {
+            sid: [r.name for r in found] for sid, found in radars_for(session, [s.key for s, _ in readers]).items()
+        }
     chan = None if dry_run else ChannelRun.start(engine, edition.day, [sub.key for sub, _ in readers])
     sender = (
         None
@@ -226,7 +257,7 @@ def deliver_readers(
         row = rows.get(sid)
         decided = _ledger_says(sub, row, suppressed)
         if decided is None and not sub.email_enabled:
-            decided = Delivery(sub.email, sub.language, 0, None, "", "skipped", NO_EMAIL)
+            decided = Delivery(sub.email, sub.language, 0, None, "", Outcome.SKIPPED, NO_EMAIL)
             if row is not None:
                 skips[row.key] = NO_EMAIL
         wants_channels = chan is not None and chan.wants(sid)
@@ -239,7 +270,13 @@ def deliver_readers(
             if not wants_channels:
                 continue
         briefing = _compose_for(
-            edition, sub, profile, matches.get(sub.email, []), (pieces or {}).get(sub.email), themes_of
+            edition,
+            sub,
+            profile,
+            matches.get(sub.email, []),
+            (pieces or {}).get(sub.email),
+            themes_of,
+            radars.get(sid, []) if profile.id is not None else [],  # sections when the reader has several
         )
         if briefing.is_empty and sub.empty_day == "none":
             reason = (
@@ -252,7 +289,7 @@ def deliver_readers(
             if chan is not None:
                 chan.skip(sid, reason)
             if decided is None:
-                out.append(Delivery(sub.email, sub.language, 0, None, "", "skipped", reason))
+                out.append(Delivery(sub.email, sub.language, 0, None, "", Outcome.SKIPPED, reason))
             continue
         email_links = links.briefing(settings, sub, edition.day, [it.paper.id for it in briefing.items])
         if chan is not None and wants_channels:
@@ -284,6 +321,20 @@ def deliver_readers(
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class Steps:
+    """The three steps of a group's delivery, with ``match_profiles``', ``write_pieces``' and
+    ``deliver_readers``' parameters. The defaults are those functions; a flow passes the same functions
+    run as tasks (each a task run in the Prefect UI), so the sequence itself is written once, here."""
+
+    match: Callable[..., dict[str, list[Match]]] = match_profiles
+    write: Callable[..., tuple[dict[str, Pieces], LlmReport]] = write_pieces
+    deliver: Callable[..., list[Delivery]] = deliver_readers
+
+
+LIBRARY_STEPS = Steps()
+
+
 def deliver_group(
     settings: Settings,
     engine: Engine,
@@ -293,16 +344,16 @@ def deliver_group(
     suppressed: dict[str, str],
     mailer: Mailer | None = None,
     deadline: Deadline | None = None,
+    steps: Steps = LIBRARY_STEPS,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's);
     ``deadline``: the LLM deadline shared with the other groups of the same batch."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
-    matches = match_profiles(
-        engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score
-    )
-    pieces, llm_report = write_pieces(settings, engine, edition, matches, readers, deadline=deadline)
-    delivered = deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
+    profiles = load_profiles(engine, readers)
+    matches = steps.match(engine, edition, profiles, settings.representation, settings.min_score)
+    pieces, llm_report = steps.write(settings, engine, edition, matches, readers, deadline=deadline)
+    delivered = steps.deliver(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
     return delivered, llm_report
 
 

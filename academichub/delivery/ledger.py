@@ -16,16 +16,20 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_for
-from academichub.models import Delivery, utcnow
+from academichub.models import Delivery, DeliveryState, FailureKind, utcnow
 from subscribers.models import Subscriber
-
-TRANSIENT = "transient: "
 
 
 def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int, Delivery]:
     """Queue a row for each subscriber (existing rows are kept as they are); return all of them."""
     rows = [
-        {"subscriber_id": sid, "edition_date": day, "state": "queued", "attempts": 0, "updated_at": utcnow()}
+        {
+            "subscriber_id": sid,
+            "edition_date": day,
+            "state": DeliveryState.QUEUED,
+            "attempts": 0,
+            "updated_at": utcnow(),
+        }
         for sid in subscriber_ids
     ]
     for chunk in chunks(rows, 500):
@@ -47,7 +51,7 @@ def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None
         {
             "subscriber_id": sid,
             "edition_date": day,
-            "state": "skipped",
+            "state": DeliveryState.SKIPPED,
             "reason": why,
             "attempts": 0,
             "updated_at": utcnow(),
@@ -66,7 +70,7 @@ def claim_batch(session: Session, day: date, size: int, worker: str) -> list[int
     ``claimed``: a worker that dies leaves rows that ``release_stale`` safely re-queues."""
     pick = (
         select(Delivery.id)
-        .where(Delivery.edition_date == day, Delivery.state == "queued")
+        .where(Delivery.edition_date == day, Delivery.state == DeliveryState.QUEUED)
         .order_by(col(Delivery.id))
         .limit(size)
     )
@@ -75,7 +79,7 @@ def claim_batch(session: Session, day: date, size: int, worker: str) -> list[int
     result = session.execute(
         update(Delivery)
         .where(col(Delivery.id).in_(pick.scalar_subquery()))
-        .values(state="claimed", reason=f"claimed by {worker}"[:200], updated_at=utcnow())
+        .values(state=DeliveryState.CLAIMED, reason=f"claimed by {worker}"[:200], updated_at=utcnow())
         .returning(col(Delivery.id))
     )
     ids = sorted(r[0] for r in result)
@@ -91,10 +95,10 @@ def release_stale(session: Session, day: date, older_than_s: int = 3600) -> int:
         update(Delivery)
         .where(
             col(Delivery.edition_date) == day,
-            col(Delivery.state) == "claimed",
+            col(Delivery.state) == DeliveryState.CLAIMED,
             col(Delivery.updated_at) < utcnow() - timedelta(seconds=older_than_s),
         )
-        .values(state="queued", reason=None, updated_at=utcnow())
+        .values(state=DeliveryState.QUEUED, reason=None, updated_at=utcnow())
     )
     session.commit()
     return result.rowcount
@@ -108,10 +112,10 @@ def claim_many(session: Session, row_ids: list[int]) -> list[int]:
         update(Delivery)
         .where(col(Delivery.id).in_(row_ids))
         .where(
-            col(Delivery.state).in_(("queued", "claimed"))
-            | ((col(Delivery.state) == "failed") & col(Delivery.reason).startswith(TRANSIENT))
+            col(Delivery.state).in_((DeliveryState.QUEUED, DeliveryState.CLAIMED))
+            | ((col(Delivery.state) == DeliveryState.FAILED) & (col(Delivery.failure_kind) == FailureKind.TRANSIENT))
         )
-        .values(state="sending", attempts=Delivery.attempts + 1, updated_at=utcnow())
+        .values(state=DeliveryState.SENDING, attempts=Delivery.attempts + 1, updated_at=utcnow())
         .returning(col(Delivery.id))
     )
     ids = [r[0] for r in result]
@@ -120,12 +124,14 @@ def claim_many(session: Session, row_ids: list[int]) -> list[int]:
 
 
 def finish_many(session: Session, results: list[dict]) -> None:
-    """Outcomes of a chunk (id, state, reason, message_id[, content]) in one executemany."""
+    """Outcomes of a chunk (id, state, reason, message_id[, failure_kind][, content]) in one executemany
+    per shape; a result without ``failure_kind`` clears it (a sent row is no failure)."""
     if not results:
         return
     now = utcnow()
-    for keys in ({"id", "state", "reason", "message_id"}, {"id", "state", "reason", "message_id", "content"}):
-        chunk = [{**r, "updated_at": now} for r in results if set(r) == keys]
+    rows = [{"failure_kind": None, **r, "updated_at": now} for r in results]
+    for with_content in (False, True):
+        chunk = [r for r in rows if ("content" in r) == with_content]
         if chunk:
             session.execute(update(Delivery), chunk)
     session.commit()
@@ -136,8 +142,8 @@ def skip_many(session: Session, reasons: dict[int, str]) -> None:
     for row_id, reason in reasons.items():
         session.execute(
             update(Delivery)
-            .where(col(Delivery.id) == row_id, col(Delivery.state).in_(("queued", "claimed")))
-            .values(state="skipped", reason=reason, updated_at=utcnow())
+            .where(col(Delivery.id) == row_id, col(Delivery.state).in_((DeliveryState.QUEUED, DeliveryState.CLAIMED)))
+            .values(state=DeliveryState.SKIPPED, reason=reason, updated_at=utcnow())
         )
     session.commit()
 
@@ -153,12 +159,12 @@ def rows_for(session: Session, day: date | None = None, *, state: str | None = N
 
 def requeue(session: Session, day: date, emails: list[str] | None = None) -> list[str]:
     """Explicitly allow a resend of stuck rows (state sending) of a day; returns the addresses."""
-    rows = [(d, e) for d, e in rows_for(session, day, state="sending") if not emails or e in emails]
+    rows = [(d, e) for d, e in rows_for(session, day, state=DeliveryState.SENDING) if not emails or e in emails]
     for d, _ in rows:
         session.execute(
             update(Delivery)
-            .where(col(Delivery.id) == d.id, col(Delivery.state) == "sending")
-            .values(state="queued", reason="resend requested after an unknown outcome", updated_at=utcnow())
+            .where(col(Delivery.id) == d.id, col(Delivery.state) == DeliveryState.SENDING)
+            .values(state=DeliveryState.QUEUED, reason="resend requested after an unknown outcome", updated_at=utcnow())
         )
     session.commit()
     return [e for _, e in rows]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from academichub.briefing.pieces import LlmReport
-from academichub.delivery.engine import Delivery
+from academichub.delivery.engine import Delivery, Outcome
 from academichub.editions.theme import Theme
 from academichub.papers.report import IngestReport
 
@@ -43,10 +43,11 @@ class Tally:
     def of(cls, deliveries: list[Delivery]) -> Tally:
         t = cls()
         for d in deliveries:
-            t.states[d.counted_as] += 1
-            if d.state in ("skipped", "failed", "stuck"):
-                t.reasons[(d.counted_as, d.reason or "")] += 1
-                if d.state != "skipped" and len(t.problems) < PROBLEMS_SHOWN:
+            state = str(d.counted_as)  # counted by plain text: the tally travels to artifacts, logs and JSON
+            t.states[state] += 1
+            if d.state in (Outcome.SKIPPED, Outcome.FAILED, Outcome.STUCK):
+                t.reasons[(state, d.reason or "")] += 1
+                if d.state != Outcome.SKIPPED and len(t.problems) < PROBLEMS_SHOWN:
                     t.problems.append(d)
         return t
 
@@ -57,7 +58,7 @@ class Tally:
 
     @property
     def sent(self) -> int:
-        return self.states["sent"]
+        return self.states[Outcome.SENT]
 
 
 @dataclass(slots=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.decomposition import TruncatedSVD
 from sklearn.preprocessing import normalize
@@ -28,13 +29,33 @@ from academichub.editions.vectorise import TfidfVectoriser
 from academichub.papers.views import PaperFacts
 
 SEMANTIC_THRESHOLD = 0.6  # cosine distance between sentence embeddings
-LSA_THRESHOLD = 0.6  # cosine distance in LSA space
+# A theme's papers must share substance, whatever grouped them: each paper's TF-IDF cosine with the
+# rest of its theme (leave-one-out) at least COHERENCE_MIN, or CROSS_FIELD_MIN for a paper outside the
+# theme's main field; and a label term found in two of its papers. Without it the plain install's LSA
+# on a small day grouped dengue in Kinshasa with LLM summarisation (cosine 0.007), mixture-of-experts
+# transformers with a photonic qubit (0.027). Tuned on the sample day: the nonsense themes, all across
+# fields but one, at 0.000-0.027; sound ones at 0.033-0.095 and two same-field pairs (quantum
+# information, 0.021; LLMs and psychology, 0.017).
+COHERENCE_MIN = 0.015
+CROSS_FIELD_MIN = 0.03
+LSA_THRESHOLD = 0.9  # cosine distance in LSA space at near-full rank (close to the TF-IDF rows' own)
+LSA_CAPPED_THRESHOLD = 0.6  # a large day, whose rank MAX_DIMENSIONS caps: the earlier setting, kept
 MAX_DIMENSIONS = 100
+# LSA keeps nearly the whole rank of a small day (a quarter of it, as before, merged unrelated papers:
+# 26 of 26 papers themed on the csai day); measured with bench/theme_coherence.py.
+LSA_RANK_SHARE = 0.9
 # Words that say nothing about a theme; never used as a label.
 GENERIC = frozenset(
     """using based approach approaches method methods model models results result paper propose proposed
 study studies data new learning framework frameworks analysis performance show shows task tasks work existing
-different present novel use used also however across well two one three high low large small 95 ci""".split()
+different present novel use used also however across well two one three high low large small 95 ci
+derive derived substantial mechanism mechanisms challenge challenges construction design designs improve
+improves improved efficient effective key important significant demonstrate demonstrates provide provides
+enable enables including various several multiple particular specific potential recent real world general
+simple strong better best state art technique techniques problem problems setting settings experiments
+experimental evaluate evaluation evaluations research article listed abstract sample particularly level
+levels findings finding develop developed developing realize realized versatile details detail consider
+considered""".split()
 )
 
 _FIELD_BY_ARCHIVE = {
@@ -73,6 +94,11 @@ def field_of(paper: PaperFacts) -> str | None:
     return None
 
 
+def lsa_dimensions(papers: int, terms: int) -> int:
+    """LSA's rank for a day: ``LSA_RANK_SHARE`` of the papers, at most ``MAX_DIMENSIONS``."""
+    return max(2, min(MAX_DIMENSIONS, terms - 1, papers - 1, int(papers * LSA_RANK_SHARE)))
+
+
 def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, float]:
     """Sentence embeddings when the [semantic] extra is installed, else LSA of the TF-IDF rows."""
     from academichub.editions.vectorise import RepresentationUnavailable, SemanticVectoriser
@@ -80,8 +106,9 @@ def embed_for_themes(texts: list[str], tfidf, cache=None) -> tuple[np.ndarray, f
     try:
         return SemanticVectoriser(cache=cache).encode(texts), SEMANTIC_THRESHOLD
     except RepresentationUnavailable:
-        dims = min(MAX_DIMENSIONS, tfidf.shape[1] - 1, max(2, len(texts) // 4))
-        return normalize(TruncatedSVD(n_components=dims, random_state=0).fit_transform(tfidf)), LSA_THRESHOLD
+        dims = lsa_dimensions(len(texts), tfidf.shape[1])
+        threshold = LSA_CAPPED_THRESHOLD if dims == MAX_DIMENSIONS else LSA_THRESHOLD
+        return normalize(TruncatedSVD(n_components=dims, random_state=0).fit_transform(tfidf)), threshold
 
 
 def find_themes(
@@ -110,20 +137,14 @@ def find_themes(
         n_clusters=None, metric="cosine", linkage="average", distance_threshold=threshold or default_threshold
     ).fit_predict(vectors)
     terms = vec.terms()
+    rows = normalize(sp.csr_matrix(X))
     themes: list[Theme] = []
     for c in sorted(set(clusters)):
-        members = np.flatnonzero(clusters == c)
-        if len(members) < 2:
-            continue
-        centroid = np.asarray(X[members].sum(axis=0)).ravel()
-        label: list[str] = []
-        for idx in np.argsort(-centroid):
-            term = str(terms[idx])
-            if centroid[idx] <= 0 or len(label) == 3:
-                break
-            if any(w in GENERIC for w in term.split()) or any(term in t or t in term for t in label):
-                continue
-            label.append(term)
+        cluster = [int(i) for i in np.flatnonzero(clusters == c)]
+        members = coherent_members(rows, cluster, [field_of(papers[i]) for i in cluster])
+        label = shared_label(rows, members, terms)
+        if len(members) < 2 or not label:
+            continue  # its papers stay unthemed
         chosen = [papers[i] for i in members]
         cats = Counter(p.categories[0] for p in chosen if p.categories)
         fields = sorted({f for f in (field_of(p) for p in chosen) if f})
@@ -135,7 +156,7 @@ def find_themes(
                 paper_ids=[p.id for p in chosen],
                 categories=[c for c, _ in cats.most_common()],
                 fields=fields,
-                cross_domain=len(fields) >= 2,
+                cross_domain=fields_share_substance(rows, members, [field_of(p) for p in chosen]),
                 sources=sources,
             )
         )
@@ -143,3 +164,71 @@ def find_themes(
     for i, t in enumerate(themes, 1):
         t.id = i
     return themes
+
+
+def _loo(rows: sp.csr_matrix, members: list[int]) -> np.ndarray:
+    """Each member's cosine with the sum of the other members (rows are L2-normalised)."""
+    sub = rows[members]
+    total = np.asarray(sub.sum(axis=0)).ravel()
+    dense = sub.toarray()
+    rest = total[None, :] - dense
+    norms = np.linalg.norm(rest, axis=1)
+    return np.divide((dense * rest).sum(axis=1), norms, out=np.zeros(len(members)), where=norms > 0)
+
+
+def coherent_members(rows: sp.csr_matrix, members: list[int], fields: list[str | None]) -> list[int]:
+    """The cluster without the papers that share least with the rest: the paper furthest below its bar
+    is dropped until each paper's leave-one-out cosine clears it (``COHERENCE_MIN``, or
+    ``CROSS_FIELD_MIN`` outside the theme's most common field); fewer than two left: no theme."""
+    keep = list(range(len(members)))
+    while len(keep) >= 2:
+        sims = _loo(rows, [members[i] for i in keep])
+        counts = Counter(fields[i] for i in keep)
+        top = max(counts.values())
+        main = {f for f, n in counts.items() if n == top} if list(counts.values()).count(top) == 1 else set()
+        bars = np.array([COHERENCE_MIN if fields[i] in main else CROSS_FIELD_MIN for i in keep])
+        worst = int(np.argmin(sims - bars))
+        if sims[worst] >= bars[worst]:
+            return [members[i] for i in keep]
+        keep.pop(worst)
+    return []
+
+
+def shared_label(rows: sp.csr_matrix, members: list[int], terms: np.ndarray) -> list[str]:
+    """Up to three of the heaviest centroid terms that at least two of the theme's papers contain (a term
+    of one paper, such as a feed's boilerplate "sample research article", never labels a theme)."""
+    if len(members) < 2:
+        return []
+    sub = rows[members]
+    centroid = np.asarray(sub.sum(axis=0)).ravel()
+    in_papers = np.asarray((sub > 0).sum(axis=0)).ravel()
+    label: list[str] = []
+    for idx in np.argsort(-centroid, kind="stable"):
+        if centroid[idx] <= 0 or len(label) == 3:
+            break
+        term = str(terms[idx])
+        if (
+            in_papers[idx] < 2
+            or any(w in GENERIC or w.isdigit() for w in term.split())
+            or any(term in t or t in term for t in label)
+        ):
+            continue
+        label.append(term)
+    return label
+
+
+def fields_share_substance(rows: sp.csr_matrix, members: list[int], fields: list[str | None]) -> bool:
+    """Cross-domain is earned: papers of at least two fields, and each field's papers share substance with
+    the others' (their TF-IDF centroids' cosine at least ``CROSS_FIELD_MIN``)."""
+    known = sorted({f for f in fields if f})
+    if len(known) < 2:
+        return False
+    for field in known:
+        mine = [m for m, f in zip(members, fields, strict=True) if f == field]
+        rest = [m for m, f in zip(members, fields, strict=True) if f != field]
+        a = np.asarray(rows[mine].sum(axis=0)).ravel()
+        b = np.asarray(rows[rest].sum(axis=0)).ravel()
+        denom = float(np.linalg.norm(a) * np.linalg.norm(b))
+        if denom == 0 or float(a @ b) / denom < CROSS_FIELD_MIN:
+            return False
+    return True

@@ -4,6 +4,9 @@ the web pages' (``pages``)."""
 from __future__ import annotations
 
 from academichub.i18n.emails import STRINGS, strings_for
+from academichub.i18n.errors import ERRORS
 from academichub.i18n.pages import WEB, web_strings
 
-__all__ = ["STRINGS", "WEB", "strings_for", "web_strings"]
+CATALOGUES = ("STRINGS", "WEB", "ERRORS")  # every {"en": ..., "zh": ...} table here (tests check they match)
+
+__all__ = ["CATALOGUES", "ERRORS", "STRINGS", "WEB", "strings_for", "web_strings"]

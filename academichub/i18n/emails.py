@@ -32,11 +32,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "see_items": "papers {numbers}",
         "contribution": "Key contribution",
         "why": "Why this paper",
+        "radar_heading": "Radar · {name}",
+        "radar_empty": "Nothing for this radar today.",
         "reason_terms": "it matches “{values}”",
         "reason_keyword": "your keyword “{values}”",
         "reason_author": "by {values}, whom you follow",
         "reason_category": "in {values}",
+        "reason_library": "close to your paper: {values}",
         "term_sep": ", ",
+        "colon": ": ",
+        "semicolon": "; ",
         "authors": "Authors",
         "abstract": "Abstract",
         "pdf": "PDF",
@@ -66,6 +71,10 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_body": (
             "Someone (we hope you) asked to receive AcademicHub’s research briefing at this address. "
             "Press the button to confirm; nothing is sent before you do."
+        ),
+        "confirm_body_text": (  # the text part has a link, not a button
+            "Someone (we hope you) asked to receive AcademicHub’s research briefing at this address. "
+            "Open the link below to confirm; nothing is sent before you do."
         ),
         "confirm_button": "Confirm my subscription",
         "confirm_ignore": (
@@ -105,11 +114,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "see_items": "见第 {numbers} 篇",
         "contribution": "核心贡献",
         "why": "推荐理由",
+        "radar_heading": "雷达 · {name}",
+        "radar_empty": "今天这个雷达没有匹配的论文。",
         "reason_terms": "匹配“{values}”",
         "reason_keyword": "您的关键词“{values}”",
         "reason_author": "您关注的作者 {values}",
         "reason_category": "来自 {values}",
+        "reason_library": "与您文库中的论文相近：{values}",
         "term_sep": "、",
+        "colon": "：",
+        "semicolon": "；",
         "authors": "作者",
         "abstract": "摘要",
         "pdf": "PDF",
@@ -138,6 +152,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "confirm_preheader": "点击一次，即可开始接收每日研究简报。",
         "confirm_body": (
             "有人（希望是您）申请用此地址接收 AcademicHub 研究简报。请点击下方按钮确认；确认之前我们不会发送任何简报。"
+        ),
+        "confirm_body_text": (
+            "有人（希望是您）申请用此地址接收 AcademicHub 研究简报。请打开下方链接确认；确认之前我们不会发送任何简报。"
         ),
         "confirm_button": "确认订阅",
         "confirm_ignore": "如果这不是您的操作，请忽略此邮件：此地址不会被订阅，我们也不会再联系您。",

@@ -4,7 +4,6 @@ here, from the public base URL and purpose-scoped tokens (``subscribers/tokens.p
 from __future__ import annotations
 
 from datetime import date
-from email.utils import parseaddr
 from urllib.parse import quote, urlencode
 
 from academichub.mail.render import Links
@@ -52,5 +51,5 @@ class LinkBuilder:
             unsubscribe=self.reader("unsubscribe", "unsubscribe", sub),
             feedback=self.votes(sub, day, paper_ids),
             view=self.reader("view", "view", sub, d=day.isoformat()),
-            contact=settings.unsubscribe_mailbox or parseaddr(settings.sender)[1],
+            contact=settings.contact,
         )

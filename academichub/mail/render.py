@@ -23,6 +23,7 @@ from mjml import mjml2html
 
 from academichub.briefing.compose import Briefing
 from academichub.i18n import strings_for
+from academichub.i18n.names import change_rows, field_names
 from academichub.papers.urls import safe_href
 
 SUBJECT_TOP_CHARS = 60
@@ -135,6 +136,7 @@ class EmailTemplates:
         folder = str(Path(templates_dir) / "email")
         loader = FileSystemLoader(folder)
         filters = {"num": _num, "numbers": _numbers, "authors": _authors, "wrap": wrap, "safe_url": safe_href}
+        filters |= {"fields": field_names}
         self._stage1 = Environment(
             loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True
         )
@@ -181,7 +183,7 @@ class EmailTemplates:
     def render(self, name: str, language: str, context: dict) -> tuple[str, str]:
         """(html, text) of template ``name`` for one reader."""
         lang = lang_key(language)
-        context = {"s": strings_for(lang), **context}
+        context = {"s": strings_for(lang), "lang": lang, **context}
         html = self._compiled_html(name, lang).render(context)
         text = self._text.get_template(f"{name}.txt.j2").render(context)
         return html, text
@@ -266,7 +268,7 @@ def render_saved(
         "dateline": today.isoformat(),
         "links": links,
         "name": name,
-        "changes": changes,
+        "changes": change_rows(changes, language),
         "interests": interests,
         "why_you_receive": s["footer"],
         "intro": s["saved_body"],

@@ -126,7 +126,7 @@ def day_papers(paths: list[Path]) -> list[PaperFacts]:
     from sklearn.preprocessing import normalize
 
     from academichub.editions.theme import theme_of
-    from academichub.editions.themes import LSA_THRESHOLD, MAX_DIMENSIONS, find_themes
+    from academichub.editions.themes import LSA_THRESHOLD, find_themes, lsa_dimensions
     from academichub.papers.ingest import collect_paths
     from academichub.papers.parse import parse_document
     from academichub.papers.sources import paper_facets
@@ -144,7 +144,7 @@ def day_papers(paths: list[Path]) -> list[PaperFacts]:
     facts = list(papers.values())
     research = [p for p in facts if p.kind == "article"]
     X = TfidfVectoriser([p.text for p in research]).encode([p.text for p in research])
-    dims = min(MAX_DIMENSIONS, X.shape[1] - 1, max(2, len(research) // 4))
+    dims = lsa_dimensions(len(research), X.shape[1])
     vectors = normalize(TruncatedSVD(n_components=dims, random_state=0).fit_transform(X))
     ids = theme_of(find_themes(research, vectors=vectors, threshold=LSA_THRESHOLD))
     return [replace(p, theme=ids.get(p.id)) for p in facts]

@@ -26,6 +26,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows, renormalise
+from academichub.matching.learned import blend_learned
+from academichub.matching.library import LibraryExample, blend_library
 from academichub.matching.words import (  # noqa: F401  author_key: the matcher's public helper
     TOKEN,
     _binary,
@@ -60,6 +62,10 @@ class ProfileSpec:
     liked: list[str] = field(default_factory=list)  # paper texts (newest last)
     disliked: list[str] = field(default_factory=list)
     top_n: int = 8
+    reader: str = ""  # the reader's address when a reader has several radars (key: one radar's)
+    radar: str = ""  # the radar's name
+    radar_id: int | None = None
+    library: list[LibraryExample] = field(default_factory=list)  # the reader's own papers (matching/library.py)
 
     @property
     def text(self) -> str:
@@ -77,13 +83,18 @@ class Match:
     paper_id: str
     score: float
     reasons: list[Reason] = field(default_factory=list)
+    radar: str = ""  # the radar it was picked for (academichub.matching.radars)
+    radar_id: int | None = None
 
 
 class Matcher:
     """Built once per edition: the papers' vectors and facts. ``match`` runs for any profiles."""
 
-    def __init__(self, papers: list[PaperFacts], vectoriser: Vectoriser, zh: ChineseTerms | None = None):
+    def __init__(
+        self, papers: list[PaperFacts], vectoriser: Vectoriser, zh: ChineseTerms | None = None, learn: bool = True
+    ):
         self.zh = zh
+        self.learn = learn  # a radar with enough signal blends a classifier in (matching/learned.py)
         self._zh_terms: dict[str, list[Term]] = {}
         self._forms: dict[str, list[str]] | None = None  # the day's words by their singular (built on first use)
         self._known: set[str] = set()
@@ -245,11 +256,14 @@ class Matcher:
         Q = self._queries(profiles)
         Q = Q.tocsr() if sp.issparse(Q) else Q  # reasons read its rows directly
         S = as_dense_rows(Q @ self._vectors().T).astype(np.float32)  # cosine similarity, profiles x papers
+        S, lib = blend_library(self.vectoriser, self._vectors(), profiles, S, [p.id for p in self.papers])
         # The floor applies to similarity (boosts reorder, they do not rescue noise), except that a
         # keyword or a followed author lifts a paper over it, and the best N that share anything
-        # with the profile pass it (``_select``).
-        eligible = S >= min_score
+        # with the profile pass it (``_select``). "Shares anything" is read before the learned blend.
         related = S > RANK_FLOOR
+        if self.learn:
+            S = blend_learned(self.vectoriser, self._vectors(), profiles, S)
+        eligible = S >= min_score
         kw_index, KP = kw
         if kw_index and any(p.keywords for p in profiles):
             hits = as_dense_rows(self._rows([p.keywords for p in profiles], kw_index) @ KP.T)
@@ -281,7 +295,7 @@ class Matcher:
             matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
             if explain:
                 for m, j in zip(matches, picked, strict=True):
-                    m.reasons = self._explain(Q, row, j, p)
+                    m.reasons = lib.reasons(row, j) + self._explain(Q, row, j, p)
             results.append(matches)
         return results
 

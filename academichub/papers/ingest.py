@@ -20,10 +20,12 @@ from sqlalchemy.engine import Engine
 from academichub.db import session_scope
 from academichub.models import FetchLog
 from academichub.papers import store
+from academichub.papers.catalogue import bundled_catalogue, slug
 from academichub.papers.dedupe import Batch, merge_batches
 from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages, is_unreachable
-from academichub.papers.health import EditionHeld, Health, SourceState, assess, judge_day
+from academichub.papers.health import BAD, EditionHeld, Health, SourceState, assess, judge_day
 from academichub.papers.parse import parse_document
+from academichub.papers.plan import FetchPlan, build_plan, reader_wants
 from academichub.papers.records import FeedError, ParsedFeed
 from academichub.papers.report import IngestReport, SourceReport
 from academichub.papers.sources import Source, SourceConfig, load_sources
@@ -31,6 +33,7 @@ from academichub.papers.validate import SOURCE_KEY_CHARS
 from academichub.settings import Settings
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+OPTIONAL_NOTE = "chosen by readers, not a default source: it does not hold the day"
 IGNORED_SUFFIXES = {".md", ".txt~", ".swp"}
 
 
@@ -47,6 +50,8 @@ class Document:
     include_replacements: bool = False
     error: str | None = None
     fetch: FetchResult | None = None
+    optional: bool = False  # read because readers chose it: its failure never holds the day
+    subjects: frozenset[str] | None = None  # bioRxiv/medRxiv: keep only items of these subject slugs
 
 
 # --- inputs ------------------------------------------------------------------------------------
@@ -142,6 +147,8 @@ def _parse(doc: Document) -> _Parsed:
             doc, None, doc.source_key or _file_key(doc.origin), f"could not parse: {exc.__class__.__name__}: {exc}"
         )
     key = doc.source_key or derive_source_key(feed)
+    if doc.subjects is not None:
+        feed.records = [r for r in feed.records if any(slug(c) in doc.subjects for c in r.categories)]
     return _Parsed(doc, feed, key, None, int((time.perf_counter() - started) * 1000))
 
 
@@ -197,6 +204,8 @@ def ingest_documents(
             if p.feed and p.feed.bounded:
                 cut = len({n.item for n in p.feed.bounded})
                 note = "; ".join(filter(None, [note, f"{cut} item(s) kept with a field cut or a link dropped"]))
+            if p.doc.optional and health.status in BAD:
+                note = "; ".join(filter(None, [note, OPTIONAL_NOTE]))
             log = FetchLog(
                 run_id=run_id,
                 edition_date=day,
@@ -250,7 +259,11 @@ def ingest_documents(
 def _verdict(session, parsed: list[_Parsed], healths: list[Health], day: date, settings: Settings):
     """(why the day is held, or None; why this run failed although the day's edition, made by an earlier
     run of the day, is kept, or None). See ``health.judge_day`` for the policy."""
-    states = [SourceState(p.key, h.status, is_unreachable(p.error)) for p, h in zip(parsed, healths, strict=True)]
+    states = [
+        SourceState(p.key, h.status, is_unreachable(p.error))
+        for p, h in zip(parsed, healths, strict=True)
+        if not p.doc.optional  # a feed only readers chose is reported, never holds the day
+    ]
     held = judge_day(states, store.usual_new_papers(session, before=day), hold_share=settings.hold_share)
     trusted_before, _ = store.edition_state(session, day)
     if held and trusted_before:  # a refetch that failed does not spoil a day that was complete
@@ -289,15 +302,36 @@ def fetch_document(source: Source, fetcher: Fetcher, engine: Engine, day: date) 
         include_replacements=source.include_replacements,
         error=result.error,
         fetch=result,
+        optional=source.optional,
+        subjects=source.subjects,
     )
 
 
-def source_config(settings: Settings, *, paths: list[str] | None, config: SourceConfig | None = None) -> SourceConfig:
-    """The run's sources and arXiv holidays: ``config`` if given, else the sources file (when reading
-    ``paths`` the file is only needed for the holidays, so a missing or bad one means no holidays)."""
+def source_config(
+    settings: Settings,
+    *,
+    paths: list[str] | None,
+    config: SourceConfig | None = None,
+    engine: Engine | None = None,
+) -> SourceConfig:
+    """The run's sources and arXiv holidays: ``config`` if given; else, when reading ``paths``, the
+    sources file's holidays (a missing or bad file means none); else the day's fetch plan: the sources
+    file's feeds and, with ``engine``, what the readers chose from the catalogue (``papers.plan``)."""
     if config is not None:
         return config
-    return _maybe_sources(settings) if paths else load_sources(settings.sources_file)
+    if paths:
+        return _maybe_sources(settings)
+    defaults = load_sources(settings.sources_file)
+    if engine is None:
+        return defaults
+    return day_plan(defaults, engine).config
+
+
+def day_plan(defaults: SourceConfig, engine: Engine) -> FetchPlan:
+    """The fetch plan for ``defaults`` and the readers in the database now."""
+    with session_scope(engine) as session:
+        wants = reader_wants(session)
+    return build_plan(defaults, bundled_catalogue(), wants)
 
 
 def _maybe_sources(settings: Settings) -> SourceConfig:
@@ -322,7 +356,7 @@ def run_ingest(
         docs = [read_document(p) for p in collect_paths(paths)]
         holidays = source_config(settings, paths=paths, config=config).arxiv_holidays
     else:
-        config = source_config(settings, paths=paths, config=config)
+        config = source_config(settings, paths=paths, config=config, engine=engine)
         holidays = config.arxiv_holidays
         with fetcher or Fetcher(settings) as client:
             docs = [fetch_document(s, client, engine, day) for s in config.sources]

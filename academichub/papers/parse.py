@@ -50,6 +50,44 @@ _ARXIV_FEED_CATS = re.compile(r"arxiv\.org/(?:rss|atom)/([\w.\-+]+)", re.IGNOREC
 _ARXIV_TITLE_CATS = re.compile(r"^([\w.\-+]+) updates on arXiv\.org", re.IGNORECASE)
 
 
+_MAGIC = (  # the signatures of what a feed's URL or a saved file most often turns out to be
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"%PDF-", "PDF"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+    (b"7z\xbc\xaf\x27\x1c", "7z"),
+    (b"SQLite format 3\x00", "SQLite database"),
+)
+
+
+def _size(n: int) -> str:
+    return f"{n} bytes" if n < 1024 else f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+def describe_binary(body: bytes) -> str | None:
+    """A short, safe description of a body that is not text ("binary data (gzip?) of 12 KB"), or None
+    for text: a report never prints the bytes themselves."""
+    head = body[:4096]
+    kind = next((name for magic, name in _MAGIC if body.startswith(magic)), None)
+    if kind is None:
+        try:
+            text = head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if exc.start < len(head) - 4:  # not a character cut at the end of the sample
+                text = None
+            else:
+                text = head[: exc.start].decode("utf-8")
+        controls = sum(ch < " " and ch not in "\t\r\n\f" for ch in text) if text is not None else 0
+        if text is not None and controls <= len(text) // 100 and "\x00" not in text:
+            return None
+    return f"binary data{f' ({kind}?)' if kind else ''} of {_size(len(body))}"
+
+
 def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
     """Recognise and parse one response body. ``label`` overrides the source label (from config)."""
     stripped = body.lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -59,6 +97,9 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
     if first in (b"{", b"["):
         return parse_rxiv_json(stripped, label=label)
     if first != b"<":
+        binary = describe_binary(body)
+        if binary:
+            raise FeedError(f"{binary} instead of a feed")
         text = stripped[:120].decode("utf-8", "replace").strip()
         if text.lower().startswith("rate exceeded"):
             raise FeedError("rate limited by the server: it answered 'Rate exceeded.' (plain text) instead of a feed")

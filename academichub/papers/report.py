@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
 
@@ -59,8 +60,13 @@ class IngestReport:
         return d
 
 
+_MARKDOWN = re.compile(r"([\\`*\[\]<>|])")  # what would make a feed's text markup, a link or a broken table
+
+
 def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text from outside (a feed's error, an item's title) as literal Markdown: a `<tag>` stays visible,
+    a `[link](…)` is no link, a `|` does not split the table."""
+    return _MARKDOWN.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def ingest_markdown(r: IngestReport) -> str:

@@ -23,6 +23,11 @@ class Source:
     url: str
     label: str | None = None
     include_replacements: bool = False
+    # Read because readers chose it, not one of the operator's defaults: its failure is reported but
+    # never holds the day (docs/operations.md, "A broken day").
+    optional: bool = False
+    # A bioRxiv/medRxiv server read only for some subjects: the slugs of the subjects kept (None: all).
+    subjects: frozenset[str] | None = None
 
     def url_for(self, day: date) -> str:
         return self.url.replace("{date}", day.isoformat()).replace("{yesterday}", (day - timedelta(days=1)).isoformat())
@@ -99,12 +104,24 @@ def known_facets(config: SourceConfig) -> frozenset[str]:
     return frozenset(out)
 
 
+_SUFFIX = re.compile(r"\s*\([^)]*\)\s*$")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
 def paper_facets(categories: list[str], server: str, source_labels: list[str]) -> frozenset[str]:
-    """The facets a paper answers to: its categories, its preprint server, its journal's name."""
+    """The facets a paper answers to (what a reader's category filter matches): its categories, its
+    preprint server and ``<server>.<subject slug>`` (``medrxiv.epidemiology``), and for a journal the
+    slug of its name (``nature-medicine``, the catalogue's key) with and without a trailing
+    ``(...)`` (``Science (Express)`` answers to ``science``)."""
     out = set(categories)
     if server and server != "journal":
         out.add(server)
+        if server in ("biorxiv", "medrxiv"):
+            out.update(f"{server}.{_slug(c)}" for c in categories if _slug(c))
     for label in source_labels:
         if server == "journal" and label:
-            out.add(label.split()[0].lower())
+            out.update(s for s in (_slug(label), _slug(_SUFFIX.sub("", label))) if s)
     return frozenset(out)

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from academichub.papers.sources import paper_facets
-from academichub.papers.urls import safe_url
+from academichub.papers.urls import checked_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,9 +75,9 @@ class PaperCard:
             published=paper.published,
             authors=list(paper.authors),
             abstract=paper.abstract,
-            abs_url=safe_url(paper.abs_url),  # rows stored before links were checked may hold any scheme
-            pdf_url=safe_url(paper.pdf_url),
-            doi_url=safe_url(paper.doi_url),
+            abs_url=checked_url(paper.abs_url),  # rows stored before links were checked may hold any scheme
+            pdf_url=checked_url(paper.pdf_url),
+            doi_url=checked_url(paper.doi_url),
             doi=paper.doi,
             journal_ref=paper.journal_ref,
             kind=paper.kind,

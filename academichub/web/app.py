@@ -28,9 +28,11 @@ from starlette.middleware.gzip import GZipMiddleware
 from academichub.db import open_database
 from academichub.editions.edition import EditionCache
 from academichub.i18n import web_strings
+from academichub.i18n.names import change_rows, field_names, weekday_name
 from academichub.mail.backends import Mailer, make_mailer
 from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
+from academichub.papers.catalogue import Catalogue
 from academichub.papers.urls import safe_href
 from academichub.resources import package_path
 from academichub.settings import Settings
@@ -50,9 +52,10 @@ class WebContext:
     email_templates: EmailTemplates
     pages: Environment
     limiter: MovingWindowRateLimiter
-    categories: list[str] | None = None
+    categories: list[str] | None = None  # what a reader may choose (papers.plan.choosable), read once
+    catalogue: Catalogue | None = None  # the packaged source catalogue, read once
     editions: EditionCache = field(default_factory=EditionCache)
-    editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API's JSON bytes)
+    editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API JSON bytes, (held, sources))
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"
@@ -113,6 +116,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
         loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True)
     )
     pages.filters["safe_url"] = safe_href  # only http(s) links from feeds become links on a page
+    pages.filters.update(fields=field_names, weekday=weekday_name, changes=change_rows)  # i18n/names.py
     ctx = WebContext(
         settings=settings,
         engine=engine or open_database(settings),
@@ -160,9 +164,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
 
     # Any other exception: the guard's 500 page (logged; the guard sits inside the security headers).
 
-    from academichub.web import channels, feedback, preferences, signup, unsubscribe
+    from academichub.web import channels, feedback, preferences, radars, signup, unsubscribe
 
-    for module in (signup, preferences, channels, unsubscribe, feedback):
+    for module in (signup, preferences, radars, channels, unsubscribe, feedback):
         app.include_router(module.router)
     try:
         from academichub.web.editions import router as edition_router

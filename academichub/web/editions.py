@@ -25,6 +25,7 @@ from academichub.db import session_scope
 from academichub.editions.edition import EditionData
 from academichub.editions.theme import Theme
 from academichub.i18n import web_strings
+from academichub.i18n.names import feed_note
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
@@ -63,8 +64,18 @@ def neighbours(ctx: WebContext, day: date) -> tuple[date | None, date | None]:
 
 
 def latest_day(ctx: WebContext) -> date | None:
+    """The front page's day: the latest edition with papers, or a later day that has none but whose
+    run went wrong (held, sources failed or suspect): that day is shown as it is, failures listed."""
     with session_scope(ctx.engine) as session:
-        return session.exec(select(func.max(EditionPaper.edition_date))).one()
+        with_papers = session.exec(select(func.max(EditionPaper.edition_date))).one()
+        later = [
+            session.exec(select(func.max(Edition.date))).one(),
+            session.exec(select(func.max(FetchLog.edition_date))).one(),
+        ]
+    for day in sorted({d for d in later if d is not None and (with_papers is None or d > with_papers)}, reverse=True):
+        if held_reason(ctx, day) or any(h in ("failed", "suspect") for _, h, _ in source_health(ctx, day)):
+            return day  # (a day without an announcement is quiet, not wrong: the last edition stays in front)
+    return with_papers
 
 
 def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
@@ -81,6 +92,13 @@ def source_health(ctx: WebContext, day: date) -> list[tuple[str, str, str]]:
         for k, r in sorted(latest.items())
         if r.health in ("no_announcement", "suspect", "failed")
     ]
+
+
+def held_reason(ctx: WebContext, day: date) -> str | None:
+    """Why the day's edition is held (nobody was sent it), or None: the page and the API say so."""
+    with session_scope(ctx.engine) as session:
+        row = session.get(Edition, day)
+        return row.held if row is not None else None
 
 
 @dataclass(frozen=True)
@@ -171,7 +189,7 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
     edition = edition_cached(ctx, day)
     f = filters_from(request)
     if edition is None:
-        if not source_health(ctx, day):
+        if not source_health(ctx, day) and not held_reason(ctx, day):
             return _not_found(ctx, request, lang)
         # sources were read that day but nothing was new: say why (no announcement, a suspect feed)
         view = {
@@ -199,9 +217,12 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
         return url(source=f.source, category=f.category, theme=f.theme, page=n if n > 1 else None)
 
     notes = []
+    held = held_reason(ctx, day)
+    if held:
+        notes.append(("held", s["held"].format(reason=feed_note(held, lang))))
     for source, health, note in source_health(ctx, day):
         key = {"no_announcement": "no_announcement", "suspect": "suspect", "failed": "failed"}[health]
-        notes.append((health, s[key].format(source=source, note=note or health)))
+        notes.append((health, s[key].format(source=source, note=feed_note(note or health, lang))))
     return ctx.page(
         request,
         "edition.html",
@@ -245,10 +266,19 @@ def edition_api(request: Request, day: str):
     ctx = _ctx(request)
     parsed = _parse_day(day)
     edition = edition_cached(ctx, parsed) if parsed else None
-    if parsed is None or edition is None:
+    if parsed is None:
         return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
+    held = held_reason(ctx, parsed)
+    sources = [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)]
+    if edition is None:  # no papers: a day whose run went wrong is shown as it is, as its page shows it
+        if not held and not sources:
+            return JSONResponse({"error": f"no edition for {day!r}"}, status_code=404)
+        empty = {"date": parsed.isoformat(), "size": 0, "papers": [], "themes": [], "themes_ready": True}
+        return JSONResponse({**empty, "held": held, "sources": sources})
     cached = ctx.editions_json.get(parsed)
-    if cached is None or cached[0] is not edition:  # serialised once per edition (6,000 papers: ~6 MB)
+    # Serialised once per edition and state (6,000 papers: ~6 MB); a rerun that clears a hold or
+    # refetches a source changes the state, so the answer is never staler than the database.
+    if cached is None or cached[0] is not edition or cached[2] != (held, sources):
         theme_of = {fact.id: fact.theme for fact in edition.facts}
         body = {
             "date": parsed.isoformat(),
@@ -256,9 +286,11 @@ def edition_api(request: Request, day: str):
             "papers": [paper_json(card, theme=theme_of.get(pid)) for pid, card in edition.cards.items()],
             "themes": [t.as_dict() for t in edition.themes],
             "themes_ready": edition.themes_ready,  # false: the day's run has not found them yet
-            "sources": [{"source": k, "health": h, "note": n} for k, h, n in source_health(ctx, parsed)],
+            "held": held,  # why nobody was sent this day's edition, or null
+            "sources": sources,
         }
-        cached = ctx.editions_json[parsed] = (edition, json.dumps(body, ensure_ascii=False).encode())
+        encoded = json.dumps(body, ensure_ascii=False).encode()
+        cached = ctx.editions_json[parsed] = (edition, encoded, (held, sources))
         if len(ctx.editions_json) > 14:
             ctx.editions_json.pop(min(ctx.editions_json))
     return Response(cached[1], media_type="application/json")

@@ -1,6 +1,7 @@
 """👍/👎 from the emails. The link only opens a page; its button records the vote (a POST), so a mail
 scanner that follows every link records nothing. A vote counts only for a paper that was in that
-reader's email (the delivery ledger keeps what each email carried)."""
+reader's email (the delivery ledger keeps what each email carried), and it trains the radar the paper
+was shown under there."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from academichub.models import Delivery, Paper
 from academichub.web.app import WebContext
 from academichub.web.readers import bad_token, ctx_of, subscriber_of
 from subscribers.models import Subscriber
-from subscribers.service import feedback_for, record_change, set_feedback
+from subscribers.radars import feedback_for, radars_of, set_feedback
+from subscribers.service import record_change
 from subscribers.tokens import Verified
 
 router = APIRouter()
@@ -24,9 +26,21 @@ router = APIRouter()
 
 def in_email(session, sub: Subscriber, day: date, paper_id: str) -> Paper | None:
     """The paper, if it was in the email this reader was sent for ``day`` (daily, or a week's digest)."""
+    return session.get(Paper, paper_id) if _item(session, sub, day, paper_id) is not None else None
+
+
+def _item(session, sub: Subscriber, day: date, paper_id: str) -> dict | None:
+    """What the email of ``day`` said about the paper (None: it was not in it)."""
     row = session.exec(select(Delivery).where(Delivery.subscriber_id == sub.key, Delivery.edition_date == day)).first()
-    ids = {item.get("id") for item in (row.content or {}).get("items", []) if isinstance(item, dict)} if row else set()
-    return session.get(Paper, paper_id) if paper_id in ids else None
+    items = (row.content or {}).get("items", []) if row else []
+    return next((i for i in items if isinstance(i, dict) and i.get("id") == paper_id), None)
+
+
+def shown_under(session, sub: Subscriber, day: date, paper_id: str) -> int | None:
+    """The radar the paper was shown under in that email, if the reader still has it (None: the
+    first radar, which also takes the votes of emails from before radars)."""
+    radar = (_item(session, sub, day, paper_id) or {}).get("radar_id")
+    return radar if radar in {r.id for r in radars_of(session, sub.key)} else None
 
 
 def _parse_vote(v: str) -> int | None:
@@ -58,7 +72,7 @@ def _feedback(request: Request, t: str, p: str, v: str, *, action: str) -> Respo
             return _ask(ctx, request, lang, paper, vote, hidden)
         before = feedback_for(session, [sub.key]).get(sub.key, {})
         after = 0 if action == "undo" else vote
-        set_feedback(session, sub.key, p, after)
+        set_feedback(session, sub.key, p, after, shown_under(session, sub, day, p))  # trains that radar
         if before.get(p, 0) != after:
             record_change(session, sub, "feedback-link", [("feedback " + p, str(before.get(p, "")), str(after or ""))])
             session.commit()

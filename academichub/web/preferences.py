@@ -11,13 +11,17 @@ from fastapi.responses import HTMLResponse
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
+from academichub.i18n.errors import explain
 from academichub.mail.render import render_fresh_link, render_saved
-from academichub.papers.sources import known_facets, load_sources
+from academichub.papers.catalogue import Catalogue, bundled_catalogue
+from academichub.papers.plan import choosable
+from academichub.papers.sources import load_sources
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.channels import channels_of, mask_channel
 from subscribers.expand import expand_if_needed
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
+from subscribers.radars import first_radar, radars_of
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, split_list
 from subscribers.tokens import Verified
 
@@ -41,11 +45,41 @@ FIELDS = (
 )
 
 
+def _catalogue(ctx: WebContext) -> Catalogue:
+    if ctx.catalogue is None:
+        ctx.catalogue = bundled_catalogue()
+    return ctx.catalogue
+
+
 def _categories(ctx: WebContext) -> list[str]:
-    """The configured sources' categories (read once per app: the sources file changes with a deploy)."""
+    """What a reader may choose: the catalogue and the operator's own sources (read once per app: the
+    sources file changes with a deploy)."""
     if ctx.categories is None:
-        ctx.categories = sorted(known_facets(load_sources(ctx.settings.sources_file)))
+        ctx.categories = sorted(choosable(load_sources(ctx.settings.sources_file), _catalogue(ctx)))
     return ctx.categories
+
+
+def _choices(ctx: WebContext, lang: str) -> dict:
+    """The preference page's source list: the catalogue's groups (labels in the page's language, the
+    other language beside), and the operator's sources that are not in it."""
+    catalogue = _catalogue(ctx)
+    other = "en" if lang == "zh" else "zh"
+
+    def row(key: str, label: str, second: str) -> dict:
+        return {"key": key, "label": label, "other": second}
+
+    groups: list[dict] = [
+        {
+            "label": g.label_zh if lang == "zh" else g.label_en,
+            "entries": [row(e.key, e.label(lang), e.label(other)) for e in catalogue.in_group(g.key)],
+        }
+        for g in catalogue.groups
+    ]
+    extra = [row(k, k, "") for k in _categories(ctx) if k not in catalogue]
+    if extra:
+        groups.append({"label": web_strings(lang)["categories_other"], "entries": extra})
+    rows = [r for g in groups for r in g["entries"]]
+    return {"groups": groups, "all": rows, "labels": {r["key"]: r["label"] for r in rows}}
 
 
 def _csrf_pair(ctx: WebContext, request: Request) -> tuple[str, str]:
@@ -105,10 +139,13 @@ def _preferences_page(
     status: int = 200,
     channel_notice: str = "",
     channel_error: str = "",
+    radar_notice: str = "",
+    radar_error: tuple[str, str, dict] | None = None,  # (which form: "new" or a radar id, message, values)
 ) -> HTMLResponse:
     s = web_strings(lang)
     nonce, csrf = _csrf_pair(ctx, request)
-    with session_scope(ctx.engine) as session:
+    with session_scope(ctx.engine) as session:  # the radars and channels as they are now
+        radars = radars_of(session, sub.key)
         channels = [{"id": c.id, "shown": mask_channel(c.url)} for c in channels_of(session, sub.key, active_only=True)]
     response = ctx.page(
         request,
@@ -123,13 +160,16 @@ def _preferences_page(
         errors=errors or {},
         saved=saved,
         labels=_labels(s),
-        categories=_categories(ctx),
+        choices=_choices(ctx, lang),
         weekdays=WEEKDAYS,
         feed_url=ctx.link("feed.xml", "feed", sub),
         unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", sub),
         channels=channels,
         channel_notice=channel_notice,
         channel_error=channel_error,
+        radars=radars,
+        radar_notice=radar_notice,
+        radar_error=radar_error,
     )
     response.set_cookie(
         CSRF_COOKIE,
@@ -166,12 +206,14 @@ def preferences_page(request: Request, t: str = ""):
         sub, lang, bad = reader_of(ctx, request, session, "preferences", t, active_only=True, renew=True)
         if sub is None:
             return bad
-        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
+        profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
         return _preferences_page(ctx, request, sub, profile, t, lang=ctx.lang(request, sub.language))
 
 
-def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[ProfileInput | None, dict[str, str]]:
-    """Validate field by field, so each message sits next to its field."""
+def _field_errors(
+    values: dict, known: frozenset[str], today: date, lang: str = "en"
+) -> tuple[ProfileInput | None, dict[str, str]]:
+    """Validate field by field, so each message sits next to its field (in the page's language)."""
     errors: dict[str, str] = {}
     parsed: dict = {}
 
@@ -180,13 +222,13 @@ def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[Pro
             ProfileInput(**kwargs, known_categories=known).validate()
             parsed.update(kwargs)
         except SubscriberError as exc:
-            errors[name] = str(exc)
+            errors[name] = explain(exc, lang)
 
     def as_int(name: str, raw: str, lo: int, hi: int):
         try:
             return int(raw)
         except ValueError:
-            errors[name] = f"a whole number {lo}-{hi}, not {raw!r}"
+            errors[name] = explain(SubscriberError.of("err_whole_number", lo=lo, hi=hi, value=repr(raw)), lang)
             return None
 
     check("language", language=values["language"])
@@ -203,18 +245,23 @@ def _field_errors(values: dict, known: frozenset[str], today: date) -> tuple[Pro
     if papers is not None:
         check("papers_per_email", papers_per_email=papers)
     if len(values["interests"]) > INTERESTS_MAX:
-        errors["interests"] = f"at most {INTERESTS_MAX:,} characters, not {len(values['interests']):,}"
+        length = f"{len(values['interests']):,}"
+        errors["interests"] = explain(
+            SubscriberError.of("err_too_long", limit=f"{INTERESTS_MAX:,}", length=length), lang
+        )
     paused_until = None
     if values["paused_until"]:
         try:
             paused_until = date.fromisoformat(values["paused_until"])
         except ValueError:
-            errors["paused_until"] = f"a date in the form YYYY-MM-DD, not {values['paused_until']!r}"
+            errors["paused_until"] = explain(
+                SubscriberError.of("err_date_form", value=repr(values["paused_until"])), lang
+            )
         else:
             if paused_until <= today:
-                errors["paused_until"] = "a date after today"
+                errors["paused_until"] = explain(SubscriberError.of("err_date_past"), lang)
             elif paused_until > today + timedelta(days=366):
-                errors["paused_until"] = "at most a year from today"
+                errors["paused_until"] = explain(SubscriberError.of("err_date_far"), lang)
     if errors:
         return None, errors
     return ProfileInput(
@@ -243,10 +290,11 @@ async def save_preferences(request: Request):
         if forged is not None:
             return forged
         values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
-        values["categories"] = [str(c) for c in form.getlist("categories")]
+        chosen = [str(c) for c in form.getlist("categories")] + split_list(str(form.get("add_categories") or ""))
+        values["categories"] = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
         values["resume"] = bool(form.get("resume"))
-        profile = session.get(InterestProfile, sub.id) or InterestProfile(subscriber_id=sub.key)
-        data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today())
+        profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
+        data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today(), lang)
         if data is None:  # a field is invalid: errors says which
             return _preferences_page(
                 ctx, request, sub, profile, token, lang=lang, form=values, errors=errors, status=422

@@ -77,7 +77,7 @@ def send_mail(ctx: WebContext, to: str, rendered, kind: str) -> None:
 
 
 def reader_links(ctx: WebContext, sub: Subscriber) -> Links:
-    return ctx.links.account(sub, ctx.settings.unsubscribe_mailbox or ctx.settings.contact_email)
+    return ctx.links.account(sub, ctx.settings.contact)
 
 
 def client_of(request: Request) -> str:

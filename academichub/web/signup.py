@@ -8,6 +8,7 @@ from sqlmodel import select
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
+from academichub.i18n.errors import explain
 from academichub.mail.render import Links, render_confirmation
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import client_of, ctx_of, reader_of, send_mail
@@ -41,7 +42,7 @@ async def signup(request: Request):
     try:
         address = normalise_email(values["email"])
     except SubscriberError as exc:
-        errors["email"] = str(exc)
+        errors["email"] = explain(exc, lang)
         address = ""
     if len(values["interests"]) < 3:
         errors["interests"] = s["interests_help"]
@@ -54,7 +55,7 @@ async def signup(request: Request):
         try:
             ProfileInput(interests=values["interests"], language=values["language"]).validate()
         except SubscriberError as exc:
-            errors["interests"] = str(exc)
+            errors["interests"] = explain(exc, lang)
     if errors:
         return ctx.page(
             request, "signup.html", lang=lang, title=s["signup_title"], errors=errors, form=values, status=422
@@ -82,7 +83,7 @@ async def signup(request: Request):
                     ProfileInput(interests=values["interests"], language=values["language"]),
                     via="signup",
                 )
-            links = Links(confirm=ctx.link("confirm", "confirm", sub), contact=ctx.settings.contact_email)
+            links = Links(confirm=ctx.link("confirm", "confirm", sub), contact=ctx.settings.contact)
             send_mail(
                 ctx,
                 sub.email,

@@ -1,15 +1,15 @@
 """Chat and webhook channels (Apprise URLs) per reader, their ledger, and the "no email" choice.
 
-Revision ID: 0011
-Revises: 0009
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02
 """
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel
 
-revision = "0011"
-down_revision = "0009"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("edition_date", sa.Date(), nullable=False),
         sa.Column("state", sa.String(length=12), nullable=False),
         sa.Column("reason", sa.String(), nullable=True),
+        sa.Column("failure_kind", sa.String(length=10), nullable=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.UniqueConstraint("channel_id", "edition_date"),
