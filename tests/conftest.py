@@ -117,8 +117,13 @@ def _prefect_console_follows_capture():
     handlers = {
         h for name in ("", *logging.root.manager.loggerDict) for h in getattr(logging.getLogger(name), "handlers", [])
     }
-    for h in handlers:
-        if isinstance(h, PrefectConsoleHandler):
-            h.stream = sys.stderr
-            h.console.file = sys.stderr
+    prefect_handlers = [h for h in handlers if isinstance(h, PrefectConsoleHandler)]
+    for h in prefect_handlers:
+        h.stream = sys.stderr
+        h.console.file = sys.stderr
     yield
+    # After the test its capture buffer closes; a line Prefect logs later (a temporary server stopping
+    # at exit: Prefect issue #16626) must go to the real stderr, not raise "I/O operation on closed file".
+    for h in prefect_handlers:
+        h.stream = sys.__stderr__
+        h.console.file = sys.__stderr__
