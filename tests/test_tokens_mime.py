@@ -68,3 +68,20 @@ def test_mime_headers_for_bulk_mail():
     assert parsed["Message-ID"].endswith("@example.org>") and parsed["Date"]
     assert [p.get_content_type() for p in parsed.iter_parts()] == ["text/plain", "text/html"]
     assert all(p.get_content_charset() == "utf-8" for p in parsed.iter_parts())
+
+
+def test_base64_lines_equals_the_standard_encoder_byte_for_byte():
+    """The fast body encoder gives exactly ``base64.encodebytes``: every length around a line's 57 bytes,
+    empty input, and a real briefing-sized UTF-8 text."""
+    import base64
+    import random
+
+    from academichub.mail.message import base64_lines
+
+    rng = random.Random(7)
+    sizes = [0, 1, 2, 3, 56, 57, 58, 75, 76, 77, 113, 114, 115, 1000, 70_001]
+    for size in sizes:
+        data = bytes(rng.randrange(256) for _ in range(size))
+        assert base64_lines(data) == base64.encodebytes(data), size
+    text = ("本文提出一种新的提示注入 (prompt injection) 防御方法。" * 2000).encode("utf-8")
+    assert base64_lines(text) == base64.encodebytes(text)
