@@ -9,8 +9,8 @@ from fastapi.responses import HTMLResponse
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
-from academichub.web.preferences import _preferences_page, forged_form
-from academichub.web.readers import ctx_of, reader_of
+from academichub.web.preferences import _preferences_page, form_reader
+from academichub.web.readers import ctx_of
 from subscribers.channels import add_channel, mask_channel, remove_channel, set_email_enabled
 from subscribers.models import InterestProfile
 from subscribers.service import SubscriberError
@@ -23,14 +23,10 @@ VIA = "preferences-link"
 async def channels(request: Request, action: str):
     ctx = ctx_of(request)
     form = await request.form()
-    token = str(form.get("t") or "")
     with session_scope(ctx.engine) as session:
-        sub, lang, bad = reader_of(ctx, request, session, "preferences", token, active_only=True, renew=True)
-        if sub is None:
-            return bad
-        forged = forged_form(ctx, request, form, token, lang)
-        if forged is not None:
-            return forged
+        sub, lang, token = form_reader(ctx, request, session, form)
+        if isinstance(sub, HTMLResponse):
+            return sub
         s = web_strings(lang)
         notice = error = ""
         try:

@@ -183,6 +183,22 @@ def _preferences_page(
     return response
 
 
+def form_reader(ctx: WebContext, request: Request, session, form) -> tuple[Subscriber | HTMLResponse, str, str]:
+    """Who a posted preference form acts for, checked once for every such form: their signed link
+    (an active reader; an expired link offers a fresh one) and this browser's CSRF token. Returns
+    (the reader or the page that refuses, the page's language, the link's token)."""
+    token = str(form.get("t") or "")
+    sub, lang, bad = reader_of(ctx, request, session, "preferences", token, active_only=True, renew=True)
+    if sub is None or bad is not None:
+        return (
+            bad or ctx.message(request, lang=lang, title_key="bad_link_title", paragraphs=[], status=400),
+            lang,
+            token,
+        )
+    forged = forged_form(ctx, request, form, token, lang)
+    return (forged if forged is not None else sub), lang, token
+
+
 def forged_form(ctx: WebContext, request: Request, form, token: str, lang: str) -> HTMLResponse | None:
     """The 403 page when a posted form's CSRF token does not match this browser's cookie, else None."""
     csrf = ctx.tokens.verify("csrf", str(form.get("csrf") or ""))
@@ -281,14 +297,10 @@ def _field_errors(
 async def save_preferences(request: Request):
     ctx = ctx_of(request)
     form = await request.form()
-    token = str(form.get("t") or "")
     with session_scope(ctx.engine) as session:
-        sub, lang, bad = reader_of(ctx, request, session, "preferences", token, active_only=True, renew=True)
-        if sub is None:
-            return bad
-        forged = forged_form(ctx, request, form, token, lang)
-        if forged is not None:
-            return forged
+        sub, lang, token = form_reader(ctx, request, session, form)
+        if isinstance(sub, HTMLResponse):
+            return sub
         values: dict[str, object] = {k: str(form.get(k) or "").strip() for k in FIELDS if k != "categories"}
         chosen = [str(c) for c in form.getlist("categories")] + split_list(str(form.get("add_categories") or ""))
         values["categories"] = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))

@@ -10,8 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
-from academichub.web.preferences import _categories, _preferences_page, forged_form
-from academichub.web.readers import ctx_of, reader_of
+from academichub.web.preferences import _categories, _preferences_page, form_reader
+from academichub.web.readers import ctx_of
 from subscribers.expand import expand_if_needed
 from subscribers.models import InterestProfile
 from subscribers.radars import (
@@ -67,14 +67,10 @@ def _problem(s: dict, values: dict, data: ProfileInput, taken: list[str], count:
 async def _radar_action(request: Request, action: str) -> HTMLResponse:
     ctx = ctx_of(request)
     form = await request.form()
-    token = str(form.get("t") or "")
     with session_scope(ctx.engine) as session:
-        sub, lang, bad = reader_of(ctx, request, session, "preferences", token, active_only=True, renew=True)
-        if sub is None or bad is not None:  # reader_of gives the page for a link that names nobody
-            return bad or ctx.message(request, lang=lang, title_key="bad_link_title", paragraphs=[], status=400)
-        forged = forged_form(ctx, request, form, token, lang)
-        if forged is not None:
-            return forged
+        sub, lang, token = form_reader(ctx, request, session, form)
+        if isinstance(sub, HTMLResponse):
+            return sub
         s = web_strings(lang)
         profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
         radars = radars_of(session, sub.key)
