@@ -31,6 +31,25 @@ def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
+def web_settings(tmp_path: Path) -> Settings:
+    """A web app's settings on a fresh SQLite file: TestClient's base URL and a fixed signing key."""
+    return Settings(
+        _env_file=None,
+        database_url=f"sqlite:///{tmp_path / 'web.db'}",
+        outbox_dir=str(tmp_path / "outbox"),
+        base_url="http://testserver",
+        secret_key="k",
+    )
+
+
+def ingest_paths(app, paths: list[Path], day) -> None:
+    """Ingest recorded feeds (files or folders) into the web app's database as the edition of ``day``."""
+    from academichub.papers.ingest import collect_paths, ingest_documents, read_document
+
+    docs = [read_document(p) for p in collect_paths(paths)]
+    ingest_documents(app.state.ctx.engine, docs, day=day, settings=app.state.ctx.settings)
+
+
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 

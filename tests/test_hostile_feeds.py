@@ -18,7 +18,7 @@ from academichub.papers.normalise import clean_abstract, split_authors
 from academichub.papers.parse import parse_document
 from academichub.papers.records import FeedError
 from academichub.papers.urls import safe_url
-from tests.conftest import fixture_bytes
+from tests.conftest import fixture_bytes, ingest_paths, web_settings
 
 CS_AI = "arxiv-rss-csAI-jmamath-trimmed.xml"
 
@@ -407,22 +407,14 @@ def test_pages_and_the_rss_feed_never_link_another_scheme(tmp_path):
     from academichub.matching.match import ProfileSpec
     from academichub.matching.profiles import build_matcher
     from academichub.models import Paper
-    from academichub.papers.ingest import collect_paths, ingest_documents, read_document
-    from academichub.settings import SAMPLE_DAY_DIR, Settings
+    from academichub.settings import SAMPLE_DAY_DIR
     from academichub.web.app import create_app
     from subscribers.service import ProfileInput, upsert_subscriber
 
     day = date(2026, 6, 22)
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'web.db'}",
-        outbox_dir=str(tmp_path / "outbox"),
-        base_url="http://testserver",
-        secret_key="k",
-    )
-    app = create_app(settings)
+    app = create_app(web_settings(tmp_path))
     engine = app.state.ctx.engine
-    ingest_documents(engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=day, settings=settings)
+    ingest_paths(app, [SAMPLE_DAY_DIR], day)
     with session_scope(engine) as s:  # rows stored before links were checked
         s.execute(update(Paper).values(**HOSTILE_LINKS))
         s.commit()

@@ -18,31 +18,24 @@ from academichub.editions.edition import read_edition
 from academichub.matching.match import ProfileSpec
 from academichub.matching.profiles import build_matcher
 from academichub.models import Delivery, Edition
-from academichub.papers.ingest import collect_paths, ingest_documents, read_document
-from academichub.settings import SAMPLE_DAY_DIR, Settings
+from academichub.papers.ingest import ingest_documents, read_document
+from academichub.settings import SAMPLE_DAY_DIR
 from academichub.web.app import create_app
 from subscribers.models import Feedback
 from subscribers.service import ProfileInput, upsert_subscriber
+from tests.conftest import ingest_paths, web_settings
 
 DAY = date(2026, 6, 22)
 
 
 @pytest.fixture
 def web(tmp_path, fixtures_dir):
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'web.db'}",
-        outbox_dir=str(tmp_path / "outbox"),
-        base_url="http://testserver",
-        secret_key="k",
-    )
+    settings = web_settings(tmp_path)
     app = create_app(settings)
     engine = app.state.ctx.engine
-    ingest_documents(engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=DAY, settings=settings)
+    ingest_paths(app, [SAMPLE_DAY_DIR], DAY)
     # a day before, with a real journal feed (items with no abstract) and an empty arXiv Sunday feed
-    ingest_documents(
-        engine, [read_document(fixtures_dir / "nature-rss-dakesan.xml")], day=date(2026, 6, 19), settings=settings
-    )
+    ingest_paths(app, [fixtures_dir / "nature-rss-dakesan.xml"], date(2026, 6, 19))
     for day in (DAY, date(2026, 6, 19)):  # the day's run finds the themes (the pages only read them)
         read_edition(engine, day)
     return app, TestClient(app, raise_server_exceptions=False)

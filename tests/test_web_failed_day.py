@@ -7,32 +7,23 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from academichub.papers.ingest import collect_paths, ingest_documents, read_document
-from academichub.settings import SAMPLE_DAY_DIR, Settings
+from academichub.settings import SAMPLE_DAY_DIR
 from academichub.web.app import create_app
+from tests.conftest import ingest_paths, web_settings
 
 DAY, BROKEN_DAY = date(2026, 6, 22), date(2026, 6, 23)
 
 
 @pytest.fixture
 def site(tmp_path, fixtures_dir):
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'web.db'}",
-        outbox_dir=str(tmp_path / "outbox"),
-        base_url="http://testserver",
-        secret_key="k",
-    )
-    app = create_app(settings)
+    app = create_app(web_settings(tmp_path))
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "cut.xml").write_bytes(b"<rss><channel><item><title>cut off")
     (broken / "page.xml").write_bytes(b"<!doctype html><html><head><title>Service Unavailable</title></head></html>")
 
     def ingest(day: date, folder) -> None:
-        ingest_documents(
-            app.state.ctx.engine, [read_document(p) for p in collect_paths([folder])], day=day, settings=settings
-        )
+        ingest_paths(app, [folder], day)
 
     return app, TestClient(app, raise_server_exceptions=False), ingest, broken
 

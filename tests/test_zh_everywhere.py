@@ -24,12 +24,12 @@ from academichub.matching.match import ProfileSpec
 from academichub.matching.profiles import build_matcher
 from academichub.models import Edition, FetchLog, Paper
 from academichub.papers.catalogue import bundled_catalogue
-from academichub.papers.ingest import collect_paths, ingest_documents, read_document
-from academichub.settings import SAMPLE_DAY_DIR, Settings
+from academichub.settings import SAMPLE_DAY_DIR
 from academichub.web.app import create_app
 from academichub.web.editions import split_abstract
 from subscribers.models import Subscriber
 from subscribers.service import ProfileInput, upsert_subscriber
+from tests.conftest import ingest_paths, web_settings
 
 DAY = date(2026, 6, 22)
 HELD = "every source failed or is suspect (3 of 3)"
@@ -127,17 +127,11 @@ def _words(texts) -> set[str]:
 
 @pytest.fixture
 def site(tmp_path, fixtures_dir):
-    settings = Settings(
-        _env_file=None,
-        database_url=f"sqlite:///{tmp_path / 'web.db'}",
-        outbox_dir=str(tmp_path / "outbox"),
-        base_url="http://testserver",
-        secret_key="k",
-    )
+    settings = web_settings(tmp_path)
     app = create_app(settings)
     engine = app.state.ctx.engine
-    ingest_documents(engine, [read_document(p) for p in collect_paths([SAMPLE_DAY_DIR])], day=DAY, settings=settings)
-    ingest_documents(engine, [read_document(fixtures_dir / "nature-rss-dakesan.xml")], day=OLD_DAY, settings=settings)
+    ingest_paths(app, [SAMPLE_DAY_DIR], DAY)
+    ingest_paths(app, [fixtures_dir / "nature-rss-dakesan.xml"], OLD_DAY)
     for day in (DAY, OLD_DAY):
         read_edition(engine, day)
     with session_scope(engine) as s:  # a broken day: held, one feed failed, one timed out, one suspect
