@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from academichub.papers.dedupe import Batch, Known, merge_batches
+from academichub.papers.dedupe import Batch, Known, PaperState, merge_batches
 from academichub.papers.parse import parse_document
 from academichub.papers.records import PaperRecord
 from tests.conftest import fixture_bytes
@@ -108,3 +108,48 @@ def test_merging_the_same_input_twice_changes_nothing():
     known = Known(aliases=dict(first.new_aliases), papers=first.papers)
     second = merge_batches([Batch("x", recs)], known)
     assert second.created == [] and second.updated == set() and second.new_aliases == {} and second.edition == {}
+
+
+def test_a_journal_title_of_only_common_words_still_finds_its_preprint():
+    """A near-identical title whose every word is common in the pool, and whose one rare word is
+    spelled differently, is still linked: the titles that can reach the cut-off are found by their
+    character counts, never by shared words."""
+    from academichub.papers.normalise import title_key
+
+    common = "learning neural networks quantum transformer diffusion"
+    others = [(f"2601.{i:05d}", title_key(f"{common} variant {i}"), frozenset({f"author{i}"})) for i in range(400)]
+    title = "Learning neural networks for quantum transformer diffusion"
+    preprint = ("2601.99999", title_key(title), frozenset({"lapalu"}))
+    stored = PaperState(id="2601.99999", title=title, server="arxiv")
+    known = Known(aliases={"2601.99999": "2601.99999"}, papers={"2601.99999": stored}, preprints=[*others, preprint])
+    journal = PaperRecord(
+        id="doi:10.1000/common",
+        title="Learning neural networks for quantum transformers diffusion",  # one letter more
+        authors=["Nicolas Lapalu"],
+        source_label="Journal of Tests",
+        server="journal",
+        kind="article",
+        doi="10.1000/common",
+    )
+    journal.title_key = title_key(journal.title)
+    out = merge_batches([Batch("journal", [journal])], known)
+    assert out.created == [] and out.new_aliases == {journal.id: "2601.99999"}
+    assert out.merges[0].reason == "preprint and journal version"
+
+
+def test_the_character_count_bound_never_leaves_out_a_title_over_the_cut_off():
+    import random
+
+    from rapidfuzz import fuzz
+
+    from academichub.papers.dedupe import TITLE_MATCH_CUTOFF, _PreprintPool
+
+    rng = random.Random(5)
+    alphabet = "abcde fghij 0123 éü中"
+    base = ["".join(rng.choice(alphabet) for _ in range(rng.randint(20, 80))) for _ in range(300)]
+    titles = base + ["".join(c for c in t if rng.random() > 0.04) for t in base]  # near copies
+    pool = _PreprintPool([(str(i), t, frozenset()) for i, t in enumerate(titles)])
+    for query in rng.sample(titles, 60):
+        reach = set(pool.within_reach(query, TITLE_MATCH_CUTOFF))
+        over = {i for i, t in enumerate(titles) if fuzz.ratio(query, t) >= TITLE_MATCH_CUTOFF}
+        assert over <= reach and len(reach) < len(titles) / 4
