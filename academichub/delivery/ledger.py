@@ -15,7 +15,7 @@ from datetime import date
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from academichub.db import chunks, insert_for
+from academichub.db import chunks, insert_new
 from academichub.models import Delivery, DeliveryState, FailureKind, utcnow
 from subscribers.models import Subscriber
 
@@ -32,8 +32,7 @@ def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int,
         }
         for sid in subscriber_ids
     ]
-    for chunk in chunks(rows, 500):
-        session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
+    insert_new(session, Delivery, rows)
     session.commit()
     out: dict[int, Delivery] = {}
     for id_chunk in chunks(subscriber_ids):
@@ -58,8 +57,7 @@ def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None
         }
         for sid, why in reasons.items()
     ]
-    for chunk in chunks(rows, 500):
-        session.execute(insert_for(session, Delivery).on_conflict_do_nothing(), chunk)
+    insert_new(session, Delivery, rows)
     session.commit()
 
 

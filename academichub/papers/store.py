@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
-from academichub.db import chunks, insert_for
+from academichub.db import chunks, insert_for, insert_new
 from academichub.models import Edition, EditionPaper, FetchLog, Listing, Paper, PaperAlias
 from academichub.papers.dedupe import Batch, Known, Outcome, PaperState, surnames
 
@@ -48,20 +48,17 @@ def apply_outcome(session: Session, outcome: Outcome, day: date, *, now: datetim
     """Write a merge outcome at ``now`` (the run's clock); returns how many papers joined the day's edition."""
     created = set(outcome.created)
     new_rows = [dict(outcome.papers[pid].as_dict(), first_seen=now, updated_at=now) for pid in outcome.created]
-    for chunk in chunks(new_rows, 500):
-        session.execute(insert_for(session, Paper).on_conflict_do_nothing(), chunk)
+    insert_new(session, Paper, new_rows)
     changed = [dict(outcome.papers[pid].as_dict(), updated_at=now) for pid in outcome.updated if pid not in created]
     for chunk in chunks(changed, 500):
         session.execute(update(Paper), chunk)
     alias_rows = [{"alias": a, "paper_id": p} for a, p in outcome.new_aliases.items()]
-    for chunk in chunks(alias_rows, 500):
-        session.execute(insert_for(session, PaperAlias).on_conflict_do_nothing(), chunk)
+    insert_new(session, PaperAlias, alias_rows)
     listing_rows = [
         {"source_key": s, "paper_id": p, "announce_type": t or "", "edition_date": day, "seen_at": now}
         for s, p, t in sorted(outcome.listings, key=lambda x: (x[0], x[1], x[2] or ""))
     ]
-    for chunk in chunks(listing_rows, 500):
-        session.execute(insert_for(session, Listing).on_conflict_do_nothing(), chunk)
+    insert_new(session, Listing, listing_rows)
     added = add_to_edition(session, day, list(outcome.edition.items()), now=now)
     session.commit()
     return added
@@ -94,8 +91,7 @@ def add_to_edition(session: Session, day: date, entries: list[tuple[str, str]], 
         {"edition_date": day, "paper_id": pid, "position": start + i, "source_label": label}
         for i, (pid, label) in enumerate(fresh, 1)
     ]
-    for row_chunk in chunks(rows, 500):
-        session.execute(insert_for(session, EditionPaper).on_conflict_do_nothing(), row_chunk)
+    insert_new(session, EditionPaper, rows)
     session.execute(update(Edition).where(col(Edition.date) == day).values(updated_at=now))
     return len(fresh)
 
