@@ -206,6 +206,10 @@ def _symbol_table() -> dict[str, str]:
     return table
 
 
+def _spaced_function(m: re.Match) -> str:
+    return f" {m.group(1)} "
+
+
 def _convert_math(m: re.Match) -> str:
     body = m.group(1)
     macros = set(_MACRO.findall(body))
@@ -215,7 +219,7 @@ def _convert_math(m: re.Match) -> str:
     if "{" in body or "}" in body:
         return m.group(0)
     table = _symbol_table()
-    body = _MATH_FUNCTION.sub(r" \1 ", body)
+    body = _MATH_FUNCTION.sub(_spaced_function, body)
     body = _SYMBOL.sub(lambda a: table.get(a.group(1), a.group(0)), body)
     return squash(body).replace("( ", "(")
 
@@ -235,10 +239,11 @@ def latex_to_unicode(text: str) -> str:
         return text
     # Convert only the macro spans (\textbf{x}, \"{a}, \'e) outside the math we kept: running
     # the LaTeX parser over a whole abstract costs milliseconds; a span costs microseconds.
-    parts = re.split(r"((?<!\\)\$.+?(?<!\\)\$)", text)
+    parts = _KEPT_MATH.split(text)
     return "".join(part if part.startswith("$") else _TEXT_MACRO_SPAN.sub(_convert_span, part) for part in parts)
 
 
+_KEPT_MATH = re.compile(r"((?<!\\)\$.+?(?<!\\)\$)")
 _TEXT_MACRO_SPAN = re.compile(r"\\(?:[A-Za-z]+\*?(?:\s*\{[^{}]*\})*|[\"'`^~=.]\s*(?:\{[A-Za-z]?\}|[A-Za-z]))")
 
 

@@ -121,8 +121,13 @@ def classify_kind(title: str, *, url: str | None = None, section: str | None = N
     return "article"
 
 
+_NOT_ASCII_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
 def title_key(title: str) -> str:
     """A matching key: case-folded, accents removed, punctuation dropped, spaces squashed."""
+    if title.isascii():  # most titles: the same key in one pass (ASCII has no accents to remove)
+        return squash(_NOT_ASCII_ALNUM.sub(" ", title.lower()))[:400]
     decomposed = unicodedata.normalize("NFKD", title.casefold())
     letters = "".join(ch if ch.isalnum() else " " for ch in decomposed if not unicodedata.combining(ch))
     return squash(letters)[:400]

@@ -15,6 +15,9 @@ from urllib.parse import urlsplit
 MAX_URL_CHARS = 2000
 SAFE_SCHEMES = frozenset({"http", "https"})
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\\"'<>`]")
+# The common shape, accepted without parsing: http(s)://, a plain host name, then a path, query or
+# fragment or nothing. Whatever urlsplit would make of it, its scheme is http(s) and its host is that name.
+_PLAIN_URL = re.compile(r"[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9][A-Za-z0-9.\-]*(?:[/?#]|\Z)")
 
 
 class CheckedUrl(str):
@@ -32,6 +35,8 @@ def safe_url(value: object) -> str | None:
         return value
     if not isinstance(value, str) or not value or len(value) > MAX_URL_CHARS or _UNSAFE_CHARS.search(value):
         return None
+    if _PLAIN_URL.match(value):
+        return value
     try:
         parts = urlsplit(value)
         host = parts.hostname

@@ -147,12 +147,14 @@ def _bound_urls(rec: PaperRecord, notes: list[str]) -> None:
 
 
 def _bound_texts(rec: PaperRecord, notes: list[str]) -> None:
-    for name, limit in (("title", TITLE_CHARS), ("abstract", ABSTRACT_CHARS)):
-        value = getattr(rec, name)
-        if len(value) > limit:
-            notes.append(f"{name} cut from {len(value)} to {limit} characters")
-            setattr(rec, name, _cut(value, limit))
-    rec.title_key = title_key(rec.title)
+    if len(rec.title) > TITLE_CHARS or not rec.title_key:  # the key follows the title as stored
+        if len(rec.title) > TITLE_CHARS:
+            notes.append(f"title cut from {len(rec.title)} to {TITLE_CHARS} characters")
+            rec.title = _cut(rec.title, TITLE_CHARS)
+        rec.title_key = title_key(rec.title)
+    if len(rec.abstract) > ABSTRACT_CHARS:
+        notes.append(f"abstract cut from {len(rec.abstract)} to {ABSTRACT_CHARS} characters")
+        rec.abstract = _cut(rec.abstract, ABSTRACT_CHARS)
     if len(rec.authors) > MAX_AUTHORS:
         notes.append(f"author list cut from {len(rec.authors)} to {MAX_AUTHORS} names")
         rec.authors = rec.authors[:MAX_AUTHORS]
