@@ -62,7 +62,9 @@ class FakeLLM:
             return "theme"
         return "opening"  # "For each reader write a personal opening"
 
-    def answer(self, kind: str, ids: list[str], zh: bool, behaviour: str, readers: list[tuple[str, str]] = ()) -> str:
+    def answer(
+        self, kind: str, ids: list[str], zh: bool, behaviour: str, readers: list[tuple[str, list[int], list[int]]] = ()
+    ) -> str:
         summary = ZH_SUMMARY if zh else EN_SUMMARY
         if behaviour == "wrong_language":
             zh = not zh
@@ -107,16 +109,14 @@ class FakeLLM:
             text += " <a href='http://evil.example'>click</a>"
         if behaviour in TEXT_ATTACKS:
             text = summary
+        if behaviour == "cite_other":  # a number of the request that is another reader's paper
+            return json.dumps(
+                {label: {"text": text, "cite": [others[0] if others else 999]} for label, _own, others in readers}
+            )
         return json.dumps(
             {
-                "openings": [
-                    {
-                        "reader": label,
-                        "opening": text,
-                        "citations": [first] if behaviour != "unknown_citation" else ["9999.99999"],
-                    }
-                    for label, first in readers
-                ]
+                label: {"text": text, "cite": [own[0]] if behaviour != "unknown_citation" else [999]}
+                for label, own, _others in readers
             },
             ensure_ascii=False,
         )
@@ -143,10 +143,11 @@ class FakeLLM:
         if behaviour == "invalid_then_ok":
             behaviour = "ok" if is_repair else "invalid_json"
         ids = re.findall(r'<paper id="([^"]+)">', first_user)
-        readers = [
-            (label, re.search(r"^(\S+?): ", block, re.M).group(1))
-            for label, block in re.findall(r'<reader id="([^"]+)">(.*?)</reader>', first_user, re.S)
-        ]
+        numbers = re.findall(r"^(\d+): ", first_user.partition("\n<papers>\n")[2].partition("\n</papers>")[0], re.M)
+        readers = []  # (label, its paper numbers, the request's other numbers)
+        for label, own in re.findall(r"^(r\d+): .*\| ([\d ]+)$", first_user.partition("\n<readers>\n")[2], re.M):
+            mine = [int(n) for n in own.split()]
+            readers.append((label, mine, [int(n) for n in numbers if int(n) not in mine]))
         content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers)
         prompt_tokens = len(json.dumps(body)) // 4
         reply = {
