@@ -62,21 +62,40 @@ class FakeLLM:
             return "theme"
         return "opening"  # "For each reader write a personal opening"
 
-    def answer(
-        self, kind: str, ids: list[str], zh: bool, behaviour: str, readers: list[tuple[str, list[int], list[int]]] = ()
-    ) -> str:
-        summary = ZH_SUMMARY if zh else EN_SUMMARY
-        if behaviour == "wrong_language":
-            zh = not zh
-            summary = ZH_SUMMARY if zh else EN_SUMMARY
-        if behaviour == "invalid_json":
-            return "Sure! Here is the JSON: {papers: oops"
+    @staticmethod
+    def summary(zh: bool, behaviour: str) -> str:
+        summary = ZH_SUMMARY if zh != (behaviour == "wrong_language") else EN_SUMMARY
         if behaviour == "link":
             summary = summary + " See https://evil.example/x for more."
         if behaviour in TEXT_ATTACKS:
             attack = TEXT_ATTACKS[behaviour]
             summary = attack[1:] if attack.startswith("=") else summary + attack
+        return summary
+
+    def answer(
+        self,
+        kind: str,
+        ids: list[str],
+        zh: bool,
+        behaviour: str,
+        readers: list[tuple[str, list[int], list[int]]] = (),
+        languages: tuple[str, ...] = (),
+    ) -> str:
+        """``languages``: a paper request in several languages at once (each paper's texts keyed by language)."""
+        if behaviour == "invalid_json":
+            return "Sure! Here is the JSON: {papers: oops"
+        summary = self.summary(zh, behaviour)
+        zh = zh != (behaviour == "wrong_language")
         cited = ids + (["9999.99999"] if behaviour == "unknown_citation" else [])
+        if kind == "paper" and languages:
+            texts = {}
+            for lang in languages:
+                chinese = (lang == "zh") != (behaviour == "wrong_language")
+                texts[lang] = {
+                    "summary": self.summary(lang == "zh", behaviour),
+                    "contribution": "新方法" if chinese else "a new method",
+                }
+            return json.dumps({"papers": [{"id": i, **texts} for i in cited]}, ensure_ascii=False)
         if kind == "paper":
             return json.dumps(
                 {
@@ -110,14 +129,9 @@ class FakeLLM:
         if behaviour in TEXT_ATTACKS:
             text = summary
         if behaviour == "cite_other":  # a number of the request that is another reader's paper
-            return json.dumps(
-                {label: {"text": text, "cite": [others[0] if others else 999]} for label, _own, others in readers}
-            )
+            return json.dumps({label: [text, [others[0] if others else 999]] for label, _own, others in readers})
         return json.dumps(
-            {
-                label: {"text": text, "cite": [own[0]] if behaviour != "unknown_citation" else [999]}
-                for label, own, _others in readers
-            },
+            {label: [text, [own[0]] if behaviour != "unknown_citation" else [999]] for label, own, _others in readers},
             ensure_ascii=False,
         )
 
@@ -148,7 +162,8 @@ class FakeLLM:
         for label, own in re.findall(r"^(r\d+): .*\| ([\d ]+)$", first_user.partition("\n<readers>\n")[2], re.M):
             mine = [int(n) for n in own.split()]
             readers.append((label, mine, [int(n) for n in numbers if int(n) not in mine]))
-        content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers)
+        languages = tuple(re.findall(r'"(en|zh)": \{"summary"', first_user))  # a request in several languages
+        content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers, languages)
         prompt_tokens = len(json.dumps(body)) // 4
         reply = {
             "id": "chatcmpl-fake",

@@ -10,7 +10,8 @@ without taking away what makes it personal (docs/benchmarks.md, "LLM tokens for 
 - a reader is one line: a label (``r1``…, never an address), their interests as their own key phrases
   (``key_terms``), and the numbers of their top ``OPENING_PAPERS`` papers — every reader still gets
   their own interests and their own papers;
-- the answer is ``{"r1": {"text": "…", "cite": [1]}, …}``: short keys and numbers, mapped back to
+- the answer is ``{"r1": ["…", [1]], …}`` (the opening, the numbers it draws on): no field names
+  repeated per reader, numbers instead of ids, mapped back to
   paper ids here. A reader that is not in the request, a number that is not one of that reader's
   papers, a missing reader or a text that fails ``check_text`` rejects the answer (the writer repairs
   once, then the readers of the request get the template's opening).
@@ -22,13 +23,16 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from itertools import islice
+from typing import Annotated
 
-from pydantic import BaseModel, Field, RootModel
+from pydantic import Field, RootModel
 
 from academichub.briefing.rules import LANGUAGE_RULE, LIMITS, Invalid, check_text, data, messages, parse_json
 
 OPENING_PAPERS = 3  # the opening is about the day's top picks, not a list of all of them
-OPENING_BATCH = 12  # readers per request: openings are short, the instructions are paid once
+OPENING_BATCH = (
+    24  # readers per request: openings are short; the instructions are paid once, and more readers share papers
+)
 OPENING_TOKENS = 140  # completion allowance per reader
 INTEREST_CHARS = 200  # a reader's key phrases, at most (whole phrases)
 TITLE_CHARS = 300
@@ -38,13 +42,11 @@ Reader = tuple[str, str, list[tuple[str, str, str]]]  # (cache key, interests, [
 _PHRASES = re.compile(r"[,;，；、。|\n]+")
 
 
-class OpeningAnswer(BaseModel):
-    text: str = Field(min_length=1)
-    cite: list[int] = Field(default_factory=list)
+OpeningAnswer = tuple[Annotated[str, Field(min_length=1)], list[int]]  # the opening, the numbers it draws on
 
 
 class OpeningAnswers(RootModel[dict[str, OpeningAnswer]]):
-    """The answer: reader label -> their opening and the numbers of the papers it draws on."""
+    """The answer: reader label -> [their opening, the numbers of the papers it draws on]."""
 
 
 def key_terms(interests: str, limit: int = INTEREST_CHARS) -> str:
@@ -55,8 +57,8 @@ def key_terms(interests: str, limit: int = INTEREST_CHARS) -> str:
     out: list[str] = []
     seen: set[str] = set()
     used = 0
-    for raw in _PHRASES.split(data(interests)):
-        phrase = raw.strip(" .:")
+    for raw in _PHRASES.split(interests):
+        phrase = data(raw).strip(" .:")
         if not phrase or phrase.casefold() in seen:
             continue
         if used + len(phrase) > limit:
@@ -144,27 +146,26 @@ class OpeningRequest:
             for label, (_key, interests, papers) in self.readers.items()
         )
         ask = (
-            f"{LANGUAGE_RULE[self.language]} <papers> numbers today's papers (title — key contribution); each line "
-            "of <readers> is a reader: interests | their papers. For each reader write a personal opening of at "
-            "most two sentences: why their papers matter given their interests. Cite only their own numbers, and "
-            'never write a number in the text. Return {"r1": {"text": "...", "cite": [1]}, ...} for every reader, '
-            f"r1 to r{len(self.readers)}.\n<papers>\n{catalogue}\n</papers>\n<readers>\n{lines}\n</readers>"
+            f"{LANGUAGE_RULE[self.language]} For each reader (interests | their papers) write a personal opening of "
+            "at most two sentences: why those papers matter given their interests. Cite only their own papers, by "
+            f'number, never in the text. Return {{"r1": ["opening", [1]], ...}} for r1 to r{len(self.readers)}.\n'
+            f"<papers>\n{catalogue}\n</papers>\n<readers>\n{lines}\n</readers>"
         )
         return messages(ask)
 
     def validate(self, content: str) -> dict[str, tuple[str, list[str]]]:
         """cache key -> (opening, the paper ids it cites), for every reader of the request, or Invalid."""
         got: dict[str, tuple[str, list[str]]] = {}
-        for label, answer in parse_json(content, OpeningAnswers).root.items():
+        for label, (opening, cite) in parse_json(content, OpeningAnswers).root.items():
             reader = self.readers.get(label)
             if reader is None:
                 raise Invalid("invalid_json", f"answered for an unknown reader {label[:20]!r}")
             own = {self.numbers[p[0]]: p[0] for p in reader[2][:OPENING_PAPERS]}
-            stray = [str(n)[:12] for n in answer.cite if n not in own]
+            stray = [str(n)[:12] for n in cite if n not in own]
             if stray:
                 raise Invalid("unknown_citation", f"cites papers that are not {label}'s: {', '.join(stray[:3])}")
-            text = check_text(answer.text, self.language, LIMITS["opening"], set(own.values()))
-            got[reader[0]] = (text, list(dict.fromkeys(own[n] for n in answer.cite)))
+            text = check_text(opening, self.language, LIMITS["opening"], set(own.values()))
+            got[reader[0]] = (text, list(dict.fromkeys(own[n] for n in cite)))
         if len(got) != len(self.readers):
             raise Invalid("invalid_json", f"answered for {len(got)} of {len(self.readers)} readers")
         return got

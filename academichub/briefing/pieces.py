@@ -70,11 +70,21 @@ def _languages_needed(matches: dict[str, list[Match]], readers: Readers) -> dict
 
 
 def _paper_summaries(writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]]) -> Summaries:
+    """Each paper in the languages its readers read; a paper wanted in both is asked for in both at once
+    (``BriefingWriter.paper_summaries_in``: its abstract sent once)."""
     cards = edition.cards
+    languages_of: dict[str, tuple[str, ...]] = {}
+    for lang in sorted(need):
+        for pid in need[lang]:
+            languages_of[pid] = languages_of.get(pid, ()) + (lang,)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for pid, langs in sorted(languages_of.items()):
+        groups.setdefault(langs, []).append(pid)
     summaries: Summaries = {}
-    for lang, ids in sorted(need.items()):
-        got = writer.paper_summaries([(pid, cards[pid].title, cards[pid].abstract) for pid in sorted(ids)], lang)
-        summaries.update({(pid, lang): piece for pid, piece in got.items()})
+    for langs, ids in sorted(groups.items()):
+        got = writer.paper_summaries_in([(pid, cards[pid].title, cards[pid].abstract) for pid in ids], list(langs))
+        for lang, pieces in got.items():
+            summaries.update({(pid, lang): piece for pid, piece in pieces.items()})
     return summaries
 
 

@@ -27,7 +27,17 @@ from pydantic import BaseModel, Field
 
 from academichub.briefing.compose import first_sentences
 from academichub.briefing.openings import Reader, opening_requests
-from academichub.briefing.rules import LANGUAGE_RULE, LIMITS, Invalid, check_citations, check_text, data, parse_json
+from academichub.briefing.rules import (
+    LANGUAGE_NAME,
+    LANGUAGE_RULE,
+    LIMITS,
+    TERMS_RULE,
+    Invalid,
+    check_citations,
+    check_text,
+    data,
+    parse_json,
+)
 from academichub.briefing.rules import messages as _messages
 from academichub.llm import LLM, LLMFailure
 
@@ -49,6 +59,21 @@ class PaperBatch(BaseModel):
     papers: list[PaperPiece]
 
 
+class PaperText(BaseModel):
+    summary: str = Field(min_length=1)
+    contribution: str = ""
+
+
+class PaperInLanguages(BaseModel):
+    id: str
+    en: PaperText | None = None
+    zh: PaperText | None = None
+
+
+class PaperBatchInLanguages(BaseModel):
+    papers: list[PaperInLanguages]
+
+
 class Synthesis(BaseModel):
     synthesis: str = Field(min_length=1)
     citations: list[str] = Field(min_length=1)
@@ -65,17 +90,28 @@ def _paper_blocks(papers: list[tuple[str, str, str]], tag: str, limit: int = 180
     )
 
 
-def paper_messages(papers: list[tuple[str, str, str]], language: str) -> list[dict]:
+def paper_messages(papers: list[tuple[str, str, str]], *languages: str) -> list[dict]:
+    """The summary and key contribution of each paper, in one language, or in several at once (the
+    papers that readers of both languages receive: each abstract is then sent once, not once per
+    language, and each language's text is checked on its own)."""
     blocks = _paper_blocks(papers, "abstract")
+    ids = ", ".join(pid for pid, _, _ in papers)
+    if len(languages) == 1:
+        ask = (
+            f'{LANGUAGE_RULE[languages[0]]} For each paper below write "summary": one or two sentences on what is new, '
+            'and "contribution": its key contribution as one short phrase. Return '
+            '{"papers": [{"id": "...", "summary": "...", "contribution": "..."}]} with exactly these ids: '
+        )
+        return _messages(ask + ids + ".\n" + blocks)
+    each = ", ".join(f'"{lang}": {{"summary": "...", "contribution": "..."}}' for lang in languages)
     ask = (
-        f'{LANGUAGE_RULE[language]} For each paper below write "summary": one or two sentences on what is new, '
-        'and "contribution": its key contribution as one short phrase. Return '
-        '{"papers": [{"id": "...", "summary": "...", "contribution": "..."}]} with exactly these ids: '
-        + ", ".join(pid for pid, _, _ in papers)
-        + ".\n"
-        + blocks
+        "For each paper below write, "
+        + " and ".join(f'in {LANGUAGE_NAME[lang]} ("{lang}")' for lang in languages)
+        + ', "summary": one or two sentences on what is new, and "contribution": its key contribution as one short '
+        f"phrase. {TERMS_RULE if 'zh' in languages else ''} Return "
+        f'{{"papers": [{{"id": "...", {each}}}]}} with exactly these ids: '
     )
-    return _messages(ask)
+    return _messages(ask + ids + ".\n" + blocks)
 
 
 def theme_messages(
@@ -89,6 +125,34 @@ def theme_messages(
         'Return {"synthesis": "...", "citations": ["id", ...]} citing the ids you draw on.\n' + blocks
     )
     return _messages(ask)
+
+
+def _paper_answer(
+    content: str, batch: list[tuple[str, str, str]], languages: tuple[str, ...]
+) -> dict[str, dict[str, tuple[str, str]]]:
+    """id -> language -> (summary, contribution) for every paper of ``batch``, or Invalid."""
+    ids = {p[0] for p in batch}
+    if len(languages) == 1:
+        answers = [(p.id, {languages[0]: p}) for p in parse_json(content, PaperBatch).papers]
+    else:
+        answers = [
+            (p.id, {lang: getattr(p, lang) for lang in languages})
+            for p in parse_json(content, PaperBatchInLanguages).papers
+        ]
+    got: dict[str, dict[str, tuple[str, str]]] = {}
+    for pid, texts in answers:
+        if pid not in ids:
+            raise Invalid("unknown_citation", f"answered for a paper that was not given: {pid[:40]}")
+        for lang, t in texts.items():
+            if t is None:
+                raise Invalid("invalid_json", f"no {lang} text for {pid[:40]}")
+            got.setdefault(pid, {})[lang] = (
+                check_text(t.summary, lang, LIMITS["summary"], ids),
+                check_text(t.contribution, lang, LIMITS["contribution"], ids) if t.contribution else "",
+            )
+    if set(got) != ids:
+        raise Invalid("invalid_json", f"missing papers: {', '.join(sorted(ids - set(got)))}")
+    return got
 
 
 # --- the writer ---------------------------------------------------------------------------------
@@ -150,17 +214,19 @@ class BriefingWriter:
     def _fail(self, reason: str, count: int = 1) -> None:
         self.fallbacks[reason] += count
 
-    def _batches(self, kind: str, batches: list, request):
+    def _batches(self, kind: str, batches: list, request, pieces: int = 1):
         """Run ``request(batch) -> (messages, validate, max_tokens)`` for each batch concurrently;
-        yield (batch, validated result or None); a failed batch is counted under its reason."""
+        yield (batch, validated result or None); a failed batch is counted under its reason, as its
+        items x ``pieces`` (the languages each paper was asked in)."""
 
         def run(batch):
             messages, validate, max_tokens = request(batch)
             try:
                 return batch, self._ask(kind, messages, validate, max_tokens)
             except (Invalid, LLMFailure) as exc:
-                log.warning("LLM %s: %d piece(s) fall back to extractive text: %s", kind, len(batch), str(exc)[:300])
-                self._fail(exc.reason, len(batch))
+                count = len(batch) * pieces
+                log.warning("LLM %s: %d piece(s) fall back to extractive text: %s", kind, count, str(exc)[:300])
+                self._fail(exc.reason, count)
                 return batch, None
 
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
@@ -169,44 +235,43 @@ class BriefingWriter:
     # level 1
     def paper_summaries(self, papers: list[tuple[str, str, str]], language: str) -> dict[str, Piece]:
         """papers: (id, title, abstract). Returns id -> Piece for every paper."""
-        out: dict[str, Piece] = {}
-        cached = self._cached("paper", [p[0] for p in papers], language)
-        for pid, c in cached.items():
-            out[pid] = Piece(c["summary"], "cache", c.get("contribution", ""))
-        todo = [p for p in papers if p[0] not in out]
-        batches = [todo[i : i + self.batch] for i in range(0, len(todo), self.batch)]
+        return self.paper_summaries_in(papers, [language])[language]
 
-        def request(batch):
-            ids = {p[0] for p in batch}
+    def paper_summaries_in(
+        self, papers: list[tuple[str, str, str]], languages: list[str]
+    ) -> dict[str, dict[str, Piece]]:
+        """papers: (id, title, abstract), each wanted in every one of ``languages``. Returns language ->
+        id -> Piece for every paper. The cache is read per language; a paper missing in several
+        languages is asked for in all of them in one request (``paper_messages``), so its abstract is
+        sent once. An answer must give every paper in every language asked, each text checked in its
+        own language; otherwise the batch's pieces fall back to extracts (counted per piece)."""
+        out: dict[str, dict[str, Piece]] = {lang: {} for lang in languages}
+        for lang in languages:
+            for pid, c in self._cached("paper", [p[0] for p in papers], lang).items():
+                out[lang][pid] = Piece(c["summary"], "cache", c.get("contribution", ""))
+        groups: dict[tuple[str, ...], list[tuple[str, str, str]]] = {}
+        for p in papers:
+            todo = tuple(lang for lang in languages if p[0] not in out[lang])
+            if todo:
+                groups.setdefault(todo, []).append(p)
+        fresh: dict[str, dict[str, dict]] = {lang: {} for lang in languages}
+        for todo, group in sorted(groups.items()):
+            batches = [group[i : i + self.batch] for i in range(0, len(group), self.batch)]
 
-            def validate(content):
-                parsed = parse_json(content, PaperBatch)
-                got = {}
-                for piece in parsed.papers:
-                    if piece.id not in ids:
-                        raise Invalid("unknown_citation", f"answered for a paper that was not given: {piece.id}")
-                    got[piece.id] = (
-                        check_text(piece.summary, language, LIMITS["summary"], ids),
-                        check_text(piece.contribution, language, LIMITS["contribution"], ids)
-                        if piece.contribution
-                        else "",
-                    )
-                if set(got) != ids:
-                    raise Invalid("invalid_json", f"missing papers: {', '.join(sorted(ids - set(got)))}")
-                return got
+            def request(batch, todo=todo):
+                return paper_messages(batch, *todo), lambda content: _paper_answer(content, batch, todo), None
 
-            return paper_messages(batch, language), validate, None
-
-        fresh: dict[str, dict] = {}
-        for batch, got in self._batches("paper", batches, request):
-            if got is None:
-                for pid, _t, abstract in batch:
-                    out[pid] = Piece(first_sentences(abstract), "extractive")
-            else:
-                for pid, (summary, contribution) in got.items():
-                    out[pid] = Piece(summary, "llm", contribution)
-                    fresh[pid] = {"summary": summary, "contribution": contribution}
-        self._store("paper", language, fresh)
+            for batch, got in self._batches("paper", batches, request, pieces=len(todo)):
+                for lang in todo:
+                    for pid, _t, abstract in batch:
+                        if got is None:
+                            out[lang][pid] = Piece(first_sentences(abstract), "extractive")
+                        else:
+                            summary, contribution = got[pid][lang]
+                            out[lang][pid] = Piece(summary, "llm", contribution)
+                            fresh[lang][pid] = {"summary": summary, "contribution": contribution}
+        for lang, items in fresh.items():
+            self._store("paper", lang, items)
         return out
 
     # level 2
