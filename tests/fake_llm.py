@@ -106,19 +106,28 @@ class FakeLLM:
                 ensure_ascii=False,
             )
         if kind == "theme":
-            text = (
-                "这些论文都研究同一问题，一个领域可以借鉴另一个领域的方法 (methods)。"
-                if zh
-                else "These papers share a question; one field can borrow the other's methods."
-            )
-            if behaviour == "link":
-                text += " [more](http://evil.example)"
-            if behaviour in TEXT_ATTACKS:
-                text = summary
+
+            def synthesis(chinese: bool) -> str:
+                text = (
+                    "这些论文都研究同一问题，一个领域可以借鉴另一个领域的方法 (methods)。"
+                    if chinese
+                    else "These papers share a question; one field can borrow the other's methods."
+                )
+                if behaviour == "link":
+                    text += " [more](http://evil.example)"
+                if behaviour in TEXT_ATTACKS:
+                    text = self.summary(chinese != (behaviour == "wrong_language"), behaviour)
+                return text
+
             if behaviour == "unknown_doi":
                 cited = ["doi:10.1234/not-given.5678"]
+            texts = (
+                {lang: synthesis((lang == "zh") != (behaviour == "wrong_language")) for lang in languages}
+                if languages
+                else {"synthesis": synthesis(zh)}
+            )
             return json.dumps(
-                {"synthesis": text, "citations": cited[:2] if behaviour != "unknown_citation" else ["9999.99999"]},
+                {**texts, "citations": cited[:2] if behaviour != "unknown_citation" else ["9999.99999"]},
                 ensure_ascii=False,
             )
         text = (
@@ -162,7 +171,7 @@ class FakeLLM:
         for label, own in re.findall(r"^(r\d+): .*\| ([\d ]+)$", first_user.partition("\n<readers>\n")[2], re.M):
             mine = [int(n) for n in own.split()]
             readers.append((label, mine, [int(n) for n in numbers if int(n) not in mine]))
-        languages = tuple(re.findall(r'"(en|zh)": \{"summary"', first_user))  # a request in several languages
+        languages = tuple(re.findall(r'"(en|zh)": (?:\{"summary"|"\.\.\.")', first_user))  # several at once
         content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers, languages)
         prompt_tokens = len(json.dumps(body)) // 4
         reply = {

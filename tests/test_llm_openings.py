@@ -173,3 +173,17 @@ def test_a_bad_text_in_either_language_falls_back_in_both(httpserver, fake, day,
     out = w.paper_summaries_in(day[:2], ["en", "zh"])
     assert all(p.source == "extractive" for lang in out.values() for p in lang.values())
     assert w.fallbacks == {reason: 4}  # two papers x two languages
+
+
+def test_a_theme_for_readers_of_both_languages_is_written_in_both_from_one_request(httpserver, fake, day):  # noqa: F811
+    theme = [("t", ["prompt injection"], ["computer science"], [(p, t, "An English summary.") for p, t, _a in day[:3]])]
+    w = writer(httpserver)
+    out = w.theme_syntheses_in(theme, ["en", "zh"])
+    assert len(fake.requests) == 1 and not w.fallbacks
+    assert out["en"]["t"].text.startswith("These papers share") and out["zh"]["t"].text.startswith("这些论文")
+    assert out["zh"]["t"].citations == [day[0][0], day[1][0]]
+    assert user_prompt(fake.requests[0]).count("An English summary.") == 3  # the papers sent once
+    fake.mode["theme"] = "wrong_language"
+    again = writer(httpserver)
+    assert again.theme_syntheses_in(theme, ["en", "zh"]) == {"en": {}, "zh": {}}
+    assert again.fallbacks == {"wrong_language": 2}

@@ -30,9 +30,7 @@ from pydantic import Field, RootModel
 from academichub.briefing.rules import LANGUAGE_RULE, LIMITS, Invalid, check_text, data, messages, parse_json
 
 OPENING_PAPERS = 3  # the opening is about the day's top picks, not a list of all of them
-OPENING_BATCH = (
-    24  # readers per request: openings are short; the instructions are paid once, and more readers share papers
-)
+OPENING_BATCH = 24  # readers per request: the instructions are paid once, and more readers share papers
 OPENING_TOKENS = 140  # completion allowance per reader
 INTEREST_CHARS = 200  # a reader's key phrases, at most (whole phrases)
 TITLE_CHARS = 300

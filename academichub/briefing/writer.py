@@ -23,136 +23,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pydantic import BaseModel, Field
-
 from academichub.briefing.compose import first_sentences
 from academichub.briefing.openings import Reader, opening_requests
-from academichub.briefing.rules import (
-    LANGUAGE_NAME,
-    LANGUAGE_RULE,
-    LIMITS,
-    TERMS_RULE,
-    Invalid,
-    check_citations,
-    check_text,
-    data,
-    parse_json,
-)
-from academichub.briefing.rules import messages as _messages
+from academichub.briefing.prompts import paper_answer, paper_messages, theme_answer, theme_messages
+from academichub.briefing.rules import Invalid
 from academichub.llm import LLM, LLMFailure
 
 log = logging.getLogger(__name__)
 PROMPT_VERSION = "briefing-v2"  # v2: the answer checks of academichub.answers (v1 texts are not reused)
 REPAIR = "Reply again with only the JSON object, following every rule."  # after a rejected answer
-
-
-# --- schemas --------------------------------------------------------------------------------
-
-
-class PaperPiece(BaseModel):
-    id: str
-    summary: str = Field(min_length=1)
-    contribution: str = ""
-
-
-class PaperBatch(BaseModel):
-    papers: list[PaperPiece]
-
-
-class PaperText(BaseModel):
-    summary: str = Field(min_length=1)
-    contribution: str = ""
-
-
-class PaperInLanguages(BaseModel):
-    id: str
-    en: PaperText | None = None
-    zh: PaperText | None = None
-
-
-class PaperBatchInLanguages(BaseModel):
-    papers: list[PaperInLanguages]
-
-
-class Synthesis(BaseModel):
-    synthesis: str = Field(min_length=1)
-    citations: list[str] = Field(min_length=1)
-
-
-# --- prompts (pure) -----------------------------------------------------------------------------
-
-
-def _paper_blocks(papers: list[tuple[str, str, str]], tag: str, limit: int = 1800) -> str:
-    """Each paper as delimited data: <paper id><title/><tag/></paper>."""
-    return "\n".join(
-        f'<paper id="{pid}">\n<title>{data(t)}</title>\n<{tag}>{data(x)[:limit]}</{tag}>\n</paper>'
-        for pid, t, x in papers
-    )
-
-
-def paper_messages(papers: list[tuple[str, str, str]], *languages: str) -> list[dict]:
-    """The summary and key contribution of each paper, in one language, or in several at once (the
-    papers that readers of both languages receive: each abstract is then sent once, not once per
-    language, and each language's text is checked on its own)."""
-    blocks = _paper_blocks(papers, "abstract")
-    ids = ", ".join(pid for pid, _, _ in papers)
-    if len(languages) == 1:
-        ask = (
-            f'{LANGUAGE_RULE[languages[0]]} For each paper below write "summary": one or two sentences on what is new, '
-            'and "contribution": its key contribution as one short phrase. Return '
-            '{"papers": [{"id": "...", "summary": "...", "contribution": "..."}]} with exactly these ids: '
-        )
-        return _messages(ask + ids + ".\n" + blocks)
-    each = ", ".join(f'"{lang}": {{"summary": "...", "contribution": "..."}}' for lang in languages)
-    ask = (
-        "For each paper below write, "
-        + " and ".join(f'in {LANGUAGE_NAME[lang]} ("{lang}")' for lang in languages)
-        + ', "summary": one or two sentences on what is new, and "contribution": its key contribution as one short '
-        f"phrase. {TERMS_RULE if 'zh' in languages else ''} Return "
-        f'{{"papers": [{{"id": "...", {each}}}]}} with exactly these ids: '
-    )
-    return _messages(ask + ids + ".\n" + blocks)
-
-
-def theme_messages(
-    label: list[str], fields: list[str], papers: list[tuple[str, str, str]], language: str
-) -> list[dict]:
-    span = f" It spans {' and '.join(fields)}." if len(fields) > 1 else ""
-    blocks = _paper_blocks(papers, "summary")
-    ask = (
-        f"{LANGUAGE_RULE[language]} These papers form one theme ({data(', '.join(label))}).{span} In two or three "
-        "sentences say what links them and, where they span fields, what one field could take from the other. "
-        'Return {"synthesis": "...", "citations": ["id", ...]} citing the ids you draw on.\n' + blocks
-    )
-    return _messages(ask)
-
-
-def _paper_answer(
-    content: str, batch: list[tuple[str, str, str]], languages: tuple[str, ...]
-) -> dict[str, dict[str, tuple[str, str]]]:
-    """id -> language -> (summary, contribution) for every paper of ``batch``, or Invalid."""
-    ids = {p[0] for p in batch}
-    if len(languages) == 1:
-        answers = [(p.id, {languages[0]: p}) for p in parse_json(content, PaperBatch).papers]
-    else:
-        answers = [
-            (p.id, {lang: getattr(p, lang) for lang in languages})
-            for p in parse_json(content, PaperBatchInLanguages).papers
-        ]
-    got: dict[str, dict[str, tuple[str, str]]] = {}
-    for pid, texts in answers:
-        if pid not in ids:
-            raise Invalid("unknown_citation", f"answered for a paper that was not given: {pid[:40]}")
-        for lang, t in texts.items():
-            if t is None:
-                raise Invalid("invalid_json", f"no {lang} text for {pid[:40]}")
-            got.setdefault(pid, {})[lang] = (
-                check_text(t.summary, lang, LIMITS["summary"], ids),
-                check_text(t.contribution, lang, LIMITS["contribution"], ids) if t.contribution else "",
-            )
-    if set(got) != ids:
-        raise Invalid("invalid_json", f"missing papers: {', '.join(sorted(ids - set(got)))}")
-    return got
 
 
 # --- the writer ---------------------------------------------------------------------------------
@@ -259,7 +138,7 @@ class BriefingWriter:
             batches = [group[i : i + self.batch] for i in range(0, len(group), self.batch)]
 
             def request(batch, todo=todo):
-                return paper_messages(batch, *todo), lambda content: _paper_answer(content, batch, todo), None
+                return paper_messages(batch, *todo), lambda content: paper_answer(content, batch, todo), None
 
             for batch, got in self._batches("paper", batches, request, pieces=len(todo)):
                 for lang in todo:
@@ -278,35 +157,43 @@ class BriefingWriter:
     def theme_syntheses(
         self, themes: list[tuple[str, list[str], list[str], list[tuple[str, str, str]]]], language: str
     ) -> dict[str, Piece]:
-        """themes: (key, label, fields, papers as (id, title, summary)). ``key`` is what a text is kept
-        under: the edition's writer passes the whole theme's, so every batch of readers shares the text
-        written first, even a batch that receives only one of the theme's papers. One cache lookup for
-        all; the missing themes with at least two papers are written concurrently. A theme with no text
+        """themes: (key, label, fields, papers as (id, title, summary)); ``theme_syntheses_in``."""
+        return self.theme_syntheses_in(themes, [language])[language]
+
+    def theme_syntheses_in(
+        self, themes: list[tuple[str, list[str], list[str], list[tuple[str, str, str]]]], languages: list[str]
+    ) -> dict[str, dict[str, Piece]]:
+        """themes: (key, label, fields, papers as (id, title, summary)), each wanted in every one of
+        ``languages``. Returns language -> key -> Piece. ``key`` is what a text is kept under: the
+        edition's writer passes the whole theme's, so every batch of readers shares the text written
+        first, even a batch that receives only one of the theme's papers. The cache is read per
+        language; the missing themes with at least two papers are written concurrently, a theme missing
+        in several languages in all of them in one request (its papers sent once). A theme with no text
         is absent (themes have no extract)."""
-        out: dict[str, Piece] = {}
-        for key, c in self._cached("theme", [t[0] for t in themes], language).items():
-            out[key] = Piece(c["synthesis"], "cache", citations=c["citations"])
-        todo = [[t] for t in themes if t[0] not in out and len(t[3]) >= 2]  # one paper: nothing to connect yet
+        out: dict[str, dict[str, Piece]] = {lang: {} for lang in languages}
+        for lang in languages:
+            for key, c in self._cached("theme", [t[0] for t in themes], lang).items():
+                out[lang][key] = Piece(c["synthesis"], "cache", citations=c["citations"])
+        groups: dict[tuple[str, ...], list[list]] = {}
+        for t in themes:
+            todo = tuple(lang for lang in languages if t[0] not in out[lang])
+            if todo and len(t[3]) >= 2:  # one paper: nothing to connect yet
+                groups.setdefault(todo, []).append([t])
+        fresh: dict[str, dict[str, dict]] = {lang: {} for lang in languages}
+        for todo, batches in sorted(groups.items()):
 
-        def request(batch):
-            ((_key, label, fields, papers),) = batch
-            ids = {p[0] for p in papers}
+            def request(batch, todo=todo):
+                ((_key, label, fields, papers),) = batch
+                return theme_messages(label, fields, papers, *todo), lambda c: theme_answer(c, papers, todo), None
 
-            def validate(content):
-                parsed = parse_json(content, Synthesis)
-                return check_text(parsed.synthesis, language, LIMITS["synthesis"], ids), check_citations(
-                    parsed.citations, ids
-                )
-
-            return theme_messages(label, fields, papers, language), validate, None
-
-        fresh: dict[str, dict] = {}
-        for batch, got in self._batches("theme", todo, request):
-            if got is not None:
-                key, (text, citations) = batch[0][0], got
-                out[key] = Piece(text, "llm", citations=citations)
-                fresh[key] = {"synthesis": text, "citations": citations}
-        self._store("theme", language, fresh)
+            for batch, got in self._batches("theme", batches, request, pieces=len(todo)):
+                if got is not None:
+                    (texts, citations), key = got, batch[0][0]
+                    for lang in todo:
+                        out[lang][key] = Piece(texts[lang], "llm", citations=citations)
+                        fresh[lang][key] = {"synthesis": texts[lang], "citations": citations}
+        for lang, items in fresh.items():
+            self._store("theme", lang, items)
         return out
 
     def theme_synthesis(
