@@ -11,10 +11,10 @@ without taking away what makes it personal (docs/benchmarks.md, "LLM tokens for 
   (``key_terms``), and the numbers of their top ``OPENING_PAPERS`` papers — every reader still gets
   their own interests and their own papers;
 - the answer is ``{"r1": ["…", [1]], …}`` (the opening, the numbers it draws on): no field names
-  repeated per reader, numbers instead of ids, mapped back to
-  paper ids here. A reader that is not in the request, a number that is not one of that reader's
-  papers, a missing reader or a text that fails ``check_text`` rejects the answer (the writer repairs
-  once, then the readers of the request get the template's opening).
+  repeated per reader, numbers instead of ids, mapped back to paper ids here. A reader that is not
+  in the request, a number that is not one of that reader's papers, a missing reader or a text that
+  fails ``check_text`` rejects the answer (the writer repairs once, then the readers of the request
+  get the template's opening).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """LLM briefing pieces at three levels, so cost does not grow with papers x readers:
 
-1. per paper and language: summary + key contribution (several papers per request), cached and
-   reused for every reader;
+1. per paper and language: summary + key contribution (several papers per request, in both languages
+   at once when both are wanted: ``academichub.briefing.prompts``), cached and reused for every reader;
 2. per theme and language: what links the papers, and what one field could take from the other;
 3. per reader: a short opening composed from titles and cached key contributions (never abstracts;
    ``academichub.briefing.openings``).
