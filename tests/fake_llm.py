@@ -62,19 +62,40 @@ class FakeLLM:
             return "theme"
         return "opening"  # "For each reader write a personal opening"
 
-    def answer(self, kind: str, ids: list[str], zh: bool, behaviour: str, readers: list[tuple[str, str]] = ()) -> str:
-        summary = ZH_SUMMARY if zh else EN_SUMMARY
-        if behaviour == "wrong_language":
-            zh = not zh
-            summary = ZH_SUMMARY if zh else EN_SUMMARY
-        if behaviour == "invalid_json":
-            return "Sure! Here is the JSON: {papers: oops"
+    @staticmethod
+    def summary(zh: bool, behaviour: str) -> str:
+        summary = ZH_SUMMARY if zh != (behaviour == "wrong_language") else EN_SUMMARY
         if behaviour == "link":
             summary = summary + " See https://evil.example/x for more."
         if behaviour in TEXT_ATTACKS:
             attack = TEXT_ATTACKS[behaviour]
             summary = attack[1:] if attack.startswith("=") else summary + attack
+        return summary
+
+    def answer(
+        self,
+        kind: str,
+        ids: list[str],
+        zh: bool,
+        behaviour: str,
+        readers: list[tuple[str, list[int], list[int]]] = (),
+        languages: tuple[str, ...] = (),
+    ) -> str:
+        """``languages``: a paper request in several languages at once (each paper's texts keyed by language)."""
+        if behaviour == "invalid_json":
+            return "Sure! Here is the JSON: {papers: oops"
+        summary = self.summary(zh, behaviour)
+        zh = zh != (behaviour == "wrong_language")
         cited = ids + (["9999.99999"] if behaviour == "unknown_citation" else [])
+        if kind == "paper" and languages:
+            texts = {}
+            for lang in languages:
+                chinese = (lang == "zh") != (behaviour == "wrong_language")
+                texts[lang] = {
+                    "summary": self.summary(lang == "zh", behaviour),
+                    "contribution": "新方法" if chinese else "a new method",
+                }
+            return json.dumps({"papers": [{"id": i, **texts} for i in cited]}, ensure_ascii=False)
         if kind == "paper":
             return json.dumps(
                 {
@@ -85,19 +106,28 @@ class FakeLLM:
                 ensure_ascii=False,
             )
         if kind == "theme":
-            text = (
-                "这些论文都研究同一问题，一个领域可以借鉴另一个领域的方法 (methods)。"
-                if zh
-                else "These papers share a question; one field can borrow the other's methods."
-            )
-            if behaviour == "link":
-                text += " [more](http://evil.example)"
-            if behaviour in TEXT_ATTACKS:
-                text = summary
+
+            def synthesis(chinese: bool) -> str:
+                text = (
+                    "这些论文都研究同一问题，一个领域可以借鉴另一个领域的方法 (methods)。"
+                    if chinese
+                    else "These papers share a question; one field can borrow the other's methods."
+                )
+                if behaviour == "link":
+                    text += " [more](http://evil.example)"
+                if behaviour in TEXT_ATTACKS:
+                    text = self.summary(chinese != (behaviour == "wrong_language"), behaviour)
+                return text
+
             if behaviour == "unknown_doi":
                 cited = ["doi:10.1234/not-given.5678"]
+            texts = (
+                {lang: synthesis((lang == "zh") != (behaviour == "wrong_language")) for lang in languages}
+                if languages
+                else {"synthesis": synthesis(zh)}
+            )
             return json.dumps(
-                {"synthesis": text, "citations": cited[:2] if behaviour != "unknown_citation" else ["9999.99999"]},
+                {**texts, "citations": cited[:2] if behaviour != "unknown_citation" else ["9999.99999"]},
                 ensure_ascii=False,
             )
         text = (
@@ -107,17 +137,10 @@ class FakeLLM:
             text += " <a href='http://evil.example'>click</a>"
         if behaviour in TEXT_ATTACKS:
             text = summary
+        if behaviour == "cite_other":  # a number of the request that is another reader's paper
+            return json.dumps({label: [text, [others[0] if others else 999]] for label, _own, others in readers})
         return json.dumps(
-            {
-                "openings": [
-                    {
-                        "reader": label,
-                        "opening": text,
-                        "citations": [first] if behaviour != "unknown_citation" else ["9999.99999"],
-                    }
-                    for label, first in readers
-                ]
-            },
+            {label: [text, [own[0]] if behaviour != "unknown_citation" else [999]] for label, own, _others in readers},
             ensure_ascii=False,
         )
 
@@ -143,11 +166,13 @@ class FakeLLM:
         if behaviour == "invalid_then_ok":
             behaviour = "ok" if is_repair else "invalid_json"
         ids = re.findall(r'<paper id="([^"]+)">', first_user)
-        readers = [
-            (label, re.search(r"^(\S+?): ", block, re.M).group(1))
-            for label, block in re.findall(r'<reader id="([^"]+)">(.*?)</reader>', first_user, re.S)
-        ]
-        content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers)
+        numbers = re.findall(r"^(\d+): ", first_user.partition("\n<papers>\n")[2].partition("\n</papers>")[0], re.M)
+        readers = []  # (label, its paper numbers, the request's other numbers)
+        for label, own in re.findall(r"^(r\d+): .*\| ([\d ]+)$", first_user.partition("\n<readers>\n")[2], re.M):
+            mine = [int(n) for n in own.split()]
+            readers.append((label, mine, [int(n) for n in numbers if int(n) not in mine]))
+        languages = tuple(re.findall(r'"(en|zh)": (?:\{"summary"|"\.\.\.")', first_user))  # several at once
+        content = self.answer(kind, ids, "Simplified Chinese" in first_user, behaviour, readers, languages)
         prompt_tokens = len(json.dumps(body)) // 4
         reply = {
             "id": "chatcmpl-fake",

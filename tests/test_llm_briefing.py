@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email
 import json
+import re
 from email import policy
 
 import pytest
@@ -202,9 +203,11 @@ def test_run_with_an_llm_zh_en_bilingual_and_a_second_run_uses_the_cache(
     assert "evil.example" not in zh + en + bi
     calls = len(fake.requests)
     assert {r["kind"] for r in fake.requests} >= {"paper", "opening"}
-    # Paper summaries were requested once per language, not once per reader.
-    paper_calls = [r for r in fake.requests if r["kind"] == "paper"]
-    assert len(paper_calls) == 2
+    # Paper summaries were requested once for both languages (every reader's papers are read in both
+    # here), not once per reader or per language: each paper's abstract went to the LLM once.
+    paper_prompts = [r["body"]["messages"][1]["content"] for r in fake.requests if r["kind"] == "paper"]
+    sent = re.findall(r'<paper id="([^"]+)">', "".join(paper_prompts))
+    assert sent and len(sent) == len(set(sent)) and all('"zh": {"summary"' in p for p in paper_prompts)
     out = run_ok(capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
     assert len(fake.requests) == calls and "0 calls" in out  # everything came from the cache
 

@@ -11,6 +11,7 @@ from academichub.briefing.cache import DbPieceCache
 from academichub.briefing.compose import CitedText, PaperText, Pieces, ThemeText, reader_languages
 from academichub.briefing.writer import BriefingWriter, Piece, theme_key
 from academichub.editions.edition import EditionData
+from academichub.editions.theme import Theme
 from academichub.llm import Deadline, make_llm
 from academichub.matching.match import Match
 from academichub.matching.profiles import Readers
@@ -70,31 +71,55 @@ def _languages_needed(matches: dict[str, list[Match]], readers: Readers) -> dict
 
 
 def _paper_summaries(writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]]) -> Summaries:
+    """Each paper in the languages its readers read; a paper wanted in both is asked for in both at once
+    (``BriefingWriter.paper_summaries_in``: its abstract sent once)."""
     cards = edition.cards
+    languages_of: dict[str, tuple[str, ...]] = {}
+    for lang in sorted(need):
+        for pid in need[lang]:
+            languages_of[pid] = languages_of.get(pid, ()) + (lang,)
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for pid, langs in sorted(languages_of.items()):
+        groups.setdefault(langs, []).append(pid)
     summaries: Summaries = {}
-    for lang, ids in sorted(need.items()):
-        got = writer.paper_summaries([(pid, cards[pid].title, cards[pid].abstract) for pid in sorted(ids)], lang)
-        summaries.update({(pid, lang): piece for pid, piece in got.items()})
+    for langs, ids in sorted(groups.items()):
+        got = writer.paper_summaries_in([(pid, cards[pid].title, cards[pid].abstract) for pid in ids], list(langs))
+        for lang, pieces in got.items():
+            summaries.update({(pid, lang): piece for pid, piece in pieces.items()})
     return summaries
 
 
 def _theme_syntheses(
     writer: BriefingWriter, edition: EditionData, need: dict[str, set[str]], summaries: Summaries
 ) -> dict[tuple[int, str], CitedText]:
-    """(theme id, language) -> the theme's synthesis, from the summaries of its papers someone receives."""
+    """(theme id, language) -> the theme's synthesis, from the summaries of its papers someone receives.
+    A theme whose received papers are the same in every language it is needed in is written in all of
+    them in one request, from the English summaries (``BriefingWriter.theme_syntheses_in``)."""
     cards, out = edition.cards, {}
     keys = {t.id: theme_key(t.paper_ids) for t in edition.themes}
-    for lang, ids in sorted(need.items()):
-        members = {
-            t.id: [(pid, cards[pid].title, summaries[(pid, lang)].text) for pid in t.paper_ids if pid in ids]
-            for t in edition.themes
-        }
-        got = writer.theme_syntheses(
-            [(keys[t.id], t.label, t.fields, members[t.id]) for t in edition.themes if members[t.id]], lang
+    groups: dict[tuple[str, ...], list[tuple[Theme, list[str]]]] = {}
+    for t in edition.themes:
+        members = {lang: [pid for pid in t.paper_ids if pid in ids] for lang, ids in sorted(need.items())}
+        langs = tuple(lang for lang, m in members.items() if m)
+        if len({tuple(members[lang]) for lang in langs}) == 1:
+            groups.setdefault(langs, []).append((t, members[langs[0]]))
+        else:
+            for lang in langs:
+                groups.setdefault((lang,), []).append((t, members[lang]))
+    for langs, themes in sorted(groups.items()):
+        source = "en" if "en" in langs else langs[0]
+        got = writer.theme_syntheses_in(
+            [
+                (keys[t.id], t.label, t.fields, [(pid, cards[pid].title, summaries[(pid, source)].text) for pid in m])
+                for t, m in themes
+            ],
+            list(langs),
         )
-        for t in edition.themes:
-            if keys[t.id] in got:
-                out[(t.id, lang)] = CitedText(got[keys[t.id]].text, tuple(got[keys[t.id]].citations))
+        for lang in langs:
+            for t, _m in themes:
+                if keys[t.id] in got[lang]:
+                    said = got[lang][keys[t.id]]
+                    out[(t.id, lang)] = CitedText(said.text, tuple(said.citations))
     return out
 
 
