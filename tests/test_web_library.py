@@ -107,7 +107,7 @@ def test_an_id_list_for_a_chosen_radar_resolves_from_the_stored_papers(web):
     t, csrf = opened(app, client, sub)
     page = upload(client, t, csrf, ids, name="ids.txt", radar=str(second.id))
     text = text_of(page)
-    assert page.status_code == 200 and 'for the radar “agents”' in text
+    assert page.status_code == 200 and "for the radar “agents”" in text
     assert "Ids without a title: 2 found among the stored papers, 0 on arXiv or Crossref, 1 not resolved." in text
     assert "line 4: 'not an id' is not an arXiv id or a DOI" in text
     held = libraries(app, sub)

@@ -1,4 +1,4 @@
-""""Rate ten papers" (issue 16 part 5's onboarding): the papers offered sit around each radar's cut-off on
+""" "Rate ten papers" (issue 16 part 5's onboarding): the papers offered sit around each radar's cut-off on
 the recorded sample day (plus a few from other themes), the ratings are the 👍/👎 feedback rows that
 train the radar they were offered under (and so reach the learned ranker), and the page refuses a
 tampered link, a missing CSRF token and a changed offer. Real app, real database, FastAPI TestClient."""
@@ -87,7 +87,8 @@ def test_the_papers_offered_sit_around_the_radars_cut_off_and_a_few_come_from_ot
     left = [m for m in ranked if m.paper_id not in {p.paper_id for p in near}]
     assert all(abs(m.score - cut) >= gap for m in left)  # nothing unpicked is nearer the cut-off
     assert any((p.score or 0) >= cut for p in near) and any((p.score or 0) < cut for p in near)  # both sides
-    themes = {int(matcher.themes[i]) for i, paper in enumerate(matcher.papers) if paper.id in {p.paper_id for p in near}}
+    near_ids = {p.paper_id for p in near}
+    themes = {int(matcher.themes[i]) for i, paper in enumerate(matcher.papers) if paper.id in near_ids}
     others = [p for p in picks if not p.near_cutoff]
     index = {paper.id: i for i, paper in enumerate(matcher.papers)}
     assert all(int(matcher.themes[index[p.paper_id]]) not in themes for p in others)

@@ -71,7 +71,9 @@ ONBOARD: dict[str, dict[str, str]] = {
         "library_read": "已从 {file}（{format}）读取 {count} 篇论文，用于雷达“{name}”；该雷达现有 {held} 篇。",
         "library_problems": "{count} 个条目无法读取（原因为文件解析器的原文）：",
         "library_more_problems": "……另有 {count} 个。",
-        "library_resolved": "无标题的编号：{corpus} 个在已存论文中找到，{online} 个经 arXiv 或 Crossref 找到，{left} 个未能解析。",
+        "library_resolved": (
+            "无标题的编号：{corpus} 个在已存论文中找到，{online} 个经 arXiv 或 Crossref 找到，{left} 个未能解析。"
+        ),
         "library_online_cap": "只有前 {count} 个编号在 arXiv 和 Crossref 上查询。",
         "library_err_file": "请选择要上传的文件。",
         "library_err_big": "此文件为 {size} 字节；文献文件最多 {limit} 字节。",

@@ -134,9 +134,7 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
         request = Request(scope)
         lang = ctx.lang(request)
         s = web_strings(lang)
-        text = {413: s["too_large"].format(kb=cap // 1024), 400: s["unreadable"]}.get(
-            status, s["error"]
-        )
+        text = {413: s["too_large"].format(kb=cap // 1024), 400: s["unreadable"]}.get(status, s["error"])
         return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[text], status=status, switch=False)
 
     app.add_middleware(

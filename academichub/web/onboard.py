@@ -1,4 +1,4 @@
-""""Rate ten papers": a page, reached after confirming a subscription and from the preference page
+""" "Rate ten papers": a page, reached after confirming a subscription and from the preference page
 (the preferences link), that offers about ten papers of the latest edition chosen near the reader's
 decision boundary (``academichub.matching.onboarding``), each with 👍 / 👎 / not sure.
 
@@ -148,7 +148,9 @@ async def rate(request: Request):
                 link={"href": ctx.link("preferences/rate", "preferences", sub), "label": s["rate_title"]},
             )
         votes = {str(i): str(form.get(f"v{i}") or "") for i in range(len(offered))}
-        chosen = [(pid, radar, int(votes[str(i)])) for i, (pid, radar) in enumerate(offered) if votes[str(i)] in ("1", "-1")]
+        chosen = [
+            (pid, radar, int(votes[str(i)])) for i, (pid, radar) in enumerate(offered) if votes[str(i)] in ("1", "-1")
+        ]
         if not chosen:
             reader = sub
         else:
