@@ -39,8 +39,9 @@ def bibtex(n: int) -> bytes:
     for i in range(n):
         words = " ".join(WORDS[(i + k) % len(WORDS)] for k in range(180))
         out.append(
-            f"@article{{key{i},\n  title = {{On {WORDS[i % len(WORDS)]} and {WORDS[(i * 7) % len(WORDS)]}: study {i}}},\n"
-            f"  author = {{Smith, John and M\\\"uller, Anna}},\n  year = {{{2000 + i % 26}}},\n"
+            f"@article{{key{i},\n"
+            f"  title = {{On {WORDS[i % len(WORDS)]} and {WORDS[(i * 7) % len(WORDS)]}: study {i}}},\n"
+            f'  author = {{Smith, John and M\\"uller, Anna}},\n  year = {{{2000 + i % 26}}},\n'
             f"  doi = {{10.1000/bench.{i}}},\n  abstract = {{{words}}},\n}}\n"
         )
     return "".join(out).encode()
@@ -66,7 +67,9 @@ def main() -> None:
         feeds = write(Path(tmp) / "day", {"cs.xml": arxiv_feed("cs.AI", DAY, ids_for(DAY, args.papers))})
         ingest_paths(app, [feeds], DAY)
         with session_scope(app.state.ctx.engine) as s:
-            sub, _, _ = upsert_subscriber(s, "ada@example.org", ProfileInput(interests="prompt injection in LLM agents"))
+            sub, _, _ = upsert_subscriber(
+                s, "ada@example.org", ProfileInput(interests="prompt injection in LLM agents")
+            )
         client = TestClient(app)
         t = app.state.ctx.tokens.sign("preferences", {"s": sub.id, "k": sub.link_key})
         csrf = re.search(r'name="csrf" value="([^"]+)"', client.get(f"/preferences?t={t}").text).group(1)
@@ -83,8 +86,10 @@ def main() -> None:
         up = timed(upload, args.repeat)
         first = timed(rate, 1)
         warm = timed(rate, args.repeat)
-    print(f"library upload: {args.entries:,} entries, {len(data) / 1e6:.1f} MB: median {statistics.median(up):.0f} ms")
-    print(f"rate ten papers, {args.papers:,}-paper day: first {first[0]:.0f} ms, then median {statistics.median(warm):.0f} ms")
+    size = f"{args.entries:,} entries, {len(data) / 1e6:.1f} MB"
+    print(f"library upload: {size}: median {statistics.median(up):.0f} ms")
+    day = f"{args.papers:,}-paper day"
+    print(f"rate ten papers, {day}: first {first[0]:.0f} ms, then median {statistics.median(warm):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -187,3 +187,23 @@ def test_confirming_and_the_preference_page_lead_to_it_and_a_day_without_papers_
     confirm = app.state.ctx.tokens.sign("confirm", {"s": sub.id, "k": sub.link_key})
     done = client.post(f"/confirm?t={confirm}")
     assert "Rate ten papers to train your radar" in text_of(done) and "/preferences/rate?t=" in done.text
+
+
+def test_one_matcher_is_kept_for_the_latest_edition_only(web, tmp_path):
+    from datetime import timedelta
+
+    from tests.daygen import arxiv_feed, ids_for, write
+
+    app, client = web
+    sub = reader(app)
+    t = link(app, sub)
+    assert client.get(f"/preferences/rate?t={t}").status_code == 200
+    edition, matcher = app.state.ctx.rate_matcher
+    assert edition.day == DAY and edition.matchers == {}  # not also kept with the edition
+    assert client.get(f"/preferences/rate?t={t}").status_code == 200
+    assert app.state.ctx.rate_matcher[1] is matcher  # reused
+    later = DAY + timedelta(days=1)
+    ingest_paths(app, [write(tmp_path / "later", {"ai.xml": arxiv_feed("cs.AI", later, ids_for(later, 12))})], later)
+    page = client.get(f"/preferences/rate?t={t}&lang=en")
+    assert "Papers of the edition of 2026-06-23" in text_of(page)
+    assert app.state.ctx.rate_matcher[0].day == later and app.state.ctx.rate_matcher[1] is not matcher

@@ -7,8 +7,9 @@ bring in, so ratings there move the decision most (Scholar Inbox onboards the sa
 radar the matcher ranks ``N + WINDOW`` papers; the unrated ones nearest the cut-off are taken, the
 radars taking turns (a paper once, under the first radar that offers it). ``DIVERSE`` more come from
 themes none of those papers is in, so the reader can also say what is *not* theirs (the negatives a
-classifier needs beside random ones). The order is deterministic: the diverse ones are drawn with a
-seed from the reader's key, so the same reader on the same edition is offered the same papers.
+classifier needs beside random ones); a rating of one of those trains the first radar. The order is
+deterministic: the diverse ones are drawn with a seed from the reader's key, so the same reader on
+the same edition is offered the same papers.
 """
 
 from __future__ import annotations

@@ -57,6 +57,7 @@ class WebContext:
     catalogue: Catalogue | None = None  # the packaged source catalogue, read once
     editions: EditionCache = field(default_factory=EditionCache)
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API JSON bytes, (held, sources))
+    rate_matcher: tuple | None = None  # (EditionData, its Matcher): the latest edition's, for "rate ten papers"
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"

@@ -8,11 +8,12 @@ each training the radar it was offered under, so Rocchio and the learned ranker
 vote from an email is. The page signs what it offered (``rate`` tokens: the reader and the papers
 with their radars), so a posted form can rate only those papers; the link and the CSRF token are
 checked as on every posted preference form (``form_reader``). The edition is the web app's kept
-copy (no batch work in a request); its matcher is built once per edition and kept with it.
+copy (no batch work in a request); its matcher is built once and kept for the latest edition only.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 from fastapi import APIRouter, Request
@@ -21,7 +22,9 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from academichub.db import session_scope
+from academichub.editions.edition import EditionData
 from academichub.i18n import web_strings
+from academichub.matching.match import Matcher
 from academichub.matching.onboarding import Pick, boundary_picks
 from academichub.matching.profiles import build_matcher, load_profiles
 from academichub.models import EditionPaper
@@ -35,11 +38,25 @@ from subscribers.service import record_change
 
 router = APIRouter()
 VIA = "rate-page"
+_MATCHER_LOCK = threading.Lock()  # threads of one app build the latest edition's matcher once
 
 
 def _latest_day(ctx: WebContext) -> date | None:
     with session_scope(ctx.engine) as session:
         return session.exec(select(func.max(EditionPaper.edition_date))).one()
+
+
+def _matcher(ctx: WebContext, edition: EditionData) -> Matcher:
+    """The edition's matcher, kept for the latest edition only (on the context, not with every kept
+    edition: a matcher holds the day's paper-paper similarities, up to 256 MB on an 8,000-paper day)."""
+    with _MATCHER_LOCK:
+        kept = ctx.rate_matcher
+        if kept is None or kept[0] is not edition:
+            representation = ctx.settings.representation
+            matcher = build_matcher(ctx.engine, edition, representation)
+            edition.matchers.pop(representation, None)
+            ctx.rate_matcher = kept = (edition, matcher)
+        return kept[1]
 
 
 def _picks(ctx: WebContext, sub: Subscriber) -> tuple[date | None, list[tuple[Pick, object]]]:
@@ -54,8 +71,7 @@ def _picks(ctx: WebContext, sub: Subscriber) -> tuple[date | None, list[tuple[Pi
     if main is None:
         return day, []
     specs = load_profiles(ctx.engine, [(sub, main)])
-    matcher = build_matcher(ctx.engine, edition, ctx.settings.representation)
-    picks = boundary_picks(matcher, specs, rated, seed=sub.email)
+    picks = boundary_picks(_matcher(ctx, edition), specs, rated, seed=sub.email)
     return day, [(p, edition.cards[p.paper_id]) for p in picks if p.paper_id in edition.cards]
 
 
