@@ -73,7 +73,7 @@ def test_sign_up_confirm_rate_ten_papers_and_upload_a_library_in_a_browser(tmp_p
         page.click("form[action='/preferences/library'] button")
         page.wait_for_selector("#library-report")
         report = page.locator("#library-report").inner_text()
-        assert "Read 3 papers from My Library.bib (bibtex)" in report and "2 entries could not be read" in report
+        assert "Read 3 papers from My Library.bib (BibTeX)" in report and "2 entries could not be read" in report
         assert "main: 3 papers" in page.locator(".library-list").inner_text()
         with session_scope(engine) as s:
             radar = first_radar(s, sub.key)

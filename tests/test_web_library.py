@@ -82,7 +82,7 @@ def test_an_upload_seeds_the_main_radar_names_broken_entries_escaped_and_shows_t
     page = upload(client, t, csrf, HOSTILE)
     text = text_of(page)
     assert page.status_code == 200
-    assert "Read 3 papers from mine.bib (bibtex) for the radar “main”; it now holds 3." in text
+    assert "Read 3 papers from mine.bib (BibTeX) for the radar “main”; it now holds 3." in text
     assert "3 entries could not be read" in text
     assert "entry 5 ('nothing', line 13): no title and no arXiv id or DOI" in text
     assert "<script>" not in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text  # escaped
@@ -163,6 +163,41 @@ def test_refusals_store_nothing_and_are_pages_not_500s(web):
     assert libraries(app, sub) == {"main": []} and libraries(app, other) == {"main": []}
 
 
+def test_every_problem_the_parsers_word_is_worded_in_chinese_too():
+    """The parsers' real output (the recorded-style files of tests/test_library.py, a duplicated field,
+    an id list over the entry cap, files that cannot be read at all) through the zh wording: no reason
+    is left in English except bibtexparser's own words for a block it cannot parse, which follow a
+    Chinese lead."""
+    from academichub.i18n.libproblems import library_error, library_problem
+    from academichub.papers.library import MAX_ENTRIES, LibraryError, parse_library
+    from tests.test_library import CSL, IDS, RIS
+
+    lines = []
+    for data, name in (
+        (BIBTEX, "a.bib"),
+        (RIS, "a.ris"),
+        (CSL, "a.json"),
+        (IDS, "a.txt"),
+        (b"@article{twice, title={A}, title={B}, year={2020}}", "b.bib"),
+        (b"\n".join(b"2401.%05d" % i for i in range(MAX_ENTRIES + 2)), "many.txt"),
+    ):
+        lines += parse_library(data, name).problem_lines()
+    assert len(lines) == 9
+    for line in lines:
+        zh = library_problem(line, "zh")
+        assert zh != line and re.match(r"第 \d+ (条|条记录|行)", zh), line
+        english = re.sub(r"'[^']*'|解析器原文：.*）|arXiv|DOI|ER  -|int|字段 [\w, ]+ 出现", "", zh)  # data, names
+        assert not re.search(r"[A-Za-z]{3,}", english), (line, zh)
+        assert library_problem(line, "en") == line
+    assert "第 1 条（'twice'，第 1 行）：字段 title 出现两次，保留最后一个" in [library_problem(x, "zh") for x in lines]
+    for data, name in ((b"\x00\x01", "x"), (b"[{", "a.json"), (b"@article{x, author={A}}", "a.bib"), (b"", "a")):
+        with pytest.raises(LibraryError) as exc:
+            parse_library(data, name)
+        zh = library_error(str(exc.value), "zh")
+        names = r"'[^']*'|列：[^）]*）|BibTeX|RIS|CSL-JSON|JSON|arXiv|DOI"  # data, formats, json's own words
+        assert zh != str(exc.value) and not re.search(r"[A-Za-z]{3,}", re.sub(names, "", zh)), zh
+
+
 def test_a_file_over_the_parsers_limit_is_a_clear_error(web):
     app, client = web
     sub = reader(app)
@@ -197,5 +232,5 @@ def test_the_page_in_chinese_says_what_was_read(web):
     )
     text = text_of(page)
     assert page.status_code == 200
-    assert "已从 我的.bib（bibtex）读取 3 篇论文，用于雷达“main”；该雷达现有 3 篇。" in text
+    assert "已从 我的.bib（BibTeX）读取 3 篇论文，用于雷达“main”；该雷达现有 3 篇。" in text
     assert "2 个条目无法读取" in text and "main：3 篇论文" in text

@@ -20,7 +20,7 @@ ONBOARD: dict[str, dict[str, str]] = {
         "library_unresolved": "{count} ids not resolved yet (they count once they are)",
         "library_recent": "Most recent",
         "library_read": "Read {count} papers from {file} ({format}) for the radar “{name}”; it now holds {held}.",
-        "library_problems": "{count} entries could not be read (as the file reader reports them):",
+        "library_problems": "{count} entries could not be read:",
         "library_more_problems": "… and {count} more.",
         "library_resolved": (
             "Ids without a title: {corpus} found among the stored papers, {online} on arXiv or Crossref, "
@@ -69,7 +69,7 @@ ONBOARD: dict[str, dict[str, str]] = {
         "library_unresolved": "{count} 个编号尚未解析（解析后才计入）",
         "library_recent": "最新的几篇",
         "library_read": "已从 {file}（{format}）读取 {count} 篇论文，用于雷达“{name}”；该雷达现有 {held} 篇。",
-        "library_problems": "{count} 个条目无法读取（原因为文件解析器的原文）：",
+        "library_problems": "{count} 个条目无法读取：",
         "library_more_problems": "……另有 {count} 个。",
         "library_resolved": (
             "无标题的编号：{corpus} 个在已存论文中找到，{online} 个经 arXiv 或 Crossref 找到，{left} 个未能解析。"
@@ -77,7 +77,7 @@ ONBOARD: dict[str, dict[str, str]] = {
         "library_online_cap": "只有前 {count} 个编号在 arXiv 和 Crossref 上查询。",
         "library_err_file": "请选择要上传的文件。",
         "library_err_big": "此文件为 {size} 字节；文献文件最多 {limit} 字节。",
-        "library_err_read": "无法读取此文件（解析器的原文）：{detail}",
+        "library_err_read": "无法读取此文件：{detail}",
         "library_err_ids": (
             "{count} 个编号都无法解析为论文，因此没有可供匹配的内容：请上传带标题的导出文件，或稍后再试。"
         ),

@@ -1,14 +1,14 @@
-"""The preference page's library upload: a reader's BibTeX, RIS, CSL-JSON or id-list export becomes
-the library of their main radar or of the one they choose (the parsers of the CLI's ``--library``).
+"""The preference page's library upload: a reader's BibTeX, RIS, CSL-JSON or id-list export becomes the
+library of their main radar or of the one they choose (the parsers of the CLI's ``--library``).
 
 Bounded at every step: the request body by the guard (``settings.web_max_upload``, a 413 page past
-it), the file by the parser's own limits (5 MB, 2,000 entries, each field), and the look-ups: bare ids
-are resolved from the stored papers, and only the first ``ONLINE_MAX`` of the rest on arXiv and
+it), the file by the parser's own limits (5 MB, 2,000 entries, each field), and the look-ups: bare
+ids are resolved from the stored papers, and only the first ``ONLINE_MAX`` of the rest on arXiv and
 Crossref (a person is waiting). The link and the CSRF token are checked (``form_reader``) before the
 file is parsed, and parsing runs on a worker thread, not the event loop. The answer is the
-preference page with what was read, the entries that could not be read and why (escaped, as the
-parser words them), and the radar's library afterwards; nothing is stored from a file with no
-usable paper.
+preference page with what was read, the entries that could not be read and why (escaped, in the
+reader's language: ``academichub.i18n.libproblems``), and the radar's library afterwards; nothing is
+stored from a file with no usable paper.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from starlette.datastructures import UploadFile
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
+from academichub.i18n.libproblems import format_name, library_error, library_problem
 from academichub.papers.library import MAX_FILE_BYTES, LibraryEntry, LibraryError, LibraryParse, parse_library
 from academichub.papers.resolve import resolve_entries
 from academichub.web.app import WebContext
@@ -101,7 +102,7 @@ async def upload_library(request: Request):
     try:  # parsing and look-ups on a worker thread: a 5 MB export takes a moment, and so may arXiv
         parsed, resolution = await anyio.to_thread.run_sync(_read, ctx, data, filename)
     except LibraryError as exc:
-        return page(s["library_err_read"].format(detail=str(exc)))
+        return page(s["library_err_read"].format(detail=library_error(str(exc), lang)))
     rows = [e.as_row() for e in parsed.entries]
     if not any(r["title"] for r in rows):
         return page(s["library_err_ids"].format(count=f"{len(rows):,}"))
@@ -111,10 +112,14 @@ async def upload_library(request: Request):
         if reader is None or profile is None:  # removed in another tab while the file was read
             return page(s["radar_err_unknown"])
         held = set_library(session, reader, profile, rows, via="preferences-link")
-        problems = parsed.problem_lines()
+        problems = [library_problem(line, lang) for line in parsed.problem_lines()]
         report = {
             "read": s["library_read"].format(
-                count=f"{len(rows):,}", file=filename, format=parsed.format, name=profile.name, held=f"{held:,}"
+                count=f"{len(rows):,}",
+                file=filename,
+                format=format_name(parsed.format, lang),
+                name=profile.name,
+                held=f"{held:,}",
             ),
             "problems": problems[:PROBLEMS_SHOWN],
             "problems_title": s["library_problems"].format(count=f"{len(parsed.problems) + parsed.skipped:,}"),
