@@ -61,6 +61,12 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body the web app reads, in bytes (larger: 413 before anything is read).",
     )
+    web_max_upload: int = Field(
+        default=5 * 1024 * 1024 + 64 * 1024,
+        ge=1024,
+        description="Largest body of the preference page's library upload, in bytes: a 5 MB export and the "
+        "form around it (larger: 413 before anything is read; every other route keeps web_max_body).",
+    )
     forwarded_allow_ips: str = Field(
         default="",
         description="Reverse proxies whose X-Forwarded-For/-Proto `serve` believes, comma-separated IPs or "

@@ -60,3 +60,15 @@ def set_library(session: Session, sub: Subscriber, profile: InterestProfile, row
         session.commit()
         session.refresh(profile)
     return len(new)
+
+
+def library_summary(profile: InterestProfile, recent: int = 3) -> dict:
+    """What a radar's library holds, for the preference page: how many papers, how many ids are not
+    resolved yet, and the titles of the most recent few."""
+    rows = library_of(profile)
+    titled = sorted((r for r in rows if r["title"]), key=lambda r: -(r["year"] or 0))
+    return {
+        "count": len(rows),
+        "unresolved": sum(1 for r in rows if not r["title"]),
+        "recent": [(r["title"], r["year"]) for r in titled[:recent]],
+    }

@@ -31,6 +31,7 @@ PURPOSES: dict[str, int | None] = {
     "view": 90 * DAY,
     "csrf": DAY,  # the preference form's anti-forgery token, bound to a cookie
     "feed": None,  # a reader's personal feed URL (revoked by rotating keys)
+    "rate": 2 * DAY,  # the papers a "rate ten papers" page offered (web/onboard.py): only those can be rated
 }
 
 

@@ -24,6 +24,7 @@ from academichub.matching.match import ProfileSpec
 from academichub.matching.profiles import build_matcher
 from academichub.models import Edition, FetchLog, Paper
 from academichub.papers.catalogue import bundled_catalogue
+from academichub.papers.library import parse_library
 from academichub.settings import SAMPLE_DAY_DIR
 from academichub.web.app import create_app
 from academichub.web.editions import split_abstract
@@ -32,6 +33,11 @@ from subscribers.service import ProfileInput, upsert_subscriber
 from tests.conftest import ingest_paths, web_settings
 
 DAY = date(2026, 6, 22)
+# A library with one paper and entries that cannot be read (their reasons are worded in Chinese on the page).
+BIBTEX = (
+    b"@article{smith2020, title={Quantum codes on surfaces}, year={2020}}\n@article{nothing, author={Nobody}}\n"
+    b"@article{twice, title={A}, title={B}}\n"
+)
 HELD = "every source failed or is suspect (3 of 3)"
 BROKEN = (  # (source, health, the fetch log's note) and the words a Chinese reader gets before the raw note
     ("arxiv-cs", "failed", "HTTP 503 Service Unavailable after 3 attempt(s)", "服务器返回 HTTP 503 错误"),
@@ -323,6 +329,23 @@ def test_every_page_in_chinese(site):
     pages["radar error"] = client.post(
         "/preferences/radars/add", data={"t": t, "csrf": csrf, "name": "!!", "interests": ""}
     ).text
+    library = parse_library(BIBTEX, "文献.bib")  # what the page may show of the file: data
+    # The reasons are worded in Chinese; the file's name, entry keys and a field name are the file's own.
+    data += [e.title for e in library.entries] + ["文献.bib", "title", "'nothing'", "'twice'"]
+    upload = {"t": t, "csrf": csrf}
+    pages["library uploaded"] = client.post(
+        "/preferences/library", data=upload, files={"library": ("文献.bib", BIBTEX, "text/plain")}
+    ).text
+    pages["library no file"] = client.post("/preferences/library", data=upload).text
+    pages["library unreadable"] = client.post(
+        "/preferences/library", data=upload, files={"library": ("x.bin", b"\x00\x01", "application/octet-stream")}
+    ).text
+    rate = client.get(f"/preferences/rate?t={t}")
+    pages["rate"] = rate.text
+    rate_form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', rate.text))
+    pages["rate none chosen"] = client.post("/preferences/rate", data={**rate_form, "v0": "0"}).text
+    pages["rate saved"] = client.post("/preferences/rate", data={**rate_form, "v0": "1", "v1": "-1"}).text
+    pages["rate stale"] = client.post("/preferences/rate", data={**rate_form, "offer": "x", "v0": "1"}).text
     pages["forged"] = TestClient(app).post("/preferences", data={**form, "csrf": ""}).text
     pages["bad link"] = client.get("/preferences?t=nonsense").text
     pages["unsubscribe"] = client.get(f"/unsubscribe?t={link(app, 'unsubscribe', sub)}").text
@@ -346,6 +369,12 @@ def test_every_page_in_chinese(site):
         and "全部 3 个来源获取失败或异常" in pages["edition broken day"]
     )
     assert "跨领域 · 计算机科学 + " in pages["view"] and "周五</option>" in pages["preferences"]
+    assert (
+        "读取 2 篇论文" in pages["library uploaded"]
+        and "字段 title 出现两次" in pages["library uploaded"]
+        and pages["rate"].count('class="paper"') == 10
+    )
+    assert "已保存 2 个评分" in pages["rate saved"] and "为十篇论文打分" in pages["confirmed"]
     assert "未知的时区 'Mars/Olympus'" in html.unescape(pages["preferences errors"])
     assert "每封邮件的论文数须为 1–30 篇，不能是 99" in pages["preferences errors"]
     saved = re.sub(r"\s+", "", visible(pages["preferences saved"]))

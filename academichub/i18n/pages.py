@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from academichub.i18n.onboard import ONBOARD
+
 WEB: dict[str, dict[str, str]] = {
     "en": {
         "tagline": "Academic Intelligence · Curated Daily",
@@ -354,6 +356,20 @@ WEB: dict[str, dict[str, str]] = {
         "feed_title": "AcademicHub 科研雷达：{email}",
     },
 }
+
+
+def _merged(base: dict[str, dict[str, str]], *more: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The page catalogue with the strings kept in other modules (no key may be defined twice)."""
+    for extra in more:
+        for lang, strings in extra.items():
+            clash = set(strings) & set(base[lang])
+            if clash:
+                raise ValueError(f"web strings defined twice: {sorted(clash)}")
+            base[lang] = {**base[lang], **strings}
+    return base
+
+
+WEB = _merged(WEB, ONBOARD)
 
 
 def web_strings(language: str | None) -> dict[str, str]:

@@ -41,6 +41,7 @@ from subscribers.models import Subscriber
 from subscribers.tokens import Tokens, tokens_from
 
 STATIC_DIR = package_path("web", "static")
+LIBRARY_UPLOAD_PATH = "/preferences/library"  # the one route with a larger body cap (settings.web_max_upload)
 
 
 @dataclass
@@ -56,6 +57,7 @@ class WebContext:
     catalogue: Catalogue | None = None  # the packaged source catalogue, read once
     editions: EditionCache = field(default_factory=EditionCache)
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API JSON bytes, (held, sources))
+    rate_matcher: tuple | None = None  # (EditionData, its Matcher): the latest edition's, for "rate ten papers"
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"
@@ -129,16 +131,19 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
     app.state.ctx = ctx
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
-    async def error_page(scope: dict, status: int) -> HTMLResponse:
+    async def error_page(scope: dict, status: int, cap: int) -> HTMLResponse:
         request = Request(scope)
         lang = ctx.lang(request)
         s = web_strings(lang)
-        text = {413: s["too_large"].format(kb=settings.web_max_body // 1024), 400: s["unreadable"]}.get(
-            status, s["error"]
-        )
+        text = {413: s["too_large"].format(kb=cap // 1024), 400: s["unreadable"]}.get(status, s["error"])
         return ctx.message(request, lang=lang, title_key="error_title", paragraphs=[text], status=status, switch=False)
 
-    app.add_middleware(Guard, max_body=settings.web_max_body, error_page=error_page)
+    app.add_middleware(
+        Guard,
+        max_body=settings.web_max_body,
+        error_page=error_page,
+        larger={LIBRARY_UPLOAD_PATH: settings.web_max_upload},  # a reader's library export (web/library.py)
+    )
     app.add_middleware(SecurityHeaders)  # outside the guard: its 413 and 500 pages carry the headers too
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # an edition page is ~100 KB of HTML, ~20 KB gzipped
 
@@ -164,9 +169,9 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
 
     # Any other exception: the guard's 500 page (logged; the guard sits inside the security headers).
 
-    from academichub.web import channels, feedback, preferences, radars, signup, unsubscribe
+    from academichub.web import channels, feedback, library, onboard, preferences, radars, signup, unsubscribe
 
-    for module in (signup, preferences, radars, channels, unsubscribe, feedback):
+    for module in (signup, preferences, radars, channels, library, onboard, unsubscribe, feedback):
         app.include_router(module.router)
     try:
         from academichub.web.editions import router as edition_router

@@ -2,7 +2,8 @@
 
 - the request body is capped before it is read: a declared ``Content-Length`` over the cap is refused
   with 413 at once (nothing read), and a body sent without one is counted as it arrives and refused
-  when it passes the cap (nothing buffered beyond it);
+  when it passes the cap (nothing buffered beyond it). One cap for every route, except the few named
+  with a larger one (the preference page's library upload);
 - any exception becomes the 500 page (logged, never a traceback to the reader);
 - every response, the error pages included, carries the security headers (no-store on personal pages).
 """
@@ -60,27 +61,33 @@ class BodyTooLarge(Exception):
     """The request body passed the cap while it was being read."""
 
 
-ErrorPage = Callable[[dict, int], Awaitable[Response]]
+ErrorPage = Callable[[dict, int, int], Awaitable[Response]]  # (scope, status, the body cap of that route)
 
 
 class Guard:
     """Body cap and last-resort error page (wrapped by ``SecurityHeaders``, so both carry its headers).
-    ``error_page(scope, status)`` renders the 413 / 400 / 500 page."""
+    ``error_page(scope, status, cap)`` renders the 413 / 400 / 500 page; ``larger`` maps a path (exact,
+    POST routes only read bodies) to its own, larger cap."""
 
-    def __init__(self, app, *, max_body: int, error_page: ErrorPage):
+    def __init__(self, app, *, max_body: int, error_page: ErrorPage, larger: dict[str, int] | None = None):
         self.app = app
         self.max_body = max_body
         self.error_page = error_page
+        self.larger = {path: max(cap, max_body) for path, cap in (larger or {}).items()}
+
+    def cap(self, scope: dict) -> int:
+        return self.larger.get(scope.get("path", ""), self.max_body)
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        cap = self.cap(scope)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
             declared = declared.strip()
             if not declared.isdigit():
                 return await self._answer(scope, send, 400)
-            if len(declared) > 15 or int(declared) > self.max_body:
+            if len(declared) > 15 or int(declared) > cap:
                 return await self._answer(scope, send, 413)
         started = False
         seen = 0
@@ -90,7 +97,7 @@ class Guard:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_body:
+                if seen > cap:
                     raise BodyTooLarge
             return message
 
@@ -111,7 +118,7 @@ class Guard:
 
     async def _answer(self, scope: dict, send, status: int) -> None:
         try:
-            response = await self.error_page(scope, status)
+            response = await self.error_page(scope, status, self.cap(scope))
         except Exception:  # the page itself failed: still no traceback, still an answer
             log.exception("error page %s failed", status)
             response = PlainTextResponse(f"error {status}\n", status_code=status)

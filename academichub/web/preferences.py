@@ -14,12 +14,14 @@ from academichub.i18n import web_strings
 from academichub.i18n.errors import explain
 from academichub.mail.render import render_fresh_link, render_saved
 from academichub.papers.catalogue import Catalogue, bundled_catalogue
+from academichub.papers.library import MAX_ENTRIES, MAX_FILE_BYTES
 from academichub.papers.plan import choosable
 from academichub.papers.sources import load_sources
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.channels import channels_of, mask_channel
 from subscribers.expand import expand_if_needed
+from subscribers.library import library_summary
 from subscribers.models import WEEKDAYS, InterestProfile, Subscriber
 from subscribers.radars import first_radar, radars_of
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, split_list
@@ -82,7 +84,8 @@ def _choices(ctx: WebContext, lang: str) -> dict:
     return {"groups": groups, "all": rows, "labels": {r["key"]: r["label"] for r in rows}}
 
 
-def _csrf_pair(ctx: WebContext, request: Request) -> tuple[str, str]:
+def csrf_pair(ctx: WebContext, request: Request) -> tuple[str, str]:
+    """(the cookie's nonce, the form's signed token): this browser's nonce when it has one."""
     nonce = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     return nonce, ctx.tokens.sign("csrf", {"n": nonce})
 
@@ -141,12 +144,15 @@ def _preferences_page(
     channel_error: str = "",
     radar_notice: str = "",
     radar_error: tuple[str, str, dict] | None = None,  # (which form: "new" or a radar id, message, values)
+    library_report: dict | None = None,  # what an upload read (web/library.py)
+    library_error: str = "",
 ) -> HTMLResponse:
     s = web_strings(lang)
-    nonce, csrf = _csrf_pair(ctx, request)
+    nonce, csrf = csrf_pair(ctx, request)
     with session_scope(ctx.engine) as session:  # the radars and channels as they are now
         radars = radars_of(session, sub.key)
         channels = [{"id": c.id, "shown": mask_channel(c.url)} for c in channels_of(session, sub.key, active_only=True)]
+    libraries = [(r, library_summary(r)) for r in radars]
     response = ctx.page(
         request,
         "preferences.html",
@@ -170,7 +176,17 @@ def _preferences_page(
         radars=radars,
         radar_notice=radar_notice,
         radar_error=radar_error,
+        libraries=libraries,
+        library_report=library_report,
+        library_error=library_error,
+        library_limits={"mb": MAX_FILE_BYTES // (1024 * 1024), "entries": f"{MAX_ENTRIES:,}"},
+        rate_url=ctx.link("preferences/rate", "preferences", sub),
     )
+    return with_csrf_cookie(ctx, response, nonce)
+
+
+def with_csrf_cookie(ctx: WebContext, response: HTMLResponse, nonce: str) -> HTMLResponse:
+    """The browser's half of the CSRF pair, for every page under /preferences that has a form."""
     response.set_cookie(
         CSRF_COOKIE,
         nonce,

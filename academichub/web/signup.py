@@ -122,7 +122,10 @@ def _confirmed(ctx: WebContext, request: Request, sub: Subscriber, lang: str) ->
         lang=lang,
         title_key="confirmed_title",
         paragraphs=[s["confirmed"]],
-        link={"href": ctx.link("preferences", "preferences", sub), "label": s["prefs_title"]},
+        links=[  # the first thing a new reader can do: rate papers near their radar's boundary (web/onboard.py)
+            {"href": ctx.link("preferences/rate", "preferences", sub), "label": s["rate_link"]},
+            {"href": ctx.link("preferences", "preferences", sub), "label": s["prefs_title"]},
+        ],
     )
 
 
