@@ -245,12 +245,13 @@ def test_the_api_key_is_stored_but_never_shown(env_settings, capsys, monkeypatch
     assert f"Zotero users/475425 (key ****{KEY[-4:]})" in out and "20 papers" in out
     shown = [out, err]
     for args in (("library", "list", "r@example.org", "--json"), ("library", "list", "r@example.org"),
-                 ("export", "--json"), ("library", "sync", "--force")):  # fmt: skip
+                 ("export", "--json"), ("export", "r@example.org"), ("library", "sync", "--force")):  # fmt: skip
         code, out, err = run_cli(capsys, monkeypatch, "subscribers", *args)
         assert code == 0, err
         shown += [out, err]
     listed = json.loads(shown[2])
     assert listed[0]["key"] == "****" + KEY[-4:] and listed[0]["papers"] == 20 and listed[0]["version"] == 100
+    assert json.loads(shown[8])["library_sources"][0]["key"] == "****" + KEY[-4:]  # the person's own export
     assert not any(KEY in text or KEY[:12] in text for text in shown)
     engine = open_database(Settings(database_url=f"sqlite:///{env_settings / 'academichub.db'}", _env_file=None))
     with session_scope(engine) as session:
@@ -271,6 +272,47 @@ def test_the_api_key_is_stored_but_never_shown(env_settings, capsys, monkeypatch
         assert code == 2 and why in re.sub(r"[\s│╭╮╰╯─]+", " ", err), err
     code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "export", "--json")
     assert [r["email"] for r in json.loads(out)] == ["r@example.org"]
+
+
+def test_removing_a_source_radar_or_reader_forgets_its_papers_and_key_on_both_databases(db_url, tmp_path, httpserver):
+    from subscribers.library import set_library
+    from subscribers.libsources import remove_source
+    from subscribers.radars import add_radar, remove_radar
+    from subscribers.service import delete_subscriber
+
+    LocalZotero(httpserver, ITEMS)
+    settings = Settings(
+        database_url=db_url, outbox_dir=tmp_path, library_zotero_api=httpserver.url_for(""), _env_file=None
+    )
+    services = _reader(settings, SourceInput.zotero("475425", KEY))
+    with session_scope(services.engine) as session:
+        sub, profile = get_subscriber(session, "r@example.org")
+        set_library(
+            session, sub, profile, [{"id": "2606.12020", "title": "My own paper", "source": "bibtex"}], via="cli"
+        )
+        other = add_radar(session, sub, "qec", ProfileInput(interests="codes"), via="cli")
+        add_source(session, sub, other, SourceInput.zotero("groups/9", KEY), via="cli")
+    httpserver.expect_request("/groups/9/items/top").respond_with_json([])
+    refresh_libraries(services)
+    assert len(_library(services)) == 21  # the file's paper and the 20 synced ones
+    with session_scope(services.engine) as session:
+        sub, _ = get_subscriber(session, "r@example.org")
+        remove_source(session, sub, sources_of(session, sub.key)[0].id or 0, via="cli")
+        with pytest.raises(SubscriberError, match="has no library source 99"):
+            remove_source(session, sub, 99, via="cli")
+    assert [r["title"] for r in _library(services)] == ["My own paper"]  # the file's rows stay
+    with session_scope(services.engine) as session:
+        sub, _ = get_subscriber(session, "r@example.org")
+        remove_radar(session, sub, "qec", via="cli")
+        assert sources_of(session, sub.key) == []
+        add_source(
+            session, sub, get_subscriber(session, sub.email)[1], SourceInput.orcid("0000-0002-1825-0097"), via="cli"
+        )
+        delete_subscriber(session, sub)
+    with session_scope(services.engine) as session:
+        from sqlmodel import select
+
+        assert session.exec(select(LibrarySource)).all() == []
 
 
 # --- ORCID and OpenAlex -----------------------------------------------------------------------
