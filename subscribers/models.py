@@ -180,3 +180,6 @@ class LibrarySource(SQLModel, table=True):
     attempted_at: datetime | None = None  # the last refresh tried
     not_before: datetime | None = None  # the service asked us to wait (429/503 Retry-After, Backoff)
     created_at: datetime = Field(default_factory=utcnow)
+
+    def __repr__(self) -> str:  # never the key (a log line, a traceback's locals)
+        return f"LibrarySource(id={self.id}, profile_id={self.profile_id}, {self.kind} {self.ref}, {self.status})"

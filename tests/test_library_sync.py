@@ -260,7 +260,7 @@ def test_the_api_key_is_stored_but_never_shown(env_settings, capsys, monkeypatch
         changes = json.dumps([c.changes for c in session.exec(select(SubscriberChange))])
         assert "library source" in changes and KEY not in changes
         source = session.exec(select(LibrarySource)).one()
-        assert source.secret == KEY and KEY not in repr(SourceInput.zotero("475425", KEY))
+        assert source.secret == KEY and KEY not in repr(SourceInput.zotero("475425", KEY)) + repr(source)
     # A malformed key, library id or collection is refused before anything changes, with the reason.
     for bad, why in (
         (["--zotero", "475425", "--zotero-key", "short"], "a Zotero API key is 24 letters and digits"),
@@ -385,3 +385,29 @@ def test_matching_uses_the_synced_papers(env_settings, capsys, monkeypatch, http
     found = json.loads(out)
     assert found[0]["id"] == "2606.12020", found
     assert found[0]["reasons"][0] == f"close to your paper: {QEC['title']}"
+
+
+# --- the flow ---------------------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("prefect_harness")
+def test_the_refresh_libraries_flow_refreshes_due_sources_and_its_artifact_masks_the_key(
+    env_settings, monkeypatch, httpserver
+):
+    from flows.libraries import refresh_libraries_flow
+    from tests.test_flows import read_artifacts
+
+    LocalZotero(httpserver, ITEMS)
+    monkeypatch.setenv("ACADEMICHUB_LIBRARY_ZOTERO_API", httpserver.url_for(""))
+    monkeypatch.setenv("ACADEMICHUB_NOW", "2026-06-22T12:00:00+00:00")
+    settings = Settings(database_url=f"sqlite:///{env_settings / 'academichub.db'}", _env_file=None)
+    _reader(settings, SourceInput.zotero("475425", KEY), SourceInput.zotero("groups/9", KEY))
+    httpserver.expect_request("/groups/9/items/top").respond_with_data("Forbidden", status=403)
+    report = refresh_libraries_flow()
+    assert [o.state for o in report.outcomes] == ["refreshed", "failed"] and len(
+        _library(Services(settings, open_database(settings)))
+    ) == 20
+    art = read_artifacts("library-sync")[0]["data"]
+    assert "1 refreshed" in art and "1 failed" in art and "Zotero refused the API key" in art
+    assert f"****{KEY[-4:]}" in art and KEY not in art
+    assert refresh_libraries_flow().not_due == 2  # the same instant: nothing is due again

@@ -1,6 +1,7 @@
-"""A reader's Zotero library through Zotero's web API v3: the items of a user or group library (or of
-some of its collections) become library entries (title, ``abstractNote``, ``date``, ``DOI``, arXiv
-ids from ``archiveID``/``url``/``extra``); notes, attachments and annotations are skipped.
+"""A reader's Zotero library through Zotero's web API v3: the top-level items of a user or group
+library (``/items/top``, or ``/collections/<key>/items/top`` for some collections) become library
+entries (title, ``abstractNote``, ``date``, ``DOI``, arXiv ids from ``archiveID``/``url``/``extra``);
+notes, attachments and annotations are skipped.
 
 - Requests carry ``Zotero-API-Key`` and ``Zotero-API-Version: 3`` and never follow a redirect (the
   key goes to Zotero's host only); the key is never put in a URL, a message or a log line.
