@@ -42,9 +42,9 @@ class LocalZotero:
     version, paged ``page`` at a time with Zotero's headers; ``since`` answers what changed after a
     version, ``/deleted`` the keys removed, ``If-Modified-Since-Version`` 304 when nothing did."""
 
-    def __init__(self, httpserver, items: list[dict], *, version: int = 100, page: int = 8):
+    def __init__(self, httpserver, items: list[dict], *, version: int = 100, page: int = 8, backoff: str = ""):
         self.items = [copy.deepcopy(i) for i in items]
-        self.version, self.page, self.deleted = version, page, {}
+        self.version, self.page, self.deleted, self.backoff = version, page, {}, backoff
         self.requests: list[Request] = []
         self.server = httpserver
         httpserver.expect_request("/users/475425/deleted").respond_with_handler(self.deleted_keys)
@@ -88,6 +88,8 @@ class LocalZotero:
         ]
         chunk = wanted[start : start + limit]
         headers["Total-Results"] = str(len(wanted))
+        if self.backoff:
+            headers["Backoff"] = self.backoff  # Zotero asks clients to slow down
         if start + limit < len(wanted):
             url = self.server.url_for(request.path)
             headers["Link"] = f'<{url}?limit={limit}&start={start + limit}>; rel="next", <{url}>; rel="alternate"'
@@ -267,6 +269,7 @@ def test_the_api_key_is_stored_but_never_shown(env_settings, capsys, monkeypatch
         (["--zotero", "me", "--zotero-key", KEY], "'me' is not a Zotero library id"),
         (["--zotero", "1", "--zotero-key", KEY, "--zotero-collection", "x/y"], "not a Zotero collection key"),
         (["--zotero-key", KEY], "need --zotero USER_ID"),
+        (["--orcid", "0000-0002-1825-0098"], "its last character should be 7"),
     ):
         code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "n@example.org", *bad)
         assert code == 2 and why in re.sub(r"[\s│╭╮╰╯─]+", " ", err), err
@@ -313,6 +316,15 @@ def test_removing_a_source_radar_or_reader_forgets_its_papers_and_key_on_both_da
         from sqlmodel import select
 
         assert session.exec(select(LibrarySource)).all() == []
+
+
+def test_zoteros_backoff_is_honoured_between_pages_and_until_the_next_refresh(local, httpserver):
+    LocalZotero(httpserver, ITEMS, backoff="3")
+    services = _reader(local, SourceInput.zotero("475425", KEY))
+    slept: list[float] = []
+    report = refresh_libraries(services, sleep=slept.append)
+    assert slept == [3.0, 3.0] and report.outcomes[0].state == "refreshed"  # between the three pages
+    assert refresh_libraries(services, force=True).outcomes[0].state == "waiting"
 
 
 # --- ORCID and OpenAlex -----------------------------------------------------------------------
