@@ -234,6 +234,7 @@ def test_a_rate_limited_refresh_waits_as_asked_then_leaves_the_source_until_then
     after = services.settings.model_copy(update={"now": "2026-06-22T12:00:08+00:00"})
     assert refresh_libraries(Services(after, services.engine), force=True).outcomes[0].state == "failed"
     assert len(httpserver.log) == 4  # tried again (twice) once the wait was over
+    assert httpserver.log[2][0].args["since"] == "100"  # still incremental: the failed try changed nothing
 
 
 def test_the_api_key_is_stored_but_never_shown(env_settings, capsys, monkeypatch, httpserver):

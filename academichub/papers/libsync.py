@@ -176,7 +176,7 @@ def _read(
         return items, None, None, f"{len(items)}{more} works from OpenAlex" + _problems(works.problems)
     if not source.secret:
         raise SyncError("no Zotero API key is stored for this library: add it again with --zotero-key")
-    since = source.version if source.status == "ok" and source.version is not None else None
+    since = source.version if source.synced_at is not None else None  # a failed try changed nothing
     changes = fetch_zotero(
         source.ref, source.secret, list(source.collections), fetcher, settings, since=since, sleep=sleep
     )
