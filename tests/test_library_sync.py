@@ -1,6 +1,6 @@
 """Synced libraries (issue 16 part 3): a Zotero library through its web API v3 and an ORCID iD's works
 through OpenAlex, on local servers (pytest-httpserver) answering with recorded responses
-(tests/fixtures/library-sync/SOURCES.md): paging, the incremental refresh by library version, every
+(tests/library_sync_fixtures/SOURCES.md): paging, the incremental refresh by library version, every
 error keeping the previous library, the masked key, the ORCID checksum, the abstract rebuilt from an
 inverted index, and matching that uses the synced papers."""
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 from urllib.parse import parse_qs
 
 import pytest
@@ -25,9 +26,9 @@ from subscribers.library import library_of
 from subscribers.libsources import SourceInput, add_source, orcid_id, sources_of
 from subscribers.models import LibrarySource, SubscriberChange
 from subscribers.service import ProfileInput, SubscriberError, get_subscriber, upsert_subscriber
-from tests.conftest import FIXTURES, run_cli
+from tests.conftest import run_cli
 
-HERE = FIXTURES / "library-sync"
+HERE = Path(__file__).parent / "library_sync_fixtures"  # not in fixtures/: that folder is ingested whole as feeds
 KEY = "Zk4vT9qLm2Xw8Rb7Yc3Np6Ad"  # a well-formed (made-up) Zotero API key
 ITEMS = json.loads((HERE / "zotero-items-pyzotero.json").read_text())
 ATTACHMENT = json.loads((HERE / "zotero-attachment-pyzotero.json").read_text())
