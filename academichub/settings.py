@@ -170,6 +170,19 @@ class Settings(BaseSettings):
     library_crossref_api: str = Field(
         default="https://api.crossref.org/works", description="Crossref works API for a library's bare DOIs."
     )
+    library_zotero_api: str = Field(
+        default="https://api.zotero.org", description="Zotero web API (v3) a synced library is read from."
+    )
+    library_openalex_api: str = Field(
+        default="https://api.openalex.org", description="OpenAlex API an ORCID iD's own works are read from."
+    )
+    library_refresh_hours: float = Field(
+        default=20.0,
+        gt=0,
+        le=24 * 30,
+        description="A synced library (Zotero, ORCID) is refreshed when its last try is at least this old "
+        "(the daily refresh-libraries run; `subscribers library sync --force` refreshes at once).",
+    )
     edition_timezone: str = Field(
         default="America/New_York", description="Time zone that decides 'today' for an edition."
     )

@@ -153,3 +153,33 @@ class SubscriberChange(SQLModel, table=True):
         max_length=40
     )  # cli, import, signup, confirm-link, preferences-link, unsubscribe-link, one-click, feedback-link, ses-event
     changes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
+class LibrarySource(SQLModel, table=True):
+    """Where a radar's library is synced from (migration 0015): a Zotero library (``kind`` zotero,
+    ``ref`` ``users/<id>`` or ``groups/<id>``, its API key in ``secret``, optionally ``collections``)
+    or an ORCID iD's works in OpenAlex (``kind`` orcid, ``ref`` the iD). ``items`` holds the synced
+    papers by Zotero item key (or paper id), ``version`` Zotero's library version for an incremental
+    refresh. ``secret`` is stored as given and only ever shown through
+    ``subscribers.libsources.mask_key``; a failed refresh keeps the previous items and says why."""
+
+    __tablename__ = "library_source"
+    __table_args__ = (UniqueConstraint("profile_id", "kind", "ref", name="uq_library_source_profile_kind_ref"),)
+    id: int | None = Field(default=None, primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", index=True)
+    profile_id: int = Field(foreign_key="interest_profile.id", index=True)
+    kind: str = Field(max_length=10)  # zotero | orcid
+    ref: str = Field(max_length=40)
+    secret: str | None = Field(default=None, max_length=64)
+    collections: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    version: int | None = None
+    items: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="new", max_length=10)  # new | ok | failed
+    error: str | None = Field(default=None, max_length=500)
+    synced_at: datetime | None = None  # the last refresh that succeeded
+    attempted_at: datetime | None = None  # the last refresh tried
+    not_before: datetime | None = None  # the service asked us to wait (429/503 Retry-After, Backoff)
+    created_at: datetime = Field(default_factory=utcnow)
+
+    def __repr__(self) -> str:  # never the key (a log line, a traceback's locals)
+        return f"LibrarySource(id={self.id}, profile_id={self.profile_id}, {self.kind} {self.ref}, {self.status})"

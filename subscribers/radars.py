@@ -145,7 +145,10 @@ def remove_radar(session: Session, sub: Subscriber, name: str, *, via: str) -> I
             f"{profile.name!r} is the only radar of {sub.email}: a reader keeps at least one "
             "(change it with `subscribers add`, or add another radar first)"
         )
+    from subscribers.libsources import delete_sources
+
     session.execute(delete(Feedback).where(col(Feedback.radar_id) == profile.id))
+    delete_sources(session, profile_id=profile.id)
     record_change(session, sub, via, [(f"radar {profile.name}", "present", "removed")])
     session.delete(profile)
     session.commit()

@@ -245,13 +245,16 @@ def changes_of(session: Session, subscriber_id: int) -> list[SubscriberChange]:
 
 
 def delete_subscriber(session: Session, sub: Subscriber) -> None:
-    """Remove a person's data: feedback, profile, change record, channels, delivery ledgers, the subscriber."""
+    """Remove a person's data: feedback, profile, change record, channels, library sources (their keys),
+    delivery ledgers, the subscriber."""
     from sqlalchemy import delete
 
     from academichub.models import Delivery
     from subscribers.channels import delete_channels
+    from subscribers.libsources import delete_sources
 
     delete_channels(session, sub.key)
+    delete_sources(session, subscriber_id=sub.key)
     for model in (Feedback, SubscriberChange, Delivery):
         session.execute(delete(model).where(col(model.subscriber_id) == sub.id))
     session.execute(delete(InterestProfile).where(col(InterestProfile.subscriber_id) == sub.id))

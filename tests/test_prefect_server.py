@@ -24,8 +24,13 @@ import httpx
 from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR
 
 REPO = Path(__file__).resolve().parents[1]
-DEPLOYMENTS = {"ingest", "prepare-edition", "deliver-due", "daily-run", "process-ses-events"}
-SCHEDULED = {"prepare-edition", "deliver-due", "process-ses-events"}  # the ones prefect.yaml schedules
+DEPLOYMENTS = {"ingest", "prepare-edition", "deliver-due", "daily-run", "refresh-libraries", "process-ses-events"}
+SCHEDULED = {
+    "prepare-edition",
+    "deliver-due",
+    "refresh-libraries",
+    "process-ses-events",
+}  # prefect.yaml schedules these
 CLI_TIMEOUT = 120  # seconds for one CLI command (a loaded 2-core machine is slow to import Prefect)
 
 

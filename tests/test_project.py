@@ -25,7 +25,9 @@ def test_prefect_yaml_entrypoints_import_and_parameters_validate():
             assert schedule["timezone"] and len(schedule["cron"].split()) == 5
             ZoneInfo(schedule["timezone"])
         assert "secret" not in str(dep).lower()
-    assert {"prepare-edition", "deliver-due", "process-ses-events"} <= {d["name"] for d in config["deployments"]}
+    assert {"prepare-edition", "deliver-due", "refresh-libraries", "process-ses-events"} <= {
+        d["name"] for d in config["deployments"]
+    }
 
 
 def test_ci_runs_the_readme_test_command_verbatim():

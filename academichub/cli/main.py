@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from academichub.cli import channels, day, delivery, papers, radars, roster, sources, subscribers, web  # noqa: F401  (register the commands)
+from academichub.cli import channels, day, delivery, libsync, papers, radars, roster, sources, subscribers, web  # noqa: F401  (register the commands)
 from academichub.cli.common import app, err
 
 

@@ -12,6 +12,14 @@ from rich.table import Table
 
 from academichub.cli.common import _settings, console, subscribers_app
 from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP, read_library
+from academichub.cli.libsync import (
+    ORCID_HELP,
+    ZOTERO_COLLECTION_HELP,
+    ZOTERO_HELP,
+    ZOTERO_KEY_HELP,
+    attach_and_sync,
+    source_inputs,
+)
 
 radar_app = typer.Typer(
     help="A reader's radars: several named interest profiles, each with its own section in the email "
@@ -34,6 +42,14 @@ def radar_add(
     authors: str | None = typer.Option(None, "--authors", help="Comma-separated authors to follow."),
     library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Seeds this radar."),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
+    zotero: str | None = typer.Option(None, "--zotero", metavar="USER_ID|groups/ID", help=ZOTERO_HELP),
+    zotero_key: str | None = typer.Option(
+        None, "--zotero-key", metavar="KEY", envvar="ZOTERO_API_KEY", show_envvar=True, help=ZOTERO_KEY_HELP
+    ),
+    zotero_collection: list[str] | None = typer.Option(
+        None, "--zotero-collection", metavar="KEY", help=ZOTERO_COLLECTION_HELP
+    ),
+    orcid: str | None = typer.Option(None, "--orcid", metavar="ORCID_ID", help=ORCID_HELP),
 ) -> None:
     """Add a radar to a reader: matched on its own, with its own section in the email."""
     from academichub.cli.subscribers import _known_categories
@@ -43,6 +59,7 @@ def radar_add(
     from subscribers.radars import add_radar
     from subscribers.service import ProfileInput, get_subscriber, split_list
 
+    sources = source_inputs(zotero, zotero_key, zotero_collection, orcid)  # checked before any change
     settings = _settings()
     data = ProfileInput(
         interests=interests,
@@ -65,6 +82,7 @@ def radar_add(
         console.print(f"Its library holds {held} paper(s).", markup=False)
     if note:
         console.print(note, markup=False)
+    attach_and_sync(settings, engine, sub.email, radar.name, sources)
 
 
 def _names(session, subscriber_id: int) -> list[str]:

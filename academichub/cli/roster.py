@@ -22,6 +22,7 @@ def subscribers_export(
     from academichub.db import open_database, session_scope
     from academichub.delivery import channel_ledger, ledger
     from subscribers.channels import channels_for, mask_channel
+    from subscribers.libsources import source_record, sources_of
     from subscribers.radars import feedback_for, radar_record, radars_for, radars_of
     from subscribers.service import all_subscribers, changes_of, get_subscriber, subscriber_record
 
@@ -53,6 +54,10 @@ def subscribers_export(
                 {"edition": d.edition_date.isoformat(), "channel": mask_channel(c.url), "state": d.state}
                 | {"reason": d.reason, "attempts": d.attempts}
                 for d, c, _ in channel_ledger.rows_for(session, subscriber_id=sub.key)
+            ]
+            names = {r.id: r.name for r in radars_of(session, sub.key)}
+            record["library_sources"] = [  # the Zotero key masked
+                source_record(s, names.get(s.profile_id, "?")) for s in sources_of(session, sub.key)
             ]
             print(json.dumps(record, ensure_ascii=False, indent=2))
             return

@@ -20,6 +20,14 @@ from academichub.cli.common import (
     subscribers_app,
 )
 from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP, read_library
+from academichub.cli.libsync import (
+    ORCID_HELP,
+    ZOTERO_COLLECTION_HELP,
+    ZOTERO_HELP,
+    ZOTERO_KEY_HELP,
+    attach_and_sync,
+    source_inputs,
+)
 
 if TYPE_CHECKING:
     from academichub.settings import Settings
@@ -37,10 +45,20 @@ def _known_categories(settings: Settings) -> frozenset[str]:
 def subscribers_add(
     email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
     interests: str | None = typer.Option(
-        None, "--interests", help="Free-text research interests, in any language (needed unless --library is given)."
+        None,
+        "--interests",
+        help="Free-text research interests, in any language (needed unless --library, --zotero or --orcid is given).",
     ),
     library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Replaces the stored library."),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
+    zotero: str | None = typer.Option(None, "--zotero", metavar="USER_ID|groups/ID", help=ZOTERO_HELP),
+    zotero_key: str | None = typer.Option(
+        None, "--zotero-key", metavar="KEY", envvar="ZOTERO_API_KEY", show_envvar=True, help=ZOTERO_KEY_HELP
+    ),
+    zotero_collection: list[str] | None = typer.Option(
+        None, "--zotero-collection", metavar="KEY", help=ZOTERO_COLLECTION_HELP
+    ),
+    orcid: str | None = typer.Option(None, "--orcid", metavar="ORCID_ID", help=ORCID_HELP),
     lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
     name: str = typer.Option("", "--name", help="How the email greets the reader."),
     keywords: str | None = typer.Option(
@@ -84,7 +102,7 @@ def subscribers_add(
     ),
 ) -> None:
     """Add a subscriber, or update the one with that address (one who left only with --resubscribe);
-    --channel sends the briefing to chat too."""
+    --channel sends the briefing to chat too; --zotero/--orcid sync their own papers (daily)."""
     from sqlmodel import select
 
     from academichub.db import open_database, session_scope
@@ -96,8 +114,11 @@ def subscribers_add(
     from subscribers.models import Subscriber
     from subscribers.service import ProfileInput, SubscriberError, normalise_email, split_list, upsert_subscriber
 
-    if interests is None and library is None:
-        raise typer.BadParameter("give --interests TEXT (or --library FILE)", param_hint="--interests")
+    sources = source_inputs(zotero, zotero_key, zotero_collection, orcid)  # checked before any change
+    if interests is None and library is None and not sources:
+        raise typer.BadParameter(
+            "give --interests TEXT (or --library FILE, --zotero USER_ID, --orcid ID)", param_hint="--interests"
+        )
     settings = _settings()
     for url in channel or []:  # every channel is checked before anything is stored
         validate_channel(url, allow_private=True)
@@ -153,6 +174,7 @@ def subscribers_add(
         )
     if note:
         console.print(note, markup=False)
+    attach_and_sync(settings, engine, sub.email, None, sources)
     if interests and not interests_are_english(interests) and not profile.expanded and not profile.keywords:
         console.print(
             "Note: without an LLM configured, Chinese interests match through a research-term glossary "

@@ -18,7 +18,7 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlparse
@@ -51,6 +51,9 @@ class FetchResult:
     duration_ms: int = 0
     error: str | None = None
     attempts: int = 1
+    # The answer's headers the caller asked for (``keep=``), lower-case names: an API's paging and
+    # version headers (Zotero's Total-Results, Last-Modified-Version, Backoff, Retry-After).
+    headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def not_modified(self) -> bool:
@@ -178,11 +181,23 @@ class Fetcher:
                 return f"not tried: cannot reach {where} (it failed earlier in this run: {self._down[where]})"
         return None
 
-    def get(self, url: str, *, etag: str | None = None, last_modified: str | None = None) -> FetchResult:
+    def get(
+        self,
+        url: str,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        headers: dict[str, str] | None = None,
+        keep: tuple[str, ...] = (),
+        redirects: bool = True,
+    ) -> FetchResult:
+        """GET ``url``; ``headers``: more request headers (an API's key and version, never logged or
+        put in an error); ``keep``: the response headers to copy into the result; ``redirects=False``:
+        a redirect is answered, not followed (a request carrying a key goes to no other host)."""
         skip = self._not_tried(url)
         if skip:
             return FetchResult(url=url, error=skip, attempts=0)
-        headers = {}
+        headers = dict(headers or {})
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
@@ -194,7 +209,7 @@ class Fetcher:
             nonlocal attempts
             attempts += 1
             self._pace(url)
-            with self._client.stream("GET", url, headers=headers) as response:
+            with self._client.stream("GET", url, headers=headers, follow_redirects=redirects) as response:
                 self._answered = True
                 if response.status_code in RETRY_STATUSES:
                     raise _RetryableStatus(response)
@@ -215,6 +230,7 @@ class Fetcher:
         except _RetryableStatus as exc:
             r = exc.response
             result.status = r.status_code
+            result.headers = _kept(r, keep)
             result.error = f"HTTP {r.status_code} {r.reason_phrase} after {attempts} attempt(s)"
         except _CANNOT_CONNECT as exc:
             where = _netloc(url)
@@ -230,6 +246,7 @@ class Fetcher:
             result.error = f"invalid URL: {exc}"
         else:
             result.status = response.status_code
+            result.headers = _kept(response, keep)
             result.etag = response.headers.get("ETag")
             result.last_modified = response.headers.get("Last-Modified")
             if response.status_code == 304:
@@ -244,6 +261,10 @@ class Fetcher:
 
 
 _CANNOT_CONNECT = (httpx.ConnectError, httpx.ConnectTimeout)
+
+
+def _kept(response: httpx.Response, names: tuple[str, ...]) -> dict[str, str]:
+    return {n.lower(): response.headers[n][:2000] for n in names if n in response.headers}
 
 
 def _netloc(url: str) -> str:
