@@ -20,8 +20,8 @@ import unicodedata
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from operator import attrgetter
+from typing import Any
 
-import numpy as np
 from rapidfuzz import fuzz, process
 
 from academichub.papers.records import ARXIV_REPLACE_TYPES, PaperRecord
@@ -173,16 +173,18 @@ def _merge_into(state: PaperState, r: PaperRecord, *, journal_version: bool) -> 
 # Characters a title key is made of (``normalise.title_key``: case-folded letters, digits, spaces),
 # each its own bucket; every other character shares the last one.
 _BUCKET_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 "
-_BUCKETS = np.full(128, len(_BUCKET_CHARS), dtype=np.intp)
-_BUCKETS[[ord(c) for c in _BUCKET_CHARS]] = np.arange(len(_BUCKET_CHARS))
+_BUCKET_OF = [_BUCKET_CHARS.find(chr(i)) if chr(i) in _BUCKET_CHARS else len(_BUCKET_CHARS) for i in range(128)]
 
 
-def _histograms(keys: list[str]) -> np.ndarray:
-    """How many characters of each key fall in each bucket: a row a bucket, a column a key."""
+def _histograms(keys: list[str]) -> Any:
+    """How many characters of each key fall in each bucket: a row a bucket, a column a key.
+    numpy is imported here, not with the module: read-only commands import this module's types."""
+    import numpy as np
+
     joined = "".join(keys)
     codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32) if joined else np.zeros(0, np.uint32)
     columns = np.repeat(np.arange(len(keys)), [len(k) for k in keys])
-    rows = _BUCKETS[np.minimum(codes, 127)]
+    rows = np.asarray(_BUCKET_OF, dtype=np.intp)[np.minimum(codes, 127)]
     counts = np.bincount(rows * len(keys) + columns, minlength=(len(_BUCKET_CHARS) + 1) * len(keys))
     return counts.reshape(len(_BUCKET_CHARS) + 1, len(keys)).astype(np.int16)
 
@@ -204,8 +206,8 @@ class _PreprintPool:
         self.titles: list[str] = []
         self.authors: list[frozenset[str] | list[str]] = []
         # Character counts of the titles counted so far, a column a title (bucket rows add up fast).
-        self._counts = np.zeros((len(_BUCKET_CHARS) + 1, 0), dtype=np.int16)
-        self._lengths = np.zeros(0, dtype=np.int16)
+        self._counts: Any = None  # made at the first journal article: a day without one never loads numpy
+        self._lengths: Any = None
         for pid, key, names in known:
             self._add(pid, key, names)
 
@@ -219,6 +221,10 @@ class _PreprintPool:
 
     def within_reach(self, key: str, cutoff: float) -> list[int]:
         """Indices of every title whose ratio with ``key`` may reach ``cutoff`` (a superset, never a miss)."""
+        import numpy as np
+
+        if self._counts is None:
+            self._counts = _histograms([])
         counted = self._counts.shape[1]
         if counted < len(self.titles):  # count the titles added since the last look, all at once
             self._counts = np.hstack([self._counts, _histograms(self.titles[counted:])])
