@@ -6,6 +6,7 @@ One FastAPI app built from one Settings object; everything a request needs hangs
 
 from __future__ import annotations
 
+import threading
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -58,6 +59,7 @@ class WebContext:
     editions: EditionCache = field(default_factory=EditionCache)
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API JSON bytes, (held, sources))
     rate_matcher: tuple | None = None  # (EditionData, its Matcher): the latest edition's, for "rate ten papers"
+    rate_matcher_lock: threading.Lock = field(default_factory=threading.Lock)  # built once by the app's threads
 
     def lang(self, request: Request, fallback: str | None = None) -> str:
         wanted = request.query_params.get("lang") or fallback or "zh"

@@ -13,7 +13,6 @@ copy (no batch work in a request); its matcher is built once and kept for the la
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 from fastapi import APIRouter, Request
@@ -38,7 +37,6 @@ from subscribers.service import record_change
 
 router = APIRouter()
 VIA = "rate-page"
-_MATCHER_LOCK = threading.Lock()  # threads of one app build the latest edition's matcher once
 
 
 def _latest_day(ctx: WebContext) -> date | None:
@@ -49,7 +47,7 @@ def _latest_day(ctx: WebContext) -> date | None:
 def _matcher(ctx: WebContext, edition: EditionData) -> Matcher:
     """The edition's matcher, kept for the latest edition only (on the context, not with every kept
     edition: a matcher holds the day's paper-paper similarities, up to 256 MB on an 8,000-paper day)."""
-    with _MATCHER_LOCK:
+    with ctx.rate_matcher_lock:
         kept = ctx.rate_matcher
         if kept is None or kept[0] is not edition:
             representation = ctx.settings.representation
