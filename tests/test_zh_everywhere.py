@@ -322,7 +322,7 @@ def test_every_page_in_chinese(site):
             "papers_per_email": "12",
             "categories": ["quant-ph", "cs.AI"],
             "empty_day": "none",
-            "paused_until": (date.today() + timedelta(days=30)).isoformat(),
+            "paused_until": (app.state.ctx.settings.clock.today() + timedelta(days=30)).isoformat(),  # the app's clock
             "name": "Ada",
         },
     ).text
