@@ -332,6 +332,11 @@ def test_zoteros_backoff_is_honoured_between_pages_and_until_the_next_refresh(lo
 # --- ORCID and OpenAlex -----------------------------------------------------------------------
 
 
+def test_syncing_an_address_that_is_no_subscriber_says_so(env_settings, capsys, monkeypatch):
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "library", "sync", "nobody@example.org")
+    assert code == 2 and "no subscriber with the address nobody@example.org" in err and "refreshed" not in out
+
+
 def test_orcid_ids_are_checked_with_their_iso_7064_checksum():
     assert orcid_id("https://orcid.org/0000-0002-1825-0097") == "0000-0002-1825-0097"
     assert orcid_id("000000021694233x") == "0000-0002-1694-233X"  # X stands for 10

@@ -104,6 +104,13 @@ def library_sync(
     from academichub.services import Services
 
     services = Services.open(_settings())
+    if emails:  # an address that is no subscriber is an error, not "0 refreshed"
+        from academichub.db import session_scope
+        from subscribers.service import get_subscriber
+
+        with session_scope(services.engine) as session:
+            for email in emails:
+                get_subscriber(session, email)
     report = refresh_libraries(services, emails=emails or None, force=force)
     print_report(report)
     if report.count("failed"):
