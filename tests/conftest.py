@@ -12,7 +12,29 @@ from sqlalchemy import create_engine, text
 from academichub.settings import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures"
-PG_URL = os.environ.get("ACADEMICHUB_TEST_DATABASE_URL")
+
+
+def _worker_database(url: str | None) -> str | None:
+    """Under pytest-xdist each worker gets its own PostgreSQL database (``<name>_gw0``, …), created on
+    first use, so that workers resetting their schema never meet; without xdist the URL is as given."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    base = make_url(Settings(database_url=url).database_url)
+    name = f"{base.database}_{worker}"
+    engine = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            if conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first() is None:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database(os.environ.get("ACADEMICHUB_TEST_DATABASE_URL"))
 
 
 def run_cli(capsys, monkeypatch, *args: str) -> tuple[int, str, str]:
