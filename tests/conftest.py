@@ -72,6 +72,14 @@ def ingest_paths(app, paths: list[Path], day) -> None:
     ingest_documents(app.state.ctx.engine, docs, day=day, settings=app.state.ctx.settings)
 
 
+def seeded_copy(template: Path, tmp_path: Path) -> None:
+    """Copy a module's once-built SQLite file to this test's ``web.db``: a test may change its copy,
+    and the day's ingest (seconds) runs once per module instead of once per test."""
+    import shutil
+
+    shutil.copyfile(template, tmp_path / "web.db")
+
+
 def fixture_bytes(name: str) -> bytes:
     return (FIXTURES / name).read_bytes()
 

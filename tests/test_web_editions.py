@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import date
+from pathlib import Path
 
 import feedparser
 import pytest
@@ -23,21 +24,28 @@ from academichub.settings import SAMPLE_DAY_DIR
 from academichub.web.app import create_app
 from subscribers.models import Feedback
 from subscribers.service import ProfileInput, upsert_subscriber
-from tests.conftest import ingest_paths, web_settings
+from tests.conftest import FIXTURES, ingest_paths, seeded_copy, web_settings
 
 DAY = date(2026, 6, 22)
 
 
-@pytest.fixture
-def web(tmp_path, fixtures_dir):
-    settings = web_settings(tmp_path)
-    app = create_app(settings)
-    engine = app.state.ctx.engine
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory) -> Path:
+    """The sample day and, a day before, a real journal feed (items with no abstract), with their themes."""
+    folder = tmp_path_factory.mktemp("web-editions")
+    app = create_app(web_settings(folder))
     ingest_paths(app, [SAMPLE_DAY_DIR], DAY)
-    # a day before, with a real journal feed (items with no abstract) and an empty arXiv Sunday feed
-    ingest_paths(app, [fixtures_dir / "nature-rss-dakesan.xml"], date(2026, 6, 19))
+    ingest_paths(app, [FIXTURES / "nature-rss-dakesan.xml"], date(2026, 6, 19))
     for day in (DAY, date(2026, 6, 19)):  # the day's run finds the themes (the pages only read them)
-        read_edition(engine, day)
+        read_edition(app.state.ctx.engine, day)
+    app.state.ctx.engine.dispose()
+    return folder / "web.db"
+
+
+@pytest.fixture
+def web(tmp_path, seeded_db):
+    seeded_copy(seeded_db, tmp_path)
+    app = create_app(web_settings(tmp_path))
     return app, TestClient(app, raise_server_exceptions=False)
 
 

@@ -9,6 +9,7 @@ import html
 import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,7 +31,7 @@ from academichub.web.app import create_app
 from academichub.web.editions import split_abstract
 from subscribers.models import Subscriber
 from subscribers.service import ProfileInput, upsert_subscriber
-from tests.conftest import ingest_paths, web_settings
+from tests.conftest import FIXTURES, ingest_paths, seeded_copy, web_settings
 
 DAY = date(2026, 6, 22)
 # A library with one paper and entries that cannot be read (their reasons are worded in Chinese on the page).
@@ -131,13 +132,14 @@ def _words(texts) -> set[str]:
     return {w for t in texts for w in WORD.findall(str(t or ""))}
 
 
-@pytest.fixture
-def site(tmp_path, fixtures_dir):
-    settings = web_settings(tmp_path)
-    app = create_app(settings)
+@pytest.fixture(scope="module")
+def seeded_db(tmp_path_factory) -> Path:
+    """The sample day, and a broken older day (held, one feed failed, one timed out, one suspect)."""
+    folder = tmp_path_factory.mktemp("zh-site")
+    app = create_app(web_settings(folder))
     engine = app.state.ctx.engine
     ingest_paths(app, [SAMPLE_DAY_DIR], DAY)
-    ingest_paths(app, [fixtures_dir / "nature-rss-dakesan.xml"], OLD_DAY)
+    ingest_paths(app, [FIXTURES / "nature-rss-dakesan.xml"], OLD_DAY)
     for day in (DAY, OLD_DAY):
         read_edition(engine, day)
     with session_scope(engine) as s:  # a broken day: held, one feed failed, one timed out, one suspect
@@ -151,6 +153,15 @@ def site(tmp_path, fixtures_dir):
                 )
             )
         s.commit()
+    engine.dispose()
+    return folder / "web.db"
+
+
+@pytest.fixture
+def site(tmp_path, seeded_db):
+    seeded_copy(seeded_db, tmp_path)
+    settings = web_settings(tmp_path)
+    app = create_app(settings)
     return app, TestClient(app, raise_server_exceptions=False), settings
 
 
