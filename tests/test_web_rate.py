@@ -207,3 +207,57 @@ def test_one_matcher_is_kept_for_the_latest_edition_only(web, tmp_path):
     page = client.get(f"/preferences/rate?t={t}&lang=en")
     assert "Papers of the edition of 2026-06-23" in text_of(page)
     assert app.state.ctx.rate_matcher[0].day == later and app.state.ctx.rate_matcher[1] is not matcher
+
+
+def welcome_mail(tmp_path, address: str):
+    import email
+    from email import policy
+
+    path = tmp_path / "outbox" / "mail-welcome" / f"{address}.eml"
+    return email.message_from_bytes(path.read_bytes(), policy=policy.default) if path.exists() else None
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "button", "invalid"),
+    [
+        ("en", "Welcome to AcademicHub: your subscription is confirmed", "Rate ten papers", "The link is incomplete"),
+        ("zh", "欢迎使用 AcademicHub：您的订阅已确认", "为十篇论文打分", "链接不完整或已被修改"),
+    ],
+)
+def test_confirming_sends_one_welcome_email_whose_signed_link_opens_that_readers_rate_page(
+    tmp_path, language, subject, button, invalid
+):
+    app = create_app(web_settings(tmp_path))
+    ingest_paths(app, [SAMPLE_DAY_DIR / "arxiv-rss-cs.AI.xml"], DAY)
+    client = TestClient(app, raise_server_exceptions=False)
+    address = f"new-{language}@example.org"
+    signed = client.post(
+        "/subscribe", data={"email": address, "interests": "LLM agents, reasoning", "language": language}
+    )
+    assert signed.status_code == 200 and welcome_mail(tmp_path, address) is None  # nothing before the confirmation
+    with session_scope(app.state.ctx.engine) as s:
+        sub = s.exec(select(Subscriber).where(Subscriber.email == address)).one()
+    confirm = f"/confirm?t={app.state.ctx.tokens.sign('confirm', {'s': sub.id, 'k': sub.link_key})}"
+    assert client.post(confirm).status_code == 200
+    msg = welcome_mail(tmp_path, address)
+    assert msg is not None and msg["Subject"] == subject and msg["To"] == address
+    text = msg.get_body(("plain",)).get_content()
+    page_html = msg.get_body(("html",)).get_content()
+    in_text = re.findall(r"http://testserver/preferences/rate\?t=[\w.\-]+", text)
+    in_html = [html.unescape(h) for h in re.findall(r'href="(http://testserver/preferences/rate\?t=[^"]+)"', page_html)]
+    assert len(in_text) == 1 and in_html == in_text  # the same signed link in both parts
+    assert f"{button}：" in text if language == "zh" else f"{button}: " in text
+    assert button in page_html and "LLM agents, reasoning" in text  # the button, and the interests it starts from
+    assert "http://testserver/unsubscribe?t=" in text and "http://testserver/preferences?t=" in text
+    rate = client.get(in_text[0].replace("http://testserver", ""))
+    assert rate.status_code == 200 and button in text_of(rate)  # the page's title
+    offer = app.state.ctx.tokens.verify("rate", form_of(rate)["offer"]).payload
+    assert offer["s"] == sub.id and offer["o"]  # the rate page of that reader, with papers to rate
+    tampered = in_text[0][:-4] + ("AAAA" if not in_text[0].endswith("AAAA") else "BBBB")  # the signature changed
+    bad = client.get(
+        tampered.replace("http://testserver", "") + f"&lang={language}"
+    )  # no reader: the visitor's language
+    assert bad.status_code == 400 and invalid in text_of(bad)  # the clear invalid-link page, not a 500
+    welcome_mail_path = tmp_path / "outbox" / "mail-welcome" / f"{address}.eml"
+    welcome_mail_path.unlink()
+    assert client.post(confirm).status_code == 200 and welcome_mail(tmp_path, address) is None  # one welcome only

@@ -20,7 +20,14 @@ from academichub.briefing.compose import CitedText, Pieces, ThemeText, briefing_
 from academichub.db import session_scope
 from academichub.delivery import ledger
 from academichub.editions.edition import read_edition
-from academichub.mail.render import Links, render_briefing, render_confirmation, render_fresh_link, render_saved
+from academichub.mail.render import (
+    Links,
+    render_briefing,
+    render_confirmation,
+    render_fresh_link,
+    render_saved,
+    render_welcome,
+)
 from academichub.matching.match import ProfileSpec
 from academichub.matching.profiles import build_matcher
 from academichub.models import Edition, FetchLog, Paper
@@ -405,6 +412,7 @@ def test_every_email_in_chinese(site):
         contact="help@example.org",
         view="https://x.test/v",
         confirm="https://x.test/c",
+        rate="https://x.test/r",
     )
     b = zh_briefing(app)
     digest = zh_briefing(app, period_start=DAY - timedelta(days=6))
@@ -445,6 +453,7 @@ def test_every_email_in_chinese(site):
             "zh", templates, name="Ada", changes=changes, interests="量子计算", links=links, today=DAY
         ),
         "fresh link": render_fresh_link("zh", templates, name="Ada", links=links, today=DAY),
+        "welcome": render_welcome("zh", templates, name="Ada", interests="量子计算", links=links, today=DAY),
     }
     assert "计算机科学 + 医学 + 物理学" in emails["briefing"].text
     found = {}

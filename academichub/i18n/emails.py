@@ -92,6 +92,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "saved_not_you": (
             "If you did not make this change, open Manage preferences below and change it back, or write to us."
         ),
+        "welcome_headline": "Welcome to AcademicHub",
+        "subject_welcome": "Welcome to AcademicHub: your subscription is confirmed",
+        "welcome_preheader": "Your first briefing arrives with the next edition. Rate ten papers to train your radar.",
+        "welcome_body": "Your subscription is confirmed: your first briefing arrives with the next edition.",
+        "welcome_rate": (
+            "Teach your radar what you want in a minute: rate ten papers of the latest edition, chosen near the line "
+            "between what it would send you and what it would leave out. No account needed."
+        ),
+        "welcome_rate_button": "Rate ten papers",
+        "welcome_prefs": (
+            "Keywords, authors to follow, several radars, your own library and when you receive it: all under "
+            "“Manage preferences” below."
+        ),
     },
     "zh": {
         "tagline": "Academic Intelligence · Curated Daily",
@@ -165,6 +178,16 @@ STRINGS: dict[str, dict[str, str]] = {
         "subject_fresh": "AcademicHub · 您的偏好设置新链接",
         "fresh_body": "您申请了新的偏好设置链接：请使用下方的“管理偏好设置”。链接有效期为 30 天。",
         "saved_not_you": "如果这不是您本人的更改，请通过下方“管理偏好设置”改回，或与我们联系。",
+        "welcome_headline": "欢迎使用 AcademicHub",
+        "subject_welcome": "欢迎使用 AcademicHub：您的订阅已确认",
+        "welcome_preheader": "您的第一期简报将随下一期发送。为十篇论文打分，训练您的雷达。",
+        "welcome_body": "您的订阅已确认：第一期简报将随下一期发送。",
+        "welcome_rate": (
+            "只需一分钟，告诉雷达您想看什么：为最新一期中的十篇论文打分，"
+            "它们位于雷达“会发给您”与“会略过”的分界附近。无需注册账号。"
+        ),
+        "welcome_rate_button": "为十篇论文打分",
+        "welcome_prefs": "关键词、关注的作者、多个雷达、您自己的文献库以及接收时间，都可以在下方“管理偏好设置”中更改。",
     },
 }
 

@@ -44,6 +44,15 @@ class LinkBuilder:
             contact=contact,
         )
 
+    def welcome(self, sub: Subscriber, contact: str) -> Links:
+        """The welcome email's links: "rate ten papers" (``web/onboard.py``), preferences, unsubscribe."""
+        return Links(
+            preferences=self.reader("preferences", "preferences", sub),
+            unsubscribe=self.reader("unsubscribe", "unsubscribe", sub),
+            rate=self.reader("preferences/rate", "preferences", sub),
+            contact=contact,
+        )
+
     def briefing(self, settings: Settings, sub: Subscriber, day: date, paper_ids: list[str]) -> Links:
         """Every link of one reader's briefing email."""
         return Links(

@@ -30,7 +30,7 @@ from academichub.papers.urls import safe_href
 
 SUBJECT_TOP_CHARS = 60
 TEXT_WIDTH = 76
-TEMPLATES = ("briefing", "digest", "confirm", "saved")
+TEMPLATES = ("briefing", "digest", "confirm", "saved", "welcome")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +54,7 @@ class Links:
     contact: str = ""
     view: str = ""  # the personalised edition in a browser
     confirm: str = ""  # double opt-in
+    rate: str = ""  # "rate ten papers" (the welcome email)
 
 
 def lang_key(language: str) -> str:
@@ -270,6 +271,24 @@ def render_confirmation(
     }
     html, text = _templates(templates).render("confirm", language, context)
     return RenderedEmail(subject=s["subject_confirm"], html=html, text=text)
+
+
+def render_welcome(
+    language: str, templates: EmailTemplates | Path | str, *, name: str, interests: str, links: Links, today: date
+) -> RenderedEmail:
+    """After the confirmation: the subscription is on, and the first thing to do is rate ten papers."""
+    s = strings_for(language)
+    context = {
+        "subject": s["subject_welcome"],
+        "preheader": s["welcome_preheader"],
+        "dateline": today.isoformat(),
+        "links": links,
+        "name": name,
+        "interests": interests,
+        "why_you_receive": s["footer"],
+    }
+    html, text = _templates(templates).render("welcome", language, context)
+    return RenderedEmail(subject=s["subject_welcome"], html=html, text=text)
 
 
 def render_saved(

@@ -1,4 +1,5 @@
-"""Sign-up with double opt-in, and the confirmation link (a page, then a POST)."""
+"""Sign-up with double opt-in, the confirmation link (a page, then a POST), and the welcome email that
+the confirmation sends (its button opens "rate ten papers")."""
 
 from __future__ import annotations
 
@@ -9,10 +10,11 @@ from sqlmodel import select
 from academichub.db import session_scope
 from academichub.i18n import web_strings
 from academichub.i18n.errors import explain
-from academichub.mail.render import Links, render_confirmation
+from academichub.mail.render import Links, render_confirmation, render_welcome
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import client_of, ctx_of, reader_of, send_mail
 from subscribers.models import Subscriber
+from subscribers.radars import first_radar
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, normalise_email, set_status
 
 router = APIRouter()
@@ -136,6 +138,20 @@ def confirm(request: Request, t: str = ""):
         sub, lang, bad = reader_of(ctx, request, session, "confirm", t)
         if sub is None:
             return bad
-        if sub.status in ("pending", "unsubscribed"):
-            set_status(session, sub, "active", via="confirm-link")
+        if sub.status in ("pending", "unsubscribed") and set_status(session, sub, "active", via="confirm-link"):
+            _welcome(ctx, session, sub)  # once, when the link turns the subscription on (a second press sends none)
         return _confirmed(ctx, request, sub, lang)
+
+
+def _welcome(ctx: WebContext, session, sub: Subscriber) -> None:
+    """The welcome email: the subscription is on; its button opens "rate ten papers" (web/onboard.py)."""
+    main = first_radar(session, sub.key)
+    rendered = render_welcome(
+        sub.language,
+        ctx.email_templates,
+        name=sub.name or "",
+        interests=main.interests if main is not None else "",
+        links=ctx.links.welcome(sub, ctx.settings.contact),
+        today=ctx.today(),
+    )
+    send_mail(ctx, sub.email, rendered, "welcome")
