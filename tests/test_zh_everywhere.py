@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -36,7 +36,9 @@ from academichub.papers.library import parse_library
 from academichub.settings import SAMPLE_DAY_DIR
 from academichub.web.app import create_app
 from academichub.web.editions import split_abstract
+from subscribers.libsources import SourceInput, add_source
 from subscribers.models import Subscriber
+from subscribers.radars import first_radar
 from subscribers.service import ProfileInput, upsert_subscriber
 from tests.conftest import FIXTURES, ingest_paths, seeded_copy, web_settings
 
@@ -58,7 +60,21 @@ BROKEN = (  # (source, health, the fetch log's note) and the words a Chinese rea
 TYPED = ["'not-an-address'", "'Mars/Olympus'", "'no-such-field'", "'tomorrow'", "'fr'", "'hourly'", "'maybe'"]
 OLD_DAY = date(2026, 6, 19)
 # Product and format names, and units, that a Chinese page writes as they are.
-ALLOWED = {"AcademicHub", "arXiv", "DOI", "PDF", "RSS", "IANA", "KB", "HTTP", "UTC", "LLM", "bioRxiv", "medRxiv"}
+ALLOWED = {
+    "AcademicHub",
+    "arXiv",
+    "DOI",
+    "PDF",
+    "RSS",
+    "IANA",
+    "KB",
+    "HTTP",
+    "UTC",
+    "LLM",
+    "bioRxiv",
+    "medRxiv",
+    "OpenAlex",
+}
 KEY = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 WORD = re.compile(r"[A-Za-z][A-Za-z'’]*")
 PHRASE = re.compile(r"[A-Za-z][A-Za-z'’\-]*(?:[ \-][A-Za-z][A-Za-z'’\-]*)*")
@@ -358,6 +374,26 @@ def test_every_page_in_chinese(site):
     pages["library unreadable"] = client.post(
         "/preferences/library", data=upload, files={"library": ("x.bin", b"\x00\x01", "application/octet-stream")}
     ).text
+    with session_scope(app.state.ctx.engine) as s:  # synced sources: a Zotero library and an ORCID iD that failed
+        reader, main = s.get(Subscriber, sub.id), first_radar(s, sub.key)
+        assert reader is not None and main is not None
+        zotero = add_source(
+            s, reader, main, SourceInput.zotero("475425", "Zk4vT9qLm2Xw8Rb7Yc3Np6Ad", ["9KH9TNSJ"]), via="cli"
+        )
+        orcid = add_source(s, reader, main, SourceInput.orcid("0000-0002-1825-0097"), via="cli")
+        orcid.status, orcid.attempted_at = "failed", datetime(2026, 6, 22, 6, 0, tzinfo=UTC)
+        orcid.error = "OpenAlex did not accept the query for ORCID 0000-0002-1825-0097 (HTTP 404)"
+        s.add(orcid)
+        s.commit()
+        zotero_id = zotero.id
+    data += ["users/475425", "9KH9TNSJ", "0000-0002-1825-0097", "****6Ad", "****p6Ad"]
+    pages["library sources"] = client.get(f"/preferences?t={t}").text
+    pages["library source removed"] = client.post(
+        "/preferences/library/sources/remove", data={"t": t, "csrf": csrf, "source": zotero_id}
+    ).text
+    pages["library source gone"] = client.post(
+        "/preferences/library/sources/remove", data={"t": t, "csrf": csrf, "source": zotero_id}
+    ).text
     rate = client.get(f"/preferences/rate?t={t}")
     pages["rate"] = rate.text
     rate_form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', rate.text))
@@ -392,6 +428,8 @@ def test_every_page_in_chinese(site):
         and "字段 title 出现两次" in pages["library uploaded"]
         and pages["rate"].count('class="paper"') == 10
     )
+    assert "同步来源" in pages["library sources"] and "OpenAlex 不接受" in pages["library sources"]
+    assert "已删除 Zotero 文库" in pages["library source removed"] and "该来源已不存在" in pages["library source gone"]
     assert "已保存 2 个评分" in pages["rate saved"] and "为十篇论文打分" in pages["confirmed"]
     assert "未知的时区 'Mars/Olympus'" in html.unescape(pages["preferences errors"])
     assert "每封邮件的论文数须为 1–30 篇，不能是 99" in pages["preferences errors"]

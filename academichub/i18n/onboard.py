@@ -1,5 +1,5 @@
-"""The web strings of a reader's library upload (the preference page) and of "rate ten papers"; merged
-into ``pages.WEB`` (kept apart so each module stays short)."""
+"""The web strings of a reader's library upload and synced sources (the preference page) and of "rate ten
+papers"; merged into ``pages.WEB`` (kept apart so each module stays short)."""
 
 from __future__ import annotations
 
@@ -53,6 +53,23 @@ ONBOARD: dict[str, dict[str, str]] = {
         "rate_again": "Rate ten more",
         "rate_empty": "There are no new papers to rate yet. Once the next edition is out, this page offers some.",
         "rate_stale": "This page is out of date: open it again to get papers to rate.",
+        "sources_title": "Synced sources",
+        "sources_intro": (
+            "Libraries read again every day: their papers join the radar's library beside any file you uploaded. "
+            "Removing a source removes its papers from that library; the rest stays."
+        ),
+        "sources_none": "No synced sources. Your operator can sync a Zotero library or an ORCID iD into a radar.",
+        "source_zotero": "Zotero library {library} (key {key})",
+        "source_collections": "collections {collections}",
+        "source_orcid": "ORCID iD {orcid}",
+        "source_radar": "radar “{name}”",
+        "source_papers": "{count} papers",
+        "source_synced": "last synced {when}",
+        "source_never": "not synced yet",
+        "source_failed": "the last attempt ({when}) failed: {error}. The papers of the last sync are kept.",
+        "source_remove": "Remove",
+        "source_removed": "Removed {source}; the radar “{name}” now holds {held} papers.",
+        "source_gone": "That source is no longer there (removed in another tab?).",
     },
     "zh": {
         "library_title": "您的文献库",
@@ -98,5 +115,22 @@ ONBOARD: dict[str, dict[str, str]] = {
         "rate_again": "再评十篇",
         "rate_empty": "暂时没有新的论文可评分。下一期发布后，本页会提供一些。",
         "rate_stale": "此页面已过期：请重新打开以获取要评分的论文。",
+        "sources_title": "同步来源",
+        "sources_intro": (
+            "这些文库每天重新读取，其论文与您上传的文件一起组成雷达的文献库。"
+            "删除一个来源会从该文献库中移除它带来的论文，其余不变。"
+        ),
+        "sources_none": "没有同步来源。运营者可以把 Zotero 文库或 ORCID iD 同步到某个雷达。",
+        "source_zotero": "Zotero 文库 {library}（密钥 {key}）",
+        "source_collections": "收藏夹 {collections}",
+        "source_orcid": "ORCID iD {orcid}",
+        "source_radar": "雷达“{name}”",
+        "source_papers": "{count} 篇论文",
+        "source_synced": "上次同步于 {when}",
+        "source_never": "尚未同步",
+        "source_failed": "最近一次尝试（{when}）失败：{error}。上次同步的论文仍然保留。",
+        "source_remove": "删除",
+        "source_removed": "已删除 {source}；雷达“{name}”现有 {held} 篇论文。",
+        "source_gone": "该来源已不存在（可能已在另一个标签页中删除）。",
     },
 }

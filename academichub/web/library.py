@@ -1,5 +1,6 @@
 """The preference page's library upload: a reader's BibTeX, RIS, CSL-JSON or id-list export becomes the
-library of their main radar or of the one they choose (the parsers of the CLI's ``--library``).
+library of their main radar or of the one they choose (the parsers of the CLI's ``--library``); and the
+removal of a synced source (Zotero, ORCID; listed by ``web/libsources.py``).
 
 Bounded at every step: the request body by the guard (``settings.web_max_upload``, a 413 page past
 it), the file by the parser's own limits (5 MB, 2,000 entries, each field), and the look-ups: bare
@@ -24,11 +25,14 @@ from academichub.i18n.libproblems import format_name, library_error, library_pro
 from academichub.papers.library import MAX_FILE_BYTES, LibraryEntry, LibraryError, LibraryParse, parse_library
 from academichub.papers.resolve import resolve_entries
 from academichub.web.app import WebContext
+from academichub.web.libsources import shown
 from academichub.web.preferences import _preferences_page, form_reader
 from academichub.web.readers import ctx_of
-from subscribers.library import set_library
+from subscribers.library import library_summary, set_library
+from subscribers.libsources import remove_source
 from subscribers.models import InterestProfile, Subscriber
-from subscribers.radars import radars_of
+from subscribers.radars import first_radar, radars_of
+from subscribers.service import SubscriberError
 
 router = APIRouter()
 ONLINE_MAX = 20  # bare ids looked up on arXiv/Crossref during an upload; the rest stay ids (said so)
@@ -132,3 +136,41 @@ async def upload_library(request: Request):
             "capped": s["library_online_cap"].format(count=resolution["capped"]) if resolution["capped"] else "",
         }
         return page(report=report, reader=reader)
+
+
+@router.post("/preferences/library/sources/remove", response_class=HTMLResponse)
+async def remove_library_source(request: Request):
+    """Remove one of the reader's synced sources (a signed form, checked as every preference form);
+    the papers it brought leave its radar's library."""
+    ctx = ctx_of(request)
+    form = await request.form(max_files=0, max_fields=10)
+    with session_scope(ctx.engine) as session:
+        sub, lang, token = form_reader(ctx, request, session, form)
+        if isinstance(sub, HTMLResponse):
+            return sub
+        s = web_strings(lang)
+        raw = str(form.get("source") or "")
+        notice = error = ""
+        try:  # remove_source refuses another reader's source: the id alone proves nothing
+            source = remove_source(session, sub, int(raw) if raw.isdigit() else -1, via="preferences-link")
+        except SubscriberError:
+            session.rollback()
+            error = s["source_gone"]
+        else:
+            profile = session.get(InterestProfile, source.profile_id)
+            held = library_summary(profile)["count"] if profile is not None else 0
+            name = profile.name if profile is not None else "?"
+            notice = s["source_removed"].format(source=shown(source, lang), name=name, held=f"{held:,}")
+        session.refresh(sub)
+        main = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
+        return _preferences_page(
+            ctx,
+            request,
+            sub,
+            main,
+            token,
+            lang=lang,
+            status=422 if error else 200,
+            source_notice=notice,
+            source_error=error,
+        )

@@ -18,6 +18,7 @@ from academichub.papers.library import MAX_ENTRIES, MAX_FILE_BYTES
 from academichub.papers.plan import choosable
 from academichub.papers.sources import load_sources
 from academichub.web.app import WebContext, rate_limit
+from academichub.web.libsources import source_rows
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.channels import channels_of, mask_channel
 from subscribers.expand import expand_if_needed
@@ -146,12 +147,15 @@ def _preferences_page(
     radar_error: tuple[str, str, dict] | None = None,  # (which form: "new" or a radar id, message, values)
     library_report: dict | None = None,  # what an upload read (web/library.py)
     library_error: str = "",
+    source_notice: str = "",
+    source_error: str = "",
 ) -> HTMLResponse:
     s = web_strings(lang)
     nonce, csrf = csrf_pair(ctx, request)
     with session_scope(ctx.engine) as session:  # the radars and channels as they are now
         radars = radars_of(session, sub.key)
         channels = [{"id": c.id, "shown": mask_channel(c.url)} for c in channels_of(session, sub.key, active_only=True)]
+        sources = source_rows(session, sub.key, radars, lang)
     libraries = [(r, library_summary(r)) for r in radars]
     response = ctx.page(
         request,
@@ -180,6 +184,9 @@ def _preferences_page(
         library_report=library_report,
         library_error=library_error,
         library_limits={"mb": MAX_FILE_BYTES // (1024 * 1024), "entries": f"{MAX_ENTRIES:,}"},
+        sources=sources,
+        source_notice=source_notice,
+        source_error=source_error,
         rate_url=ctx.link("preferences/rate", "preferences", sub),
     )
     return with_csrf_cookie(ctx, response, nonce)
