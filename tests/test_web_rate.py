@@ -261,3 +261,33 @@ def test_confirming_sends_one_welcome_email_whose_signed_link_opens_that_readers
     welcome_mail_path = tmp_path / "outbox" / "mail-welcome" / f"{address}.eml"
     welcome_mail_path.unlink()
     assert client.post(confirm).status_code == 200 and welcome_mail(tmp_path, address) is None  # one welcome only
+
+
+def test_a_mail_server_refusing_the_welcome_email_still_confirms(tmp_path):
+    from academichub.mail.backends import TransientSendError
+
+    class Refusing:
+        name = "refusing"
+
+        def send(self, email):
+            raise TransientSendError("421 try again later")
+
+        def suppressed(self):
+            return {}
+
+        def close(self):
+            pass
+
+    app = create_app(web_settings(tmp_path), mailer=Refusing())
+    client = TestClient(app, raise_server_exceptions=False)
+    sub = reader(app, "late@example.org", language="en")
+    with session_scope(app.state.ctx.engine) as s:
+        row = s.get(Subscriber, sub.id)
+        assert row is not None
+        row.status = "pending"
+        s.add(row)
+        s.commit()
+    done = client.post(f"/confirm?t={app.state.ctx.tokens.sign('confirm', {'s': sub.id, 'k': sub.link_key})}")
+    assert done.status_code == 200 and "Rate ten papers to train your radar" in text_of(done)
+    with session_scope(app.state.ctx.engine) as s:
+        assert s.exec(select(Subscriber).where(Subscriber.id == sub.id)).one().status == "active"

@@ -3,6 +3,8 @@ the confirmation sends (its button opens "rate ten papers")."""
 
 from __future__ import annotations
 
+import logging
+
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from sqlmodel import select
@@ -10,6 +12,7 @@ from sqlmodel import select
 from academichub.db import session_scope
 from academichub.i18n import web_strings
 from academichub.i18n.errors import explain
+from academichub.mail.backends import OutcomeUnknown, PermanentSendError, TransientSendError
 from academichub.mail.render import Links, render_confirmation, render_welcome
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import client_of, ctx_of, reader_of, send_mail
@@ -18,6 +21,7 @@ from subscribers.radars import first_radar
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, normalise_email, set_status
 
 router = APIRouter()
+log = logging.getLogger("academichub.web")
 
 
 @router.get("/subscribe", response_class=HTMLResponse)
@@ -154,4 +158,7 @@ def _welcome(ctx: WebContext, session, sub: Subscriber) -> None:
         links=ctx.links.welcome(sub, ctx.settings.contact),
         today=ctx.today(),
     )
-    send_mail(ctx, sub.email, rendered, "welcome")
+    try:  # the subscription is on either way: a mail server's refusal must not turn the answer into a 500
+        send_mail(ctx, sub.email, rendered, "welcome")
+    except (TransientSendError, PermanentSendError, OutcomeUnknown) as exc:
+        log.warning("welcome email to subscriber %s not sent: %s", sub.id, exc)
