@@ -122,9 +122,9 @@ def test_the_page_lists_each_source_with_its_masked_key_last_sync_and_last_error
     assert en.status_code == 200 and "Synced sources" in text
     assert f"Zotero library users/475425 (key ****{KEY[-4:]}) · collections 9KH9TNSJ · radar “main”" in text
     assert "2 papers; last synced 2026-06-22 06:00 UTC" in text
-    assert f"ORCID iD {ORCID} · radar “mine”" in text and "1 papers; last synced 2026-06-22 06:00 UTC" in text
+    assert f"ORCID iD {ORCID} · radar “mine”" in text and "1 paper; last synced 2026-06-22 06:00 UTC" in text
     assert (
-        "the last attempt (2026-06-23 06:00 UTC) failed: OpenAlex is limiting requests (HTTP 429; it asked to wait "
+        "The last attempt (2026-06-23 06:00 UTC) failed: OpenAlex is limiting requests (HTTP 429; it asked to wait "
         "30 s): tried again later. The papers of the last sync are kept." in text
     )
     assert KEY not in en.text and KEY[:-4] not in en.text  # the key never reaches the page

@@ -160,7 +160,8 @@ async def remove_library_source(request: Request):
             profile = session.get(InterestProfile, source.profile_id)
             held = library_summary(profile)["count"] if profile is not None else 0
             name = profile.name if profile is not None else "?"
-            notice = s["source_removed"].format(source=shown(source, lang), name=name, held=f"{held:,}")
+            papers = s["source_paper"] if held == 1 else s["source_papers"].format(count=f"{held:,}")
+            notice = s["source_removed"].format(source=shown(source, lang), name=name, papers=papers)
         session.refresh(sub)
         main = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
         return _preferences_page(

@@ -35,7 +35,8 @@ def source_rows(session, subscriber_id: int, radars: list[InterestProfile], lang
     names = {r.id: r.name for r in radars}
     rows = []
     for source in sources_of(session, subscriber_id):
-        state = [s["source_papers"].format(count=f"{len(source.items or {}):,}")]
+        count = len(source.items or {})
+        state = [s["source_paper"] if count == 1 else s["source_papers"].format(count=f"{count:,}")]
         state.append(s["source_synced"].format(when=_when(source.synced_at)) if source.synced_at else s["source_never"])
         failed = ""
         if source.status == "failed" and source.error:
