@@ -20,8 +20,8 @@ def theme_with(themes, pid):
 
 def test_themes_group_related_papers_and_mark_cross_domain():
     themes = find_themes(seed_papers())
-    agents = theme_with(themes, "2602.14211")  # SkillJect
-    assert {"2606.90006", "2606.90008"} <= set(agents.paper_ids) and "agents" in agents.label
+    agents = theme_with(themes, "2602.14211")  # SkillJect, with the paper on over-privileged LLM agents
+    assert "2606.90008" in agents.paper_ids and "agents" in agents.label
     medical = theme_with(themes, STROKE)
     assert "2606.16337" in medical.paper_ids  # clinical decision rules with a medRxiv stroke paper
     assert medical.cross_domain and medical.fields == ["computer science", "medicine"]
