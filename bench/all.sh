@@ -13,6 +13,7 @@ declare -A CMD=(
   [ingest]="taskset -c 0 $PY bench/ingest_bench.py --runs 3"
   [floor]="$PY bench/ingest_bench.py --floor --runs 3"
   [match]="$PY bench/match_bench.py"
+  [encode]="$PY bench/encode_bench.py"
   [tokens]="$PY bench/token_bench.py"
   [render]="taskset -c 1 $PY bench/send_bench.py render --emails 100000"
   [send]="$PY bench/send_bench.py send --emails 10000 --rate 200"
@@ -28,7 +29,7 @@ declare -A CMD=(
   [libsync]="$PY bench/library_sync_bench.py"
   [library]="$PY bench/library_bench.py"
 )
-ORDER="ingest floor match tokens render send web edition day hostile relevance cli themes learning onboard libsync library"
+ORDER="ingest floor match encode tokens render send web edition day hostile relevance cli themes learning onboard libsync library"
 status=0
 for name in ${ONLY:-$ORDER}; do
   echo "== $name: ${CMD[$name]}" | tee "$OUT/$name.log"
