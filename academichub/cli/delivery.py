@@ -7,6 +7,7 @@ import json
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import (
     _date,
     _settings,
@@ -22,7 +23,7 @@ app.add_typer(deliveries_app, name="deliveries")
 @deliveries_app.callback()
 def deliveries(
     ctx: typer.Context,
-    date_: str | None = typer.Option(None, "--date", help="Edition date (default: all dates)."),
+    date_: str | None = typer.Option(None, "--date", metavar=ht.DATE, help="Edition date (default: all dates)."),
     stuck: bool = typer.Option(
         False, "--stuck", help="Only rows left in 'sending' by a crash: their outcome is unknown."
     ),
@@ -94,9 +95,9 @@ def deliveries(
 
 @deliveries_app.command("resend")
 def deliveries_resend(
-    date_: str = typer.Option(..., "--date", help="Edition date of the stuck deliveries."),
+    date_: str = typer.Option(..., "--date", metavar=ht.DATE, help="Edition date of the stuck deliveries."),
     email: list[str] | None = typer.Option(
-        None, "--email", help="Only these addresses (repeat); default: every stuck one."
+        None, "--email", metavar=ht.EMAIL, help="Only these addresses (repeat); default: every stuck one."
     ),
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
