@@ -12,7 +12,9 @@ from academichub.i18n.errors import explain
 from academichub.mail.render import Links, render_confirmation
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import client_of, ctx_of, reader_of, send_mail
+from subscribers.expand import expand_if_needed
 from subscribers.models import Subscriber
+from subscribers.radars import first_radar
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, normalise_email, set_status
 
 router = APIRouter()
@@ -138,4 +140,9 @@ def confirm(request: Request, t: str = ""):
             return bad
         if sub.status in ("pending", "unsubscribed"):
             set_status(session, sub, "active", via="confirm-link")
+            # Interests in a language the offline matcher does not read get English key phrases now,
+            # once the address is confirmed (never for an unconfirmed sign-up), when an LLM is configured.
+            profile = first_radar(session, sub.key)
+            if profile is not None:
+                expand_if_needed(ctx.settings, session, profile)
         return _confirmed(ctx, request, sub, lang)
