@@ -15,6 +15,7 @@ from academichub.cli.common import (
     _check_paths,
     _day,
     _settings,
+    announce_prefect_server,
     app,
     console,
     held_day,
@@ -43,6 +44,8 @@ SAMPLE_SUBSCRIBERS: list[dict[str, Any]] = [
 
 def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
     from academichub.papers.health import EditionHeld
+
+    announce_prefect_server()
     from flows.daily import daily_flow
 
     try:

@@ -11,6 +11,7 @@ from academichub.cli import helptext as ht
 from academichub.cli.common import (
     _date,
     _settings,
+    announce_prefect_server,
     app,
     console,
     err,
@@ -104,7 +105,6 @@ def deliveries_resend(
     from academichub.db import open_database, session_scope
     from academichub.delivery import channel_ledger, ledger
     from academichub.delivery.engine import Outcome
-    from flows.daily import daily_flow
 
     day = _date(date_).isoformat()
     engine = open_database(_settings())
@@ -115,6 +115,9 @@ def deliveries_resend(
         console.print(f"No stuck deliveries for {day}.")
         return
     console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
+    announce_prefect_server()
+    from flows.daily import daily_flow
+
     report = daily_flow(date_=day, skip_ingest=True)
     sent = [d.who for d in report.deliveries if d.state == Outcome.SENT]
     console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
@@ -132,6 +135,7 @@ def events() -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+    announce_prefect_server()
     from flows.events import process_ses_events
 
     r = process_ses_events()
