@@ -42,7 +42,7 @@ def day(tmp_path_factory):
     path = tmp_path_factory.mktemp("feed") / "arxiv-rss-cs.AI.xml"
     path.write_text(feed, encoding="utf-8")
     ingest_paths(app, [path], DAY)
-    edition = read_edition(app.state.ctx.engine, DAY)
+    edition = read_edition(app.state.ctx.engine, DAY, prepare=False)  # no themes needed: no embedding model
     long = max(edition.cards.values(), key=lambda c: len(c.authors))
     assert list(long.authors) == AUTHORS
     return app, edition, long
