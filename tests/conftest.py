@@ -176,3 +176,60 @@ def _prefect_console_follows_capture():
     for h in prefect_handlers:
         h.stream = sys.__stderr__
         h.console.file = sys.__stderr__
+
+
+def sample_day_site(tmp_path_factory, name: str, *, themes: bool = False, readers: bool = False):
+    """A module's one database holding the sample day, the environment pointing at it (what the CLI
+    reads: in-process ``run_cli`` calls use it) and the web app on it. A generator for a module-scoped
+    fixture: ``yield from sample_day_site(tmp_path_factory, "x")`` gives (app, TestClient, folder).
+    ``themes``: the day's themes found and stored, as its run would (with the TF-IDF/LSA vectors of an
+    install without the [semantic] extra: seconds, not the embedding model's half-minute); ``readers``:
+    the demo's two sample subscribers."""
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+
+    from academichub.db import open_database
+    from academichub.papers.ingest import run_ingest
+    from academichub.settings import SAMPLE_DAY_DATE, SAMPLE_DAY_DIR, load_settings
+    from academichub.web.app import create_app
+
+    folder = tmp_path_factory.mktemp(name)
+    env = {
+        "ACADEMICHUB_DATABASE_URL": f"sqlite:///{folder / 'academichub.db'}",
+        "ACADEMICHUB_OUTBOX_DIR": str(folder / "outbox"),
+        "ACADEMICHUB_MAIL_BACKEND": "outbox",
+        "ACADEMICHUB_BASE_URL": "http://testserver",
+        "ACADEMICHUB_SECRET_KEY": "k",
+    }
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        mp.chdir(folder)  # no stray .env is read
+        settings = load_settings(_env_file=None)
+        day = date.fromisoformat(SAMPLE_DAY_DATE)
+        engine = open_database(settings)
+        run_ingest(settings, engine, paths=[str(SAMPLE_DAY_DIR)], day=day)
+        if themes:
+            from academichub.editions import vectorise
+            from academichub.editions.edition import read_edition
+
+            def no_model():
+                raise vectorise.RepresentationUnavailable("no [semantic] extra in this test")
+
+            with pytest.MonkeyPatch.context() as model:
+                model.setattr(vectorise, "_load_minilm", no_model)
+                read_edition(engine, day, settings.corpus_days)
+        if readers:
+            from academichub.cli.day import SAMPLE_SUBSCRIBERS
+            from academichub.db import session_scope
+            from subscribers.service import ProfileInput, upsert_subscriber
+
+            with session_scope(engine) as session:
+                for r in SAMPLE_SUBSCRIBERS:
+                    profile = ProfileInput(
+                        interests=r["interests"], language=r["language"], name=r["name"], keywords=r["keywords"]
+                    )
+                    upsert_subscriber(session, r["email"], profile)
+        app = create_app(settings)
+        yield app, TestClient(app), folder

@@ -109,11 +109,7 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
     assert "2606.12747" in ids and "doi:10.1126/sample.science.0099" in ids
     assert all(re.fullmatch(r"\d{4}\.\d{5}|doi:10\.\S+", i) for i in ids)
     science = next(p for p in papers if p["id"] == "doi:10.1126/sample.science.0001")
-    assert (
-        science["authors"] == []
-        and science["source"] == "Science (Express)"
-        and not science["title"].endswith("| Science")
-    )
+    assert science["authors"] == [] and science["source"] == "Science" and not science["title"].endswith("| Science")
     code, out, _ = run_cli(
         capsys, monkeypatch, "match", "--interests", "quantum error mitigation Petz recovery", "--top", "3", "--json"
     )

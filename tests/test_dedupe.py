@@ -16,15 +16,15 @@ def records(name: str, **kw) -> list[PaperRecord]:
 
 def test_cross_listing_is_one_paper_with_merged_categories_and_labels():
     ai = records("arxiv-rss-csAI-jmamath-trimmed.xml")
-    # The same paper as the cs.LG feed would list it: announce type cross, label arXiv (CS.LG).
+    # The same paper as the cs.LG feed would list it: announce type cross, label arXiv (cs.LG).
     as_cross = replace(
-        ai[0], announce_type="cross", source_label="arXiv (CS.LG)", categories=["cs.AI", "cs.LG", "stat.ML"]
+        ai[0], announce_type="cross", source_label="arXiv (cs.LG)", categories=["cs.AI", "cs.LG", "stat.ML"]
     )
     out = merge_batches([Batch("arxiv-cs.AI", ai), Batch("arxiv-cs.LG", [as_cross])], Known())
     assert out.created == [r.id for r in ai]
     paper = out.papers[ai[0].id]
     assert paper.categories == ["cs.AI", "cs.LG", "stat.ML"]  # primary first, union after
-    assert paper.source_labels == ["arXiv (CS.AI)", "arXiv (CS.LG)"]
+    assert paper.source_labels == ["arXiv (cs.AI)", "arXiv (cs.LG)"]
     assert [(m.incoming, m.reason) for m in out.merges] == [(ai[0].id, "cross-listing")]
     assert list(out.edition) == [r.id for r in ai]  # once each
     assert ("arxiv-cs.LG", ai[0].id, "cross") in out.listings
@@ -64,7 +64,7 @@ def test_arxiv_doi_links_the_journal_item_with_that_doi():
     nature = records("nature-rss-dakesan.xml", label="Nature")[0]  # doi:10.1038/s41586-024-07811-4
     out = merge_batches([Batch("arxiv-cs.AI", [pre]), Batch("nature", [nature])], Known())
     assert nature.id not in out.created
-    assert out.papers[pre.id].source_labels == ["arXiv (CS.AI)", "Nature"]
+    assert out.papers[pre.id].source_labels == ["arXiv (cs.AI)", "Nature"]
     assert out.merges[-1].reason == "same DOI"
 
 

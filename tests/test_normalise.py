@@ -3,7 +3,6 @@ from __future__ import annotations
 import pytest
 
 from academichub.papers.normalise import (
-    category_label,
     classify_kind,
     clean_abstract,
     clean_doi,
@@ -91,5 +90,4 @@ def test_kinds_and_labels():
     assert classify_kind("Retraction Note: X") == "retraction"
     assert classify_kind("Daily briefing: X") == "news"
     assert classify_kind("Real result", url="https://www.nature.com/articles/s41586-024-1") == "article"
-    assert category_label("cs.CV") == "CS.CV" and category_label("quant-ph") == "quant-ph"
     assert title_key("Kähler  Manifolds: a Survey!") == "kahler manifolds a survey"

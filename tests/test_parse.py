@@ -25,7 +25,7 @@ def test_arxiv_rss_item_fields():
     assert first.arxiv_version == 1 and first.announce_type == "new"
     assert first.authors == ["Michael Cooper", "Samuel Cooper"]
     assert first.categories == ["cs.AI", "cs.LG"]
-    assert first.source_label == "arXiv (CS.AI)"
+    assert first.source_label == "arXiv (cs.AI)"
     assert first.published == date(2026, 4, 27)  # the publisher's own day, not UTC's
     assert first.abs_url == "https://arxiv.org/abs/2604.21935" and first.pdf_url == "https://arxiv.org/pdf/2604.21935"
 
@@ -182,7 +182,7 @@ def test_multi_category_arxiv_feed_labels_by_the_feed_category():
     assert feed.meta.categories == ("cs.LG", "cs.AI")
     labels = [r.source_label for r in feed.records]
     # categories cs.AI,cs.LG -> the first of the paper's categories that the feed covers
-    assert labels[0] == "arXiv (CS.AI)"
+    assert labels[0] == "arXiv (cs.AI)"
 
 
 def test_journal_atom_feed():

@@ -118,7 +118,7 @@ def test_cross_listing_across_files_merges_in_the_database(db_url, fixtures_dir,
     assert report.new_papers == 3 and report.merges == {"cross-listing": 3}
     with session_scope(engine) as s:
         p = s.get(Paper, "2604.21935")
-        assert p.source_labels == ["arXiv (CS.AI)", "arXiv (CS.LG)"]
+        assert p.source_labels == ["arXiv (cs.AI)", "arXiv (cs.LG)"]
         listings = s.exec(select(Listing).where(Listing.paper_id == "2604.21935")).all()
         assert {(row.source_key, row.announce_type) for row in listings} == {
             ("arxiv-cs.AI", "new"),

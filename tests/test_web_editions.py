@@ -56,7 +56,7 @@ def test_latest_edition_as_on_the_seed_page_with_navigation(web):
     html = page.text
     assert "Academic Intelligence · Curated Daily" in html and "探索全球前沿学术脉络" in html
     assert "AcademicHub 汇聚顶级期刊与预印本平台的实时文献" in html
-    assert re.search(r'<span class="num">01\.</span> arXiv \((CS\.[A-Z]+|quant-ph)\) 2026-06-\d\d', html)
+    assert re.search(r'<span class="num">01\.</span> arXiv \((cs\.[A-Z]+|quant-ph)\) 2026-06-\d\d', html)
     assert "<h1>2026-06-22 精选 · 39 篇论文</h1>" in html
     assert 'href="/editions/2026-06-19" rel="prev"' in html and 'rel="next"' not in html
     en = client.get("/?lang=en").text

@@ -229,6 +229,31 @@ def test_unsubscribe_page_and_rfc8058_one_click(web):
     assert r.status_code == 200 and subscriber(app, "bob@example.org").status == "unsubscribed"
 
 
+@pytest.mark.parametrize(
+    ("language", "said", "back", "wrong"),
+    [
+        ("en", "You are unsubscribed", "Subscribe again", "链接"),
+        ("zh", "已退订", "重新订阅", "invalid"),
+    ],
+)
+def test_a_reader_who_left_opens_their_preferences_link(web, language, said, back, wrong):
+    """In their own language: they are unsubscribed and how to come back, not a 400 "链接无效"."""
+    app, client, _tmp = web
+    sub = add(app, language=language)
+    prefs = token(app, "preferences", {"s": sub.id})
+    assert client.post(f"/unsubscribe?t={token(app, 'unsubscribe', {'s': sub.id})}").status_code == 200
+    for path in (f"/preferences?t={prefs}", f"/preferences/rate?t={prefs}"):
+        page = client.get(path)
+        text = re.sub(r"<[^>]+>", " ", page.text)
+        assert page.status_code == 200, path
+        assert said in text and back in text and "ada@example.org" in text, path
+        assert f'lang="{"zh-Hans" if language == "zh" else "en"}"' in page.text
+        assert wrong not in text.lower() and "链接无效" not in text, path
+        assert 'href="/subscribe' in page.text
+    form = client.post("/preferences", data={"t": prefs, "csrf": "x", "interests": "y"})  # a form still open
+    assert form.status_code == 200 and said in form.text
+
+
 def sent_email(app, sub, day, paper_ids):
     """The ledger row of an email as the daily run leaves it: sent, with what it carried."""
     from academichub.delivery import ledger

@@ -6,6 +6,7 @@ from __future__ import annotations
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import _settings, console, subscribers_app
 
 channel_app = typer.Typer(
@@ -24,8 +25,10 @@ CHANNEL_HELP = (
 
 @channel_app.command("add")
 def channel_add(
-    email: str = typer.Argument(..., help="The subscriber's address."),
-    url: str = typer.Argument(..., help="An Apprise URL, e.g. feishu://TOKEN or json://hooks.example.org/path."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
+    url: str = typer.Argument(
+        ..., metavar=ht.URL, help="An Apprise URL, e.g. feishu://TOKEN or json://hooks.example.org/path."
+    ),
 ) -> None:
     """Add a channel to a subscriber (checked by Apprise first: a bad URL is refused, nothing stored)."""
     from academichub.db import open_database, session_scope
@@ -41,7 +44,7 @@ def channel_add(
 
 @channel_app.command("list")
 def channel_list(
-    email: str | None = typer.Argument(None, help="One subscriber's channels (default: everyone's)."),
+    email: str | None = typer.Argument(None, metavar=ht.EMAIL, help="One subscriber's channels (default: everyone's)."),
 ) -> None:
     """List channels (masked: scheme, host and a few characters of each secret)."""
     from sqlmodel import col, select
@@ -70,8 +73,10 @@ def channel_list(
 
 @channel_app.command("remove")
 def channel_remove(
-    email: str = typer.Argument(..., help="The subscriber's address."),
-    channel_id: int = typer.Argument(..., help="The channel's id (`academichub subscribers channel list`)."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
+    channel_id: int = typer.Argument(
+        ..., metavar=ht.ID, help="The channel's id (`academichub subscribers channel list`)."
+    ),
 ) -> None:
     """Remove a channel and its delivery rows."""
     from academichub.db import open_database, session_scope

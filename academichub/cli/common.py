@@ -81,6 +81,32 @@ def print_markdown(md: str) -> None:
         console.print(md, markup=False, highlight=False)
 
 
+PREFECT_SERVER_NOTE = (
+    "Starting a temporary Prefect server for this run; on a busy machine that can take a minute "
+    "(set PREFECT_API_URL to use your own server)…"
+)
+
+
+def prefect_api_url() -> str | None:
+    """The Prefect API a flow would report to (the environment or the active Prefect profile)."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().api.url
+
+
+def prefect_server_note(api_url: str | None) -> str | None:
+    """What to say before a flow runs: without an API, Prefect starts a temporary server first."""
+    return None if api_url else PREFECT_SERVER_NOTE
+
+
+def announce_prefect_server() -> None:
+    """Called by the commands that run a flow (run, demo, deliveries resend, events) before they load it,
+    so the wait for a temporary server is never silent (on stderr: the output stays the answer)."""
+    note = prefect_server_note(prefect_api_url())
+    if note:
+        err.print(note, markup=False, highlight=False)
+
+
 HELD_EXIT = 3  # the day's edition is held: nothing was sent (see docs/operations.md, "A broken day")
 
 

@@ -8,12 +8,14 @@ from typing import Any
 
 import typer
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import (
     DATE_HELP,
     FROM_HELP,
     _check_paths,
     _day,
     _settings,
+    announce_prefect_server,
     app,
     console,
     held_day,
@@ -42,6 +44,8 @@ SAMPLE_SUBSCRIBERS: list[dict[str, Any]] = [
 
 def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
     from academichub.papers.health import EditionHeld
+
+    announce_prefect_server()
     from flows.daily import daily_flow
 
     try:
@@ -126,8 +130,8 @@ def _already_sent(count: int, day: str, outbox: Path | None) -> None:
 
 @app.command()
 def run(
-    from_: list[Path] | None = typer.Option(None, "--from", help=FROM_HELP),
-    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
+    from_: list[Path] | None = typer.Option(None, "--from", metavar=ht.PATH, help=FROM_HELP),
+    date_: str | None = typer.Option(None, "--date", metavar=ht.DATE, help=DATE_HELP),
     dry_run: bool = typer.Option(False, "--dry-run", help="Render every briefing but write or send nothing."),
 ) -> None:
     """Run the whole day: ingest, build the edition, match each subscriber, compose and deliver."""

@@ -7,9 +7,11 @@ import json
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import (
     _date,
     _settings,
+    announce_prefect_server,
     app,
     console,
     err,
@@ -22,7 +24,7 @@ app.add_typer(deliveries_app, name="deliveries")
 @deliveries_app.callback()
 def deliveries(
     ctx: typer.Context,
-    date_: str | None = typer.Option(None, "--date", help="Edition date (default: all dates)."),
+    date_: str | None = typer.Option(None, "--date", metavar=ht.DATE, help="Edition date (default: all dates)."),
     stuck: bool = typer.Option(
         False, "--stuck", help="Only rows left in 'sending' by a crash: their outcome is unknown."
     ),
@@ -94,16 +96,15 @@ def deliveries(
 
 @deliveries_app.command("resend")
 def deliveries_resend(
-    date_: str = typer.Option(..., "--date", help="Edition date of the stuck deliveries."),
+    date_: str = typer.Option(..., "--date", metavar=ht.DATE, help="Edition date of the stuck deliveries."),
     email: list[str] | None = typer.Option(
-        None, "--email", help="Only these addresses (repeat); default: every stuck one."
+        None, "--email", metavar=ht.EMAIL, help="Only these addresses (repeat); default: every stuck one."
     ),
 ) -> None:
     """Send stuck deliveries of a day again, on purpose (they may have arrived once already)."""
     from academichub.db import open_database, session_scope
     from academichub.delivery import channel_ledger, ledger
     from academichub.delivery.engine import Outcome
-    from flows.daily import daily_flow
 
     day = _date(date_).isoformat()
     engine = open_database(_settings())
@@ -114,6 +115,9 @@ def deliveries_resend(
         console.print(f"No stuck deliveries for {day}.")
         return
     console.print(f"Re-queued {len(addresses)}: {', '.join(addresses)}", markup=False)
+    announce_prefect_server()
+    from flows.daily import daily_flow
+
     report = daily_flow(date_=day, skip_ingest=True)
     sent = [d.who for d in report.deliveries if d.state == Outcome.SENT]
     console.print(f"Sent {len(sent)}: {', '.join(sent) or '-'}", markup=False)
@@ -131,6 +135,7 @@ def events() -> None:
             highlight=False,
         )
         raise typer.Exit(2)
+    announce_prefect_server()
     from flows.events import process_ses_events
 
     r = process_ses_events()

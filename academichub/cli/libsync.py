@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import _settings, console, err, subscribers_app
 
 if TYPE_CHECKING:
@@ -92,7 +93,9 @@ def print_report(report: SyncReport) -> None:
 
 @library_app.command("sync")
 def library_sync(
-    emails: list[str] | None = typer.Argument(None, help="Only these subscribers (default: everyone)."),
+    emails: list[str] | None = typer.Argument(
+        None, metavar=ht.EMAIL, help="Only these subscribers (default: everyone)."
+    ),
     force: bool = typer.Option(
         False, "--force", help="Refresh every source now, even one refreshed recently (not one asked to wait)."
     ),
@@ -119,7 +122,7 @@ def library_sync(
 
 @library_app.command("list")
 def library_list(
-    email: str = typer.Argument(..., help="The subscriber's address."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
     json_: bool = typer.Option(
         False,
         "--json",
@@ -162,8 +165,8 @@ def library_list(
 
 @library_app.command("remove")
 def library_remove(
-    email: str = typer.Argument(..., help="The subscriber's address."),
-    source_id: int = typer.Argument(..., help="The source's id (from `subscribers library list`)."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
+    source_id: int = typer.Argument(..., metavar=ht.ID, help="The source's id (from `subscribers library list`)."),
 ) -> None:
     """Remove a library source and its key; the papers it brought leave the radar's library."""
     from academichub.db import open_database, session_scope

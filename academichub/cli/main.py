@@ -11,6 +11,7 @@ import sys
 
 from academichub.cli import channels, day, delivery, libsync, papers, radars, roster, sources, subscribers, web  # noqa: F401  (register the commands)
 from academichub.cli.common import app, err
+from academichub.cli.helptext import named, usage_error
 
 
 def user_errors() -> tuple[type[Exception], ...]:
@@ -27,8 +28,18 @@ def user_errors() -> tuple[type[Exception], ...]:
 
 
 def main() -> None:
+    from typer import Abort
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
+
     try:
-        app()
+        code = named(app).main(prog_name="academichub", standalone_mode=False)  # errors: below, one line each
+    except ClickException as exc:
+        if not isinstance(exc, NoArgsIsHelpError):  # that one has printed the help already
+            usage_error(exc)
+        sys.exit(exc.exit_code)
+    except Abort:
+        err.print("aborted")
+        sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
@@ -44,6 +55,7 @@ def main() -> None:
             highlight=False,
         )
         sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import (
     DATE_HELP,
     FROM_HELP,
@@ -34,8 +35,8 @@ if TYPE_CHECKING:
 
 @app.command()
 def ingest(
-    from_: list[Path] | None = typer.Option(None, "--from", help=FROM_HELP),
-    date_: str | None = typer.Option(None, "--date", help=DATE_HELP),
+    from_: list[Path] | None = typer.Option(None, "--from", metavar=ht.PATH, help=FROM_HELP),
+    date_: str | None = typer.Option(None, "--date", metavar=ht.DATE, help=DATE_HELP),
     json_: bool = typer.Option(False, "--json", help="Print the ingest report as JSON."),
 ) -> None:
     """Fetch (or read) the day's papers: parse, normalise, deduplicate and store them."""
@@ -89,7 +90,9 @@ def papers(
             "theme, ...): the same shape as /api/editions/DATE."
         ),
     ),
-    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+    date_: str | None = typer.Option(
+        None, "--date", metavar=ht.DATE, help="Edition date (default: the latest edition)."
+    ),
 ) -> None:
     """List the papers of the latest edition (or of --date)."""
     from academichub.papers.views import PaperCard, paper_json
@@ -143,35 +146,50 @@ def match(
     interests: str | None = typer.Option(
         None,
         "--interests",
+        metavar=ht.TEXT,
         help="Free-text interests (an ad-hoc profile). Chinese terms are translated offline by a "
         "research-term glossary; other languages need English words.",
     ),
-    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " With or without --interests."),
+    library: Path | None = typer.Option(
+        None, "--library", metavar=ht.FILE, help=LIBRARY_HELP + " With or without --interests."
+    ),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     subscriber: str | None = typer.Option(
-        None, "--subscriber", help="Rank for a stored subscriber's profile instead (email address)."
+        None, "--subscriber", metavar=ht.EMAIL, help="Rank for a stored subscriber's profile instead (email address)."
     ),
     keywords: str | None = typer.Option(
-        None, "--keywords", help="With --interests: comma-separated keywords that raise a paper's score."
+        None,
+        "--keywords",
+        metavar=ht.LIST,
+        help="With --interests: comma-separated keywords that raise a paper's score.",
     ),
     exclude: str | None = typer.Option(
-        None, "--exclude", help="With --interests: comma-separated keywords; a paper containing one is left out."
+        None,
+        "--exclude",
+        metavar=ht.LIST,
+        help="With --interests: comma-separated keywords; a paper containing one is left out.",
     ),
     authors: str | None = typer.Option(
-        None, "--authors", help="With --interests: comma-separated authors to follow (their papers are raised)."
+        None,
+        "--authors",
+        metavar=ht.LIST,
+        help="With --interests: comma-separated authors to follow (their papers are raised).",
     ),
     categories: str | None = typer.Option(
         None,
         "--categories",
+        metavar=ht.LIST,
         help="With --interests: comma-separated filter, only papers from these sources (any key of "
         "`academichub sources`).",
     ),
-    lang: str = typer.Option("en", "--lang", help="zh or en: the language of the reasons."),
-    top: int = typer.Option(8, "--top", min=1, max=100, help="How many papers at most."),
+    lang: str = typer.Option("en", "--lang", metavar=ht.LANG_ZH_EN, help="zh or en: the language of the reasons."),
+    top: int = typer.Option(8, "--top", metavar=ht.TOP, min=1, max=100, help="How many papers at most."),
     json_: bool = typer.Option(
         False, "--json", help="Print JSON objects (id, title, score, reasons, radar: the radar it was picked for)."
     ),
-    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+    date_: str | None = typer.Option(
+        None, "--date", metavar=ht.DATE, help="Edition date (default: the latest edition)."
+    ),
 ) -> None:
     """Rank the latest edition for an ad-hoc profile (--interests and/or --library) or a subscriber (--subscriber)."""
     from academichub.briefing.compose import word_reasons
@@ -277,7 +295,9 @@ def themes(
     json_: bool = typer.Option(
         False, "--json", help="Print JSON objects (id, label, papers, categories, fields, cross_domain, sources)."
     ),
-    date_: str | None = typer.Option(None, "--date", help="Edition date (default: the latest edition)."),
+    date_: str | None = typer.Option(
+        None, "--date", metavar=ht.DATE, help="Edition date (default: the latest edition)."
+    ),
 ) -> None:
     """The themes of the latest edition (or of --date), as the email and the web page show them; themes that
     span fields are marked cross-domain. A day without stored themes gets them found (and kept) first."""

@@ -10,6 +10,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import _settings, console, subscribers_app
 from academichub.cli.library import LIBRARY_HELP, OFFLINE_HELP, read_library
 from academichub.cli.libsync import (
@@ -31,16 +32,27 @@ subscribers_app.add_typer(radar_app, name="radar")
 
 @radar_app.command("add")
 def radar_add(
-    email: str = typer.Argument(..., help="The subscriber's address."),
-    name: str = typer.Argument(..., help="The radar's name (1-40 letters, digits, spaces, '-', '_', '.')."),
-    interests: str = typer.Option(..., "--interests", help="Free-text research interests of this radar."),
-    keywords: str | None = typer.Option(None, "--keywords", help="Comma-separated keywords that raise a score."),
-    exclude: str | None = typer.Option(None, "--exclude", help="Comma-separated keywords: such papers never come."),
-    categories: str | None = typer.Option(
-        None, "--categories", help="Comma-separated filter: only these arXiv categories or sources (cs.CL,medrxiv)."
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
+    name: str = typer.Argument(
+        ..., metavar=ht.NAME, help="The radar's name (1-40 letters, digits, spaces, '-', '_', '.')."
     ),
-    authors: str | None = typer.Option(None, "--authors", help="Comma-separated authors to follow."),
-    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Seeds this radar."),
+    interests: str = typer.Option(
+        ..., "--interests", metavar=ht.TEXT, help="Free-text research interests of this radar."
+    ),
+    keywords: str | None = typer.Option(
+        None, "--keywords", metavar=ht.LIST, help="Comma-separated keywords that raise a score."
+    ),
+    exclude: str | None = typer.Option(
+        None, "--exclude", metavar=ht.LIST, help="Comma-separated keywords: such papers never come."
+    ),
+    categories: str | None = typer.Option(
+        None,
+        "--categories",
+        metavar=ht.LIST,
+        help="Comma-separated filter: only these arXiv categories or sources (cs.CL,medrxiv).",
+    ),
+    authors: str | None = typer.Option(None, "--authors", metavar=ht.LIST, help="Comma-separated authors to follow."),
+    library: Path | None = typer.Option(None, "--library", metavar=ht.FILE, help=LIBRARY_HELP + " Seeds this radar."),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     zotero: str | None = typer.Option(None, "--zotero", metavar="USER_ID|groups/ID", help=ZOTERO_HELP),
     zotero_key: str | None = typer.Option(
@@ -93,7 +105,7 @@ def _names(session, subscriber_id: int) -> list[str]:
 
 @radar_app.command("list")
 def radar_list(
-    email: str = typer.Argument(..., help="The subscriber's address."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
     json_: bool = typer.Option(
         False, "--json", help="Print JSON objects (name, interests, keywords, exclude, categories, authors, votes)."
     ),
@@ -130,8 +142,8 @@ def radar_list(
 
 @radar_app.command("remove")
 def radar_remove(
-    email: str = typer.Argument(..., help="The subscriber's address."),
-    name: str = typer.Argument(..., help="The radar to remove (a reader keeps at least one)."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
+    name: str = typer.Argument(..., metavar=ht.NAME, help="The radar to remove (a reader keeps at least one)."),
 ) -> None:
     """Remove a radar and the 👍/👎 votes that trained it (a reader's last radar cannot be removed)."""
     from academichub.db import open_database, session_scope

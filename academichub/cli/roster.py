@@ -10,12 +10,15 @@ import sys
 import typer
 from rich.table import Table
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import _settings, console, subscribers_app
 
 
 @subscribers_app.command("export")
 def subscribers_export(
-    email: str | None = typer.Argument(None, help="One person's data (JSON), or everyone when omitted."),
+    email: str | None = typer.Argument(
+        None, metavar=ht.EMAIL, help="One person's data (JSON), or everyone when omitted."
+    ),
     json_: bool = typer.Option(False, "--json", help="JSON instead of CSV (for everyone)."),
 ) -> None:
     """Write subscribers to standard output: CSV (import-compatible) or JSON; with EMAIL, that person's data."""

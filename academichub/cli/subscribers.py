@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from academichub.cli import helptext as ht
 from academichub.cli.channels import CHANNEL_HELP
 from academichub.cli.common import (
     _date,
@@ -43,13 +44,16 @@ def _known_categories(settings: Settings) -> frozenset[str]:
 
 @subscribers_app.command("add")
 def subscribers_add(
-    email: str = typer.Argument(..., help="Email address (case-insensitive, unique)."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="Email address (case-insensitive, unique)."),
     interests: str | None = typer.Option(
         None,
         "--interests",
+        metavar=ht.TEXT,
         help="Free-text research interests, in any language (needed unless --library, --zotero or --orcid is given).",
     ),
-    library: Path | None = typer.Option(None, "--library", help=LIBRARY_HELP + " Replaces the stored library."),
+    library: Path | None = typer.Option(
+        None, "--library", metavar=ht.FILE, help=LIBRARY_HELP + " Replaces the stored library."
+    ),
     offline: bool = typer.Option(False, "--offline", help=OFFLINE_HELP),
     zotero: str | None = typer.Option(None, "--zotero", metavar="USER_ID|groups/ID", help=ZOTERO_HELP),
     zotero_key: str | None = typer.Option(
@@ -59,36 +63,47 @@ def subscribers_add(
         None, "--zotero-collection", metavar="KEY", help=ZOTERO_COLLECTION_HELP
     ),
     orcid: str | None = typer.Option(None, "--orcid", metavar="ORCID_ID", help=ORCID_HELP),
-    lang: str = typer.Option("en", "--lang", help="zh, en or bilingual."),
-    name: str = typer.Option("", "--name", help="How the email greets the reader."),
+    lang: str = typer.Option("en", "--lang", metavar=ht.LANG_ANY, help="zh, en or bilingual."),
+    name: str = typer.Option("", "--name", metavar=ht.TEXT, help="How the email greets the reader."),
     keywords: str | None = typer.Option(
-        None, "--keywords", help="Comma-separated keywords that raise a paper's score."
+        None, "--keywords", metavar=ht.LIST, help="Comma-separated keywords that raise a paper's score."
     ),
     exclude: str | None = typer.Option(
-        None, "--exclude", help="Comma-separated keywords: a paper containing one is never sent."
+        None, "--exclude", metavar=ht.LIST, help="Comma-separated keywords: a paper containing one is never sent."
     ),
     categories: str | None = typer.Option(
         None,
         "--categories",
+        metavar=ht.LIST,
         help="Comma-separated filter: only papers from these sources, any key of `academichub sources` "
         "(e.g. math.PR,q-bio.NC,medrxiv.epidemiology,nature-medicine); the day's fetch reads what readers choose.",
     ),
     authors: str | None = typer.Option(
-        None, "--authors", help="Comma-separated authors to follow (their papers are raised)."
+        None, "--authors", metavar=ht.LIST, help="Comma-separated authors to follow (their papers are raised)."
     ),
-    tz: str | None = typer.Option(None, "--tz", help="IANA time zone, e.g. Asia/Shanghai (default UTC)."),
-    hour: int | None = typer.Option(None, "--hour", help="Local delivery hour 0-23 (default 7)."),
-    frequency: str | None = typer.Option(None, "--frequency", help="daily or weekly."),
-    weekday: str | None = typer.Option(None, "--weekday", help="For weekly: mon..sun (default mon)."),
-    papers: int | None = typer.Option(None, "--papers", help="Papers per email, 1-30 (default 8)."),
+    tz: str | None = typer.Option(
+        None, "--tz", metavar=ht.TIMEZONE, help="IANA time zone, e.g. Asia/Shanghai (default UTC)."
+    ),
+    hour: int | None = typer.Option(None, "--hour", metavar=ht.HOUR, help="Local delivery hour 0-23 (default 7)."),
+    frequency: str | None = typer.Option(None, "--frequency", metavar=ht.FREQUENCY, help="daily or weekly."),
+    weekday: str | None = typer.Option(
+        None, "--weekday", metavar=ht.WEEKDAY, help="For weekly: mon..sun (default mon)."
+    ),
+    papers: int | None = typer.Option(None, "--papers", metavar=ht.COUNT, help="Papers per email, 1-30 (default 8)."),
     empty_day: str | None = typer.Option(
-        None, "--empty-day", help="When nothing matches: short (a short email saying so, default) or none (no email)."
+        None,
+        "--empty-day",
+        metavar=ht.EMPTY_DAY,
+        help="When nothing matches: short (a short email saying so, default) or none (no email).",
     ),
     pause_until: str | None = typer.Option(
-        None, "--pause-until", help="Pause emails until this date (YYYY-MM-DD); they resume on that day."
+        None,
+        "--pause-until",
+        metavar=ht.DATE,
+        help="Pause emails until this date (YYYY-MM-DD); they resume on that day.",
     ),
     resume: bool = typer.Option(False, "--resume", help="End a pause now."),
-    channel: list[str] | None = typer.Option(None, "--channel", help=CHANNEL_HELP),
+    channel: list[str] | None = typer.Option(None, "--channel", metavar=ht.URL, help=CHANNEL_HELP),
     email_on: bool | None = typer.Option(
         None,
         "--email/--no-email",
@@ -187,6 +202,7 @@ def subscribers_add(
 def subscribers_import(
     path: Path = typer.Argument(
         ...,
+        metavar=ht.FILE,
         help="CSV with columns email, interests[, language, name, keywords, exclude, categories, authors, "
         "timezone, hour, frequency, weekday, papers, radars]; list cells are ;-separated; radars (the reader's "
         "other radars, as `subscribers export` writes them) is a JSON list.",
@@ -285,7 +301,7 @@ def _extra_radars(cell: str | None) -> list:
 
 @subscribers_app.command("delete")
 def subscribers_delete(
-    email: str = typer.Argument(..., help="The address whose data is removed."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The address whose data is removed."),
     yes: bool = typer.Option(False, "--yes", help="Do it (without this, only say what would be removed)."),
 ) -> None:
     """Delete a subscriber and all their data (profile, feedback, change record, delivery ledger)."""
@@ -304,13 +320,16 @@ def subscribers_delete(
 
 @subscribers_app.command("feedback")
 def subscribers_feedback(
-    email: str = typer.Argument(..., help="The subscriber's address."),
-    paper_id: str = typer.Argument(..., help="Paper id, e.g. 2606.12345 or doi:10.1101/..."),
+    email: str = typer.Argument(..., metavar=ht.EMAIL, help="The subscriber's address."),
+    paper_id: str = typer.Argument(..., metavar=ht.PAPER_ID, help="Paper id, e.g. 2606.12345 or doi:10.1101/..."),
     like: bool = typer.Option(False, "--like", help="More like this."),
     dislike: bool = typer.Option(False, "--dislike", help="Less like this."),
     undo: bool = typer.Option(False, "--undo", help="Remove this paper's like or dislike."),
     radar: str | None = typer.Option(
-        None, "--radar", help="The radar the vote trains (default: the first; see `subscribers radar list`)."
+        None,
+        "--radar",
+        metavar=ht.NAME,
+        help="The radar the vote trains (default: the first; see `subscribers radar list`).",
     ),
 ) -> None:
     """Record a like or dislike (what the 👍/👎 links in the email do): it moves tomorrow's ranking; --undo

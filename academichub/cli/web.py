@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from academichub.cli import helptext as ht
 from academichub.cli.common import (
     _settings,
     app,
@@ -24,10 +25,13 @@ def proxy_options(settings) -> dict:
 
 @app.command()
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port to listen on."),
+    host: str = typer.Option("127.0.0.1", "--host", metavar=ht.HOST, help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", metavar=ht.PORT, help="Port to listen on."),
     workers: int = typer.Option(
-        1, "--workers", help="Worker processes (use a redis:// ACADEMICHUB_RATE_LIMIT_STORAGE with more than one)."
+        1,
+        "--workers",
+        metavar=ht.COUNT,
+        help="Worker processes (use a redis:// ACADEMICHUB_RATE_LIMIT_STORAGE with more than one).",
     ),
 ) -> None:
     """The web app: sign-up, preferences, unsubscribe (incl. RFC 8058 one-click), feedback, and the edition pages."""

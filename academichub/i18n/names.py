@@ -1,6 +1,7 @@
 """Names a reader sees that the code keeps as English keys: research fields (a cross-domain theme's
 ``computer science + medicine``), weekdays, the preference fields and their values (the "preferences
-saved" page and email), and the feed-health notes of an edition page."""
+saved" page and email), the feed-health notes of an edition page, and "et al." after a long author
+list."""
 
 from __future__ import annotations
 
@@ -91,6 +92,15 @@ def _zh(language: str | None) -> bool:
 def field_names(fields: list[str], language: str | None) -> str:
     """A theme's research fields, joined: ``computer science + medicine`` / ``计算机科学 + 医学``."""
     return " + ".join(_FIELDS.get(f, f) if _zh(language) else f for f in fields)
+
+
+def author_line(names: list[str], limit: int, language: str | None) -> str:
+    """The first ``limit`` authors, then "et al." (English) or "等" (Chinese) when there are more:
+    ``Ada Lovelace, Alan Turing et al.`` / ``Ada Lovelace, Alan Turing 等``."""
+    shown = ", ".join(names[:limit])
+    if len(names) <= limit:
+        return shown
+    return f"{shown} 等" if _zh(language) else f"{shown} et al."
 
 
 def weekday_name(day: str, language: str | None) -> str:

@@ -17,7 +17,10 @@ WEB: dict[str, dict[str, str]] = {
         ),
         "email": "Email address",
         "interests": "Research interests",
-        "interests_help": "Free text, in any language: what you work on and want to follow.",
+        # True with or without an LLM: Chinese matches offline (the glossary); an LLM expands other scripts
+        # (on saving, or when a sign-up is confirmed), never a Latin-script language other than English.
+        "interests_help": "Free text in English or Chinese: what you work on and want to follow. "
+        "In another language, include the English terms too.",
         "too_long": "At most {limit} characters (this has {length}): please shorten it.",
         "language": "Language of the email",
         "lang_en": "English",
@@ -196,7 +199,7 @@ WEB: dict[str, dict[str, str]] = {
         "signup_intro": "告诉我们您的研究方向；每天早上，您会收到当天与您相关的新论文，并附上推荐理由。",
         "email": "邮箱地址",
         "interests": "研究兴趣",
-        "interests_help": "自由填写，任何语言均可：您的研究方向和想关注的内容。",
+        "interests_help": "自由填写，中文或英文均可：您的研究方向和想关注的内容。如用其他语言，请同时写上英文术语。",
         "too_long": "最多 {limit} 个字符（当前 {length} 个），请缩短。",
         "language": "邮件语言",
         "lang_en": "英文",

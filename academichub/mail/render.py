@@ -25,7 +25,7 @@ from mjml import mjml2html
 
 from academichub.briefing.compose import Briefing
 from academichub.i18n import strings_for
-from academichub.i18n.names import change_rows, field_names
+from academichub.i18n.names import author_line, change_rows, field_names
 from academichub.papers.urls import safe_href
 
 SUBJECT_TOP_CHARS = 60
@@ -121,10 +121,6 @@ def _numbers(ns) -> str:
     return ", ".join(f"{int(n):02d}" for n in ns)
 
 
-def _authors(names: list[str], limit: int = 6) -> str:
-    return ", ".join(names[:limit]) + (" et al." if len(names) > limit else "")
-
-
 def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
 
@@ -138,7 +134,7 @@ class EmailTemplates:
     def __init__(self, templates_dir: Path):
         folder = str(Path(templates_dir) / "email")
         loader = FileSystemLoader(folder)
-        filters = {"num": _num, "numbers": _numbers, "authors": _authors, "wrap": wrap, "safe_url": safe_href}
+        filters = {"num": _num, "numbers": _numbers, "authors": author_line, "wrap": wrap, "safe_url": safe_href}
         filters |= {"fields": field_names}
         self._stage1 = Environment(
             loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True

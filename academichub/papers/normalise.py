@@ -187,8 +187,3 @@ def split_authors(raw: str | list[str] | None, *, style: str = "comma") -> list[
     sep = ";" if ";" in text else ","
     names = [squash(n) for n in re.split(rf"\s*{sep}\s*|\s+and\s+", text)]
     return [n for n in names if n and n.casefold() not in _PLACEHOLDER_AUTHORS]
-
-
-def category_label(category: str) -> str:
-    """arXiv category as the seed pages show it: cs.CV -> CS.CV, quant-ph stays quant-ph."""
-    return category.upper() if "." in category else category

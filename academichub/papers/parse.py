@@ -15,8 +15,8 @@ from typing import Any
 import feedparser
 
 from academichub.papers.items import collect, entry_ref, field_text, parse_date
+from academichub.papers.labels import arxiv_label, shown_label
 from academichub.papers.normalise import (
-    category_label,
     classify_kind,
     clean_abstract,
     clean_doi,
@@ -237,7 +237,7 @@ def _arxiv_entry(e: Any, *, prefix: str, feed_cats: tuple[str, ...], label: str 
         abstract=clean_abstract(abstract_raw),
         authors=authors,
         categories=categories,
-        source_label=label or (f"arXiv ({category_label(shown)})" if shown else "arXiv"),
+        source_label=label or arxiv_label(shown),
         server="arxiv",
         arxiv_id=arxiv_id,
         arxiv_version=version,
@@ -292,7 +292,7 @@ def _journal_entry(e: Any, name: str, label: str | None) -> PaperRecord:
         abstract=clean_abstract(summary, title=title),
         authors=authors,
         categories=[t.get("term") for t in e.get("tags", []) if t.get("term")],
-        source_label=label or name,
+        source_label=shown_label(label or name, "journal"),
         server="journal",
         kind=classify_kind(title, url=link, section=section),
         doi=doi,

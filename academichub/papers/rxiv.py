@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from academichub.papers.items import collect, entry_ref, field_text, parse_date
+from academichub.papers.labels import subject_label
 from academichub.papers.normalise import clean_abstract, clean_doi, clean_title, split_authors, squash, title_key
 from academichub.papers.records import FeedError, FeedMeta, ItemError, PaperRecord, ParsedFeed
 from academichub.papers.validate import RAW_ABSTRACT_CHARS, RAW_AUTHORS_CHARS, RAW_TITLE_CHARS, item_ref, short
@@ -102,7 +103,7 @@ def _rxiv_json_item(item: Any, label: str | None) -> PaperRecord:
         abstract=clean_abstract(field_text(item, "abstract", RAW_ABSTRACT_CHARS), title=title, jats=True),
         authors=split_authors(field_text(item, "authors", RAW_AUTHORS_CHARS), style="surname"),
         categories=[category.lower()] if category else [],
-        source_label=label or (f"{server_name(server)} ({category.title()})" if category else server_name(server)),
+        source_label=label or subject_label(server_name(server), category),
         server=server,
         doi=doi,
         arxiv_version=None,

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from academichub.papers.labels import shown_label
 from academichub.papers.sources import paper_facets
 from academichub.papers.urls import checked_url
 
@@ -67,11 +68,14 @@ class PaperCard:
 
     @classmethod
     def of(cls, paper: Any, label: str | None = None) -> PaperCard:
-        """The card of a stored paper, under the label its edition lists it with (else its first)."""
+        """The card of a stored paper, under the label its edition lists it with (else its first), in
+        the one form labels are shown in (``papers.labels``: rows stored before it included)."""
+        server = getattr(paper, "server", "")  # (a stored row has one; a card built from a sketch may not)
+        sources = tuple(dict.fromkeys(shown_label(x, server) for x in paper.source_labels))
         return cls(
             id=paper.id,
             title=paper.title,
-            source_label=label or (paper.source_labels[0] if paper.source_labels else ""),
+            source_label=shown_label(label, server) if label else (sources[0] if sources else ""),
             published=paper.published,
             authors=list(paper.authors),
             abstract=paper.abstract,
@@ -83,7 +87,7 @@ class PaperCard:
             kind=paper.kind,
             announce_type=paper.announce_type,
             arxiv_version=paper.arxiv_version,
-            sources=tuple(paper.source_labels),
+            sources=sources,
             categories=tuple(paper.categories),
         )
 

@@ -29,7 +29,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from academichub.db import open_database
 from academichub.editions.edition import EditionCache
 from academichub.i18n import web_strings
-from academichub.i18n.names import change_rows, field_names, weekday_name
+from academichub.i18n.names import author_line, change_rows, field_names, weekday_name
 from academichub.mail.backends import Mailer, make_mailer
 from academichub.mail.links import LinkBuilder
 from academichub.mail.render import EmailTemplates
@@ -120,7 +120,8 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
         loader=FileSystemLoader(str(Path(settings.templates_dir) / "web")), autoescape=select_autoescape(default=True)
     )
     pages.filters["safe_url"] = safe_href  # only http(s) links from feeds become links on a page
-    pages.filters.update(fields=field_names, weekday=weekday_name, changes=change_rows)  # i18n/names.py
+    # the reader's words for fields, weekdays, preference changes and "et al." (i18n/names.py)
+    pages.filters.update(fields=field_names, weekday=weekday_name, changes=change_rows, authors=author_line)
     ctx = WebContext(
         settings=settings,
         engine=engine or open_database(settings),

@@ -9,9 +9,6 @@ Filters are query parameters (work without JavaScript); the page is paginated so
 from __future__ import annotations
 
 import json
-import math
-import re
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from urllib.parse import urlencode
 
@@ -23,17 +20,17 @@ from sqlmodel import col, select
 from academichub.briefing.compose import briefing_from_record
 from academichub.db import session_scope
 from academichub.editions.edition import EditionData
-from academichub.editions.theme import Theme
 from academichub.i18n import web_strings
 from academichub.i18n.names import feed_note
 from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
 from academichub.web.app import WebContext
+from academichub.web.editionview import edition_view, filters_from
+from academichub.web.preferences import _categories
 from subscribers.tokens import Verified, link_payload, named_reader
 
 router = APIRouter()
-PER_PAGE = 50
 SUMMARY_CHARS = 280  # the abstract shown before "read the full abstract"
 
 
@@ -101,63 +98,6 @@ def held_reason(ctx: WebContext, day: date) -> str | None:
         return row.held if row is not None else None
 
 
-@dataclass(frozen=True)
-class Filters:
-    source: str = ""
-    category: str = ""
-    theme: int | None = None
-    page: int = 1
-
-
-_NUMBER = re.compile(r"[0-9]{1,9}")  # ASCII digits only ("²".isdigit() is true, int("²") fails), and few
-
-
-def filters_from(request: Request) -> Filters:
-    q = request.query_params
-    theme = q.get("theme", "")
-    page = q.get("page", "1")
-    return Filters(
-        source=q.get("source", "")[:100],
-        category=q.get("category", "")[:50],
-        theme=int(theme) if _NUMBER.fullmatch(theme) else None,
-        page=int(page) if _NUMBER.fullmatch(page) and int(page) > 0 else 1,
-    )
-
-
-def edition_view(edition: EditionData, f: Filters, per_page: int = PER_PAGE) -> dict:
-    """Pure: what the edition page shows for these filters (numbers are positions in the whole edition)."""
-    theme_of = {fact.id: fact.theme for fact in edition.facts}
-    facts = {fact.id: fact for fact in edition.facts}
-    themes: dict[int | None, Theme] = {t.id: t for t in edition.themes}  # .get(None): no theme
-    rows = []
-    for number, (pid, card) in enumerate(edition.cards.items(), 1):
-        fact = facts.get(pid)
-        categories = list(fact.categories) if fact else []
-        if f.source and card.source_label != f.source:
-            continue
-        if f.category and f.category not in categories:
-            continue
-        if f.theme is not None and theme_of.get(pid) != f.theme:
-            continue
-        rows.append({"number": number, "card": card, "categories": categories, "theme": themes.get(theme_of.get(pid))})
-    pages = max(1, math.ceil(len(rows) / per_page))
-    page = min(f.page, pages)
-    sources = sorted({c.source_label for c in edition.cards.values() if c.source_label})
-    categories = sorted({c for fact in edition.facts for c in fact.categories})
-    return {
-        "rows": rows[(page - 1) * per_page : page * per_page],
-        "total": len(edition.cards),
-        "matching": len(rows),
-        "page": page,
-        "pages": pages,
-        "sources": sources,
-        "categories": categories,
-        "themes": sorted(edition.themes, key=lambda t: (not t.cross_domain, -len(t.paper_ids))),
-        "theme": themes.get(f.theme) if f.theme is not None else None,
-        "themes_ready": edition.themes_ready,
-    }
-
-
 def split_abstract(text: str, limit: int = SUMMARY_CHARS) -> tuple[str, str]:
     """(shown, rest): the abstract collapsed after a few lines, cut at a word."""
     text = " ".join((text or "").split())
@@ -200,12 +140,14 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
             "pages": 1,
             "sources": [],
             "categories": [],
+            "source": f.source,
+            "category": f.category,
             "themes": [],
             "theme": None,
             "themes_ready": True,
         }
     else:
-        view = edition_view(edition, f)
+        view = edition_view(edition, f, choosable=frozenset(_categories(ctx)))
     prev_, next_ = neighbours(ctx, day)
     keep = {k: v for k, v in (("lang", request.query_params.get("lang")),) if v}
 

@@ -3,6 +3,8 @@ and sending the transactional mails.
 
 Token cases, the same on every route: invalid (tampered, truncated, wrong purpose) -> 400 page;
 expired -> 410 page (preferences: with an offer to email a fresh link); unknown subscriber -> 400.
+A reader who unsubscribed and opens a page for active readers (preferences, "rate ten papers") is
+told so in their own language, with the way back (``left_page``), not shown a broken link.
 """
 
 from __future__ import annotations
@@ -58,9 +60,9 @@ def reader_of(
     none (tampered, expired, wrong purpose, unknown; with ``active_only`` also unsubscribed)."""
     v = ctx.tokens.verify(purpose, token)
     sub = subscriber_of(ctx, session, v.payload) if v.ok else None
-    if sub is not None and active_only and sub.status == "unsubscribed":
-        sub = None
     lang = ctx.lang(request, sub.language if sub else None)
+    if sub is not None and active_only and sub.status == "unsubscribed":
+        return None, lang, left_page(ctx, request, sub, lang)
     if sub is None:
         return (
             None,
@@ -68,6 +70,18 @@ def reader_of(
             bad_token(ctx, request, v if not v.ok else Verified("invalid"), lang, renew=renew, token=token),
         )
     return sub, lang, None
+
+
+def left_page(ctx: WebContext, request: Request, sub: Subscriber, lang: str) -> HTMLResponse:
+    """A reader who unsubscribed: that no more emails go to them, and the way back (sign up again)."""
+    s = web_strings(lang)
+    return ctx.message(
+        request,
+        lang=lang,
+        title_key="unsubscribed_title",
+        paragraphs=[s["unsubscribed"].format(email=sub.email)],
+        link={"href": "/subscribe" + ("?lang=en" if lang == "en" else ""), "label": s["resubscribe"]},
+    )
 
 
 def send_mail(ctx: WebContext, to: str, rendered, kind: str) -> None:

@@ -16,6 +16,7 @@ from academichub.mail.backends import OutcomeUnknown, PermanentSendError, Transi
 from academichub.mail.render import Links, render_confirmation, render_welcome
 from academichub.web.app import WebContext, rate_limit
 from academichub.web.readers import client_of, ctx_of, reader_of, send_mail
+from subscribers.expand import expand_if_needed
 from subscribers.models import Subscriber
 from subscribers.radars import first_radar
 from subscribers.service import INTERESTS_MAX, ProfileInput, SubscriberError, apply_profile, normalise_email, set_status
@@ -143,6 +144,11 @@ def confirm(request: Request, t: str = ""):
         if sub is None:
             return bad
         if sub.status in ("pending", "unsubscribed") and set_status(session, sub, "active", via="confirm-link"):
+            # Interests in a language the offline matcher does not read get English key phrases now,
+            # once the address is confirmed (never for an unconfirmed sign-up), when an LLM is configured.
+            profile = first_radar(session, sub.key)
+            if profile is not None:
+                expand_if_needed(ctx.settings, session, profile)
             _welcome(ctx, session, sub)  # once, when the link turns the subscription on (a second press sends none)
         return _confirmed(ctx, request, sub, lang)
 

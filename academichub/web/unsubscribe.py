@@ -7,9 +7,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
-from academichub.web.app import WebContext
-from academichub.web.readers import ctx_of, reader_of
-from subscribers.models import Subscriber
+from academichub.web.readers import ctx_of, left_page, reader_of
 from subscribers.service import set_status
 
 router = APIRouter()
@@ -24,7 +22,7 @@ def unsubscribe_page(request: Request, t: str = ""):
             return bad
         s = web_strings(lang)
         if sub.status == "unsubscribed":
-            return _unsubscribed(ctx, request, sub, lang)
+            return left_page(ctx, request, sub, lang)
         return ctx.message(
             request,
             lang=lang,
@@ -32,17 +30,6 @@ def unsubscribe_page(request: Request, t: str = ""):
             paragraphs=[s["unsub_intro"].format(email=sub.email)],
             form={"action": f"/unsubscribe?t={t}", "hidden": {}, "label": s["unsub_button"], "cls": "danger"},
         )
-
-
-def _unsubscribed(ctx: WebContext, request: Request, sub: Subscriber, lang: str) -> HTMLResponse:
-    s = web_strings(lang)
-    return ctx.message(
-        request,
-        lang=lang,
-        title_key="unsubscribed_title",
-        paragraphs=[s["unsubscribed"].format(email=sub.email)],
-        link={"href": "/subscribe" + ("?lang=en" if lang == "en" else ""), "label": s["resubscribe"]},
-    )
 
 
 async def _start_of_body(request: Request, limit: int = 256) -> str:
@@ -69,4 +56,4 @@ async def unsubscribe(request: Request, t: str = ""):
             set_status(session, sub, "unsubscribed", via="one-click" if one_click else "unsubscribe-link")
         if one_click:
             return PlainTextResponse("unsubscribed\n")
-        return _unsubscribed(ctx, request, sub, ctx.lang(request, sub.language))
+        return left_page(ctx, request, sub, ctx.lang(request, sub.language))
