@@ -139,7 +139,9 @@ def subscribers_list() -> None:
         channels = channels_for(session, [s.key for s, _ in subs])
         shown = {sid: [mask_channel(c.url) for c in chs] for sid, chs in channels.items()}
     table = Table(title=f"{len(subs)} subscriber(s)")
-    for col in ("email", "name", "lang", "schedule", "status", "interests", "library", "channels"):
+    # An address is what a reader of this table copies: it is never folded, whatever the terminal's width.
+    table.add_column("email", no_wrap=True, min_width=max((len(s.email) for s, _ in subs), default=5))
+    for col in ("name", "lang", "schedule", "status", "interests", "library", "channels"):
         table.add_column(col, overflow="fold")
     for s, p in subs:
         weekday = " " + (s.weekly_day or "mon") if s.frequency == "weekly" else ""
