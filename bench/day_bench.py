@@ -243,7 +243,12 @@ def main() -> None:
     report = deliver_due(now=later.isoformat(), batch_size=args.batch)
     stages["deliver-due"] = time.perf_counter() - t0
     cpu["deliver-due"] = tuple(b - a for a, b in zip(c0, cpu_s(), strict=True))
-    print(f"delivered: LLM {report.llm.calls} calls, fallbacks {report.llm.fallbacks}", flush=True)
+    print(
+        f"delivered: LLM {report.llm.calls} calls, fallbacks {report.llm.fallbacks}; "
+        f"matches kept from prepare-edition {report.tally.matched['kept']}, "
+        f"matched afresh {report.tally.matched['afresh']}",
+        flush=True,
+    )
     for k, v in report.stages.items():
         print(f"    {k}: {v:.1f} s", flush=True)
     states = dict(report.tally.states)
