@@ -76,17 +76,6 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
             settings.min_score,
         )
         receiving += sum(1 for m in matches.values() if m)
-        timed(
-            "keep matches",
-            keep_matches,
-            engine,
-            quote(data),
-            quote(group),
-            quote(profiles),
-            quote(matches),
-            settings.representation,
-            settings.min_score,
-        )
         _pieces, written = timed(
             "LLM: papers and themes",
             write_briefings,
@@ -99,6 +88,17 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
             deadline=quote(deadline),
         )
         llm = llm.merge(written)
+        timed(  # after the LLM work: that is kept even if this fails
+            "keep matches",
+            keep_matches,
+            engine,
+            quote(data),
+            quote(group),
+            quote(profiles),
+            quote(matches),
+            settings.representation,
+            settings.min_score,
+        )
     report = RunReport(
         edition_date=day,
         ingest=ingest,
