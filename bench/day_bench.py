@@ -4,14 +4,15 @@
         [--database postgresql://postgres@127.0.0.1:5432/academichub_bench]
 
 The scheduled day as its two flows run it (on a temporary local Prefect API): ``prepare-edition``
-(ingest -> edition + themes -> match everyone -> per-paper summaries and theme syntheses from the LLM)
-then ``deliver-due`` with every reader due (ledger, batches claimed in the database; per batch: match,
-the readers' openings from the LLM, compose, render, MIME). The LLM is a local OpenAI-compatible
+(ingest -> edition + themes -> match everyone, keeping the matches -> per-paper summaries and theme
+syntheses from the LLM) then ``deliver-due`` with every reader due (ledger, batches claimed in the
+database; per batch: the kept matches, matching only readers changed since, the readers' openings
+from the LLM, compose, render, MIME). The LLM is a local OpenAI-compatible
 server answering after --llm-latency seconds (ACADEMICHUB_LLM_CONCURRENCY requests at once per
 batch); SES is mocked: each message is built to its final bytes and dropped (no network, no
 send-rate limit, which the target excludes). ``--dask N``: deliver-due's batches on a local Dask
-cluster of N processes. Wall time per stage, peak memory (RSS of this process; the LLM stub runs in
-a thread of it).
+cluster of N processes. Wall time per stage, CPU seconds per flow (steadier on a shared machine),
+peak memory (RSS of this process; the LLM stub runs in a thread of it).
 """
 
 from __future__ import annotations
