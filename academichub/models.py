@@ -129,6 +129,21 @@ class LlmCache(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
+class DayMatch(SQLModel, table=True):
+    """One reader's papers of one day's edition as prepare-edition matched them (compact rows:
+    ``academichub/matching/kept.py``), so that deliver-due does not match everyone again. A row
+    counts only while the edition (``edition_key``) and what the matcher takes of the reader — radars,
+    feedback, library, papers per email (``reader_key``) — are what they were; otherwise the reader
+    is matched afresh at delivery."""
+
+    __tablename__ = "day_match"
+    edition_date: dt.date = Field(primary_key=True)
+    subscriber_id: int = Field(foreign_key="subscriber.id", primary_key=True)
+    edition_key: str = Field(max_length=64)
+    reader_key: str = Field(max_length=64)
+    matches: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+
+
 class DeliveryState(StrEnum):
     """A ledger row's state: queued -> (claimed by a worker) -> sending -> sent / failed / skipped.
     Stored as its text value, so rows and queries compare with plain strings too."""

@@ -4,14 +4,15 @@
         [--database postgresql://postgres@127.0.0.1:5432/academichub_bench]
 
 The scheduled day as its two flows run it (on a temporary local Prefect API): ``prepare-edition``
-(ingest -> edition + themes -> match everyone -> per-paper summaries and theme syntheses from the LLM)
-then ``deliver-due`` with every reader due (ledger, batches claimed in the database; per batch: match,
-the readers' openings from the LLM, compose, render, MIME). The LLM is a local OpenAI-compatible
+(ingest -> edition + themes -> match everyone, keeping the matches -> per-paper summaries and theme
+syntheses from the LLM) then ``deliver-due`` with every reader due (ledger, batches claimed in the
+database; per batch: the kept matches, matching only readers changed since, the readers' openings
+from the LLM, compose, render, MIME). The LLM is a local OpenAI-compatible
 server answering after --llm-latency seconds (ACADEMICHUB_LLM_CONCURRENCY requests at once per
 batch); SES is mocked: each message is built to its final bytes and dropped (no network, no
 send-rate limit, which the target excludes). ``--dask N``: deliver-due's batches on a local Dask
-cluster of N processes. Wall time per stage, peak memory (RSS of this process; the LLM stub runs in
-a thread of it).
+cluster of N processes. Wall time per stage, CPU seconds per flow (steadier on a shared machine),
+peak memory (RSS of this process; the LLM stub runs in a thread of it).
 """
 
 from __future__ import annotations
@@ -32,6 +33,13 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 DAY = date(2026, 6, 22)
+
+
+def cpu_s() -> tuple[float, float]:
+    """CPU seconds (user + system) of this process, and of its children that ended (the Dask workers
+    of deliver-due, once the cluster closes): on a shared machine, steadier than wall time."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime, kids.ru_utime + kids.ru_stime
 
 
 def rss_mib() -> float:
@@ -219,9 +227,10 @@ def main() -> None:
     stages["setup (synthetic feeds, subscribers; not counted)"] = time.perf_counter() - t0
 
     # The scheduled day as its two flows run it (inside Prefect flows, on a temporary local API).
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     prepared = prepare_edition(from_paths=[str(folder)], date_=DAY.isoformat())
     stages["prepare-edition"] = time.perf_counter() - t0
+    cpu: dict[str, tuple[float, float]] = {"prepare-edition": tuple(b - a for a, b in zip(c0, cpu_s(), strict=True))}
     print(
         f"prepared: {prepared.edition_size} papers, {len(prepared.themes)} themes, LLM {prepared.llm.calls} calls; "
         f"peak RSS {rss_mib():.0f} MiB",
@@ -230,11 +239,17 @@ def main() -> None:
     for k, v in prepared.stages.items():
         print(f"    {k}: {v:.1f} s", flush=True)
 
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), cpu_s()
     later = datetime.now(UTC) + timedelta(days=8)  # every reader's hour (and weekday) has come
     report = deliver_due(now=later.isoformat(), batch_size=args.batch)
     stages["deliver-due"] = time.perf_counter() - t0
-    print(f"delivered: LLM {report.llm.calls} calls, fallbacks {report.llm.fallbacks}", flush=True)
+    cpu["deliver-due"] = tuple(b - a for a, b in zip(c0, cpu_s(), strict=True))
+    print(
+        f"delivered: LLM {report.llm.calls} calls, fallbacks {report.llm.fallbacks}; "
+        f"matches kept from prepare-edition {report.tally.matched['kept']}, "
+        f"matched afresh {report.tally.matched['afresh']}",
+        flush=True,
+    )
     for k, v in report.stages.items():
         print(f"    {k}: {v:.1f} s", flush=True)
     states = dict(report.tally.states)
@@ -246,7 +261,8 @@ def main() -> None:
         f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB"
     )
     for k, v in stages.items():
-        print(f"  {k}: {v:.1f} s")
+        used = f" (CPU {cpu[k][0]:.1f} s here + {cpu[k][1]:.1f} s in worker processes)" if k in cpu else ""
+        print(f"  {k}: {v:.1f} s{used}")
     print(
         f"  total (without setup): {total:.1f} s = {total / 60:.1f} min; peak RSS {rss_mib():.0f} MiB"
         f"{f' (largest Dask worker: {children.peak:.0f} MiB)' if args.dask else ''}; "

@@ -32,6 +32,7 @@ from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
 from academichub.llm import Deadline, run_deadline
 from academichub.mail.backends import Mailer
+from academichub.matching import kept
 from academichub.matching.match import Match, ProfileSpec
 from academichub.matching.profiles import Readers, match_profiles
 from academichub.papers.health import EditionHeld
@@ -61,6 +62,19 @@ def match_readers(
     engine: Engine, edition: EditionData, profiles: list[ProfileSpec], representation: str, min_score: float
 ) -> dict[str, list[Match]]:
     return match_profiles(engine, edition, profiles, representation, min_score)
+
+
+@task(name="keep-matches", cache_policy=NO_CACHE)
+def keep_matches(
+    engine: Engine,
+    edition: EditionData,
+    readers: Readers,
+    profiles: list[ProfileSpec],
+    matches: dict[str, list[Match]],
+    representation: str,
+    min_score: float,
+) -> int:
+    return kept.keep_matches(engine, edition, readers, profiles, matches, representation, min_score)
 
 
 @task(name="write-briefings", cache_policy=NO_CACHE)

@@ -5,7 +5,8 @@ readers, so that the hourly ``deliver-due`` only does each reader's own part.
    is held: the run fails here and deliver-due sends none of it until a later run of the day succeeds.
 2. Read the edition and its themes (stored with it).
 3. Match everyone (to know which papers anyone will receive), daily readers on the day's edition and
-   weekly ones on the week's.
+   weekly ones on the week's, and keep each reader's matches (``day_match``): deliver-due reads them
+   instead of matching again, for every reader whose radars, feedback and library are unchanged.
 4. Have the LLM write the per-paper summaries of those papers and the per-theme syntheses (cached).
 5. Publish what was prepared as an artifact.
 
@@ -26,11 +27,12 @@ from academichub.briefing.pieces import LlmReport
 from academichub.db import session_scope
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.llm import run_deadline
+from academichub.matching.kept import forget_matches
 from academichub.matching.profiles import load_profiles
 from academichub.papers.health import EditionHeld
 from academichub.services import Services
 from academichub.settings import load_settings
-from flows.daily import load_edition, match_readers, trusted, write_briefings
+from flows.daily import keep_matches, load_edition, match_readers, trusted, write_briefings
 from flows.ingest import held, run_ingest
 from subscribers.service import audience
 
@@ -54,6 +56,7 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
     llm = LlmReport(model=settings.llm_model)
     deadline = run_deadline(settings)  # one for the run's LLM work, both groups
     receiving = 0
+    forget_matches(engine, day)  # an earlier preparation's rows of the day, and old days'
     for group, days in ((readers.daily, 1), (readers.weekly, 7)):
         if not group:
             continue
@@ -85,6 +88,17 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
             deadline=quote(deadline),
         )
         llm = llm.merge(written)
+        timed(  # after the LLM work: that is kept even if this fails
+            "keep matches",
+            keep_matches,
+            engine,
+            quote(data),
+            quote(group),
+            quote(profiles),
+            quote(matches),
+            settings.representation,
+            settings.min_score,
+        )
     report = RunReport(
         edition_date=day,
         ingest=ingest,

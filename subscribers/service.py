@@ -246,16 +246,16 @@ def changes_of(session: Session, subscriber_id: int) -> list[SubscriberChange]:
 
 def delete_subscriber(session: Session, sub: Subscriber) -> None:
     """Remove a person's data: feedback, profile, change record, channels, library sources (their keys),
-    delivery ledgers, the subscriber."""
+    delivery ledgers, kept day matches, the subscriber."""
     from sqlalchemy import delete
 
-    from academichub.models import Delivery
+    from academichub.models import DayMatch, Delivery
     from subscribers.channels import delete_channels
     from subscribers.libsources import delete_sources
 
     delete_channels(session, sub.key)
     delete_sources(session, subscriber_id=sub.key)
-    for model in (Feedback, SubscriberChange, Delivery):
+    for model in (Feedback, SubscriberChange, Delivery, DayMatch):
         session.execute(delete(model).where(col(model.subscriber_id) == sub.id))
     session.execute(delete(InterestProfile).where(col(InterestProfile.subscriber_id) == sub.id))
     session.delete(sub)

@@ -218,6 +218,11 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         assert set(got) == {"zh@example.org", "en@example.org"}
         # deliver-due wrote only the two readers' openings (one request); the rest came from prepare's cache
         assert [r["kind"] for r in fake.requests[calls_after_prepare:]] == ["opening", "opening"]  # one per language
+        # each reader matched once a day: deliver-due read the matches prepare-edition kept
+        assert (
+            "kept from prepare-edition for **2** readers, matched at delivery for **0**"
+            in (read_artifacts("deliver-due")[0]["data"])
+        )
         calls_after_delivery = len(fake.requests)
         edition_ids = set(read_edition(engine, date(2026, 6, 22)).cards)
         for address, m in got.items():
@@ -240,6 +245,7 @@ def test_the_scheduled_day_prepare_then_deliver_due_with_an_llm_and_ses(httpserv
         assert sorted(r.state for r in s.exec(select(Delivery)).all()) == ["sent", "sent", "sent"]
     artifact = read_artifacts("deliver-due")[0]["data"]
     assert "for the edition of 2026-06-22" in artifact and "sent 1" in artifact and "slowest stages" in artifact
+    assert "kept from prepare-edition for **1** readers, matched at delivery for **0**" in artifact
 
 
 def test_deliver_due_on_a_local_dask_cluster_sends_each_reader_once_and_leaves_no_process_behind(

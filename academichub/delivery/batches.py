@@ -4,6 +4,7 @@ with the batch."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
@@ -108,6 +109,7 @@ def _deliver(
     weekly = [r for r in readers if r[0].frequency == "weekly"]
     daily = [r for r in readers if r[0].frequency != "weekly"]
     deadline = run_deadline(settings)  # a batch runs on its own worker: its LLM work has its own deadline
+    matched: Counter = Counter()
     out, report = deliver_group(
         settings,
         engine,
@@ -117,13 +119,16 @@ def _deliver(
         suppressed,
         mailer=mailer,
         deadline=deadline,
+        matched=matched,
     )
     if weekly:
         week = kept_edition(editions, settings, engine, day, days=7)
         more, weekly_report = deliver_group(
-            settings, engine, week, weekly, dry_run, suppressed, mailer=mailer, deadline=deadline
+            settings, engine, week, weekly, dry_run, suppressed, mailer=mailer, deadline=deadline, matched=matched
         )
         out += more
         report = report.merge(weekly_report)
     report.calls_log = []  # every call is in the run's logs; the run keeps the totals
-    return Tally.of(out), report
+    tally = Tally.of(out)
+    tally.matched.update(matched)
+    return tally, report

@@ -6,6 +6,7 @@ never resent automatically)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -31,6 +32,7 @@ from academichub.mail.backends import (
 from academichub.mail.links import LinkBuilder
 from academichub.mail.message import build_message, list_headers
 from academichub.mail.render import RenderedEmail, render_briefing
+from academichub.matching.kept import kept_matches
 from academichub.matching.match import Match
 from academichub.matching.profiles import Readers, load_profiles, match_profiles
 from academichub.models import Delivery as LedgerRow
@@ -345,13 +347,22 @@ def deliver_group(
     mailer: Mailer | None = None,
     deadline: Deadline | None = None,
     steps: Steps = LIBRARY_STEPS,
+    matched: Counter | None = None,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's);
-    ``deadline``: the LLM deadline shared with the other groups of the same batch."""
+    ``deadline``: the LLM deadline shared with the other groups of the same batch. Readers whose
+    matches prepare-edition kept (and whose radars, feedback and library have not changed since) are
+    not matched again (``academichub/matching/kept.py``); ``matched`` counts readers ``kept`` and
+    matched ``afresh``."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
     profiles = load_profiles(engine, readers)
-    matches = steps.match(engine, edition, profiles, settings.representation, settings.min_score)
+    matches, rest = kept_matches(engine, edition, readers, profiles, settings.representation, settings.min_score)
+    if matched is not None:
+        matched["kept"] += len(matches)
+        matched["afresh"] += len(readers) - len(matches)
+    if rest:
+        matches.update(steps.match(engine, edition, rest, settings.representation, settings.min_score))
     pieces, llm_report = steps.write(settings, engine, edition, matches, readers, deadline=deadline)
     delivered = steps.deliver(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
     return delivered, llm_report

@@ -38,6 +38,7 @@ class Tally:
     states: Counter = field(default_factory=Counter)
     reasons: Counter = field(default_factory=Counter)  # (state, reason) -> readers
     problems: list[Delivery] = field(default_factory=list)
+    matched: Counter = field(default_factory=Counter)  # readers whose matches were "kept" / matched "afresh"
 
     @classmethod
     def of(cls, deliveries: list[Delivery]) -> Tally:
@@ -53,7 +54,10 @@ class Tally:
 
     def merge(self, other: Tally) -> Tally:
         return Tally(
-            self.states + other.states, self.reasons + other.reasons, (self.problems + other.problems)[:PROBLEMS_SHOWN]
+            self.states + other.states,
+            self.reasons + other.reasons,
+            (self.problems + other.problems)[:PROBLEMS_SHOWN],
+            self.matched + other.matched,
         )
 
     @property
@@ -82,6 +86,11 @@ def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
         f"batches: **{r.batches}** of up to {batch_size}",
         "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none"),
     ]
+    if r.tally.matched:
+        lines.append(
+            f"- matches: kept from prepare-edition for **{r.tally.matched['kept']}** readers, matched at delivery "
+            f"for **{r.tally.matched['afresh']}** (changed their radars, feedback or library since, or new)"
+        )
     lines += llm_lines(r.llm)
     lines.append(
         "- slowest stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in sorted(r.stages.items(), key=lambda kv: -kv[1]))

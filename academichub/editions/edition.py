@@ -32,6 +32,7 @@ class EditionData:
     period_start: date | None = None  # a week's editions, for weekly digests
     themes_ready: bool = True  # False: read for the pages before the day's run found the themes
     matchers: dict = field(default_factory=dict, repr=False, compare=False)  # representation -> Matcher, built once
+    match_keys: dict = field(default_factory=dict, repr=False, compare=False)  # matching/kept.py's edition keys
 
 
 def read_edition(
