@@ -30,6 +30,7 @@ from sqlmodel import col, select
 
 from academichub.db import chunks, insert_new, session_scope
 from academichub.editions.edition import EditionData
+from academichub.editions.vectorise import MODEL_NAME
 from academichub.matching.match import Match, ProfileSpec, Reason
 from academichub.matching.radars import reader_of
 from academichub.models import DayMatch
@@ -52,7 +53,10 @@ def edition_key(edition: EditionData, representation: str, min_score: float) -> 
 
 
 def _edition_key(edition: EditionData, representation: str, min_score: float) -> str:
-    h = hashlib.sha256(json.dumps([MATCH_FORMAT, representation, min_score, str(edition.day)]).encode())
+    # The encoder's name carries its input length: a deploy that changes how papers are encoded misses
+    # the rows kept before it instead of serving them.
+    encoder = MODEL_NAME if representation == "semantic" else None
+    h = hashlib.sha256(json.dumps([MATCH_FORMAT, representation, encoder, min_score, str(edition.day)]).encode())
     for f in edition.facts:
         fields = [f.id, f.title, f.abstract, f.kind, list(f.categories), sorted(f.facets), list(f.authors), f.theme]
         h.update(json.dumps(fields, ensure_ascii=False).encode())
