@@ -32,6 +32,7 @@ _WHY: list[tuple[re.Pattern[str], str]] = [
 _FILE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"this is not a text file \(.*\)"), "这不是文本文件（应为 BibTeX、RIS、CSL-JSON 或编号列表）"),
     (re.compile(r"not valid JSON \(line (\d+), column (\d+): (.*)\)"), "不是有效的 JSON（第 {0} 行第 {1} 列：{2}）"),
+    (re.compile(r"not valid JSON here: a number with more than 4,300 digits"), "不是可用的 JSON：有数字超过 4,300 位"),
     (re.compile(r"the JSON is nested too deeply to be a CSL-JSON export"), "JSON 嵌套过深，不是 CSL-JSON 导出文件"),
     (re.compile(r"CSL-JSON must be a list of items"), "CSL-JSON 必须是条目列表"),
     (

@@ -167,6 +167,8 @@ def parse_csl_json(text: str, out: LibraryParse) -> None:
         raise LibraryError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise LibraryError("the JSON is nested too deeply to be a CSL-JSON export") from None
+    except ValueError:  # Python's limit on an int's digits (sys.int_info.default_max_str_digits)
+        raise LibraryError("not valid JSON here: a number with more than 4,300 digits") from None
     if isinstance(data, dict):
         data = data.get("items", [data])
     if not isinstance(data, list):
