@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.test_web_library import libraries, make_app, opened, reader, text_of
+from academichub.i18n.libproblems import library_problem
+from academichub.papers.libformats import MAX_BLOCKS, MAX_MARKS
+from academichub.papers.library import LibraryError, parse_library
+from tests.test_web_library import libraries, make_app, opened, reader, text_of, upload
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +37,39 @@ def test_a_csl_json_number_of_5000_digits_is_a_clear_refusal_not_a_500(site):
         assert ("a number with more than 4,300 digits" if lang == "en" else "数字超过 4,300 位") in said
         assert "Traceback" not in page.text and "set_int_max_str_digits" not in page.text
     assert libraries(app, sub) == {"main": []}
+
+
+GOOD = b"@article{good1,\n  title = {Quantum sensing with defects},\n  doi = {10.1000/good.1},\n}\n"
+
+
+def test_a_bibtex_file_of_tens_of_thousands_of_empty_blocks_is_read_only_up_to_its_bound(site):
+    """Every ``@a{`` is a block bibtexparser splits, parses and reports: 1,000,000 of them (4 MB)
+    took 148 s and 1.3 GB. Now the text past ``MAX_BLOCKS`` blocks is not given to it, and said so."""
+    data = GOOD + b"@a{\n" * 6_000
+    parsed = parse_library(data, "mine.bib")
+    assert [e.id for e in parsed.entries] == ["doi:10.1000/good.1"]
+    assert len(parsed.problems) + parsed.skipped <= MAX_BLOCKS + 1
+    cut = f"line {MAX_BLOCKS + 4}: more than {MAX_BLOCKS:,} @ blocks: the rest of the file was not read"
+    assert parsed.problems[0] == cut
+    assert library_problem(cut, "zh") == f"第 {MAX_BLOCKS + 4} 行：超过 {MAX_BLOCKS:,} 个 @ 块，文件其余部分未读取"
+    app, client, sub, t, csrf = site
+    page = upload(client, t, csrf, data)
+    assert page.status_code == 200 and "more than 4,000 @ blocks" in text_of(page)
+
+
+def test_a_bibtex_title_made_of_braces_and_quotes_is_cut_before_its_entry(site):
+    """Each brace, quote, comma and line break is one Python step of bibtexparser's splitter (a
+    normal export has about 34 an entry): a 3 MB title of ``{"}`` took 20 s. Past ``MAX_MARKS`` the
+    rest of the file is not read, cut before the entry that crossed the bound; what came first is kept."""
+    hostile = b"@article{evil,\n  title = {" + b'{"}' * (MAX_MARKS // 3 + 10) + b"},\n}\n"
+    parsed = parse_library(GOOD + hostile + GOOD.replace(b"good1", b"good2"), "mine.bib")
+    assert [e.id for e in parsed.entries] == ["doi:10.1000/good.1"]
+    why = f"more than {MAX_MARKS:,} braces, quotes, commas and line breaks: the rest of the file was not read"
+    assert parsed.problems == [f"line 5: {why}"]
+    assert "无法解析" not in library_problem(parsed.problems[0], "zh")
+    # a single entry past the bound is cut inside itself: it is reported, never parsed whole
+    alone = GOOD[:-2] + b"  abstract = {" + b'{"}' * MAX_MARKS + b"},\n}\n"
+    with pytest.raises(
+        LibraryError, match=rf"line 4: more than {MAX_MARKS:,} braces.*Unexpectedly reached end of file"
+    ):
+        parse_library(alone, "mine.bib")

@@ -23,6 +23,14 @@ _WHY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"no title and no arXiv id or DOI"), "没有标题，也没有 arXiv 编号或 DOI"),
     (re.compile(r"(.*) is not an arXiv id or a DOI"), "{0} 不是 arXiv 编号或 DOI"),
     (re.compile(r"more than (\d+) entries: the rest were not read"), "超过 {0} 条，其余未读取"),
+    (
+        re.compile(r"more than ([\d,]+) @ blocks: the rest of the file was not read"),
+        "超过 {0} 个 @ 块，文件其余部分未读取",
+    ),
+    (
+        re.compile(r"more than ([\d,]+) braces, quotes, commas and line breaks: the rest of the file was not read"),
+        "花括号、引号、逗号和换行超过 {0} 个，文件其余部分未读取",
+    ),
     (re.compile(r"the record has no end \(an 'ER  -' line\)"), "该记录没有结束行（“ER  -”）"),
     (re.compile(r"title must be a string"), "标题必须是文本"),
     (re.compile(r"an item must be an object, not (\w+)"), "条目必须是对象，而不是 {0}"),
