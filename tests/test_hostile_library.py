@@ -9,7 +9,7 @@ import pytest
 
 from academichub.i18n.libproblems import library_problem
 from academichub.papers.libformats import MAX_BLOCKS, MAX_MARKS
-from academichub.papers.library import LibraryError, parse_library
+from academichub.papers.library import MAX_RECORDS, LibraryError, parse_library
 from tests.test_web_library import libraries, make_app, opened, reader, text_of, upload
 
 
@@ -73,3 +73,26 @@ def test_a_bibtex_title_made_of_braces_and_quotes_is_cut_before_its_entry(site):
         LibraryError, match=rf"line 4: more than {MAX_MARKS:,} braces.*Unexpectedly reached end of file"
     ):
         parse_library(alone, "mine.bib")
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "where"),
+    [
+        # RIS records without an end: each record's line was counted from the top of the file, so
+        # 100,000 of them (1.1 MB) took 38 s (50,000: 4.2 s); every one was also reported
+        (
+            "mine.ris",
+            b"TY  - JOUR\nTI  - Quantum sensing\nER  - \n" + b"TY  - JOUR\n" * 6_000,
+            "record 4001 (line 4003)",
+        ),
+        # CSL-JSON items that are no paper: 1.7 million empty objects (5 MB) took 40 s, every one read
+        ("mine.json", b'[{"title": "Quantum sensing"}' + b", {}" * 6_000 + b"]", "entry 4001"),
+    ],
+)
+def test_records_that_are_no_paper_are_read_only_up_to_a_bound(name, data, where):
+    parsed = parse_library(data, name)
+    assert [e.title for e in parsed.entries] == ["Quantum sensing"]
+    assert len(parsed.problems) + parsed.skipped <= MAX_RECORDS
+    cut = f"{where}: more than {MAX_RECORDS:,} records: the rest of the file was not read"
+    assert cut in parsed.problems
+    assert library_problem(cut, "zh").endswith(f"超过 {MAX_RECORDS:,} 条记录，文件其余部分未读取")

@@ -24,6 +24,10 @@ _WHY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"(.*) is not an arXiv id or a DOI"), "{0} 不是 arXiv 编号或 DOI"),
     (re.compile(r"more than (\d+) entries: the rest were not read"), "超过 {0} 条，其余未读取"),
     (
+        re.compile(r"more than ([\d,]+) records: the rest of the file was not read"),
+        "超过 {0} 条记录，文件其余部分未读取",
+    ),
+    (
         re.compile(r"more than ([\d,]+) @ blocks: the rest of the file was not read"),
         "超过 {0} 个 @ 块，文件其余部分未读取",
     ),

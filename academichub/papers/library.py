@@ -19,6 +19,7 @@ from academichub.papers.normalise import ARXIV_ID, clean_doi, find_arxiv_id, tit
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a 2,000-paper Zotero BibTeX export with abstracts is about 4 MB
 MAX_ENTRIES = 2000
+MAX_RECORDS = 2 * MAX_ENTRIES  # records of any kind read (good or not): the rest of a longer file is not
 TITLE_MAX = 300
 ABSTRACT_MAX = 2000  # what is stored and matched of an abstract
 MAX_PROBLEMS = 50  # problems listed; the rest are counted
@@ -59,6 +60,13 @@ class LibraryParse:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(f"{where}: {why}")
         else:
+            self.skipped += 1
+
+    def stop(self, where: str, why: str) -> None:
+        """The file was not read to its end: said first, however many problems came before."""
+        self.problems.insert(0, f"{where}: {why}")
+        if len(self.problems) > MAX_PROBLEMS:
+            self.problems.pop()
             self.skipped += 1
 
     def problem_lines(self) -> list[str]:
@@ -174,6 +182,9 @@ def parse_csl_json(text: str, out: LibraryParse) -> None:
     if not isinstance(data, list):
         raise LibraryError("CSL-JSON must be a list of items")
     for number, item in enumerate(data, 1):
+        if number > MAX_RECORDS:  # 1.7 million empty objects took 40 s
+            out.stop(f"entry {number}", f"more than {MAX_RECORDS:,} records: the rest of the file was not read")
+            return
         if len(out.entries) >= MAX_ENTRIES:
             out.problem(f"entry {number}", f"more than {MAX_ENTRIES} entries: the rest were not read")
             return
