@@ -5,11 +5,22 @@ ingested: the upload runs offline, so only the parsers and the page are exercise
 
 from __future__ import annotations
 
+import copy
+import json
+from urllib.parse import parse_qs
+
 import pytest
+from werkzeug import Request, Response
 
 from academichub.i18n.libproblems import library_problem
+from academichub.i18n.syncerrors import sync_error
 from academichub.papers.libformats import MAX_BLOCKS, MAX_MARKS
 from academichub.papers.library import MAX_RECORDS, LibraryError, parse_library
+from academichub.papers.libsync import refresh_libraries
+from academichub.papers.zotero import MAX_BACKOFF
+from academichub.settings import Settings
+from subscribers.libsources import SourceInput
+from tests.test_library_sync import ITEMS, KEY, _reader
 from tests.test_web_library import libraries, make_app, opened, reader, text_of, upload
 
 
@@ -96,3 +107,44 @@ def test_records_that_are_no_paper_are_read_only_up_to_a_bound(name, data, where
     cut = f"{where}: more than {MAX_RECORDS:,} records: the rest of the file was not read"
     assert cut in parsed.problems
     assert library_problem(cut, "zh").endswith(f"超过 {MAX_RECORDS:,} 条记录，文件其余部分未读取")
+
+
+# --- a hostile Zotero server ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def local(settings, httpserver) -> Settings:
+    """Zotero and OpenAlex on the local server; every refresh of a test at one instant (no wall clock)."""
+    api = httpserver.url_for("")
+    return settings.model_copy(
+        update={"library_zotero_api": api, "library_openalex_api": api, "http_retries": 1, "now": "2026-06-22T12:00Z"}
+    )
+
+
+def test_a_zotero_that_asks_to_back_off_on_every_page_cannot_hold_a_refresh_for_an_hour(local, httpserver):
+    """Zotero's ``Backoff`` is honoured between pages (at most 120 s each); a server that sends it
+    on every one of 40 pages held the refresh (and every source after it) for 40 x 120 s. Now the
+    waits of one refresh add up to at most ``MAX_BACKOFF``: past that it fails, keeps the previous
+    papers and is not tried before the time asked."""
+
+    def endless(request: Request) -> Response:
+        start = int(parse_qs(request.query_string.decode())["start"][0])
+        item = copy.deepcopy(ITEMS[0])
+        item["key"] = item["data"]["key"] = f"K{start:07d}"
+        url = httpserver.url_for(request.path)
+        headers = {"Backoff": "90", "Last-Modified-Version": "7", "Link": f'<{url}?start={start + 1}>; rel="next"'}
+        return Response(json.dumps([item]), headers=headers, content_type="application/json")
+
+    httpserver.expect_request("/users/475425/items/top").respond_with_handler(endless)
+    services = _reader(local, SourceInput.zotero("475425", KEY))
+    slept: list[float] = []
+    report = refresh_libraries(services, sleep=slept.append)
+    assert sum(slept) <= MAX_BACKOFF, slept
+    outcome = report.outcomes[0]
+    assert outcome.state == "failed", outcome
+    assert "Zotero asked to wait 90 s between pages" in outcome.detail
+    assert len(httpserver.log) <= 3
+    assert refresh_libraries(services, force=True).outcomes[0].state == "waiting"
+    assert sync_error(outcome.detail.removesuffix("; the previous papers are kept"), "zh") == (
+        "Zotero 要求每页之间等待 90 秒（已等待 90 秒）：本次未更新，等待之后重试"
+    )
