@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from urllib.parse import parse_qs
 
 import pytest
@@ -14,10 +15,11 @@ from werkzeug import Request, Response
 
 from academichub.i18n.libproblems import library_problem
 from academichub.i18n.syncerrors import sync_error
+from academichub.papers.fetch import Fetcher
 from academichub.papers.libformats import MAX_BLOCKS, MAX_MARKS
 from academichub.papers.library import MAX_RECORDS, LibraryError, parse_library
 from academichub.papers.libsync import refresh_libraries
-from academichub.papers.zotero import MAX_BACKOFF
+from academichub.papers.zotero import MAX_BACKOFF, PAGE_BYTES
 from academichub.settings import Settings
 from subscribers.libsources import SourceInput
 from tests.test_library_sync import ITEMS, KEY, _reader
@@ -148,3 +150,28 @@ def test_a_zotero_that_asks_to_back_off_on_every_page_cannot_hold_a_refresh_for_
     assert sync_error(outcome.detail.removesuffix("; the previous papers are kept"), "zh") == (
         "Zotero 要求每页之间等待 90 秒（已等待 90 秒）：本次未更新，等待之后重试"
     )
+
+
+def test_a_zotero_that_trickles_its_answer_is_cut_at_the_requests_deadline(local, httpserver):
+    """httpx's timeout is per read: a server sending a few bytes before each timeout kept a refresh
+    reading for as long as it liked (16 MB at a byte a second: six months). Now a request has a
+    deadline for its whole answer, ``http_deadline``; the fetcher's clock is a counter here (one
+    second a look), so the test waits for no real deadline."""
+
+    def trickle(request: Request) -> Response:
+        def body():
+            yield b"["
+            for i in range(300):
+                time.sleep(0.002)
+                yield b"{}, " if i < 299 else b"{}"
+            yield b"]"
+
+        return Response(body(), headers={"Last-Modified-Version": "7"}, content_type="application/json")
+
+    httpserver.expect_request("/users/475425/items/top").respond_with_handler(trickle)
+    services = _reader(local.model_copy(update={"http_deadline": 60.0}), SourceInput.zotero("475425", KEY))
+    ticks = iter(range(1_000_000))
+    with Fetcher(services.settings, clock=lambda: float(next(ticks)), max_bytes=PAGE_BYTES) as fetcher:
+        outcome = refresh_libraries(services, fetcher=fetcher).outcomes[0]
+    assert outcome.state == "failed", outcome
+    assert "took longer than 60 s in all" in outcome.detail

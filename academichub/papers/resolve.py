@@ -82,6 +82,7 @@ def _quick(settings: Settings) -> Settings:
         update={
             "http_connect_timeout": min(settings.http_connect_timeout, 5.0),
             "http_timeout": min(settings.http_timeout, 20.0),
+            "http_deadline": min(settings.http_deadline, 20.0),
             "http_connect_retries": 0,
             "http_retries": min(settings.http_retries, 1),
         }
