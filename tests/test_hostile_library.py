@@ -175,3 +175,20 @@ def test_a_zotero_that_trickles_its_answer_is_cut_at_the_requests_deadline(local
         outcome = refresh_libraries(services, fetcher=fetcher).outcomes[0]
     assert outcome.state == "failed", outcome
     assert "took longer than 60 s in all" in outcome.detail
+
+
+@pytest.mark.parametrize("raw", ["9" * 400, "²", "99999999999999999999"])
+@pytest.mark.parametrize(
+    ("path", "field", "says"),
+    [
+        ("/preferences/library/sources/remove", "source", "That source is no longer there"),
+        ("/preferences/channels/remove", "channel", "This channel could not be saved"),
+    ],
+)
+def test_a_removal_form_with_an_id_no_row_can_have_is_the_same_clear_page_as_a_gone_one(site, path, field, says, raw):
+    """``"²".isdigit()`` is true and ``int("²")`` fails; 400 nines are a number no database
+    integer holds (SQLite: OverflowError): both were a 500."""
+    app, client, sub, t, csrf = site
+    page = client.post(f"{path}?lang=en", data={"t": t, "csrf": csrf, field: raw})
+    assert page.status_code == 422, text_of(page)[:300]
+    assert says in text_of(page) and "Traceback" not in page.text
