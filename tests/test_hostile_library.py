@@ -192,3 +192,28 @@ def test_a_removal_form_with_an_id_no_row_can_have_is_the_same_clear_page_as_a_g
     page = client.post(f"{path}?lang=en", data={"t": t, "csrf": csrf, field: raw})
     assert page.status_code == 422, text_of(page)[:300]
     assert says in text_of(page) and "Traceback" not in page.text
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_form_the_parser_refuses_is_a_page_in_the_readers_language(site, lang):
+    """Two files where the upload takes one, 200 fields where the rate form takes 80, a multipart
+    body without its boundary: Starlette's own English words ("Too many files. Maximum number of
+    files is 1.") were the whole page, in Chinese too."""
+    app, client, sub, t, csrf = site
+    sent = {
+        "two files": client.post(
+            f"/preferences/library?lang={lang}",
+            data={"t": t, "csrf": csrf},
+            files=[("library", ("a.bib", GOOD, "text/plain")), ("library", ("b.bib", GOOD, "text/plain"))],
+        ),
+        "200 fields": client.post(f"/preferences/rate?lang={lang}", data={f"v{i}": "1" for i in range(200)}),
+        "no boundary": client.post(
+            f"/preferences/library?lang={lang}", content=b"x", headers={"content-type": "multipart/form-data"}
+        ),
+    }
+    said = "This form could not be read" if lang == "en" else "无法读取此表单"
+    for name, page in sent.items():
+        assert page.status_code == 400, name
+        assert said in text_of(page), (name, text_of(page)[:400])
+        assert "Maximum number" not in page.text and "boundary" not in page.text, name
+
