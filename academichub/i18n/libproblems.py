@@ -48,6 +48,10 @@ _FILE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"the JSON is nested too deeply to be a CSL-JSON export"), "JSON 嵌套过深，不是 CSL-JSON 导出文件"),
     (re.compile(r"CSL-JSON must be a list of items"), "CSL-JSON 必须是条目列表"),
     (
+        re.compile(r"the JSON holds ([\d,]+) objects and lists; .* \(at most ([\d,]+) are read\)"),
+        "该 JSON 含 {0} 个对象和列表，远超 CSL-JSON 导出文件所需（最多读取 {1} 个）",
+    ),
+    (
         re.compile(r"the file is ([\d,]+) bytes; a library file may be at most ([\d,]+)"),
         "文件为 {0} 字节，最多 {1} 字节",
     ),

@@ -22,6 +22,7 @@ MAX_ENTRIES = 2000
 MAX_RECORDS = 2 * MAX_ENTRIES  # records of any kind read (good or not): the rest of a longer file is not
 TITLE_MAX = 300
 ABSTRACT_MAX = 2000  # what is stored and matched of an abstract
+MAX_JSON_CONTAINERS = 400_000  # "{" and "[" in a CSL-JSON file (an item with 10 authors has about 15)
 MAX_PROBLEMS = 50  # problems listed; the rest are counted
 FORMATS = ("bibtex", "ris", "csl-json", "ids")
 _EXTENSIONS = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".json": "csl-json", ".txt": "ids"}
@@ -169,6 +170,12 @@ def parse_ids(text: str, out: LibraryParse) -> None:
 def parse_csl_json(text: str, out: LibraryParse) -> None:
     """CSL-JSON (Zotero's and Mendeley's "CSL JSON" export): a list of items with ``title``,
     ``abstract``, ``DOI``, ``URL``, ``number`` and ``issued.date-parts``."""
+    containers = text.count("{") + text.count("[")
+    if containers > MAX_JSON_CONTAINERS:  # each is a Python object: 1.7 million empty ones took 123 MiB
+        raise LibraryError(
+            f"the JSON holds {containers:,} objects and lists; a CSL-JSON export of {MAX_ENTRIES:,} items "
+            f"needs far fewer (at most {MAX_JSON_CONTAINERS:,} are read)"
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
