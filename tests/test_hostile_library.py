@@ -22,6 +22,7 @@ from academichub.papers.libsync import refresh_libraries
 from academichub.papers.zotero import MAX_BACKOFF, PAGE_BYTES
 from academichub.settings import Settings
 from subscribers.libsources import SourceInput
+from tests.conftest import run_cli
 from tests.test_library_sync import ITEMS, KEY, _reader
 from tests.test_web_library import libraries, make_app, opened, reader, text_of, upload
 
@@ -227,3 +228,17 @@ def test_a_csl_json_of_a_million_empty_objects_is_refused_before_it_is_built():
     said = str(refused.value)
     assert said.startswith(f"the JSON holds {MAX_JSON_CONTAINERS + 12:,} objects and lists")
     assert library_error(said, "zh").startswith(f"该 JSON 含 {MAX_JSON_CONTAINERS + 12:,} 个对象和列表")
+
+
+@pytest.mark.parametrize("group", ["library", "channel"])
+def test_removing_a_source_or_channel_by_an_id_no_database_holds_says_so_on_the_command_line(
+    env_settings, capsys, monkeypatch, group
+):
+    """``subscribers library remove a@x 999999999999999999999999`` said "unexpected error:
+    OverflowError" (SQLite cannot hold the number); the id is as unknown as any other."""
+    code, _out, _err = run_cli(capsys, monkeypatch, "subscribers", "add", "a@example.org", "--interests", "q")
+    assert code == 0
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", group, "remove", "a@example.org", "9" * 24)
+    assert code == 2, (out, err)
+    assert ("has no library source" if group == "library" else "has no channel") in err
+    assert "OverflowError" not in err + out
