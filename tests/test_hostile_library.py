@@ -19,7 +19,7 @@ from academichub.papers.fetch import Fetcher
 from academichub.papers.libformats import MAX_BLOCKS, MAX_MARKS
 from academichub.papers.library import MAX_JSON_CONTAINERS, MAX_RECORDS, LibraryError, parse_library
 from academichub.papers.libsync import refresh_libraries
-from academichub.papers.zotero import MAX_BACKOFF, PAGE_BYTES
+from academichub.papers.zotero import MAX_BACKOFF, MAX_PAGE_CONTAINERS, PAGE_BYTES
 from academichub.settings import Settings
 from subscribers.libsources import SourceInput
 from tests.conftest import run_cli
@@ -242,3 +242,33 @@ def test_removing_a_source_or_channel_by_an_id_no_database_holds_says_so_on_the_
     assert code == 2, (out, err)
     assert ("has no library source" if group == "library" else "has no channel") in err
     assert "OverflowError" not in err + out
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "body", "says"),
+    [
+        (
+            SourceInput.zotero("475425", KEY),
+            "/users/475425/items/top",
+            b"[" + b"{}," * MAX_PAGE_CONTAINERS + b"{}]",
+            "Zotero's answer for the items from 0 holds more than",
+        ),
+        (
+            SourceInput.orcid("0000-0002-1825-0097"),
+            "/works",
+            b'{"meta": {}, "results": [' + b"{}," * MAX_PAGE_CONTAINERS + b"{}]}",
+            "OpenAlex's answer holds more than",
+        ),
+    ],
+)
+def test_a_sync_answer_of_a_million_empty_objects_is_refused_before_it_is_built(
+    local, httpserver, source, path, body, says
+):
+    """A page may be 16 MB, and json.loads makes an object of every ``{}``: 5.5 million of them
+    peaked at 399 MiB (and 5 s) for one page, a hundred times a real one; now refused first."""
+    httpserver.expect_request(path).respond_with_data(body, headers={"Last-Modified-Version": "7"})
+    services = _reader(local, source)
+    outcome = refresh_libraries(services).outcomes[0]
+    assert outcome.state == "failed", outcome
+    assert says in outcome.detail and f"{MAX_PAGE_CONTAINERS:,} objects and lists" in outcome.detail
+    assert "同步失败（原文" not in sync_error(outcome.detail.removesuffix("; the previous papers are kept"), "zh")

@@ -49,6 +49,14 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
         "Zotero 对{0}的回答不是有效的 JSON（回答损坏或被截断）",
     ),
     (
+        re.compile(r"Zotero's answer for (.*) holds more than ([\d,]+) objects and lists: not read"),
+        "Zotero 对{0}的回答含有超过 {1} 个对象和列表：未读取",
+    ),
+    (
+        re.compile(r"OpenAlex's answer holds more than ([\d,]+) objects and lists: not read"),
+        "OpenAlex 的回答含有超过 {0} 个对象和列表：未读取",
+    ),
+    (
         re.compile(r"Zotero's list of deleted items is not the expected JSON object"),
         "Zotero 的已删除条目列表不是预期的 JSON 对象",
     ),

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from academichub.papers.fetch import Fetcher, retry_after_seconds
 from academichub.papers.library import ABSTRACT_MAX, LibraryEntry, LibraryParse, make_entry
-from academichub.papers.zotero import PAGE_BYTES, SyncError
+from academichub.papers.zotero import MAX_PAGE_CONTAINERS, PAGE_BYTES, SyncError, too_many_containers
 from academichub.settings import Settings
 
 PER_PAGE = 200  # OpenAlex's largest page
@@ -73,6 +73,8 @@ def fetch_orcid_works(orcid: str, fetcher: Fetcher, settings: Settings) -> Orcid
         result = fetcher.get(f"{base}?{urlencode(query, safe=':*@')}", keep=("Retry-After",))
         if result.status != 200 or result.body is None:
             raise _failure(result.status, result.error, result.headers.get("retry-after"), orcid)
+        if too_many_containers(result.body):
+            raise SyncError(f"OpenAlex's answer holds more than {MAX_PAGE_CONTAINERS:,} objects and lists: not read")
         try:
             data = json.loads(result.body)
         except (ValueError, RecursionError):

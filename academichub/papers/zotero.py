@@ -33,6 +33,9 @@ PAGE = 100  # Zotero's largest page
 MAX_ITEMS = 2000  # as for a library file
 MAX_PAGES = 40  # items of all kinds (notes, attachments) count towards pages
 PAGE_BYTES = 16 * 1024 * 1024  # a page of an API's answer (100 Zotero items are well under 1 MB)
+# "{" and "[" in one page: json.loads makes an object of each (5.5 million empty ones, 16 MB, peaked at
+# 399 MiB); 100 Zotero items hold a few thousand, 200 OpenAlex works some tens of thousands
+MAX_PAGE_CONTAINERS = 400_000
 MAX_BACKOFF = 120.0  # seconds one refresh may wait between pages in all (a Backoff on every page)
 SKIPPED_TYPES = frozenset({"note", "attachment", "annotation"})
 _HEADERS = ("Total-Results", "Link", "Last-Modified-Version", "Backoff", "Retry-After")
@@ -218,7 +221,16 @@ def _checked(result: FetchResult, what: str) -> bytes:
     raise SyncError(f"Zotero could not be read ({result.error or f'HTTP {status}'}) for {what}")
 
 
+def too_many_containers(body: bytes) -> bool:
+    """Whether an API's answer holds more objects and lists than any real page (counted, not built)."""
+    return body.count(b"{") + body.count(b"[") > MAX_PAGE_CONTAINERS
+
+
 def _json(body: bytes, what: str) -> object:
+    if too_many_containers(body):
+        raise SyncError(
+            f"Zotero's answer for {what} holds more than {MAX_PAGE_CONTAINERS:,} objects and lists: not read"
+        )
     try:
         return json.loads(body)
     except (ValueError, RecursionError):
