@@ -17,12 +17,13 @@ from academichub.i18n.libproblems import library_error, library_problem
 from academichub.i18n.syncerrors import sync_error
 from academichub.papers.fetch import Fetcher
 from academichub.papers.libformats import MAX_BLOCKS, MAX_MARKS
-from academichub.papers.library import MAX_JSON_CONTAINERS, MAX_RECORDS, LibraryError, parse_library
+from academichub.papers.library import MAX_JSON_CONTAINERS, MAX_RECORDS, LibraryEntry, LibraryError, parse_library
 from academichub.papers.libsync import refresh_libraries
+from academichub.papers.resolve import resolve_entries
 from academichub.papers.zotero import MAX_BACKOFF, MAX_PAGE_CONTAINERS, PAGE_BYTES
 from academichub.settings import Settings
 from subscribers.libsources import SourceInput
-from tests.conftest import run_cli
+from tests.conftest import run_cli, web_settings
 from tests.test_library_sync import ITEMS, KEY, _reader
 from tests.test_web_library import libraries, make_app, opened, reader, text_of, upload
 
@@ -272,3 +273,16 @@ def test_a_sync_answer_of_a_million_empty_objects_is_refused_before_it_is_built(
     assert outcome.state == "failed", outcome
     assert says in outcome.detail and f"{MAX_PAGE_CONTAINERS:,} objects and lists" in outcome.detail
     assert "同步失败（原文" not in sync_error(outcome.detail.removesuffix("; the previous papers are kept"), "zh")
+
+
+def test_a_crossref_answer_of_a_million_empty_objects_is_no_work_record(tmp_path, httpserver):
+    """During an upload a person waits while up to 20 DOIs are looked up; a Crossref answering each
+    with 4 MB of ``{}`` cost about 100 MiB and a second or more apiece. Now counted, not built."""
+    httpserver.expect_request("/works/10.1038/evil").respond_with_data(
+        b'{"message": [' + b"{}," * MAX_PAGE_CONTAINERS + b"{}]}", content_type="application/json"
+    )
+    settings = web_settings(tmp_path).model_copy(update={"library_crossref_api": httpserver.url_for("/works")})
+    app, _client = make_app(tmp_path)
+    found = resolve_entries([LibraryEntry(id="doi:10.1038/evil")], app.state.ctx.engine, settings, offline=False)
+    assert found.crossref == 0 and found.unresolved == ["doi:10.1038/evil"]
+    assert "Crossref's answer for doi:10.1038/evil holds more than 400,000 objects and lists" in " ".join(found.notes)

@@ -21,6 +21,7 @@ from academichub.papers.library import ABSTRACT_MAX, TITLE_MAX, LibraryEntry, cl
 from academichub.papers.normalise import find_arxiv_id
 from academichub.papers.records import FeedError
 from academichub.papers.xmlguard import as_checked_utf8
+from academichub.papers.zotero import MAX_PAGE_CONTAINERS, too_many_containers
 from academichub.settings import Settings
 
 ONLINE_MAX = 200  # ids looked up online in one go; the rest are left as ids (and said so)
@@ -167,6 +168,11 @@ def from_crossref(entries: list[LibraryEntry], fetcher: Fetcher, settings: Setti
                 continue
             if _failed(fetcher, "Crossref", result.error, len(entries) - number, out):
                 return
+            continue
+        if too_many_containers(result.body):  # json.loads would make an object of each
+            out.notes.append(
+                f"Crossref's answer for {entry.id} holds more than {MAX_PAGE_CONTAINERS:,} objects and lists"
+            )
             continue
         try:
             message = json.loads(result.body).get("message")
