@@ -286,3 +286,13 @@ def test_a_crossref_answer_of_a_million_empty_objects_is_no_work_record(tmp_path
     found = resolve_entries([LibraryEntry(id="doi:10.1038/evil")], app.state.ctx.engine, settings, offline=False)
     assert found.crossref == 0 and found.unresolved == ["doi:10.1038/evil"]
     assert "Crossref's answer for doi:10.1038/evil holds more than 400,000 objects and lists" in " ".join(found.notes)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_export_is_read_not_called_a_binary_file(encoding):
+    """Windows reference managers save UTF-16 with a byte-order mark; its zero bytes made the
+    parser say "this is not a text file" of a plain BibTeX export."""
+    text = GOOD.decode()
+    data = ("\ufeff" + text).encode(encoding) if encoding == "utf-16-be" else text.encode(encoding)
+    parsed = parse_library(data, "mine.bib")
+    assert [(e.id, e.title) for e in parsed.entries] == [("doi:10.1000/good.1", "Quantum sensing with defects")]

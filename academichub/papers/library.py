@@ -237,12 +237,14 @@ def parse_library(data: bytes, filename: str | None = None) -> LibraryParse:
 
     if len(data) > MAX_FILE_BYTES:
         raise LibraryError(f"the file is {len(data):,} bytes; a library file may be at most {MAX_FILE_BYTES:,}")
-    if b"\x00" in data[:4096]:
+    text = _utf16(data)  # Windows reference managers save UTF-16 with a byte-order mark
+    if text is None and b"\x00" in data[:4096]:
         raise LibraryError("this is not a text file (BibTeX, RIS, CSL-JSON or a list of ids)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # older BibTeX files; every byte is a character
+    if text is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")  # older BibTeX files; every byte is a character
     text = text.replace("\x00", "")
     out = LibraryParse(format=detect_format(text, filename))
     {"bibtex": parse_bibtex, "ris": parse_ris, "csl-json": parse_csl_json, "ids": parse_ids}[out.format](text, out)
@@ -251,6 +253,13 @@ def parse_library(data: bytes, filename: str | None = None) -> LibraryParse:
         why = "; ".join(out.problems[:3]) or "the file is empty"
         raise LibraryError(f"no paper could be read from this {out.format} file ({why})")
     return out
+
+
+def _utf16(data: bytes) -> str | None:
+    """The text of a UTF-16 file with a byte-order mark (broken pairs replaced), else None."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    return data.decode("utf-16", errors="replace").lstrip("\ufeff")
 
 
 def read_library_file(path: Path) -> LibraryParse:
