@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 from urllib.parse import parse_qs
 
@@ -296,3 +297,32 @@ def test_a_utf16_export_is_read_not_called_a_binary_file(encoding):
     data = ("\ufeff" + text).encode(encoding) if encoding == "utf-16-be" else text.encode(encoding)
     parsed = parse_library(data, "mine.bib")
     assert [(e.id, e.title) for e in parsed.entries] == [("doi:10.1000/good.1", "Quantum sensing with defects")]
+
+
+def test_a_crossref_that_trickles_costs_a_waiting_reader_one_deadline_not_one_a_doi(tmp_path, httpserver):
+    """Up to 20 DOIs are looked up while the reader waits, each with a 20 s deadline: a Crossref
+    trickling every answer held the page for 20 x 20 s. After the first answer cut at its deadline
+    the host is asked nothing more. (The fetcher's clock is a counter: no real deadline is waited.)"""
+
+    def trickle(request: Request) -> Response:
+        def body():
+            for _ in range(100):
+                time.sleep(0.002)
+                yield b" "
+
+        return Response(body(), content_type="application/json")
+
+    httpserver.expect_request(re.compile(r"/works/10\.1038/.*")).respond_with_handler(trickle)
+    settings = web_settings(tmp_path).model_copy(
+        update={"library_crossref_api": httpserver.url_for("/works"), "http_deadline": 20.0}
+    )
+    app, _client = make_app(tmp_path)
+    entries = [LibraryEntry(id=f"doi:10.1038/slow-{i}") for i in range(5)]
+    ticks = iter(range(1_000_000))
+    with Fetcher(settings, clock=lambda: float(next(ticks))) as fetcher:
+        found = resolve_entries(entries, app.state.ctx.engine, settings, offline=False, fetcher=fetcher)
+    assert len(httpserver.log) == 1
+    assert found.unresolved == [e.id for e in entries]
+    assert "took longer than 20 s in all" in " ".join(found.notes) and "5 id(s) left unresolved" in " ".join(
+        found.notes
+    )

@@ -38,6 +38,14 @@ OFFLINE_AFTER = 2  # servers that could not be reached, with none answering: no 
 UNREACHABLE = ("cannot reach ", "no network")  # in a fetch error: the server was never reached
 
 
+TOO_SLOW = "in all (sent slowly)"  # in a fetch error: the answer was cut at its deadline
+
+
+def is_too_slow(error: str | None) -> bool:
+    """Whether a fetch error says the answer was cut at ``http_deadline`` (a server trickling it)."""
+    return TOO_SLOW in (error or "")
+
+
 def is_unreachable(error: str | None) -> bool:
     """Whether a fetch error says the server could not be reached at all (no HTTP answer)."""
     return bool(error) and any(mark in (error or "") for mark in UNREACHABLE)
@@ -238,7 +246,7 @@ class Fetcher:
         except _TooLarge:
             result.error = f"the response is larger than {self._max_bytes} bytes (decoded): not read further"
         except _TooSlow:
-            result.error = f"the answer took longer than {self._deadline:.0f} s in all (sent slowly): not read further"
+            result.error = f"the answer took longer than {self._deadline:.0f} s {TOO_SLOW}: not read further"
         except _RetryableStatus as exc:
             r = exc.response
             result.status = r.status_code

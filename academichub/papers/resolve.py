@@ -16,7 +16,7 @@ from sqlmodel import col, select
 
 from academichub.db import session_scope
 from academichub.models import Paper, PaperAlias
-from academichub.papers.fetch import Fetcher, is_unreachable
+from academichub.papers.fetch import Fetcher, is_too_slow, is_unreachable
 from academichub.papers.library import ABSTRACT_MAX, TITLE_MAX, LibraryEntry, clean_text, year_of
 from academichub.papers.normalise import find_arxiv_id
 from academichub.papers.records import FeedError
@@ -121,9 +121,10 @@ def from_corpus(entries: list[LibraryEntry], engine: Engine, out: Resolution) ->
 
 
 def _failed(fetcher: Fetcher, what: str, error: str | None, left: int, out: Resolution) -> bool:
-    """Note a failed look-up; True when the host cannot be reached (stop asking it)."""
+    """Note a failed look-up; True when the host cannot be reached or trickles its answers (stop
+    asking it: a person is waiting, and each look-up would cost the whole deadline again)."""
     out.notes.append(f"{what} look-up failed ({error}): {left} id(s) left unresolved")
-    return is_unreachable(error) or fetcher.offline
+    return is_unreachable(error) or is_too_slow(error) or fetcher.offline
 
 
 def from_arxiv(entries: list[LibraryEntry], fetcher: Fetcher, settings: Settings, out: Resolution) -> None:
