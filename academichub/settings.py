@@ -144,7 +144,13 @@ class Settings(BaseSettings):
     ses_send_rate: float | None = Field(
         default=None, gt=0, description="Sends per second; default: the account's MaxSendRate."
     )
-    http_timeout: float = Field(default=30.0, gt=0)
+    http_timeout: float = Field(default=30.0, gt=0, description="Seconds to wait for each read of an answer.")
+    http_deadline: float = Field(
+        default=300.0,
+        gt=0,
+        description="Seconds one request may take in all, its answer included (http_timeout is per read, "
+        "so a server trickling its answer would otherwise hold the request as long as it liked).",
+    )
     http_retries: int = Field(default=3, ge=0, le=10, description="Retries of a failed fetch (429/5xx/network).")
     http_backoff: float = Field(default=2.0, ge=0, description="First back-off delay in seconds; doubles each retry.")
     http_connect_timeout: float = Field(

@@ -21,6 +21,7 @@ declare -A CMD=(
   [edition]="$PY bench/edition_bench.py --papers 7500"
   [day]="$PY bench/day_bench.py --papers 6000 --subscribers 100000 --llm-latency 0.8 --llm-concurrency 64 --batch 2000 --dask 2"
   [hostile]="taskset -c 0 $PY bench/hostile_feed_bench.py --runs 5"
+  [hostlib]="$PY bench/hostile_library_bench.py --runs 3"
   [relevance]="$PY bench/relevance_eval.py"
   [cli]="$PY bench/cli_bench.py --runs 7"
   [themes]="$PY bench/theme_coherence.py"
@@ -29,7 +30,7 @@ declare -A CMD=(
   [libsync]="$PY bench/library_sync_bench.py"
   [library]="$PY bench/library_bench.py"
 )
-ORDER="ingest floor match encode tokens render send web edition day hostile relevance cli themes learning onboard libsync library"
+ORDER="ingest floor match encode tokens render send web edition day hostile hostlib relevance cli themes learning onboard libsync library"
 status=0
 for name in ${ONLY:-$ORDER}; do
   echo "== $name: ${CMD[$name]}" | tee "$OUT/$name.log"

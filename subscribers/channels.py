@@ -193,7 +193,7 @@ def add_channel(session: Session, sub: Subscriber, url: str, *, via: str, allow_
 
 def remove_channel(session: Session, sub: Subscriber, channel_id: int, *, via: str) -> Channel:
     """Remove one of the reader's channels and its ledger rows (a reader may only remove their own)."""
-    ch = session.get(Channel, channel_id)
+    ch = session.get(Channel, channel_id) if 0 < channel_id < 2**63 else None  # no row has another
     if ch is None or ch.subscriber_id != sub.key:
         raise SubscriberError(f"{sub.email} has no channel {channel_id} (`academichub subscribers channel list`)")
     if not sub.email_enabled and len(channels_of(session, sub.key, active_only=True)) <= 1:

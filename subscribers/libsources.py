@@ -156,7 +156,7 @@ def add_source(
 
 def remove_source(session: Session, sub: Subscriber, source_id: int, *, via: str) -> LibrarySource:
     """Remove a source; the papers it brought leave its radar's library."""
-    source = session.get(LibrarySource, source_id)
+    source = session.get(LibrarySource, source_id) if 0 < source_id < 2**63 else None  # no row has another
     if source is None or source.subscriber_id != sub.key:
         raise SubscriberError(f"{sub.email} has no library source {source_id} (see `subscribers library list`)")
     profile = session.get(InterestProfile, source.profile_id)

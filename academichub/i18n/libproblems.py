@@ -23,6 +23,18 @@ _WHY: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"no title and no arXiv id or DOI"), "没有标题，也没有 arXiv 编号或 DOI"),
     (re.compile(r"(.*) is not an arXiv id or a DOI"), "{0} 不是 arXiv 编号或 DOI"),
     (re.compile(r"more than (\d+) entries: the rest were not read"), "超过 {0} 条，其余未读取"),
+    (
+        re.compile(r"more than ([\d,]+) records: the rest of the file was not read"),
+        "超过 {0} 条记录，文件其余部分未读取",
+    ),
+    (
+        re.compile(r"more than ([\d,]+) @ blocks: the rest of the file was not read"),
+        "超过 {0} 个 @ 块，文件其余部分未读取",
+    ),
+    (
+        re.compile(r"more than ([\d,]+) braces, quotes, commas and line breaks: the rest of the file was not read"),
+        "花括号、引号、逗号和换行超过 {0} 个，文件其余部分未读取",
+    ),
     (re.compile(r"the record has no end \(an 'ER  -' line\)"), "该记录没有结束行（“ER  -”）"),
     (re.compile(r"title must be a string"), "标题必须是文本"),
     (re.compile(r"an item must be an object, not (\w+)"), "条目必须是对象，而不是 {0}"),
@@ -32,8 +44,13 @@ _WHY: list[tuple[re.Pattern[str], str]] = [
 _FILE: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"this is not a text file \(.*\)"), "这不是文本文件（应为 BibTeX、RIS、CSL-JSON 或编号列表）"),
     (re.compile(r"not valid JSON \(line (\d+), column (\d+): (.*)\)"), "不是有效的 JSON（第 {0} 行第 {1} 列：{2}）"),
+    (re.compile(r"not valid JSON here: a number with more than 4,300 digits"), "不是可用的 JSON：有数字超过 4,300 位"),
     (re.compile(r"the JSON is nested too deeply to be a CSL-JSON export"), "JSON 嵌套过深，不是 CSL-JSON 导出文件"),
     (re.compile(r"CSL-JSON must be a list of items"), "CSL-JSON 必须是条目列表"),
+    (
+        re.compile(r"the JSON holds ([\d,]+) objects and lists; .* \(at most ([\d,]+) are read\)"),
+        "该 JSON 含 {0} 个对象和列表，远超 CSL-JSON 导出文件所需（最多读取 {1} 个）",
+    ),
     (
         re.compile(r"the file is ([\d,]+) bytes; a library file may be at most ([\d,]+)"),
         "文件为 {0} 字节，最多 {1} 字节",

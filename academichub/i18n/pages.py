@@ -116,6 +116,8 @@ WEB: dict[str, dict[str, str]] = {
         "not_found_title": "Page not found",
         "not_found": "There is nothing at this address.",
         "error_title": "Something went wrong",
+        "form_unreadable": "This form could not be read (too many fields or files, or a broken upload). "
+        "Open the page again from your link and send the form from there.",
         "error": "Sorry: this page could not be shown. Nothing was changed; please try again later.",
         "too_large": "The request is too large (at most {kb} KB): it was not read, and nothing was changed.",
         "unreadable": "The request could not be read, and nothing was changed.",
@@ -291,6 +293,7 @@ WEB: dict[str, dict[str, str]] = {
         "not_found_title": "页面不存在",
         "not_found": "此地址没有内容。",
         "error_title": "出错了",
+        "form_unreadable": "无法读取此表单（字段或文件过多，或上传不完整）。请从您的链接重新打开页面，再从那里提交。",
         "error": "抱歉，此页面无法显示。没有任何内容被更改，请稍后再试。",
         "too_large": "请求过大（最多 {kb} KB）：未被读取，没有任何内容被更改。",
         "unreadable": "无法读取该请求，没有任何内容被更改。",

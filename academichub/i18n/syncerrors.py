@@ -28,6 +28,10 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
         "Zotero 正在限制请求（HTTP {0}{1}）：本次未更新，稍后重试",
     ),
     (
+        re.compile(r"Zotero asked to wait (\d+) s between pages \((\d+) s waited already\): .*"),
+        "Zotero 要求每页之间等待 {0} 秒（已等待 {1} 秒）：本次未更新，等待之后重试",
+    ),
+    (
         re.compile(r"Zotero answered with a redirect \(HTTP (\d+)\) for (.*): not followed with the key"),
         "Zotero 对{1}返回了重定向（HTTP {0}）：为保护密钥未跟随",
     ),
@@ -43,6 +47,14 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
     (
         re.compile(r"Zotero's answer for (.*) is not valid JSON \(a broken or cut answer\)"),
         "Zotero 对{0}的回答不是有效的 JSON（回答损坏或被截断）",
+    ),
+    (
+        re.compile(r"Zotero's answer for (.*) holds more than ([\d,]+) objects and lists: not read"),
+        "Zotero 对{0}的回答含有超过 {1} 个对象和列表：未读取",
+    ),
+    (
+        re.compile(r"OpenAlex's answer holds more than ([\d,]+) objects and lists: not read"),
+        "OpenAlex 的回答含有超过 {0} 个对象和列表：未读取",
     ),
     (
         re.compile(r"Zotero's list of deleted items is not the expected JSON object"),

@@ -8,6 +8,8 @@
 - a server that cannot be reached at all (DNS, refused, no route, connect timeout) is retried only
   ``http_connect_retries`` times and not tried again in the run; once two servers could not be
   reached and none answered, the run has no network and the remaining sources fail at once;
+- a deadline for each attempt's whole answer (``http_deadline``): the timeout is per read, so a
+  server trickling its answer would otherwise hold the request as long as it liked;
 - never raises for a failed fetch: the result carries a clear ``error`` for the fetch log.
 """
 
@@ -34,6 +36,14 @@ MAX_RETRY_AFTER = 300.0
 MAX_BODY_BYTES = 200 * 1024 * 1024  # as for files: a response larger than this is no feed
 OFFLINE_AFTER = 2  # servers that could not be reached, with none answering: no network
 UNREACHABLE = ("cannot reach ", "no network")  # in a fetch error: the server was never reached
+
+
+TOO_SLOW = "in all (sent slowly)"  # in a fetch error: the answer was cut at its deadline
+
+
+def is_too_slow(error: str | None) -> bool:
+    """Whether a fetch error says the answer was cut at ``http_deadline`` (a server trickling it)."""
+    return TOO_SLOW in (error or "")
 
 
 def is_unreachable(error: str | None) -> bool:
@@ -65,6 +75,10 @@ MAX_PAGES = 50
 
 
 class _TooLarge(Exception):
+    pass
+
+
+class _TooSlow(Exception):
     pass
 
 
@@ -117,6 +131,7 @@ class Fetcher:
         self._arxiv_interval = settings.arxiv_min_interval
         self._sleep, self._clock = sleep, clock
         self._max_bytes = max_bytes
+        self._deadline = settings.http_deadline
         self._last_request: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -149,14 +164,16 @@ class Fetcher:
                 return delay
         return wait_exponential(multiplier=self._backoff, max=120)(state)
 
-    def _read_capped(self, response: httpx.Response) -> bytes:
+    def _read_capped(self, response: httpx.Response, started: float) -> bytes:
         """The body, decoded (gzip...), read in chunks and abandoned past ``max_bytes``: neither a
-        huge response nor a compression bomb is ever held whole."""
+        huge response nor a compression bomb is ever held whole; nor read past the deadline."""
         chunks, size = [], 0
         for chunk in response.iter_bytes():
             size += len(chunk)
             if size > self._max_bytes:
                 raise _TooLarge()
+            if self._clock() - started > self._deadline:
+                raise _TooSlow()
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -209,11 +226,12 @@ class Fetcher:
             nonlocal attempts
             attempts += 1
             self._pace(url)
+            begun = self._clock()
             with self._client.stream("GET", url, headers=headers, follow_redirects=redirects) as response:
                 self._answered = True
                 if response.status_code in RETRY_STATUSES:
                     raise _RetryableStatus(response)
-                return response, self._read_capped(response)
+                return response, self._read_capped(response, begun)
 
         retrying = Retrying(
             stop=self._stop,
@@ -227,6 +245,8 @@ class Fetcher:
             response, body = retrying(attempt)
         except _TooLarge:
             result.error = f"the response is larger than {self._max_bytes} bytes (decoded): not read further"
+        except _TooSlow:
+            result.error = f"the answer took longer than {self._deadline:.0f} s {TOO_SLOW}: not read further"
         except _RetryableStatus as exc:
             r = exc.response
             result.status = r.status_code

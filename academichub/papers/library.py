@@ -19,8 +19,10 @@ from academichub.papers.normalise import ARXIV_ID, clean_doi, find_arxiv_id, tit
 
 MAX_FILE_BYTES = 5 * 1024 * 1024  # a 2,000-paper Zotero BibTeX export with abstracts is about 4 MB
 MAX_ENTRIES = 2000
+MAX_RECORDS = 2 * MAX_ENTRIES  # records of any kind read (good or not): the rest of a longer file is not
 TITLE_MAX = 300
 ABSTRACT_MAX = 2000  # what is stored and matched of an abstract
+MAX_JSON_CONTAINERS = 400_000  # "{" and "[" in a CSL-JSON file (an item with 10 authors has about 15)
 MAX_PROBLEMS = 50  # problems listed; the rest are counted
 FORMATS = ("bibtex", "ris", "csl-json", "ids")
 _EXTENSIONS = {".bib": "bibtex", ".bibtex": "bibtex", ".ris": "ris", ".json": "csl-json", ".txt": "ids"}
@@ -59,6 +61,13 @@ class LibraryParse:
         if len(self.problems) < MAX_PROBLEMS:
             self.problems.append(f"{where}: {why}")
         else:
+            self.skipped += 1
+
+    def stop(self, where: str, why: str) -> None:
+        """The file was not read to its end: said first, however many problems came before."""
+        self.problems.insert(0, f"{where}: {why}")
+        if len(self.problems) > MAX_PROBLEMS:
+            self.problems.pop()
             self.skipped += 1
 
     def problem_lines(self) -> list[str]:
@@ -161,17 +170,28 @@ def parse_ids(text: str, out: LibraryParse) -> None:
 def parse_csl_json(text: str, out: LibraryParse) -> None:
     """CSL-JSON (Zotero's and Mendeley's "CSL JSON" export): a list of items with ``title``,
     ``abstract``, ``DOI``, ``URL``, ``number`` and ``issued.date-parts``."""
+    containers = text.count("{") + text.count("[")
+    if containers > MAX_JSON_CONTAINERS:  # each is a Python object: 1.7 million empty ones took 123 MiB
+        raise LibraryError(
+            f"the JSON holds {containers:,} objects and lists; a CSL-JSON export of {MAX_ENTRIES:,} items "
+            f"needs far fewer (at most {MAX_JSON_CONTAINERS:,} are read)"
+        )
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise LibraryError(f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
     except RecursionError:
         raise LibraryError("the JSON is nested too deeply to be a CSL-JSON export") from None
+    except ValueError:  # Python's limit on an int's digits (sys.int_info.default_max_str_digits)
+        raise LibraryError("not valid JSON here: a number with more than 4,300 digits") from None
     if isinstance(data, dict):
         data = data.get("items", [data])
     if not isinstance(data, list):
         raise LibraryError("CSL-JSON must be a list of items")
     for number, item in enumerate(data, 1):
+        if number > MAX_RECORDS:  # 1.7 million empty objects took 40 s
+            out.stop(f"entry {number}", f"more than {MAX_RECORDS:,} records: the rest of the file was not read")
+            return
         if len(out.entries) >= MAX_ENTRIES:
             out.problem(f"entry {number}", f"more than {MAX_ENTRIES} entries: the rest were not read")
             return
@@ -217,12 +237,14 @@ def parse_library(data: bytes, filename: str | None = None) -> LibraryParse:
 
     if len(data) > MAX_FILE_BYTES:
         raise LibraryError(f"the file is {len(data):,} bytes; a library file may be at most {MAX_FILE_BYTES:,}")
-    if b"\x00" in data[:4096]:
+    text = _utf16(data)  # Windows reference managers save UTF-16 with a byte-order mark
+    if text is None and b"\x00" in data[:4096]:
         raise LibraryError("this is not a text file (BibTeX, RIS, CSL-JSON or a list of ids)")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")  # older BibTeX files; every byte is a character
+    if text is None:
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")  # older BibTeX files; every byte is a character
     text = text.replace("\x00", "")
     out = LibraryParse(format=detect_format(text, filename))
     {"bibtex": parse_bibtex, "ris": parse_ris, "csl-json": parse_csl_json, "ids": parse_ids}[out.format](text, out)
@@ -231,6 +253,13 @@ def parse_library(data: bytes, filename: str | None = None) -> LibraryParse:
         why = "; ".join(out.problems[:3]) or "the file is empty"
         raise LibraryError(f"no paper could be read from this {out.format} file ({why})")
     return out
+
+
+def _utf16(data: bytes) -> str | None:
+    """The text of a UTF-16 file with a byte-order mark (broken pairs replaced), else None."""
+    if not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return None
+    return data.decode("utf-16", errors="replace").lstrip("\ufeff")
 
 
 def read_library_file(path: Path) -> LibraryParse:

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 
 from academichub.papers.fetch import Fetcher, retry_after_seconds
 from academichub.papers.library import ABSTRACT_MAX, LibraryEntry, LibraryParse, make_entry
-from academichub.papers.zotero import PAGE_BYTES, SyncError
+from academichub.papers.zotero import MAX_PAGE_CONTAINERS, PAGE_BYTES, SyncError, too_many_containers
 from academichub.settings import Settings
 
 PER_PAGE = 200  # OpenAlex's largest page
@@ -34,14 +34,20 @@ class OrcidWorks:
 
 def abstract_from_index(index: object, limit: int = ABSTRACT_MAX) -> str:
     """The abstract OpenAlex stores as ``{word: [positions]}``: the words put back in position order.
-    Anything that is not a word with integer positions is ignored; positions past ``MAX_WORDS`` too."""
+    Anything that is not a word with integer positions is ignored; positions past ``MAX_WORDS`` too,
+    and past ``MAX_WORDS`` positions in all."""
     if not isinstance(index, dict):
         return ""
     at: dict[int, str] = {}
+    budget = MAX_WORDS  # positions looked at in all (5,000 of each of 5,000 words were 25 million steps)
     for word, positions in list(index.items())[:MAX_WORDS]:
         if not isinstance(word, str) or not isinstance(positions, list) or len(word) > 200:
             continue
-        for pos in positions[:MAX_WORDS]:
+        if budget <= 0:
+            break
+        taken = positions[:budget]
+        budget -= len(taken)
+        for pos in taken:
             if isinstance(pos, int) and not isinstance(pos, bool) and 0 <= pos < MAX_WORDS:
                 at.setdefault(pos, word)
     text = " ".join(at[p] for p in sorted(at))
@@ -73,6 +79,8 @@ def fetch_orcid_works(orcid: str, fetcher: Fetcher, settings: Settings) -> Orcid
         result = fetcher.get(f"{base}?{urlencode(query, safe=':*@')}", keep=("Retry-After",))
         if result.status != 200 or result.body is None:
             raise _failure(result.status, result.error, result.headers.get("retry-after"), orcid)
+        if too_many_containers(result.body):
+            raise SyncError(f"OpenAlex's answer holds more than {MAX_PAGE_CONTAINERS:,} objects and lists: not read")
         try:
             data = json.loads(result.body)
         except (ValueError, RecursionError):

@@ -16,11 +16,12 @@ from sqlmodel import col, select
 
 from academichub.db import session_scope
 from academichub.models import Paper, PaperAlias
-from academichub.papers.fetch import Fetcher, is_unreachable
+from academichub.papers.fetch import Fetcher, is_too_slow, is_unreachable
 from academichub.papers.library import ABSTRACT_MAX, TITLE_MAX, LibraryEntry, clean_text, year_of
 from academichub.papers.normalise import find_arxiv_id
 from academichub.papers.records import FeedError
 from academichub.papers.xmlguard import as_checked_utf8
+from academichub.papers.zotero import MAX_PAGE_CONTAINERS, too_many_containers
 from academichub.settings import Settings
 
 ONLINE_MAX = 200  # ids looked up online in one go; the rest are left as ids (and said so)
@@ -82,6 +83,7 @@ def _quick(settings: Settings) -> Settings:
         update={
             "http_connect_timeout": min(settings.http_connect_timeout, 5.0),
             "http_timeout": min(settings.http_timeout, 20.0),
+            "http_deadline": min(settings.http_deadline, 20.0),
             "http_connect_retries": 0,
             "http_retries": min(settings.http_retries, 1),
         }
@@ -119,9 +121,10 @@ def from_corpus(entries: list[LibraryEntry], engine: Engine, out: Resolution) ->
 
 
 def _failed(fetcher: Fetcher, what: str, error: str | None, left: int, out: Resolution) -> bool:
-    """Note a failed look-up; True when the host cannot be reached (stop asking it)."""
+    """Note a failed look-up; True when the host cannot be reached or trickles its answers (stop
+    asking it: a person is waiting, and each look-up would cost the whole deadline again)."""
     out.notes.append(f"{what} look-up failed ({error}): {left} id(s) left unresolved")
-    return is_unreachable(error) or fetcher.offline
+    return is_unreachable(error) or is_too_slow(error) or fetcher.offline
 
 
 def from_arxiv(entries: list[LibraryEntry], fetcher: Fetcher, settings: Settings, out: Resolution) -> None:
@@ -166,6 +169,11 @@ def from_crossref(entries: list[LibraryEntry], fetcher: Fetcher, settings: Setti
                 continue
             if _failed(fetcher, "Crossref", result.error, len(entries) - number, out):
                 return
+            continue
+        if too_many_containers(result.body):  # json.loads would make an object of each
+            out.notes.append(
+                f"Crossref's answer for {entry.id} holds more than {MAX_PAGE_CONTAINERS:,} objects and lists"
+            )
             continue
         try:
             message = json.loads(result.body).get("message")

@@ -10,7 +10,8 @@ notes, attachments and annotations are skipped.
 - Incremental: the library's ``Last-Modified-Version`` is kept; the next refresh sends it as
   ``If-Modified-Since-Version`` (304: nothing changed), then reads only ``?since=`` that version
   (trashed items too, to drop them) and ``/deleted?since=`` for the keys removed since.
-- A ``Backoff`` header is honoured between pages; a 429/503 is retried by the fetcher (Retry-After),
+- A ``Backoff`` header is honoured between pages (``MAX_BACKOFF`` seconds in all for one refresh,
+  past which it fails and waits until the next); a 429/503 is retried by the fetcher (Retry-After),
   and if it persists the refresh fails with the wait Zotero asked for.
 - Every failure is a ``SyncError`` with a specific message: the caller keeps the previous library.
 """
@@ -32,7 +33,10 @@ PAGE = 100  # Zotero's largest page
 MAX_ITEMS = 2000  # as for a library file
 MAX_PAGES = 40  # items of all kinds (notes, attachments) count towards pages
 PAGE_BYTES = 16 * 1024 * 1024  # a page of an API's answer (100 Zotero items are well under 1 MB)
-MAX_BACKOFF = 120.0
+# "{" and "[" in one page: json.loads makes an object of each (5.5 million empty ones, 16 MB, peaked at
+# 399 MiB); 100 Zotero items hold a few thousand, 200 OpenAlex works some tens of thousands
+MAX_PAGE_CONTAINERS = 400_000
+MAX_BACKOFF = 120.0  # seconds one refresh may wait between pages in all (a Backoff on every page)
 SKIPPED_TYPES = frozenset({"note", "attachment", "annotation"})
 _HEADERS = ("Total-Results", "Link", "Last-Modified-Version", "Backoff", "Retry-After")
 _NEXT = re.compile(r'<[^>]*>\s*;\s*rel="?next"?')
@@ -60,6 +64,7 @@ class ZoteroChanges:
     problems: list[str] = field(default_factory=list)
     backoff: float | None = None  # seconds Zotero asked clients to wait (the Backoff header)
     truncated: bool = False
+    waited: float = 0.0  # seconds slept between pages for Backoff
 
 
 def fetch_zotero(
@@ -145,7 +150,15 @@ def _read_items(
             out.truncated = True
             return True
         if backoff:
-            sleep(min(backoff, MAX_BACKOFF))
+            wait = min(backoff, MAX_BACKOFF)
+            if out.waited + wait > MAX_BACKOFF:
+                raise SyncError(
+                    f"Zotero asked to wait {backoff:.0f} s between pages ({out.waited:.0f} s waited already): "
+                    "not refreshed this time, tried again after that wait",
+                    retry_after=backoff,
+                )
+            out.waited += wait
+            sleep(wait)
     out.truncated = True
     return True
 
@@ -208,7 +221,16 @@ def _checked(result: FetchResult, what: str) -> bytes:
     raise SyncError(f"Zotero could not be read ({result.error or f'HTTP {status}'}) for {what}")
 
 
+def too_many_containers(body: bytes) -> bool:
+    """Whether an API's answer holds more objects and lists than any real page (counted, not built)."""
+    return body.count(b"{") + body.count(b"[") > MAX_PAGE_CONTAINERS
+
+
 def _json(body: bytes, what: str) -> object:
+    if too_many_containers(body):
+        raise SyncError(
+            f"Zotero's answer for {what} holds more than {MAX_PAGE_CONTAINERS:,} objects and lists: not read"
+        )
     try:
         return json.loads(body)
     except (ValueError, RecursionError):

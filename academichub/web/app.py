@@ -157,9 +157,10 @@ def create_app(settings: Settings, *, engine: Engine | None = None, mailer: Mail
             return ctx.message(
                 request, lang=lang, title_key="not_found_title", paragraphs=[web_strings(lang)["not_found"]], status=404
             )
-        response = ctx.message(
-            request, lang=lang, title_key="error_title", paragraphs=[str(exc.detail)], status=exc.status_code
-        )
+        # a 400 is the form parser's (too many fields or files, no multipart boundary): its English
+        # words are no page; the reader's language says what to do instead
+        said = web_strings(lang)["form_unreadable"] if exc.status_code == 400 else str(exc.detail)
+        response = ctx.message(request, lang=lang, title_key="error_title", paragraphs=[said], status=exc.status_code)
         response.headers.update(exc.headers or {})  # e.g. Allow on a 405
         return response
 

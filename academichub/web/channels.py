@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from academichub.db import session_scope
 from academichub.i18n import web_strings
 from academichub.web.preferences import _preferences_page, form_reader
-from academichub.web.readers import ctx_of
+from academichub.web.readers import ctx_of, form_id
 from subscribers.channels import add_channel, mask_channel, remove_channel, set_email_enabled
 from subscribers.models import InterestProfile
 from subscribers.service import SubscriberError
@@ -35,7 +35,7 @@ async def channels(request: Request, action: str):
                 notice = s["channel_added"].format(channel=mask_channel(ch.url))
             elif action == "remove":
                 raw = str(form.get("channel") or "")
-                ch = remove_channel(session, sub, int(raw) if raw.isdigit() else -1, via=VIA)
+                ch = remove_channel(session, sub, form_id(raw), via=VIA)
                 notice = s["channel_removed"].format(channel=mask_channel(ch.url))
             elif action == "email":
                 on = bool(form.get("email"))

@@ -27,7 +27,7 @@ from academichub.papers.resolve import resolve_entries
 from academichub.web.app import WebContext
 from academichub.web.libsources import shown
 from academichub.web.preferences import _preferences_page, form_reader
-from academichub.web.readers import ctx_of
+from academichub.web.readers import ctx_of, form_id
 from subscribers.library import library_summary, set_library
 from subscribers.libsources import remove_source
 from subscribers.models import InterestProfile, Subscriber
@@ -152,7 +152,7 @@ async def remove_library_source(request: Request):
         raw = str(form.get("source") or "")
         notice = error = ""
         try:  # remove_source refuses another reader's source: the id alone proves nothing
-            source = remove_source(session, sub, int(raw) if raw.isdigit() else -1, via="preferences-link")
+            source = remove_source(session, sub, form_id(raw), via="preferences-link")
         except SubscriberError:
             session.rollback()
             error = s["source_gone"]

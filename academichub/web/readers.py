@@ -96,3 +96,10 @@ def reader_links(ctx: WebContext, sub: Subscriber) -> Links:
 
 def client_of(request: Request) -> str:
     return request.client.host if request.client else "unknown"
+
+
+def form_id(raw: object) -> int:
+    """A row id from a posted form, or -1 (no row has it): ASCII digits only (``"²".isdigit()`` is
+    true and ``int("²")`` fails) and few of them (400 nines are no database integer)."""
+    text = str(raw or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
