@@ -141,8 +141,9 @@ def subscribers_list() -> None:
     table = Table(title=f"{len(subs)} subscriber(s)")
     # An address is what a reader of this table copies: it is never folded, whatever the terminal's width.
     table.add_column("email", no_wrap=True, min_width=max((len(s.email) for s, _ in subs), default=5))
-    for col in ("name", "lang", "schedule", "status", "interests", "library", "channels"):
+    for col in ("name", "lang", "schedule", "status", "interests", "library"):
         table.add_column(col, overflow="fold")
+    table.add_column("channels", no_wrap=True)  # masked addresses, read whole (tgram://…/****)
     for s, p in subs:
         weekday = " " + (s.weekly_day or "mon") if s.frequency == "weekly" else ""
         when = f"{s.frequency}{weekday} {s.delivery_hour:02d}:00 {s.timezone}"
