@@ -1,0 +1,29 @@
+"""What a newcomer found from a fresh clone: the console script refuses what it cannot use, alike
+everywhere, and says so in one line."""
+
+from __future__ import annotations
+
+from tests.conftest import run_cli
+
+
+def test_import_refuses_a_row_without_interests_as_add_does(env_settings, capsys, monkeypatch):
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "add", "blank@example.org", "--interests", "  ")
+    assert code == 2 and "no interests: give --interests TEXT" in err, out + err
+    bib = env_settings / "mine.bib"
+    bib.write_bytes(b"@article{me, title={Quantum error correction with bosonic codes}, year={2024}}\n")
+    code, out, err = run_cli(
+        capsys, monkeypatch, "subscribers", "add", "lib@example.org", "--library", str(bib), "--offline"
+    )
+    assert code == 0, err
+    rows = env_settings / "readers.csv"
+    rows.write_text(
+        "email,interests,language\nok1@example.org,quantum sensing,en\nok2@example.org,,zh\n"
+        "lib@example.org,,zh\nok3@example.org,  ,en\n",
+        encoding="utf-8",
+    )
+    code, out, err = run_cli(capsys, monkeypatch, "subscribers", "import", str(rows))
+    assert code == 1 and "Imported 1 new and updated 1" in out, out + err
+    assert "line 3: no interests: give interests" in err and "line 5: no interests" in err
+    assert "line 4" not in err  # a reader with a library may leave interests empty
+    code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "export")
+    assert sorted(line.split(",")[0] for line in out.splitlines()[1:]) == ["lib@example.org", "ok1@example.org"]
