@@ -3,6 +3,10 @@ everywhere, and says so in one line."""
 
 from __future__ import annotations
 
+import json
+import re
+
+from academichub.settings import SAMPLE_DAY_DIR
 from tests.conftest import run_cli
 
 
@@ -27,3 +31,28 @@ def test_import_refuses_a_row_without_interests_as_add_does(env_settings, capsys
     assert "line 4" not in err  # a reader with a library may leave interests empty
     code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "export")
     assert sorted(line.split(",")[0] for line in out.splitlines()[1:]) == ["lib@example.org", "ok1@example.org"]
+
+
+def _ingest_sample(capsys, monkeypatch, *extra: str) -> str:
+    code, out, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), *extra)
+    assert code == 0, err
+    return out + err
+
+
+def test_match_categories_take_what_papers_and_the_hint_show(env_settings, capsys, monkeypatch):
+    _ingest_sample(capsys, monkeypatch, "--date", "2026-06-22")
+    code, out, _ = run_cli(capsys, monkeypatch, "papers", "--json")
+    shown = {c for p in json.loads(out) for c in p["categories"]}
+    assert "medicine" in shown
+    code, out, err = run_cli(
+        capsys, monkeypatch, "match", "--interests", "clinical", "--categories", "medicine", "--json"
+    )
+    assert code == 0 and json.loads(out), err
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "clinical", "--categories", "nature-medicine")
+    said = " ".join(err.split())
+    hint = re.search(r"the day's papers are in (.*?); --categories takes any of these", said)
+    assert hint and "more" not in hint.group(1), said
+    keys = hint.group(1).split(", ")
+    assert {"arxiv", "medicine", "medrxiv", *shown} <= set(keys)
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "clinical", "--categories", ",".join(keys))
+    assert code == 0 and "unknown" not in err, err

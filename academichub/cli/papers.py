@@ -141,6 +141,21 @@ def _matches(settings: Settings, date_: str | None, specs: list):
     return day, {pid: card.title for pid, card in edition.cards.items()}, found, matcher
 
 
+def _day_facets(settings: Settings, date_: str | None) -> frozenset[str]:
+    """What the edition's papers answer to (their categories, servers, journals: what `papers --json`
+    and the "nothing matched" hint show), so that `match --categories` takes every one of them."""
+    from academichub.db import open_database, session_scope
+    from academichub.papers import store
+    from academichub.papers.sources import paper_facets
+
+    with session_scope(open_database(settings)) as session:
+        day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
+        rows = store.edition_papers(session, day) if day else []
+        return frozenset().union(
+            *(paper_facets(list(p.categories), p.server, list(p.source_labels)) for p, _label in rows)
+        )
+
+
 @app.command()
 def match(
     interests: str | None = typer.Option(
@@ -180,7 +195,7 @@ def match(
         "--categories",
         metavar=ht.LIST,
         help="With --interests: comma-separated filter, only papers from these sources (any key of "
-        "`academichub sources`).",
+        "`academichub sources`, or a category, server or journal the edition's papers show: `papers --json`).",
     ),
     lang: str = typer.Option("en", "--lang", metavar=ht.LANG_ZH_EN, help="zh or en: the language of the reasons."),
     top: int = typer.Option(8, "--top", metavar=ht.TOP, min=1, max=100, help="How many papers at most."),
@@ -227,9 +242,11 @@ def match(
             exclude=listed["exclude"],
             authors=listed["authors"],
             categories=listed["categories"],
-            known_categories=_known_categories(settings) if categories else frozenset(),
+            known_categories=_known_categories(settings) | _day_facets(settings, _day(date_))
+            if categories
+            else frozenset(),
         )
-        data.validate()  # the checks of `subscribers add`: sizes, unknown categories (with close matches)
+        data.validate()  # the checks of `subscribers add` (sizes, unknown categories with close matches)
         spec = ProfileSpec(
             key="query",
             interests=interests or "",
