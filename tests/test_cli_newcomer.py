@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
+
 from academichub.settings import SAMPLE_DAY_DIR
 from tests.conftest import run_cli
 
@@ -56,3 +58,18 @@ def test_match_categories_take_what_papers_and_the_hint_show(env_settings, capsy
     assert {"arxiv", "medicine", "medrxiv", *shown} <= set(keys)
     code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "clinical", "--categories", ",".join(keys))
     assert code == 0 and "unknown" not in err, err
+
+
+@pytest.mark.parametrize("blank", ["", "   "])
+def test_match_refuses_empty_interests(env_settings, capsys, monkeypatch, blank):
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", blank)
+    assert code == 2 and "empty interests" in err and "Nothing matched" not in err, err
+
+
+def test_themes_of_a_day_never_ingested_answers_like_papers(env_settings, capsys, monkeypatch):
+    _ingest_sample(capsys, monkeypatch, "--date", "2026-06-22")
+    answers = [run_cli(capsys, monkeypatch, cmd, "--date", "2026-06-21") for cmd in ("papers", "themes")]
+    assert answers[0] == answers[1] and answers[1][0] == 1, answers
+    assert "Nothing was ingested for 2026-06-21" in answers[1][2] and "0 themes" not in answers[1][1]
+    code, out, err = run_cli(capsys, monkeypatch, "themes", "--date", "2026-06-21", "--json")
+    assert code == 0 and json.loads(out) == [] and "Nothing was ingested" in err

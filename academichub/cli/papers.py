@@ -219,6 +219,11 @@ def match(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
+    if interests is not None and not interests.strip() and library is None:
+        raise typer.BadParameter(
+            "empty interests: give research interests as text, e.g. --interests 'quantum error correction'",
+            param_hint="--interests",
+        )
     if (interests is None and library is None) == (subscriber is None):
         raise typer.BadParameter("give --interests TEXT and/or --library FILE, or --subscriber EMAIL")
     controls = {"keywords": keywords, "exclude": exclude, "authors": authors, "categories": categories}
@@ -338,10 +343,17 @@ def themes(
     titles = {p.id: p.title for p, _ in rows}
     if json_:
         print(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))
-        return
     if day is None:
-        err.print("No edition yet: run `academichub ingest` first.")
-        raise typer.Exit(1)
+        err.print("No edition yet: run `academichub ingest` (or `academichub ingest --from FOLDER`) first.")
+        raise typer.Exit(0 if json_ else 1)
+    if not rows:  # as `papers --date` answers: never ingested, held, or no new papers
+        from academichub.cli.why import why_no_papers
+
+        with session_scope(engine) as session:
+            err.print(why_no_papers(session, day), markup=False, highlight=False)
+        raise typer.Exit(0 if json_ else 1)
+    if json_:
+        return
     console.print(
         f"Edition {day}: {len(found)} themes over {sum(len(t.paper_ids) for t in found)} of {len(rows)} papers"
     )
