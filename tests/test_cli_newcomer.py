@@ -73,3 +73,15 @@ def test_themes_of_a_day_never_ingested_answers_like_papers(env_settings, capsys
     assert "Nothing was ingested for 2026-06-21" in answers[1][2] and "0 themes" not in answers[1][1]
     code, out, err = run_cli(capsys, monkeypatch, "themes", "--date", "2026-06-21", "--json")
     assert code == 0 and json.loads(out) == [] and "Nothing was ingested" in err
+
+
+def test_saved_feeds_far_from_today_get_a_note_suggesting_date(env_settings, capsys, monkeypatch):
+    monkeypatch.setenv("ACADEMICHUB_NOW", "2026-12-02T08:00:00Z")
+    said = " ".join(_ingest_sample(capsys, monkeypatch).split())
+    assert "these feeds are dated 2026-06-22, 163 days from 2026-12-02" in said, said
+    assert f"`academichub ingest --from {SAMPLE_DAY_DIR} --date 2026-06-22`" in said
+    code, out, _ = run_cli(capsys, monkeypatch, "papers", "--date", "2026-12-02", "--json")
+    assert code == 0 and len(json.loads(out)) == 39  # filed under today all the same
+    monkeypatch.setenv("ACADEMICHUB_NOW", "2026-06-24T08:00:00Z")  # two days off: no note
+    assert "feeds are dated" not in _ingest_sample(capsys, monkeypatch)
+    assert "feeds are dated" not in _ingest_sample(capsys, monkeypatch, "--date", "2025-01-01")  # --date: meant

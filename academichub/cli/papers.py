@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from academichub.settings import Settings
 
 
+FAR_DAYS = 3  # saved feeds dated further than this from the day they are filed under get a note
+
+
 @app.command()
 def ingest(
     from_: list[Path] | None = typer.Option(None, "--from", metavar=ht.PATH, help=FROM_HELP),
@@ -64,6 +67,15 @@ def ingest(
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print_markdown(ingest_markdown(report))
+    dated = report.feeds_dated
+    if paths and not given and dated and abs((dated - day).days) > FAR_DAYS:  # saved feeds filed under today
+        err.print(
+            f"Note: these feeds are dated {dated}, {abs((dated - day).days)} days from {day}, the day they were "
+            f"filed under (today, as no --date was given); to file them under their own day: "
+            f"`academichub ingest {' '.join(f'--from {p}' for p in from_ or [])} --date {dated}`.",
+            markup=False,
+            highlight=False,
+        )
     if report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
