@@ -103,3 +103,23 @@ def test_a_usage_error_is_one_line(capsys, monkeypatch) -> None:
     assert "╭" not in err and "Try 'academichub match --help' for help." in err
     code, _, err = run_cli(capsys, monkeypatch, "papers", "--date", "2026-13-40")
     assert code == 2 and "error: Invalid value: '2026-13-40' is not a date in the form YYYY-MM-DD" in err
+
+
+def test_h_is_help_everywhere_and_version_is_the_installed_one(capsys, monkeypatch) -> None:
+    from importlib.metadata import version
+
+    monkeypatch.setenv("COLUMNS", WIDE)
+    for path in PATHS:
+        code, short, err = run_cli(capsys, monkeypatch, *path, "-h")
+        assert code == 0 and short == run_cli(capsys, monkeypatch, *path, "--help")[1], (path, err)
+    code, out, _ = run_cli(capsys, monkeypatch, "--version")
+    assert code == 0 and out.strip() == f"academichub {version('academichub')}"
+
+
+def test_the_subscribers_line_names_every_subcommand(capsys, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", WIDE)
+    _, out, _ = run_cli(capsys, monkeypatch, "--help")
+    line = next(x for x in out.splitlines() if x.startswith("│ subscribers "))
+    names = {p[1] for p in PATHS if len(p) == 2 and p[0] == "subscribers"}
+    assert {"delete", "feedback", "channel", "radar", "library"} <= names
+    assert all(name[:5] in line for name in names), (names, line)

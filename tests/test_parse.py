@@ -109,6 +109,15 @@ def test_bad_responses_are_clear_errors(body, message):
         parse_document(body)
 
 
+def test_a_plain_text_body_is_named_by_kind_and_size_never_printed():
+    readme = b"# AcademicHub\n\nOn a fresh machine, clone and install.\n" + b"x" * 2300
+    with pytest.raises(FeedError) as caught:
+        parse_document(readme)
+    assert str(caught.value) == "plain text (2,354 bytes), not a feed"
+    with pytest.raises(FeedError, match="'Rate exceeded.' \\(plain text\\)"):  # arXiv's own answer, named
+        parse_document(b"Rate exceeded.")
+
+
 def test_biorxiv_rss_cdata_whitespace_and_surname_authors():
     feed = parse_document(fixture_bytes("biorxiv-rss-genomics-feed-rs-trimmed.xml"))
     rec = feed.records[0]

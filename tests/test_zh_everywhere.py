@@ -59,6 +59,7 @@ BROKEN = (  # (source, health, the fetch log's note) and the words a Chinese rea
 # What the forms below are sent: shown back to the reader as typed (data).
 TYPED = ["'not-an-address'", "'Mars/Olympus'", "'no-such-field'", "'tomorrow'", "'fr'", "'hourly'", "'maybe'"]
 OLD_DAY = date(2026, 6, 19)
+FAILED_DAY = date(2026, 6, 18)  # its one source (a README given to ingest) is plain text: every source failed
 # Product and format names, and units, that a Chinese page writes as they are.
 ALLOWED = {
     "AcademicHub",
@@ -163,6 +164,9 @@ def seeded_db(tmp_path_factory) -> Path:
     engine = app.state.ctx.engine
     ingest_paths(app, [SAMPLE_DAY_DIR], DAY)
     ingest_paths(app, [FIXTURES / "nature-rss-dakesan.xml"], OLD_DAY)
+    readme = folder / "README.md"
+    readme.write_text("# AcademicHub\n\nOn a fresh machine, clone and install.\n", encoding="utf-8")
+    ingest_paths(app, [readme], FAILED_DAY)
     for day in (DAY, OLD_DAY):
         read_edition(engine, day)
     with session_scope(engine) as s:  # a broken day: held, one feed failed, one timed out, one suspect
@@ -299,7 +303,7 @@ def test_every_page_in_chinese(site):
         )
     data += [it.summary for it in b.items] + [t for it in b.items for t in it.summaries] + ["Ada", "量子计算", "main"]
     data += [r for it in b.items for r in it.reasons]  # checked below, part by part
-    data += TYPED + [HELD] + [k for k, *_ in BROKEN] + [note for _k, _h, note, _zh in BROKEN]  # raw notes: data
+    data += TYPED + [k for k, *_ in BROKEN] + ["file-readme"]  # source keys (not the raw notes: worded in Chinese)
     pages: dict[str, str] = {}
     pages["signup"] = client.get("/subscribe").text
     pages["signup errors"] = client.post(
@@ -411,6 +415,7 @@ def test_every_page_in_chinese(site):
     pages["feedback not in email"] = client.get(f"/feedback?t={ft}&p=nope&v=1").text
     pages["edition"] = client.get("/").text
     pages["edition broken day"] = client.get(f"/editions/{OLD_DAY.isoformat()}").text
+    pages["edition failed day"] = client.get(f"/editions/{FAILED_DAY.isoformat()}").text
     theme = read_edition(app.state.ctx.engine, DAY).themes[0]
     pages["edition theme"] = client.get(f"/editions/{DAY.isoformat()}?theme={theme.id}").text
     pages["view"] = client.get(f"/view?t={link(app, 'view', sub, d=DAY.isoformat())}").text
@@ -422,6 +427,9 @@ def test_every_page_in_chinese(site):
         all(zh in pages["edition broken day"] for *_, zh in BROKEN)
         and "全部 3 个来源获取失败或异常" in pages["edition broken day"]
     )
+    failed = visible(pages["edition failed day"])
+    assert "全部 1 个来源获取失败" in failed and "返回的不是订阅源" in failed, failed
+    assert "every source" not in failed and "not a feed" not in failed and "AcademicHub\n" not in failed
     assert "跨领域 · 计算机科学 + " in pages["view"] and "周五</option>" in pages["preferences"]
     assert (
         "读取 2 篇论文" in pages["library uploaded"]

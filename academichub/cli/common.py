@@ -24,9 +24,37 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},  # every command's context inherits them
 )
-subscribers_app = typer.Typer(help="Add, import, export and list subscribers.", no_args_is_help=True)
+subscribers_app = typer.Typer(
+    help="Subscribers: add, import, export, list and delete them; their feedback, chat channels, radars and libraries.",
+    no_args_is_help=True,
+)
 app.add_typer(subscribers_app, name="subscribers")
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            installed = version("academichub")
+        except PackageNotFoundError:  # a checkout that was never installed
+            installed = "not installed"
+        console.print(f"academichub {installed}", markup=False, highlight=False)
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    show_version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_print_version, help="Print the installed version and exit."
+    ),
+) -> None:
+    # The root's options only (--version); its help is the app's, above.
+    return None
+
+
 console = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)  # an error is one line a terminal wraps, not cut at 80 columns
 

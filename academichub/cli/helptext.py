@@ -89,7 +89,10 @@ def named(app: typer.Typer) -> Any:
         command.help = unwrap(command.help)
         command.short_help = unwrap(command.short_help)
         params = list(command.params)
-        help_option = command.get_help_option(typer.Context(command))
+        # The root's help option names (-h, --help), which every command's context inherits: click keeps
+        # the help option it builds first, so it is built here with them.
+        help_names = (root.context_settings or {}).get("help_option_names", ["--help"])
+        help_option = command.get_help_option(typer.Context(command, help_option_names=help_names))
         if help_option is not None:
             params.append(help_option)
         for param in params:
@@ -113,5 +116,7 @@ def usage_error(exc: Any) -> None:
     if ctx is not None:
         err.print(ctx.get_usage(), markup=False, highlight=False)
         if ctx.command.get_help_option(ctx) is not None:
-            err.print(f"Try '{ctx.command_path} {ctx.help_option_names[0]}' for help.", markup=False, highlight=False)
+            names = ctx.help_option_names
+            shown = "--help" if "--help" in names else names[0]  # the long name says what it does
+            err.print(f"Try '{ctx.command_path} {shown}' for help.", markup=False, highlight=False)
     err.print(f"[bold red]error:[/bold red] {escape(exc.format_message())}", highlight=False)

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from academichub.settings import Settings
 
 
+FAR_DAYS = 3  # saved feeds dated further than this from the day they are filed under get a note
+
+
 @app.command()
 def ingest(
     from_: list[Path] | None = typer.Option(None, "--from", metavar=ht.PATH, help=FROM_HELP),
@@ -64,6 +67,15 @@ def ingest(
         print(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
         print_markdown(ingest_markdown(report))
+    dated = report.feeds_dated
+    if paths and not given and dated and abs((dated - day).days) > FAR_DAYS:  # saved feeds filed under today
+        err.print(
+            f"Note: these feeds are dated {dated}, {abs((dated - day).days)} days from {day}, the day they were "
+            f"filed under (today, as no --date was given); to file them under their own day: "
+            f"`academichub ingest {' '.join(f'--from {p}' for p in from_ or [])} --date {dated}`.",
+            markup=False,
+            highlight=False,
+        )
     if report.failed:
         err.print(f"[yellow]{len(report.failed)} source(s) failed; the others were stored.[/yellow]")
 
@@ -141,6 +153,21 @@ def _matches(settings: Settings, date_: str | None, specs: list):
     return day, {pid: card.title for pid, card in edition.cards.items()}, found, matcher
 
 
+def _day_facets(settings: Settings, date_: str | None) -> frozenset[str]:
+    """What the edition's papers answer to (their categories, servers, journals: what `papers --json`
+    and the "nothing matched" hint show), so that `match --categories` takes every one of them."""
+    from academichub.db import open_database, session_scope
+    from academichub.papers import store
+    from academichub.papers.sources import paper_facets
+
+    with session_scope(open_database(settings)) as session:
+        day = date.fromisoformat(date_) if date_ else store.latest_edition_date(session)
+        rows = store.edition_papers(session, day) if day else []
+        return frozenset().union(
+            *(paper_facets(list(p.categories), p.server, list(p.source_labels)) for p, _label in rows)
+        )
+
+
 @app.command()
 def match(
     interests: str | None = typer.Option(
@@ -180,7 +207,7 @@ def match(
         "--categories",
         metavar=ht.LIST,
         help="With --interests: comma-separated filter, only papers from these sources (any key of "
-        "`academichub sources`).",
+        "`academichub sources`, or a category, server or journal the edition's papers show: `papers --json`).",
     ),
     lang: str = typer.Option("en", "--lang", metavar=ht.LANG_ZH_EN, help="zh or en: the language of the reasons."),
     top: int = typer.Option(8, "--top", metavar=ht.TOP, min=1, max=100, help="How many papers at most."),
@@ -204,6 +231,11 @@ def match(
 
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
+    if interests is not None and not interests.strip() and library is None:
+        raise typer.BadParameter(
+            "empty interests: give research interests as text, e.g. --interests 'quantum error correction'",
+            param_hint="--interests",
+        )
     if (interests is None and library is None) == (subscriber is None):
         raise typer.BadParameter("give --interests TEXT and/or --library FILE, or --subscriber EMAIL")
     controls = {"keywords": keywords, "exclude": exclude, "authors": authors, "categories": categories}
@@ -227,9 +259,11 @@ def match(
             exclude=listed["exclude"],
             authors=listed["authors"],
             categories=listed["categories"],
-            known_categories=_known_categories(settings) if categories else frozenset(),
+            known_categories=_known_categories(settings) | _day_facets(settings, _day(date_))
+            if categories
+            else frozenset(),
         )
-        data.validate()  # the checks of `subscribers add`: sizes, unknown categories (with close matches)
+        data.validate()  # the checks of `subscribers add` (sizes, unknown categories with close matches)
         spec = ProfileSpec(
             key="query",
             interests=interests or "",
@@ -321,10 +355,17 @@ def themes(
     titles = {p.id: p.title for p, _ in rows}
     if json_:
         print(json.dumps([t.as_dict() for t in found], ensure_ascii=False, indent=2))
-        return
     if day is None:
-        err.print("No edition yet: run `academichub ingest` first.")
-        raise typer.Exit(1)
+        err.print("No edition yet: run `academichub ingest` (or `academichub ingest --from FOLDER`) first.")
+        raise typer.Exit(0 if json_ else 1)
+    if not rows:  # as `papers --date` answers: never ingested, held, or no new papers
+        from academichub.cli.why import why_no_papers
+
+        with session_scope(engine) as session:
+            err.print(why_no_papers(session, day), markup=False, highlight=False)
+        raise typer.Exit(0 if json_ else 1)
+    if json_:
+        return
     console.print(
         f"Edition {day}: {len(found)} themes over {sum(len(t.paper_ids) for t in found)} of {len(rows)} papers"
     )

@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from academichub.settings import Settings
 
 
+NO_INTERESTS = "no interests"  # add's and import's reason for refusing a reader with nothing to match
+
+
 def _known_categories(settings: Settings) -> frozenset[str]:
     from academichub.papers.catalogue import bundled_catalogue
     from academichub.papers.plan import choosable
@@ -130,9 +133,10 @@ def subscribers_add(
     from subscribers.service import ProfileInput, SubscriberError, normalise_email, split_list, upsert_subscriber
 
     sources = source_inputs(zotero, zotero_key, zotero_collection, orcid)  # checked before any change
-    if interests is None and library is None and not sources:
+    if not (interests or "").strip() and library is None and not sources:
         raise typer.BadParameter(
-            "give --interests TEXT (or --library FILE, --zotero USER_ID, --orcid ID)", param_hint="--interests"
+            NO_INTERESTS + ": give --interests TEXT (or --library FILE, --zotero USER_ID, --orcid ID)",
+            param_hint="--interests",
         )
     settings = _settings()
     for url in channel or []:  # every channel is checked before anything is stored
@@ -249,8 +253,13 @@ def subscribers_import(
                 return value or None
 
             try:
+                interests = cell("interests")
+                if interests is None and not _has_library(session, row.get("email") or ""):
+                    raise SubscriberError(
+                        NO_INTERESTS + ": give interests (or a library: `subscribers add EMAIL --library FILE`)"
+                    )
                 data = ProfileInput(
-                    interests=cell("interests") or "",
+                    interests=interests,  # None: a reader with a library keeps what they have
                     language=cell("language") or "en",
                     name=cell("name"),
                     keywords=split_list(cell("keywords")) if cell("keywords") else None,
@@ -282,6 +291,29 @@ def subscribers_import(
         err.print(f"  skipped {p}", markup=False)
     if problems:
         raise typer.Exit(1)
+
+
+def _has_library(session, email: str) -> bool:
+    """Whether the address is a stored reader whose first radar holds a library or synced sources (their
+    row may leave interests empty, as `subscribers export` writes it)."""
+    from sqlmodel import col, select
+
+    from subscribers.library import library_of
+    from subscribers.libsources import sources_of
+    from subscribers.models import InterestProfile, Subscriber
+    from subscribers.service import SubscriberError, normalise_email
+
+    try:
+        address = normalise_email(email)
+    except SubscriberError:
+        return False  # the row's bad address is reported by upsert_subscriber
+    sub = session.exec(select(Subscriber).where(Subscriber.email == address)).first()
+    if sub is None:
+        return False
+    profile = session.exec(
+        select(InterestProfile).where(InterestProfile.subscriber_id == sub.key).order_by(col(InterestProfile.id))
+    ).first()
+    return bool(library_of(profile)) or bool(sources_of(session, sub.key))
 
 
 def _extra_radars(cell: str | None) -> list:

@@ -69,7 +69,8 @@ def why_nothing_matched(matcher: Matcher, specs: list[ProfileSpec], min_score: f
         if spec.categories and not facets & set(spec.categories):
             out.append(
                 f"{name}the category filter ({_listed(spec.categories)}) leaves no paper: none of the day's "
-                f"{len(matcher.papers)} research papers is in them (the day's papers are in {_listed(facets)})."
+                f"{len(matcher.papers)} research papers is in them (the day's papers are in "
+                f"{', '.join(sorted(facets))}; --categories takes any of these)."
             )
             continue
         found = False

@@ -58,8 +58,9 @@ _VALUES = {
     },
 }
 
-# The common feed-health notes (papers/fetch.py, parse.py, health.py), worded in Chinese; the raw note
-# follows in parentheses. Anything else is shown as it is.
+# The common feed-health notes (papers/fetch.py, parse.py, health.py), worded in Chinese: a Chinese page
+# shows these words only (the raw English note is in the fetch log and the run report). Anything else is
+# shown as it is.
 _NOTES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"HTTP (\d{3})\b"), "服务器返回 HTTP {0} 错误"),
     (re.compile(r"timed out"), "连接超时"),
@@ -123,12 +124,12 @@ def change_rows(changes: list[tuple[str, str, str]], language: str | None) -> li
 
 
 def feed_note(note: str, language: str | None) -> str:
-    """A feed-health note or a held day's reason in the reader's language; the raw note stays in
-    parentheses, since it names what the server said."""
+    """A feed-health note or a held day's reason in the reader's language: for a Chinese reader the
+    Chinese wording alone, never English inside Chinese (tests/test_zh_everywhere.py)."""
     if not note or not _zh(language):
         return note
     for pattern, zh in _NOTES:
         m = pattern.search(note)
         if m:
-            return f"{zh.format(*m.groups())}（{note}）"
+            return zh.format(*m.groups())
     return note

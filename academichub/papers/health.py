@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from statistics import median
 
-from academichub.papers.records import FeedMeta
+from academichub.papers.records import FeedMeta, ParsedFeed
 from academichub.papers.report import IngestReport
 
 MIN_HISTORY = 3  # announcement-day fetches needed before "far below usual" is judged
@@ -16,6 +17,19 @@ MIN_HISTORY = 3  # announcement-day fetches needed before "far below usual" is j
 class Health:
     status: str  # ok, not_modified, no_announcement, suspect, failed
     note: str = ""
+
+
+def own_date(feeds: list[ParsedFeed]) -> date | None:
+    """The day the feeds give themselves: each feed's channel date, else its items' most common date;
+    the most common of these (None when no feed says). `ingest --from` compares it with the day it files
+    the papers under."""
+    dates = []
+    for feed in feeds:
+        items = Counter(r.published for r in feed.records if r.published)
+        mine = feed.meta.published or (items.most_common(1)[0][0] if items else None)
+        if mine:
+            dates.append(mine)
+    return Counter(dates).most_common(1)[0][0] if dates else None
 
 
 def assess(

@@ -23,7 +23,7 @@ from academichub.papers import store
 from academichub.papers.catalogue import bundled_catalogue, slug
 from academichub.papers.dedupe import Batch, merge_batches
 from academichub.papers.fetch import Fetcher, FetchResult, fetch_rxiv_pages, is_unreachable
-from academichub.papers.health import BAD, EditionHeld, Health, SourceState, assess, judge_day
+from academichub.papers.health import BAD, EditionHeld, Health, SourceState, assess, judge_day, own_date
 from academichub.papers.parse import parse_document
 from academichub.papers.plan import FetchPlan, build_plan, reader_wants
 from academichub.papers.records import FeedError, ParsedFeed
@@ -253,6 +253,7 @@ def ingest_documents(
         edition_added=added,
         held=held,
         kept=kept,
+        feeds_dated=own_date([p.feed for p in parsed if p.feed is not None]),
     )
 
 

@@ -103,7 +103,7 @@ def parse_document(body: bytes, *, label: str | None = None) -> ParsedFeed:
         text = stripped[:120].decode("utf-8", "replace").strip()
         if text.lower().startswith("rate exceeded"):
             raise FeedError("rate limited by the server: it answered 'Rate exceeded.' (plain text) instead of a feed")
-        raise FeedError(f"plain text instead of a feed: {text!r}")
+        raise FeedError(f"plain text ({len(body):,} bytes), not a feed")  # named, never printed
     if _HTML_START.match(stripped):
         m = _HTML_TITLE.search(stripped[:4096])
         title = squash(m.group(1).decode("utf-8", "replace")) if m else ""

@@ -45,6 +45,7 @@ class IngestReport:
     edition_added: int = 0
     held: str | None = None  # why the day's edition cannot be trusted (nobody is sent it), or None
     kept: str | None = None  # this run's sources failed, but an earlier run of the day made the edition
+    feeds_dated: date | None = None  # the day the feeds give themselves (health.own_date), or None
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -57,6 +58,7 @@ class IngestReport:
     def as_dict(self) -> dict:
         d = asdict(self)
         d["edition_date"] = self.edition_date.isoformat()
+        d["feeds_dated"] = self.feeds_dated.isoformat() if self.feeds_dated else None
         return d
 
 
