@@ -234,3 +234,15 @@ def test_themes_finds_and_keeps_them_for_a_day_that_has_none_and_says_so(capsys,
     assert code == 0 and "finding them now" not in err and json.loads(again) == found  # kept
     assert [t.as_dict() for t in read_edition(engine, DAY).themes] == found  # what the email and web page use
     engine.dispose()
+
+
+def test_themes_name_the_sources_of_their_papers_as_shown(capsys, monkeypatch, day_with_themes):
+    """A theme's ``sources`` are its papers' source labels, in the form `papers --json` shows them."""
+    code, out, err = run_cli(capsys, monkeypatch, "themes", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    code, out, err = run_cli(capsys, monkeypatch, "papers", "--date", "2026-06-22", "--json")
+    shown = {p["id"]: p["sources"] for p in json.loads(out)}
+    assert found and all(t["sources"] for t in found)
+    for t in found:
+        assert t["sources"] == sorted({s for pid in t["papers"] for s in shown[pid]})

@@ -101,6 +101,9 @@ def test_api_and_unknown_dates(web):
         stored = session.get(Edition, DAY).themes
     assert data["themes"] == stored and stored  # the themes kept with the edition, in their one shape
     assert set(stored[0]) == {"id", "label", "papers", "categories", "fields", "cross_domain", "sources"}
+    shown = {p["id"]: p["sources"] for p in data["papers"]}  # a theme's sources: its papers' labels as shown
+    assert all(t["sources"] == sorted({s for pid in t["papers"] for s in shown[pid]}) for t in data["themes"])
+    assert data["themes"] and all(t["sources"] for t in data["themes"])
     for path in ("/editions/2026-07-01", "/editions/not-a-date", "/editions/2026-02-30"):
         r = client.get(path)
         assert r.status_code == 404 and "<html" in r.text and "Traceback" not in r.text

@@ -50,11 +50,12 @@ def read_edition(
             else []
         )
     facts = [paper_facts_from(p) for p, _label in rows]
-    found = edition_themes(engine, day if since is None else None, facts, corpus, find=prepare)
+    cards = {p.id: PaperCard.of(p, label) for p, label in rows}
+    labels = {pid: list(card.sources) for pid, card in cards.items()}  # as shown (papers.labels)
+    found = edition_themes(engine, day if since is None else None, facts, corpus, find=prepare, labels_by_id=labels)
     themes = found or []
     theme_ids = theme_of(themes)
     facts = [replace(f, theme=theme_ids.get(f.id)) for f in facts]
-    cards = {p.id: PaperCard.of(p, label) for p, label in rows}
     return EditionData(
         day=day,
         facts=facts,
@@ -67,24 +68,38 @@ def read_edition(
 
 
 def edition_themes(
-    engine: Engine, day: date | None, facts: list[PaperFacts], corpus: list[str], *, find: bool = True
+    engine: Engine,
+    day: date | None,
+    facts: list[PaperFacts],
+    corpus: list[str],
+    *,
+    find: bool = True,
+    labels_by_id: dict[str, list[str]] | None = None,
 ) -> list[Theme] | None:
     """The themes of a day's edition, found once and kept with the edition (the same papers give the
     same themes: a rerun, a web page, or a subscriber's view reuse them); a week's are found each time.
-    With ``find=False``, only stored themes: None when the day's run has not found them yet."""
+    With ``find=False``, only stored themes: None when the day's run has not found them yet.
+    ``labels_by_id``: each paper's source labels as shown, a theme's ``sources`` (themes stored without
+    them, before they were kept, get them from here too)."""
     key = themes_key(f.id for f in facts)
     if day is not None:
         with session_scope(engine) as session:
             stored = stored_themes(session, day, key)
         if stored is not None:
-            return stored
+            return [_with_sources(t, labels_by_id) for t in stored]
     if not find:
         return None
-    themes = find_themes(facts, corpus=corpus, cache=DbEmbeddingCache(engine, MODEL_NAME))
+    themes = find_themes(facts, corpus=corpus, labels_by_id=labels_by_id, cache=DbEmbeddingCache(engine, MODEL_NAME))
     if day is not None:
         with session_scope(engine) as session:
             save_themes(session, day, key, themes)
     return themes
+
+
+def _with_sources(theme: Theme, labels_by_id: dict[str, list[str]] | None) -> Theme:
+    if theme.sources or not labels_by_id:
+        return theme
+    return replace(theme, sources=sorted({s for pid in theme.paper_ids for s in labels_by_id.get(pid, [])}))
 
 
 def edition_count(engine: Engine, day: date, days: int = 1) -> int:
