@@ -283,3 +283,23 @@ def test_match_library_via_the_cli(env_settings, capsys, monkeypatch):
     assert code == 0 and "Its library holds 1 paper(s)" in out, err
     code, out, _ = run_cli(capsys, monkeypatch, "subscribers", "radar", "list", "r@example.org", "--json")
     assert [r["name"] for r in json.loads(out)] == ["main", "qec"]
+
+
+def test_match_an_id_list_names_the_library_paper_and_the_words_shared(env_settings, capsys, monkeypatch):
+    """A library alone picks papers by their nearest library paper: the "why" names it (and the words
+    shared with it) even when it is only the nearest, and the reader's own paper of the day is said
+    to be left out."""
+    code, _, err = run_cli(capsys, monkeypatch, "ingest", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22")
+    assert code == 0, err
+    ids = env_settings / "ids.txt"
+    ids.write_text("2606.14822\n")
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--library", str(ids), "--offline", "--top", "2", "--json")
+    assert code == 0, err
+    found = json.loads(out)
+    assert len(found) == 2 and "2606.14822" not in [f["id"] for f in found]
+    for f in found:
+        assert f["reasons"][0] == "close to your paper: Quantum Machine Learning for Industrial Applications"
+        assert f["reasons"][1].startswith("it matches “")
+    assert "Left out, being in your library: 2606.14822" in err
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--library", str(ids), "--offline", "--top", "2")
+    assert code == 0 and out.count("close to your paper") == 2, out

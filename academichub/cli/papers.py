@@ -290,6 +290,12 @@ def match(
             highlight=False,
         )
         raise typer.Exit(1)
+    own = sorted({e.id for spec in specs for e in spec.library if e.id and e.id in titles})
+    if own:
+        err.print(
+            f"Left out, being in your library: {', '.join(own)} (a reader's own papers are never sent back).",
+            highlight=False,
+        )
     if not found and matcher is not None:
         err.print(f"Nothing matched in the edition of {day} ({len(titles)} papers):", highlight=False)
         for line in why_nothing_matched(matcher, specs, settings.min_score, len(titles)):

@@ -14,11 +14,12 @@ ranks. At most ``LIBRARY_MATCH_MAX`` papers per reader take part, the most recen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+import scipy.sparse as sp
 
 from academichub.editions.vectorise import Vectoriser, as_dense_rows
 
@@ -60,16 +61,25 @@ class LibraryScores:
     """Per profile with a library: its papers' nearest library paper, for the reasons."""
 
     def __init__(self) -> None:
-        self.nearest: dict[int, tuple[np.ndarray, np.ndarray, list[str]]] = {}  # row -> (index, sim, titles)
+        # row -> (nearest index, its similarity, titles, the library's vectors, library alone)
+        self.nearest: dict[int, tuple[np.ndarray, np.ndarray, list[str], object, bool]] = {}
 
-    def reasons(self, row: int, j: int) -> list[Reason]:
+    def reasons(self, row: int, j: int, shared: Callable[[object, int, int], list[str]] | None = None) -> list[Reason]:
+        """Paper j's nearest library paper, named when it is close; for a profile that is its library
+        alone (whatever picked the paper was that paper), always, with the words the two share
+        (``shared(library vectors, library row, j)``, the matcher's shared terms)."""
         from academichub.matching.match import Reason
 
         found = self.nearest.get(row)
         if found is None:
             return []
-        index, sim, titles = found
-        return [Reason("library", [titles[int(index[j])]])] if sim[j] >= NEAR_REASON else []
+        index, sim, titles, vectors, alone = found
+        i = int(index[j])
+        if sim[j] < NEAR_REASON and not alone:
+            return []
+        out = [Reason("library", [titles[i]])]
+        terms = shared(vectors, i, j) if alone and shared is not None else []
+        return out + [Reason("terms", terms)] if terms else out
 
 
 def blend_library(
@@ -84,6 +94,7 @@ def blend_library(
         if not p.library:
             continue
         L = vectoriser.encode([e.text for e in p.library])
+        L = L.tocsr() if sp.issparse(L) else L  # the shared terms read its rows directly
         sims = as_dense_rows(L @ papers.T).astype(np.float32)  # library x papers
         weighted = sims * np.array([e.weight for e in p.library], dtype=np.float32)[:, None]
         best = np.argmax(weighted, axis=0)
@@ -92,5 +103,11 @@ def blend_library(
         own = {e.id for e in p.library if e.id}
         if own:
             S[row, [j for j, pid in enumerate(paper_ids) if pid in own]] = -np.inf
-        scores.nearest[row] = (best, sims[best, np.arange(sims.shape[1])], [e.title for e in p.library])
+        scores.nearest[row] = (
+            best,
+            sims[best, np.arange(sims.shape[1])],
+            [e.title for e in p.library],
+            L,
+            not has_query[row],
+        )
     return S, scores

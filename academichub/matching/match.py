@@ -295,7 +295,8 @@ class Matcher:
             matches = [Match(self.papers[j].id, round(float(S[row, j]), 4)) for j in picked]
             if explain:
                 for m, j in zip(matches, picked, strict=True):
-                    m.reasons = lib.reasons(row, j) + self._explain(Q, row, j, p)
+                    shared = lambda L, i, k, p=p: self._shared_terms(L, i, k, p)  # noqa: E731
+                    m.reasons = lib.reasons(row, j, shared) + self._explain(Q, row, j, p)
             results.append(matches)
         return results
 
