@@ -291,3 +291,30 @@ def test_a_mail_server_refusing_the_welcome_email_still_confirms(tmp_path):
     assert done.status_code == 200 and "Rate ten papers to train your radar" in text_of(done)
     with session_scope(app.state.ctx.engine) as s:
         assert s.exec(select(Subscriber).where(Subscriber.id == sub.id)).one().status == "active"
+
+
+def labels_of(page) -> list[str]:
+    return [
+        m.rsplit(" · ", 1)[-1] for m in re.findall(r'<p class="meta">([^<]* · [^<]*)</p>', html.unescape(page.text))
+    ]
+
+
+def test_each_card_says_whether_it_is_near_the_cut_off_or_exploration_in_zh_and_en(web):
+    """Near-cut-off papers say so; only the exploratory ones say "from another theme", and the intro says
+    what the page holds, also when the radar ranks few or none of the day's papers."""
+    app, client = web
+    typical = reader(app, papers_per_email=5)
+    with session_scope(app.state.ctx.engine) as s:
+        none, _, _ = upsert_subscriber(s, "none@example.org", ProfileInput(interests="zymurgy"))
+    for lang, near, other, more in (
+        ("en", "near your radar's cut-off", "from another theme", "from elsewhere in the edition"),
+        ("zh", "接近雷达的推荐分界", "来自其他主题", "来自本期其他方向"),
+    ):
+        page = client.get(f"/preferences/rate?t={link(app, typical)}&lang={lang}")
+        labels = labels_of(page)
+        assert labels == [near] * (COUNT - DIVERSE) + [other] * DIVERSE, labels
+        assert ("most sit near the line" if lang == "en" else "多数位于雷达推荐与不推荐的分界附近") in text_of(page)
+        page = client.get(f"/preferences/rate?t={link(app, none)}&lang={lang}")
+        labels = labels_of(page)
+        assert labels == [more] * COUNT, labels  # no near ones: nothing to be "another theme" than
+        assert ("ranks none of them yet" if lang == "en" else "还没有为您排到其中任何一篇") in text_of(page)

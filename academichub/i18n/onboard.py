@@ -43,6 +43,17 @@ ONBOARD: dict[str, dict[str, str]] = {
         ),
         "rate_near": "near your radar's cut-off",
         "rate_other": "from another theme",
+        "rate_more": "from elsewhere in the edition",
+        "rate_intro_none": (
+            "Papers of the edition of {date}: your radar ranks none of them yet, so these come from the day's "
+            "themes; a 👍 tells it what is yours. Rate as many as you like; your radar learns from them from the "
+            "next email on."
+        ),
+        "rate_intro_few": (
+            "Papers of the edition of {date}: your radar ranks only {near} of them near the line between what it "
+            "sends you and what it leaves out; the others come from other themes and the rest of the edition. "
+            "Rate as many as you like; your radar learns from them from the next email on."
+        ),
         "rate_radar": "Radar: {name}",
         "rate_skip": "Not sure",
         "rate_save": "Save my ratings",
@@ -107,6 +118,16 @@ ONBOARD: dict[str, dict[str, str]] = {
         ),
         "rate_near": "接近雷达的推荐分界",
         "rate_other": "来自其他主题",
+        "rate_more": "来自本期其他方向",
+        "rate_intro_none": (
+            "以下是 {date} 这一期的论文：雷达目前还没有为您排到其中任何一篇，因此这些论文来自当天的各个主题；"
+            "点 👍 就是告诉它哪些属于您的方向。评分多少都可以；从下一封邮件起，雷达会据此学习。"
+        ),
+        "rate_intro_few": (
+            "以下是 {date} 这一期的论文：其中只有 {near} 篇位于雷达推荐与不推荐的分界附近，"
+            "其余来自其他主题和本期的其他论文。"
+            "评分多少都可以；从下一封邮件起，雷达会据此学习。"
+        ),
         "rate_radar": "雷达：{name}",
         "rate_skip": "不确定",
         "rate_save": "保存评分",

@@ -9,7 +9,8 @@ radars taking turns (a paper once, under the first radar that offers it). ``DIVE
 themes none of those papers is in, so the reader can also say what is *not* theirs (the negatives a
 classifier needs beside random ones); a rating of one of those trains the first radar. The order is
 deterministic: the diverse ones are drawn with a seed from the reader's key, so the same reader on
-the same edition is offered the same papers.
+the same edition is offered the same papers. When a radar ranks too few papers, the rest come from
+other themes, then from anywhere in the edition; each pick says which it is (the page labels it so).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ class Pick:
     radar: str  # the radar a rating of it trains (its name, shown when the reader has several)
     radar_id: int | None
     score: float | None  # its match score for that radar (None: a diverse pick)
-    near_cutoff: bool  # True: near the radar's cut-off; False: from another theme
+    near_cutoff: bool  # True: near the radar's cut-off (ranked by it)
+    other_theme: bool = False  # not ranked by it, from a theme no paper before it is in (exploration)
 
 
 def boundary_picks(
@@ -73,6 +75,7 @@ def boundary_picks(
                 taken.add(q[depth].paper_id)
         depth += 1
     first = specs[0]
+    any_near = bool(picks)  # "another theme" than those of the near ones: none without them
     themes = {int(matcher.themes[i]) for i, p in enumerate(matcher.papers) if p.id in taken}
     order = np.random.default_rng(zlib.crc32(seed.encode())).permutation(len(matcher.papers))
     for unseen_theme_only in (True, False):  # other themes first; any paper when the edition has few
@@ -83,7 +86,7 @@ def boundary_picks(
             theme = int(matcher.themes[int(i)])
             if paper.id in taken or paper.id in skip or (unseen_theme_only and theme in themes):
                 continue
-            picks.append(Pick(paper.id, first.radar, first.radar_id, None, False))
+            picks.append(Pick(paper.id, first.radar, first.radar_id, None, False, any_near and unseen_theme_only))
             taken.add(paper.id)
             themes.add(theme)
     return picks
