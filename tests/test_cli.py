@@ -76,6 +76,13 @@ def test_run_writes_briefings_into_the_outbox(env_settings, capsys, monkeypatch)
     zh_text = zh.get_body(("plain",)).get_content()
     assert "推荐理由" in zh_text and "英文摘要" in zh_text  # visible note that summaries are English extracts
     assert (folder / "zh.reader@example.org.html").exists()
+    # Without an LLM the emails still name the themes the reader's papers belong to, in their language.
+    code, out, _ = run_cli(capsys, monkeypatch, "themes", "--json")
+    labels = [", ".join(t["label"]) for t in json.loads(out)]
+    assert "Today’s themes your papers belong to" in text and "Today’s themes your papers belong to" in html
+    assert any(f"{label} (papers " in text for label in labels), text
+    assert "您的论文所属的今日主题" in zh_text and "您的论文所属的今日主题" in zh.get_body(("html",)).get_content()
+    assert any(label in zh_text for label in labels)
     # Bulk-mail headers and signed links that verify for this reader and purpose only.
     from urllib.parse import parse_qs, urlparse
 

@@ -227,7 +227,7 @@ def compose(
     for tid, theme in sorted(pieces.themes.items()):
         mine = [it.number for it in items if it.theme == tid]
         text = " ".join(theme.texts[lang].text for lang in langs if lang in theme.texts)
-        if mine and text:
+        if mine and (text or not theme.texts):  # no texts at all: named only (no LLM: pieces.theme_names)
             theme_notes.append(ThemeNote(tid, theme.label, theme.fields, theme.cross_domain, text, mine))
     theme_notes.sort(key=lambda t: (not t.cross_domain, t.numbers[0]))
     return Briefing(

@@ -176,6 +176,20 @@ def _reader_pieces(
     return pieces
 
 
+def theme_names(edition: EditionData, matches: dict[str, list[Match]], readers: Readers) -> dict[str, Pieces]:
+    """Without an LLM: each reader's themes (those their papers are in) by label and fields, with no
+    synthesis, so the email still says which of the day's themes their papers belong to."""
+    by_paper = {pid: t for t in edition.themes for pid in t.paper_ids}
+    out = {}
+    for sub, _ in readers:
+        p = out[sub.email] = Pieces()
+        for m in matches.get(sub.email, []):
+            t = by_paper.get(m.paper_id)
+            if t is not None:
+                p.themes.setdefault(t.id, ThemeText(t.label, t.fields, t.cross_domain))
+    return out
+
+
 def write_pieces(
     settings: Settings,
     engine: Engine,
@@ -193,7 +207,7 @@ def write_pieces(
     report = LlmReport(model=settings.llm_model)
     if llm is None:
         report.fallbacks = {"no_llm": len(readers)} if readers else {}
-        return empty, report
+        return (theme_names(edition, matches, readers) if openings else empty), report
     writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
     need = _languages_needed(matches, readers)
     summaries = _paper_summaries(writer, edition, need)

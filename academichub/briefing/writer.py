@@ -169,7 +169,8 @@ class BriefingWriter:
         first, even a batch that receives only one of the theme's papers. The cache is read per
         language; the missing themes with at least two papers are written concurrently, a theme missing
         in several languages in all of them in one request (its papers sent once). A theme with no text
-        is absent (themes have no extract)."""
+        is absent here (themes have no extract; an email without an LLM names its
+        themes without a synthesis, ``pieces.theme_names``)."""
         out: dict[str, dict[str, Piece]] = {lang: {} for lang in languages}
         for lang in languages:
             for key, c in self._cached("theme", [t[0] for t in themes], lang).items():

@@ -339,7 +339,8 @@ def themes(
         None, "--date", metavar=ht.DATE, help="Edition date (default: the latest edition)."
     ),
 ) -> None:
-    """The themes of the latest edition (or of --date), as the email and the web page show them; themes that
+    """The themes of the latest edition (or of --date), as the email and the web page show them (without an LLM
+    the email names a reader's themes with no text linking their papers); themes that
     span fields are marked cross-domain. A day without stored themes gets them found (and kept) first."""
     from academichub.db import open_database, session_scope
     from academichub.editions.caches import stored_themes, themes_key

@@ -28,6 +28,7 @@ STRINGS: dict[str, dict[str, str]] = {
             "Some summaries are the first sentences of the abstract: the language model could not write them today."
         ),
         "themes_heading": "What connects today’s papers",
+        "themes_named_heading": "Today’s themes your papers belong to",
         "cross_domain": "Across fields",
         "see_items": "papers {numbers}",
         "contribution": "Key contribution",
@@ -123,6 +124,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "extractive_note": "摘要为论文英文摘要的开头几句（今天没有由大语言模型撰写中文摘要）。",
         "partial_extractive_note": "部分摘要为论文英文摘要的开头几句：大语言模型今天未能撰写这些摘要。",
         "themes_heading": "今日论文之间的联系",
+        "themes_named_heading": "您的论文所属的今日主题",
         "cross_domain": "跨领域",
         "see_items": "见第 {numbers} 篇",
         "contribution": "核心贡献",
