@@ -179,3 +179,24 @@ def test_the_demo_again_says_its_emails_were_already_sent_where_and_how_to_start
     assert "2 briefing(s) of 2026-06-22 were already sent earlier" in said
     assert f"they are in {outbox}/2026-06-22/*.html" in said
     assert f"remove the database ({(env_settings / 'academichub.db').resolve()}) and the outbox ({outbox})" in said
+
+
+def test_match_says_its_table_is_ordered_for_variety_and_explains_in_chinese_with_lang_zh(
+    env_settings, capsys, monkeypatch
+):
+    _ingest_sample(capsys, monkeypatch)
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "quantum", "--top", "3")
+    said = " ".join(out.split())
+    assert code == 0 and "ordered for variety (MMR" in said and "not by score; score = similarity" in said
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "quantum", "--top", "3", "--lang", "zh")
+    said = "".join(out.split())
+    assert code == 0 and "2026-06-22这一期的最佳匹配" in said and "按多样性排序" in said and "推荐理由" in said
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--interests", "养蜂与蜂蜜", "--lang", "zh")
+    said = "".join(err.split())
+    assert "2026-06-22这一期（39篇论文）没有匹配的论文" in said and "当天没有论文与您的兴趣共有任何词语" in said
+    assert "请用--keywords补充英文关键词" in said
+    code, out, err = run_cli(capsys, monkeypatch, "match", "--help")
+    assert "ordered for variety" in " ".join(out.split())
+    from academichub.i18n.cli import MATCH
+
+    assert set(MATCH["en"]) == set(MATCH["zh"])

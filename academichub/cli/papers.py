@@ -209,7 +209,12 @@ def match(
         help="With --interests: comma-separated filter, only papers from these sources (any key of "
         "`academichub sources`, or a category, server or journal the edition's papers show: `papers --json`).",
     ),
-    lang: str = typer.Option("en", "--lang", metavar=ht.LANG_ZH_EN, help="zh or en: the language of the reasons."),
+    lang: str = typer.Option(
+        "en",
+        "--lang",
+        metavar=ht.LANG_ZH_EN,
+        help="zh or en: the language of the reasons, the table and why nothing matched.",
+    ),
     top: int = typer.Option(8, "--top", metavar=ht.TOP, min=1, max=100, help="How many papers at most."),
     json_: bool = typer.Option(
         False, "--json", help="Print JSON objects (id, title, score, reasons, radar: the radar it was picked for)."
@@ -218,11 +223,15 @@ def match(
         None, "--date", metavar=ht.DATE, help="Edition date (default: the latest edition)."
     ),
 ) -> None:
-    """Rank the latest edition for an ad-hoc profile (--interests and/or --library) or a subscriber (--subscriber)."""
+    """Rank the latest edition for an ad-hoc profile (--interests and/or --library) or a subscriber (--subscriber).
+
+    The table is ordered for variety (MMR: diversity re-ranking, at most half the papers from one theme), not
+    by score; score = similarity (plus keyword and author boosts). With --lang zh its words are Chinese."""
     from academichub.briefing.compose import word_reasons
     from academichub.cli.subscribers import _known_categories
     from academichub.cli.why import why_nothing_matched
     from academichub.db import open_database, session_scope
+    from academichub.i18n.cli import MATCH
     from academichub.matching.match import ProfileSpec
     from academichub.matching.profiles import radar_specs
     from academichub.papers import store
@@ -297,9 +306,10 @@ def match(
             highlight=False,
         )
     if not found and matcher is not None:
-        err.print(f"Nothing matched in the edition of {day} ({len(titles)} papers):", highlight=False)
-        for line in why_nothing_matched(matcher, specs, settings.min_score, len(titles)):
-            err.print(f"  {line[:1].upper()}{line[1:]}", markup=False, highlight=False)
+        for said in dict.fromkeys((lang, "en")):  # --lang zh: in Chinese, then as the CLI says it in English
+            err.print(MATCH[said]["nothing"].format(day=day, count=len(titles)), markup=False, highlight=False)
+            for line in why_nothing_matched(matcher, specs, settings.min_score, len(titles), said):
+                err.print(f"  {line[:1].upper()}{line[1:]}", markup=False, highlight=False)
     if json_:
         print(
             json.dumps(
@@ -321,9 +331,10 @@ def match(
     if not found:
         raise typer.Exit(0)  # the reasons above are the answer
     several = len(specs) > 1
-    table = Table(title=f"Best matches in edition {day}")
+    w = MATCH[lang]
+    table = Table(title=w["title"].format(day=day), caption=w["order"])
     for col in ("score", *(("radar",) if several else ()), "title", "why"):
-        table.add_column(col, overflow="fold")
+        table.add_column(w[f"col_{col}"], overflow="fold")
     for m in found:
         radar = (m.radar,) if several else ()
         table.add_row(f"{m.score:.3f}", *radar, titles[m.paper_id], "; ".join(word_reasons(m.reasons, lang)))

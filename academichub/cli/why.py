@@ -52,50 +52,53 @@ def why_no_papers(session: Session, day: date) -> str:
     return f"The edition of {day} has no new papers: {ran}; none of them brought a paper not seen before.{broken}"
 
 
-def why_nothing_matched(matcher: Matcher, specs: list[ProfileSpec], min_score: float, day_papers: int) -> list[str]:
+def why_nothing_matched(
+    matcher: Matcher, specs: list[ProfileSpec], min_score: float, day_papers: int, lang: str = "en"
+) -> list[str]:
     """Why no paper of the day matched: no research articles, the category filter, the exclusions,
-    the similarity floor, the language of the interests."""
+    the similarity floor, the language of the interests; in ``lang`` (zh or en)."""
+    from academichub.i18n.cli import MATCH
     from subscribers.expand import interests_are_english
 
+    w = MATCH[lang]
+
+    def listed(items) -> str:
+        items = sorted(items)
+        more = w["more"].format(count=len(items) - _SHOWN) if len(items) > _SHOWN else ""
+        return "，".join(items[:_SHOWN]) + more if lang == "zh" else ", ".join(items[:_SHOWN]) + more
+
     if not matcher.papers:
-        return [
-            f"none of the day's {day_papers} paper(s) is a research article (news, corrections, "
-            "editorials and retractions are never matched)."
-        ]
+        return [w["no_articles"].format(count=day_papers)]
     out: list[str] = []
     facets = set(matcher.facet_index)
     for spec in specs:
-        name = f"radar {spec.radar!r}: " if len(specs) > 1 and spec.radar else ""
+        name = w["radar"].format(name=spec.radar) if len(specs) > 1 and spec.radar else ""
         if spec.categories and not facets & set(spec.categories):
             out.append(
-                f"{name}the category filter ({_listed(spec.categories)}) leaves no paper: none of the day's "
-                f"{len(matcher.papers)} research papers is in them (the day's papers are in "
-                f"{', '.join(sorted(facets))}; --categories takes any of these)."
+                w["no_category"].format(
+                    name=name,
+                    values=listed(spec.categories),
+                    count=len(matcher.papers),
+                    facets=("，" if lang == "zh" else ", ").join(sorted(facets)),
+                )
             )
             continue
         found = False
         for what, values, loose in (
-            ("the category filter", spec.categories, replace(spec, categories=[])),
-            ("your exclusions", spec.exclude, replace(spec, exclude=[])),
+            ("by_categories", spec.categories, replace(spec, categories=[])),
+            ("by_exclusions", spec.exclude, replace(spec, exclude=[])),
         ):
             if values and matcher.match([loose], min_score=min_score, explain=False)[loose.key]:
-                out.append(f"{name}{what} ({_listed(values)}) removed every paper that matched.")
+                out.append(w[what].format(name=name, values=listed(values)))
                 found = True
         both = replace(spec, categories=[], exclude=[])
         if not found and spec.categories and spec.exclude and matcher.match([both], min_score=min_score)[both.key]:
-            out.append(f"{name}the category filter and your exclusions together removed every paper that matched.")
+            out.append(w["by_both"].format(name=name))
             found = True
         if found:
             continue
-        floor = (
-            f"{name}no paper of the day shares a term with the interests: a paper is matched when its similarity "
-            f"reaches ACADEMICHUB_MIN_SCORE ({min_score}), a keyword or a followed author names it, or, to fill "
-            "--top, when it shares at least one term."
-        )
+        floor = w["floor"].format(name=name, floor=min_score)
         if not interests_are_english(spec.text) and not spec.library:
-            floor += (
-                " Interests not in English are translated offline only for Chinese research terms in the "
-                "glossary: add English keywords (--keywords) for the rest."
-            )
+            floor += w["language"]
         out.append(floor)
     return out
