@@ -136,8 +136,37 @@ def test_papers_json_and_dry_run(env_settings, capsys, monkeypatch):
     code, out, _ = run_cli(
         capsys, monkeypatch, "run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22", "--dry-run"
     )
-    assert code == 0 and "dry run" in out
+    assert code == 0 and "Dry run" in out
     assert not (env_settings / "outbox").exists()
+    said = " ".join(out.split())
+    assert "a@example.org (en, " in said and "papers) would be sent" in said
+
+
+def test_dry_run_says_what_a_real_run_would_do_for_each_reader(env_settings, capsys, monkeypatch):
+    """After a real run, a dry run lists the readers sent to as skipped (already sent), as a rerun would,
+    and names the empty-day email; it writes nothing to the ledger."""
+    from sqlmodel import select
+
+    from academichub.db import open_database, session_scope
+    from academichub.models import Delivery
+    from academichub.settings import Settings
+
+    run = ["run", "--from", str(SAMPLE_DAY_DIR), "--date", "2026-06-22"]
+    add = ["subscribers", "add"]
+    assert run_cli(capsys, monkeypatch, *add, "q@example.org", "--interests", "quantum error correction")[0] == 0
+    assert run_cli(capsys, monkeypatch, *run)[0] == 0
+    assert run_cli(capsys, monkeypatch, *add, "e@example.org", "--interests", "medieval basket weaving")[0] == 0
+    engine = open_database(Settings())
+    with session_scope(engine) as session:
+        before = [(d.subscriber_id, d.state) for d in session.exec(select(Delivery))]
+    code, out, err = run_cli(capsys, monkeypatch, *run, "--dry-run")
+    said = " ".join(out.split())
+    assert code == 0, err
+    assert "q@example.org (en) skipped: already sent" in said and "rendered" not in said.split("q@example.org")[1][:30]
+    assert "e@example.org (en) would be sent: the empty-day email (no paper matched today)" in said
+    with session_scope(engine) as session:
+        assert [(d.subscriber_id, d.state) for d in session.exec(select(Delivery))] == before
+    engine.dispose()
 
 
 @pytest.mark.parametrize(

@@ -82,7 +82,10 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
         console.print("No active subscribers: add one with `academichub subscribers add EMAIL --interests TEXT`.")
         return
     if dry_run:
-        console.print(f"Rendered (dry run, nothing written or sent) {len(report.deliveries)} briefing(s):")
+        console.print(
+            f"Dry run (nothing written or sent): {len(report.deliveries)} briefing(s) rendered or skipped, "
+            "as a real run would (one that would send it says `would be sent`):"
+        )
     else:
         states: dict[str, int] = {}
         for d in report.deliveries:
@@ -93,7 +96,8 @@ def _run(paths: list[str] | None, date_: str | None, dry_run: bool) -> None:
             + ":"
         )
     for d in report.deliveries:
-        extra = d.path or (f"{d.state}: {d.reason}" if d.reason else d.state)
+        state = "would be sent" if d.state == "rendered" else d.state  # a dry run's
+        extra = d.path or (f"{state}: {d.reason}" if d.reason else state)
         papers = f", {d.papers} papers" if d.papers or d.state == "sent" else ""
         console.print(f"  {d.who} ({d.language}{papers}) {extra}", markup=False, highlight=False)
     if dry_run:
@@ -132,7 +136,12 @@ def _already_sent(count: int, day: str, outbox: Path | None) -> None:
 def run(
     from_: list[Path] | None = typer.Option(None, "--from", metavar=ht.PATH, help=FROM_HELP),
     date_: str | None = typer.Option(None, "--date", metavar=ht.DATE, help=DATE_HELP),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Render every briefing but write or send nothing."),
+    dry_run: bool = typer.Option(
+        False,
+        "--dry-run",
+        help="Render every briefing but write or send nothing; say for each reader what a real run "
+        "would do (already sent: skipped; the empty-day email named).",
+    ),
 ) -> None:
     """Run the whole day: ingest, build the edition, match each subscriber, compose and deliver."""
     _run(_check_paths(from_), _day(date_), dry_run)

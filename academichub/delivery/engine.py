@@ -79,6 +79,8 @@ class Delivery:
 
 
 NO_EMAIL = "no email: the reader chose channels only"
+EMPTY_EMAIL = "the empty-day email (no paper matched today)"
+EMPTY_WEEK = "the empty-week email (no paper matched this week)"
 
 
 @dataclass(slots=True)
@@ -243,7 +245,8 @@ def deliver_readers(
     suppressed = suppressed or {}
     themes_of = {f.id: f.theme for f in edition.facts if f.theme is not None}
     with session_scope(engine) as session:
-        rows = {} if dry_run else ledger.prepare(session, edition.day, [sub.key for sub, _ in readers])
+        ids = [sub.key for sub, _ in readers]  # a dry run reads the ledger (says what a run would do), never writes
+        rows = ledger.existing(session, edition.day, ids) if dry_run else ledger.prepare(session, edition.day, ids)
         radars = {
             sid: [r.name for r in found] for sid, found in radars_for(session, [s.key for s, _ in readers]).items()
         }
@@ -300,7 +303,8 @@ def deliver_readers(
             continue
         rendered = render_briefing(briefing, settings.templates_dir, email_links)
         if sender is None:
-            out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject))
+            empty = (EMPTY_WEEK if edition.period_start else EMPTY_EMAIL) if briefing.is_empty else None
+            out.append(Delivery(sub.email, sub.language, len(briefing.items), None, rendered.subject, reason=empty))
             continue
         msg = build_message(
             rendered,
@@ -317,7 +321,7 @@ def deliver_readers(
         sender.add(_Ready(row, sub, briefing, rendered, msg))
     if sender is not None:
         sender.flush()
-    if skips:
+    if skips and not dry_run:
         with session_scope(engine) as session:
             ledger.skip_many(session, skips)
     return out

@@ -43,6 +43,17 @@ def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int,
     return out
 
 
+def existing(session: Session, day: date, subscriber_ids: list[int]) -> dict[int, Delivery]:
+    """The rows there are for these subscribers on ``day``, changing nothing (a dry run reads them)."""
+    out: dict[int, Delivery] = {}
+    for id_chunk in chunks(subscriber_ids):
+        for row in session.exec(
+            select(Delivery).where(Delivery.edition_date == day, col(Delivery.subscriber_id).in_(id_chunk))
+        ):
+            out[row.subscriber_id] = row
+    return out
+
+
 def record_skipped(session: Session, day: date, reasons: dict[int, str]) -> None:
     """A ``skipped`` row (with why) for each subscriber who was due but gets nothing; a row that is
     already there (say, sent before the reader paused) is kept as it is."""
