@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 from academichub.db import open_database, session_scope  # noqa: E402
 from academichub.settings import Settings  # noqa: E402
 from subscribers.service import ProfileInput, upsert_subscriber  # noqa: E402
-from subscribers.tokens import tokens_from  # noqa: E402
+from subscribers.tokens import link_payload, tokens_from  # noqa: E402
 
 
 def free_port() -> int:
@@ -114,7 +114,7 @@ def main() -> None:
             sub, _, _ = upsert_subscriber(
                 s, f"reader{i}@example.com", ProfileInput(interests="quantum sensing, LLM agents")
             )
-            ids.append(sub.id)
+            ids.append(link_payload(sub))  # who and their link key, as every emailed link signs
     tokens = tokens_from(settings)
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -142,8 +142,7 @@ def main() -> None:
             ("one-click unsubscribe", "POST", "unsubscribe", "unsubscribe"),
         ):
             urls = [
-                (method, f"{base}/{path}?t={tokens.sign(purpose, {'s': ids[i % len(ids)]})}")
-                for i in range(args.requests)
+                (method, f"{base}/{path}?t={tokens.sign(purpose, ids[i % len(ids)])}") for i in range(args.requests)
             ]
             if args.client == "ab":
                 print(f"{name}: {run_ab(method, urls[0][1], args.requests, args.concurrency)}")
