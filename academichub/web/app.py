@@ -55,6 +55,7 @@ class WebContext:
     pages: Environment
     limiter: MovingWindowRateLimiter
     categories: list[str] | None = None  # what a reader may choose (papers.plan.choosable), read once
+    choices: dict[str, dict] = field(default_factory=dict)  # lang -> the preference page's source list, built once
     catalogue: Catalogue | None = None  # the packaged source catalogue, read once
     editions: EditionCache = field(default_factory=EditionCache)
     editions_json: dict = field(default_factory=dict)  # day -> (EditionData, the API JSON bytes, (held, sources))

@@ -26,8 +26,8 @@ from academichub.models import Delivery, Edition, EditionPaper, FetchLog, Paper
 from academichub.papers.urls import safe_url
 from academichub.papers.views import PaperCard, paper_json
 from academichub.web.app import WebContext
+from academichub.web.choices import choosable_categories
 from academichub.web.editionview import edition_view, filters_from
-from academichub.web.preferences import _categories
 from subscribers.tokens import Verified, link_payload, named_reader
 
 router = APIRouter()
@@ -147,7 +147,7 @@ def _edition_page(ctx: WebContext, request: Request, day: date) -> HTMLResponse:
             "themes_ready": True,
         }
     else:
-        view = edition_view(edition, f, choosable=frozenset(_categories(ctx)))
+        view = edition_view(edition, f, choosable=frozenset(choosable_categories(ctx)))
     prev_, next_ = neighbours(ctx, day)
     keep = {k: v for k, v in (("lang", request.query_params.get("lang")),) if v}
 

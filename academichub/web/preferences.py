@@ -13,11 +13,9 @@ from academichub.db import session_scope
 from academichub.i18n import web_strings
 from academichub.i18n.errors import explain
 from academichub.mail.render import render_fresh_link, render_saved
-from academichub.papers.catalogue import Catalogue, bundled_catalogue
 from academichub.papers.library import MAX_ENTRIES, MAX_FILE_BYTES
-from academichub.papers.plan import choosable
-from academichub.papers.sources import load_sources
 from academichub.web.app import WebContext, rate_limit
+from academichub.web.choices import choosable_categories, source_choices
 from academichub.web.libsources import source_rows
 from academichub.web.readers import bad_token, ctx_of, reader_links, reader_of, send_mail, subscriber_of
 from subscribers.channels import channels_of, mask_channel
@@ -46,43 +44,6 @@ FIELDS = (
     "empty_day",
     "paused_until",
 )
-
-
-def _catalogue(ctx: WebContext) -> Catalogue:
-    if ctx.catalogue is None:
-        ctx.catalogue = bundled_catalogue()
-    return ctx.catalogue
-
-
-def _categories(ctx: WebContext) -> list[str]:
-    """What a reader may choose: the catalogue and the operator's own sources (read once per app: the
-    sources file changes with a deploy)."""
-    if ctx.categories is None:
-        ctx.categories = sorted(choosable(load_sources(ctx.settings.sources_file), _catalogue(ctx)))
-    return ctx.categories
-
-
-def _choices(ctx: WebContext, lang: str) -> dict:
-    """The preference page's source list: the catalogue's groups (labels in the page's language, the
-    other language beside), and the operator's sources that are not in it."""
-    catalogue = _catalogue(ctx)
-    other = "en" if lang == "zh" else "zh"
-
-    def row(key: str, label: str, second: str) -> dict:
-        return {"key": key, "label": label, "other": second}
-
-    groups: list[dict] = [
-        {
-            "label": g.label_zh if lang == "zh" else g.label_en,
-            "entries": [row(e.key, e.label(lang), e.label(other)) for e in catalogue.in_group(g.key)],
-        }
-        for g in catalogue.groups
-    ]
-    extra = [row(k, k, "") for k in _categories(ctx) if k not in catalogue]
-    if extra:
-        groups.append({"label": web_strings(lang)["categories_other"], "entries": extra})
-    rows = [r for g in groups for r in g["entries"]]
-    return {"groups": groups, "all": rows, "labels": {r["key"]: r["label"] for r in rows}}
 
 
 def csrf_pair(ctx: WebContext, request: Request) -> tuple[str, str]:
@@ -170,7 +131,7 @@ def _preferences_page(
         errors=errors or {},
         saved=saved,
         labels=_labels(s),
-        choices=_choices(ctx, lang),
+        choices=source_choices(ctx, lang),
         weekdays=WEEKDAYS,
         feed_url=ctx.link("feed.xml", "feed", sub),
         unsubscribe_url=ctx.link("unsubscribe", "unsubscribe", sub),
@@ -329,7 +290,7 @@ async def save_preferences(request: Request):
         values["categories"] = list(dict.fromkeys(c.strip() for c in chosen if c.strip()))
         values["resume"] = bool(form.get("resume"))
         profile = first_radar(session, sub.key) or InterestProfile(subscriber_id=sub.key)
-        data, errors = _field_errors(values, frozenset(_categories(ctx)), ctx.today(), lang)
+        data, errors = _field_errors(values, frozenset(choosable_categories(ctx)), ctx.today(), lang)
         if data is None:  # a field is invalid: errors says which
             return _preferences_page(
                 ctx, request, sub, profile, token, lang=lang, form=values, errors=errors, status=422

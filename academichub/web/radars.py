@@ -10,7 +10,8 @@ from fastapi.responses import HTMLResponse
 
 from academichub.db import session_scope
 from academichub.i18n import web_strings
-from academichub.web.preferences import _categories, _preferences_page, form_reader
+from academichub.web.choices import choosable_categories
+from academichub.web.preferences import _preferences_page, form_reader
 from academichub.web.readers import ctx_of
 from subscribers.expand import expand_if_needed
 from subscribers.models import InterestProfile
@@ -91,7 +92,7 @@ async def _radar_action(request: Request, action: str) -> HTMLResponse:
                 return page(error=(str(radar.id), s["radar_err_last"], {}))
             remove_radar(session, sub, radar.name, via="preferences-link")
             return page(notice=s["radar_removed"].format(name=radar.name))
-        data = _data(values, frozenset(_categories(ctx)))
+        data = _data(values, frozenset(choosable_categories(ctx)))
         others = [r.name for r in radars if radar is None or r.id != radar.id]
         problem = _problem(s, values, data, others, len(radars) if action == "add" else None)
         where = "new" if radar is None else str(radar.id)
