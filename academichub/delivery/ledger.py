@@ -34,13 +34,7 @@ def prepare(session: Session, day: date, subscriber_ids: list[int]) -> dict[int,
     ]
     insert_new(session, Delivery, rows)
     session.commit()
-    out: dict[int, Delivery] = {}
-    for id_chunk in chunks(subscriber_ids):
-        for row in session.exec(
-            select(Delivery).where(Delivery.edition_date == day, col(Delivery.subscriber_id).in_(id_chunk))
-        ):
-            out[row.subscriber_id] = row
-    return out
+    return existing(session, day, subscriber_ids)
 
 
 def existing(session: Session, day: date, subscriber_ids: list[int]) -> dict[int, Delivery]:
