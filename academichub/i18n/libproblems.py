@@ -68,7 +68,8 @@ def format_name(fmt: str, lang: str) -> str:
     return _FORMATS.get(fmt, fmt)
 
 
-def _first(table: list[tuple[re.Pattern[str], str]], text: str) -> str | None:
+def first_translation(table: list[tuple[re.Pattern[str], str]], text: str) -> str | None:
+    """The Chinese of the first pattern that matches all of ``text``, its groups filled in; None if none does."""
     for pattern, zh in table:
         m = pattern.fullmatch(text)
         if m:
@@ -77,7 +78,7 @@ def _first(table: list[tuple[re.Pattern[str], str]], text: str) -> str | None:
 
 
 def _why(text: str) -> str:
-    return _first(_WHY, text) or f"无法解析（解析器原文：{text}）"
+    return first_translation(_WHY, text) or f"无法解析（解析器原文：{text}）"
 
 
 def library_problem(line: str, lang: str) -> str:
@@ -104,4 +105,4 @@ def library_error(message: str, lang: str) -> str:
         parts = nothing.group(2).split("; ")
         reasons = "；".join("文件是空的" if p == "the file is empty" else library_problem(p, lang) for p in parts)
         return f"无法从此{format_name(nothing.group(1), lang)}文件读出任何论文（{reasons}）"
-    return _first(_FILE, message) or message
+    return first_translation(_FILE, message) or message

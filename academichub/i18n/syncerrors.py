@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from academichub.i18n.libproblems import first_translation
+
 _WHAT: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"the deleted items"), "已删除条目列表"),
     (re.compile(r"the items from (\d+)"), "第 {0} 条起的条目"),
@@ -85,11 +87,7 @@ _ZH: list[tuple[re.Pattern[str], str]] = [
 
 
 def _what(text: str) -> str:
-    for pattern, zh in _WHAT:
-        m = pattern.fullmatch(text)
-        if m:
-            return zh.format(*m.groups())
-    return text
+    return first_translation(_WHAT, text) or text
 
 
 def sync_error(message: str, lang: str) -> str:
