@@ -64,17 +64,7 @@ def match_readers(
     return match_profiles(engine, edition, profiles, representation, min_score)
 
 
-@task(name="keep-matches", cache_policy=NO_CACHE)
-def keep_matches(
-    engine: Engine,
-    edition: EditionData,
-    readers: Readers,
-    profiles: list[ProfileSpec],
-    matches: dict[str, list[Match]],
-    representation: str,
-    min_score: float,
-) -> int:
-    return kept.keep_matches(engine, edition, readers, profiles, matches, representation, min_score)
+keep_matches = task(name="keep-matches", cache_policy=NO_CACHE)(kept.keep_matches)
 
 
 @task(name="write-briefings", cache_policy=NO_CACHE)
