@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import TypeVar
 
@@ -97,3 +99,27 @@ def insert_new(session: Session, model: type, rows: list[dict], *, size: int = 5
     connection = session.connection()
     for chunk in chunks(rows, size):
         connection.execute(statement, chunk)
+
+
+def copy_rows(session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[object]]) -> None:
+    """Append ``rows`` (values in ``columns``' order; a list or dict value is stored as JSON) to
+    ``table`` in the session's transaction: PostgreSQL's ``COPY ... FROM STDIN`` (one round trip,
+    several times cheaper per row than INSERT), executemany elsewhere. No conflict handling: the
+    caller removes what the rows replace first."""
+    if not rows:
+        return
+    connection = session.connection()
+    plain = [[json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for v in row] for row in rows]
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        assert raw is not None  # a live connection in a transaction
+        with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in plain:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns)
+    as_text = [
+        tuple(v.isoformat() if isinstance(v, date) else v for v in row) for row in plain
+    ]  # as SQLAlchemy stores them
+    connection.exec_driver_sql(f"INSERT INTO {table} ({names}) VALUES ({marks})", as_text)

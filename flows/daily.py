@@ -6,7 +6,7 @@
 4. For each group: match -> write (LLM, cached) -> compose, render and send through the ledger.
 5. Record who is due but receives nothing, and publish the run's report as artifacts.
 
-The tasks below are also prepare-edition's. They take the edition, every reader's matches and texts:
+The tasks below take the edition, every reader's matches and texts:
 callers pass those in Prefect's ``quote()``, or Prefect walks every element looking for futures
 (57 s for 100,000 readers' matches).
 """
@@ -32,7 +32,6 @@ from academichub.delivery.report import RunReport, run_markdown
 from academichub.editions.edition import EditionData, read_edition
 from academichub.llm import Deadline, run_deadline
 from academichub.mail.backends import Mailer
-from academichub.matching import kept
 from academichub.matching.match import Match, ProfileSpec
 from academichub.matching.profiles import Readers, match_profiles
 from academichub.papers.health import EditionHeld
@@ -64,9 +63,6 @@ def match_readers(
     return match_profiles(engine, edition, profiles, representation, min_score)
 
 
-keep_matches = task(name="keep-matches", cache_policy=NO_CACHE)(kept.keep_matches)
-
-
 @task(name="write-briefings", cache_policy=NO_CACHE)
 def write_briefings(
     settings: Settings,
@@ -74,10 +70,9 @@ def write_briefings(
     edition: EditionData,
     matches: dict[str, list[Match]],
     readers: Readers,
-    openings: bool = True,
     deadline: Deadline | None = None,
 ) -> tuple[dict[str, Pieces], LlmReport]:
-    return write_pieces(settings, engine, edition, matches, readers, openings, deadline)
+    return write_pieces(settings, engine, edition, matches, readers, deadline)
 
 
 @task(name="compose-render-deliver", cache_policy=NO_CACHE)

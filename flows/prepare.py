@@ -5,9 +5,11 @@ readers, so that the hourly ``deliver-due`` only does each reader's own part.
    is held: the run fails here and deliver-due sends none of it until a later run of the day succeeds.
 2. Read the edition and its themes (stored with it).
 3. Match everyone (to know which papers anyone will receive), daily readers on the day's edition and
-   weekly ones on the week's, and keep each reader's matches (``day_match``): deliver-due reads them
-   instead of matching again, for every reader whose radars, feedback and library are unchanged.
-4. Have the LLM write the per-paper summaries of those papers and the per-theme syntheses (cached).
+   weekly ones on the week's, and keep each reader's matches (``day_match``) a slice of readers at a
+   time: deliver-due reads them instead of matching again, for every reader whose radars, feedback
+   and library are unchanged.
+4. Have the LLM write the per-paper summaries of the papers someone receives and the per-theme
+   syntheses (cached).
 5. Publish what was prepared as an artifact.
 
 No per-reader text and no email: a reader's opening is written at delivery time, from the matches of
@@ -19,22 +21,27 @@ from __future__ import annotations
 import time
 from datetime import date
 
-from prefect import flow
+from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NONE as NO_CACHE
 from prefect.utilities.annotations import quote
 
+from academichub.briefing import pieces
 from academichub.briefing.pieces import LlmReport
 from academichub.db import session_scope
 from academichub.delivery.report import RunReport, run_markdown
 from academichub.llm import run_deadline
+from academichub.matching import kept
 from academichub.matching.kept import forget_matches
-from academichub.matching.profiles import load_profiles
 from academichub.papers.health import EditionHeld
 from academichub.services import Services
 from academichub.settings import load_settings
-from flows.daily import keep_matches, load_edition, match_readers, trusted, write_briefings
+from flows.daily import load_edition, trusted
 from flows.ingest import held, run_ingest
 from subscribers.service import audience
+
+match_and_keep = task(name="match-and-keep", cache_policy=NO_CACHE)(kept.match_and_keep)
+write_shared = task(name="write-papers-and-themes", cache_policy=NO_CACHE)(pieces.write_shared)
 
 
 def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_ingest: bool = False) -> RunReport:
@@ -65,40 +72,27 @@ def prepare_day(services: Services, *, paths: list[str] | None, day: date, skip_
             if days == 1
             else timed("edition and themes", load_edition, engine, day, settings.corpus_days, days=days)
         )
-        profiles = load_profiles(engine, group)
-        matches = timed(
-            "match everyone",
-            match_readers,
+        found = timed(
+            "match and keep everyone",
+            match_and_keep,
             engine,
             quote(data),
-            quote(profiles),
+            quote(group),
             settings.representation,
             settings.min_score,
         )
-        receiving += sum(1 for m in matches.values() if m)
-        _pieces, written = timed(
+        receiving += found.receiving
+        written = timed(
             "LLM: papers and themes",
-            write_briefings,
+            write_shared,
             settings,
             engine,
             quote(data),
-            quote(matches),
-            quote(group),
-            openings=False,
+            quote(found.received),
+            len(group),
             deadline=quote(deadline),
         )
         llm = llm.merge(written)
-        timed(  # after the LLM work: that is kept even if this fails
-            "keep matches",
-            keep_matches,
-            engine,
-            quote(data),
-            quote(group),
-            quote(profiles),
-            quote(matches),
-            settings.representation,
-            settings.min_score,
-        )
     report = RunReport(
         edition_date=day,
         ingest=ingest,

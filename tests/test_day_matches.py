@@ -12,7 +12,7 @@ from academichub.db import open_database, session_scope
 from academichub.delivery.engine import LIBRARY_STEPS, Steps, deliver_group
 from academichub.editions.caches import save_themes, themes_key
 from academichub.editions.edition import read_edition
-from academichub.matching.kept import encode, forget_matches, keep_matches, kept_matches
+from academichub.matching.kept import encode, forget_matches, keep_matches, kept_matches, match_and_keep
 from academichub.matching.profiles import load_profiles, match_profiles
 from academichub.models import DayMatch
 from academichub.papers.ingest import run_ingest
@@ -126,3 +126,28 @@ def test_a_new_preparation_replaces_the_day_and_old_days_go(db_url, tmp_path):
         rows = session.exec(select(DayMatch.edition_date, DayMatch.edition_key)).all()
     assert sorted(str(d) for d, _ in rows) == ["2026-06-21"] + ["2026-06-22"] * 4
     assert "stale" not in {k for _, k in rows}
+
+
+def test_match_and_keep_a_slice_at_a_time_keeps_what_matching_everyone_at_once_gives(db_url, tmp_path):
+    settings, engine = _setup(db_url, tmp_path)
+    with session_scope(engine) as session:
+        upsert_subscriber(session, "zh@example.com", ProfileInput(interests="量子纠错", language="zh"))
+        upsert_subscriber(session, "nothing@example.com", ProfileInput(interests="medieval Latin palaeography"))
+        readers = audience(session, DAY).daily
+    edition = read_edition(engine, DAY, settings.corpus_days)
+    whole = match_profiles(engine, edition, load_profiles(engine, readers), settings.representation, settings.min_score)
+    for size in (1, 4, 100):  # one reader per slice, a slice that ends mid-audience, one slice
+        forget_matches(engine, DAY)
+        found = match_and_keep(engine, edition, readers, settings.representation, settings.min_score, size=size)
+        assert found.rows == len(readers) == 6
+        assert found.receiving == sum(1 for m in whole.values() if m) < len(readers)  # palaeography gets none
+        by_setting: dict[str, set[str]] = {}
+        for sub, _ in readers:
+            by_setting.setdefault(sub.language, set()).update(m.paper_id for m in whole[sub.email])
+        assert found.received == {k: v for k, v in by_setting.items() if v}
+        assert set(found.received) == {"en", "zh"}
+        kept, rest = kept_matches(
+            engine, edition, readers, load_profiles(engine, readers), settings.representation, settings.min_score
+        )
+        assert rest == []
+        assert {k: encode(v) for k, v in kept.items()} == {k: encode(v) for k, v in whole.items()}

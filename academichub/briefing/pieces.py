@@ -196,28 +196,49 @@ def write_pieces(
     edition: EditionData,
     matches: dict[str, list[Match]],
     readers: Readers,
-    openings: bool = True,
     deadline: Deadline | None = None,
 ) -> tuple[dict[str, Pieces], LlmReport]:
-    """The LLM levels for ``readers``: per paper and language, per theme, per reader (``openings=False``:
-    the first two only, cached, as prepare-edition writes them for everyone; no per-reader pieces then).
-    ``deadline`` is the run's (shared by its groups); without one, these calls get a run's worth."""
+    """The LLM levels for ``readers``: per paper and language, per theme, per reader. ``deadline`` is
+    the run's (shared by its groups); without one, these calls get a run's worth."""
     llm = make_llm(settings, deadline)
-    empty = {sub.email: Pieces() for sub, _ in readers}
     report = LlmReport(model=settings.llm_model)
     if llm is None:
         report.fallbacks = {"no_llm": len(readers)} if readers else {}
-        return (theme_names(edition, matches, readers) if openings else empty), report
+        return theme_names(edition, matches, readers), report
     writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
     need = _languages_needed(matches, readers)
     summaries = _paper_summaries(writer, edition, need)
     themes = _theme_syntheses(writer, edition, need, summaries)
-    if not openings:
-        return empty, usage_report(report, llm, writer, settings)
     said = _openings(writer, edition, matches, readers, need, summaries)
     return _reader_pieces(edition, matches, readers, summaries, themes, said), usage_report(
         report, llm, writer, settings
     )
+
+
+def write_shared(
+    settings: Settings,
+    engine: Engine,
+    edition: EditionData,
+    received: dict[str, set[str]],
+    readers: int,
+    deadline: Deadline | None = None,
+) -> LlmReport:
+    """prepare-edition's LLM work: the levels shared by readers — each paper someone receives, in the
+    languages of its readers, and each theme — written into the cache for deliver-due. ``received``:
+    a reader language setting -> the papers its readers receive (``kept.match_and_keep``);
+    ``readers``: how many readers they are (the report's fallback count without an LLM)."""
+    llm = make_llm(settings, deadline)
+    report = LlmReport(model=settings.llm_model)
+    if llm is None:
+        report.fallbacks = {"no_llm": readers} if readers else {}
+        return report
+    writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
+    need: dict[str, set[str]] = {}
+    for setting, ids in received.items():
+        for lang in reader_languages(setting):
+            need.setdefault(lang, set()).update(ids)
+    _theme_syntheses(writer, edition, need, _paper_summaries(writer, edition, need))
+    return usage_report(report, llm, writer, settings)
 
 
 def usage_report(report: LlmReport, llm, writer: BriefingWriter, settings: Settings) -> LlmReport:

@@ -13,7 +13,8 @@ A kept row counts only while nothing the matcher reads has changed since:
 
 So a reader who edits a radar, gives feedback, syncs a library or changes how many papers they want
 after the preparation, and a reader who subscribed later, is matched afresh at delivery, exactly as
-before matches were kept. Rows are written and read a batch at a time, never all readers at once.
+before matches were kept. Rows are written and read a batch at a time, never all readers at once:
+prepare-edition matches a slice of readers and keeps it before reading the next (``match_and_keep``).
 """
 
 from __future__ import annotations
@@ -21,17 +22,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import delete
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
-from academichub.db import chunks, insert_new, session_scope
+from academichub.db import chunks, copy_rows, session_scope
 from academichub.editions.edition import EditionData
 from academichub.editions.vectorise import MODEL_NAME
 from academichub.matching.match import Match, ProfileSpec, Reason
+from academichub.matching.profiles import load_profiles, match_profiles
 from academichub.matching.radars import reader_of
 from academichub.models import DayMatch
 from subscribers.models import InterestProfile, Subscriber
@@ -112,21 +115,27 @@ def forget_matches(engine: Engine, day: date) -> None:
         session.commit()
 
 
-def _rows(
-    day: date, ekey: str, readers: Readers, specs: dict[str, list[ProfileSpec]], matches: dict[str, list[Match]]
-) -> Iterator[list[dict]]:
-    for part in chunks(readers, ROWS):
-        yield [
-            {
-                "edition_date": day,
-                "subscriber_id": sub.key,
-                "edition_key": ekey,
-                "reader_key": reader_key(specs[sub.email]),
-                "matches": encode(matches.get(sub.email, [])),
-            }
-            for sub, _ in part
-            if sub.email in specs
-        ]
+_COLUMNS = ("edition_date", "subscriber_id", "edition_key", "reader_key", "matches")
+
+
+def _write(
+    engine: Engine,
+    day: date,
+    ekey: str,
+    readers: Readers,
+    specs: dict[str, list[ProfileSpec]],
+    matches: dict[str, list[Match]],
+) -> int:
+    """One transaction of rows (``copy_rows``: COPY on PostgreSQL). Returns how many were written."""
+    rows = [
+        (day, sub.key, ekey, reader_key(specs[sub.email]), encode(matches.get(sub.email, [])))
+        for sub, _ in readers
+        if sub.email in specs
+    ]
+    with session_scope(engine) as session:
+        copy_rows(session, DayMatch.__tablename__, _COLUMNS, rows)
+        session.commit()
+    return len(rows)
 
 
 def keep_matches(
@@ -139,14 +148,40 @@ def keep_matches(
     min_score: float,
 ) -> int:
     """Keep these readers' matches of ``edition`` (as ``match_profiles`` returned them for ``profiles``),
-    ``ROWS`` readers to a transaction. Returns how many rows were written."""
-    ekey, specs, written = edition_key(edition, representation, min_score), _by_reader(profiles), 0
-    for rows in _rows(edition.day, ekey, readers, specs, matches):
-        with session_scope(engine) as session:
-            insert_new(session, DayMatch, rows, size=ROWS)
-            session.commit()
-        written += len(rows)
-    return written
+    ``ROWS`` readers to a transaction, after ``forget_matches`` of the day. Returns how many rows were
+    written."""
+    ekey, specs = edition_key(edition, representation, min_score), _by_reader(profiles)
+    return sum(_write(engine, edition.day, ekey, part, specs, matches) for part in chunks(readers, ROWS))
+
+
+@dataclass(slots=True)
+class Kept:
+    """What matching and keeping a group told of it: the papers its readers receive, by the readers'
+    language setting (what the per-paper and per-theme LLM levels are written for), how many readers
+    receive at least one paper, and the rows kept."""
+
+    received: dict[str, set[str]] = field(default_factory=dict)
+    receiving: int = 0
+    rows: int = 0
+
+
+def match_and_keep(
+    engine: Engine, edition: EditionData, readers: Readers, representation: str, min_score: float, size: int = ROWS
+) -> Kept:
+    """prepare-edition's matching: ``readers`` ``size`` at a time, each slice's radars read, matched and
+    kept (after ``forget_matches`` of the day) before the next is read, so neither every reader's specs
+    nor every reader's matches are ever held at once (memory does not grow with the audience)."""
+    out, ekey = Kept(), edition_key(edition, representation, min_score)
+    for part in chunks(readers, size):
+        profiles = load_profiles(engine, part)
+        matches = match_profiles(engine, edition, profiles, representation, min_score)
+        out.rows += _write(engine, edition.day, ekey, part, _by_reader(profiles), matches)
+        for sub, _ in part:
+            got = matches.get(sub.email)
+            if got:
+                out.receiving += 1
+                out.received.setdefault(sub.language, set()).update(m.paper_id for m in got)
+    return out
 
 
 def kept_matches(
