@@ -307,3 +307,26 @@ def test_a_radar_with_enough_ratings_blends_a_classifier_and_one_without_is_unch
     assert sum(ranks[i] for i in agents) <= sum(old[i] for i in agents)  # liked kinds rise (or stay)
     assert all(ranks[i] >= len(ranks) * 3 // 4 for i in quantum)  # disliked kinds stay at the bottom
     assert set(after) <= set(other + agents + quantum)
+
+
+def test_phrase_presence_found_once_per_phrase_is_what_reading_the_texts_gives():
+    """The matcher's phrase index reads the texts once per new phrase: asked again, in another order,
+    mixed with new phrases, it answers exactly as reading every text again would."""
+    from academichub.matching.words import PhrasePresence, _phrase_presence
+
+    texts = [
+        "quantum error correction with surface codes",
+        "large language models and prompt injection attacks",
+        "error correction for language models? no: for qubits",
+        "graph neural networks",
+    ]
+    index = PhrasePresence(texts)
+    for phrases in (
+        ["error correction", "prompt injection"],
+        ["prompt injection", "graph neural networks", "error correction", "surface"],
+        [],
+        ["qubits", "absent phrase", "error correction"],
+    ):
+        assert (index(phrases) != _phrase_presence(texts, phrases)).nnz == 0
+        assert index(phrases).shape == (len(texts), len(phrases))
+    assert index(["error correction"]).toarray().ravel().tolist() == [1, 0, 1, 0]

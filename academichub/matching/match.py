@@ -30,10 +30,10 @@ from academichub.matching.learned import blend_learned
 from academichub.matching.library import LibraryExample, blend_library
 from academichub.matching.words import (  # noqa: F401  author_key: the matcher's public helper
     TOKEN,
+    PhrasePresence,
     _binary,
     _name_chinese,
     _phrase_key,
-    _phrase_presence,
     _singular,
     author_key,
 )
@@ -102,6 +102,7 @@ class Matcher:
         self.vectoriser = vectoriser
         self.texts = [p.text for p in self.papers]
         self.lower_texts = [t.lower() for t in self.texts]
+        self._presence = PhrasePresence(self.lower_texts)
         self._word_cache: dict[int, str] = {}
         self.P = vectoriser.encode(self.texts) if self.papers else None
         self._dense_P = as_dense_rows(self.P) if self.P is not None and not sp.issparse(self.P) else None
@@ -211,7 +212,7 @@ class Matcher:
         phrases = sorted({_phrase_key(k) for ks in lists for k in ks if _phrase_key(k)})
         index = {p: i for i, p in enumerate(phrases)}
         if not forms or not phrases:
-            return index, _phrase_presence(self.lower_texts, phrases)
+            return index, self._presence(phrases)
         self._variants("")  # the day's words, on first use
         pairs = sorted({(v, i) for p, i in index.items() for v in self._word_forms(p)})
         names = sorted({v for v, _ in pairs})
@@ -220,7 +221,7 @@ class Matcher:
             (np.ones(len(pairs), dtype=np.float32), ([at[v] for v, _ in pairs], [i for _, i in pairs])),
             shape=(len(names), len(phrases)),
         )
-        present = (_phrase_presence(self.lower_texts, names) @ M) > 0
+        present = (self._presence(names) @ M) > 0
         return index, sp.csr_matrix(present, dtype=np.float32)
 
     def _word_forms(self, phrase: str) -> list[str]:

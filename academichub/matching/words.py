@@ -50,6 +50,29 @@ def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
     return cv.transform(texts).tocsr()
 
 
+class PhrasePresence:
+    """``_phrase_presence`` over one edition's texts, each phrase's papers found once: prepare-edition's
+    slices of readers and deliver-due's batches name the same keywords again and again, and reading
+    6,000 abstracts costs far more than the phrases asked about. Kept on the edition's matcher."""
+
+    def __init__(self, texts: list[str]):
+        self.texts = texts
+        self._papers: dict[str, np.ndarray] = {}  # phrase -> the papers it occurs in
+
+    def __call__(self, phrases: list[str]) -> sp.csr_matrix:
+        """papers x ``phrases`` (distinct): 1 where the phrase occurs, as ``_phrase_presence``."""
+        new = [p for p in phrases if p not in self._papers]
+        if new:
+            found = _phrase_presence(self.texts, new).tocsc()
+            for j, p in enumerate(new):
+                self._papers[p] = found.indices[found.indptr[j] : found.indptr[j + 1]].copy()
+        cols = [self._papers[p] for p in phrases]
+        indptr = np.cumsum([0] + [len(c) for c in cols])
+        indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
+        data = np.ones(len(indices), dtype=np.float32)
+        return sp.csc_matrix((data, indices, indptr), shape=(len(self.texts), len(phrases))).tocsr()
+
+
 def _singular(word: str) -> str:
     if len(word) > 4 and word.endswith("ies"):
         return word[:-3] + "y"
