@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
 
-from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, Signer, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import want_bytes
 from sqlmodel import Session
 
 from academichub.clock import SYSTEM_CLOCK, Clock
@@ -46,13 +48,40 @@ class Verified:
 
 
 def _signer_on(clock: Clock) -> type[TimestampSigner]:
-    """itsdangerous' timestamp signer reading ``clock`` (when a token is made, and how old it is)."""
+    """itsdangerous' timestamp signer reading ``clock`` (when a token is made, and how old it is), with
+    each key derived once per signer (itsdangerous derives it again for every token: a hash per link)."""
 
     class ClockSigner(TimestampSigner):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self._derived: dict[bytes, bytes] = {}
+
         def get_timestamp(self) -> int:
             return clock.timestamp()
 
+        def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+            key = self.secret_keys[-1] if secret_key is None else want_bytes(secret_key)
+            derived = self._derived.get(key)
+            if derived is None:
+                derived = self._derived[key] = super().derive_key(key)
+            return derived
+
     return ClockSigner
+
+
+class _Serializer(URLSafeTimedSerializer):
+    """A serializer that makes its signer once per salt: itsdangerous makes a new one for every token,
+    and a signer holds nothing that changes (the time is read when a token is signed or checked)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[str | bytes | None, Signer] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        signer = self._signers.get(salt)
+        if signer is None:
+            signer = self._signers[salt] = super().make_signer(salt)
+        return signer
 
 
 class Tokens:
@@ -62,7 +91,7 @@ class Tokens:
         # itsdangerous signs with the last key of the list and verifies with all of them.
         signer = _signer_on(clock)
         self._serializers = {
-            purpose: URLSafeTimedSerializer(list(reversed(keys)), salt=f"academichub.{purpose}", signer=signer)
+            purpose: _Serializer(list(reversed(keys)), salt=f"academichub.{purpose}", signer=signer)
             for purpose in PURPOSES
         }
 

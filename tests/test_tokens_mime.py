@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import email
 from email import policy
+from unittest.mock import patch
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 
 from academichub.clock import fixed
 from academichub.mail.message import build_message, list_headers
@@ -25,6 +27,23 @@ def test_tokens_are_purpose_scoped_expiring_and_rotatable():
     assert t.verify("preferences", old).ok  # signed before the rotation: still valid
     assert Tokens(["new-key"]).verify("preferences", old).status == "invalid"  # once the old key is dropped
     assert Tokens(["new-key"]).verify("preferences", t.sign("preferences", {"s": 1})).ok  # the first key signs
+
+
+def test_a_token_is_the_one_plain_itsdangerous_makes_and_reads_after_many_others():
+    """Tokens keeps one signer per purpose and derives each key once: the tokens are byte for byte
+    those of a fresh itsdangerous serializer, and checking many (old key, new key, other purposes,
+    tampered) in any order gives each its own answer."""
+    clock = fixed("2026-06-01T00:00:00Z")
+    t = Tokens(["new-key", "old-key"], clock=clock)
+    plain = URLSafeTimedSerializer(["old-key", "new-key"], salt="academichub.view")
+    for s in range(3):
+        with patch("time.time", return_value=clock.timestamp()):
+            assert t.sign("view", {"s": s, "d": "2026-06-01"}) == plain.dumps({"s": s, "d": "2026-06-01"})
+    old = Tokens(["old-key"], clock=clock)
+    mixed = [(t.sign("view", {"s": 1}), "ok"), (old.sign("view", {"s": 2}), "ok")]
+    mixed += [(t.sign("feedback", {"s": 3}), "invalid"), (old.sign("view", {"s": 4})[:-3] + "abc", "invalid")]
+    for _ in range(2):
+        assert [t.verify("view", token).status for token, _ in mixed] == [want for _, want in mixed]
 
 
 def test_expiry_per_purpose():
