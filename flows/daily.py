@@ -86,8 +86,9 @@ def deliver_all(
     readers: Readers,
     suppressed: dict[str, str],
     mailer: Mailer | None,
+    radars: dict[int, list[str]] | None = None,
 ) -> list[Delivery]:
-    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
+    return deliver_readers(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer, radars)
 
 
 # The library's delivery sequence (``engine.deliver_group``) with each step a task run. The
@@ -97,16 +98,19 @@ TASK_STEPS = Steps(
     write=lambda settings, engine, edition, matches, readers, deadline=None: write_briefings(
         settings, engine, quoted(edition), quoted(matches), quoted(readers), deadline=quoted(deadline)
     ),
-    deliver=lambda settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer: deliver_all(
-        settings,
-        engine,
-        quoted(edition),
-        quoted(matches),
-        dry_run,
-        quoted(pieces),
-        quoted(readers),
-        suppressed,
-        mailer,
+    deliver=lambda settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer, radars=None: (
+        deliver_all(
+            settings,
+            engine,
+            quoted(edition),
+            quoted(matches),
+            dry_run,
+            quoted(pieces),
+            quoted(readers),
+            suppressed,
+            mailer,
+            quoted(radars),
+        )
     ),
 )
 

@@ -274,6 +274,7 @@ def test_deliver_due_retries_a_transient_channel_next_hour_without_a_second_emai
     from academichub.services import Services
     from flows.deliver import deliver_day
     from subscribers.channels import add_channel
+    from subscribers.radars import add_radar
     from subscribers.service import ProfileInput, upsert_subscriber
 
     settings = Settings()
@@ -282,6 +283,7 @@ def test_deliver_due_retries_a_transient_channel_next_hour_without_a_second_emai
         sub, _, _ = upsert_subscriber(
             s, "h@example.com", ProfileInput(interests="quantum computing", timezone="Asia/Shanghai")
         )
+        add_radar(s, sub, "llm", ProfileInput(interests="language models"), via="cli")  # one reader, two radars
         add_channel(s, sub, f"json://127.0.0.1:{httpserver.port}/h", via="cli", allow_private=True)
     run_ingest(settings, engine, paths=[str(SAMPLE_DAY_DIR)], day=date(2026, 6, 22))
     day, _ = current_edition(engine)
@@ -293,6 +295,7 @@ def test_deliver_due_retries_a_transient_channel_next_hour_without_a_second_emai
     httpserver.expect_request("/h").respond_with_json(OK)
     later = deliver_day(Services(settings, engine), day, prepared, datetime(2026, 6, 22, 5, tzinfo=UTC), 10)
     assert later.tally.states["channel sent"] == 1 and later.tally.states["sent"] == 0
+    assert sum(later.tally.matched.values()) == 1  # the two-radar reader is retried once, not once per radar
     assert len(list((env_settings / "outbox").rglob("h@example.com*.eml"))) == 1  # the email went once
     again = deliver_day(Services(settings, engine), day, prepared, datetime(2026, 6, 22, 6, tzinfo=UTC), 10)
     assert not again.tally.states["channel sent"] and len(httpserver.log) == 1

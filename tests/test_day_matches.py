@@ -61,7 +61,7 @@ def _deliver_matches(settings: Settings, engine, edition, readers):
         asked.extend(p.reader or p.key for p in profiles)
         return match_profiles(engine, edition, profiles, *rest)
 
-    def deliver(settings, engine, edition, matches, *rest):
+    def deliver(settings, engine, edition, matches, *rest, **kw):
         seen.update(matches)
         return []
 

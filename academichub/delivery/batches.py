@@ -35,23 +35,37 @@ def kept_edition(editions: EditionCache, settings: Settings, engine: Engine, day
     return edition
 
 
-def readers_of(engine: Engine, row_ids: list[int]) -> Readers:
-    """The subscribers (with their first radar; load_profiles reads the others) of these ledger rows."""
-    seen: list[int | None] = []
+Radars = dict[int, list[InterestProfile]]  # subscriber id -> their radars, first one first
+
+
+def _readers(rows) -> tuple[Readers, Radars]:
+    """(subscriber, radar or None) rows, a reader's rows together and their radars in order -> each
+    reader once, with their first radar (load_profiles and the email's sections take all of them)."""
+    out: Readers = []
+    radars: Radars = {}
+    for sub, profile in rows:
+        if profile is None:
+            out.append((sub, InterestProfile(subscriber_id=sub.key)))
+        elif sub.key not in radars:
+            radars[sub.key] = [profile]
+            out.append((sub, profile))
+        else:
+            radars[sub.key].append(profile)
+    return out, radars
+
+
+def readers_of(engine: Engine, row_ids: list[int]) -> tuple[Readers, Radars]:
+    """The subscribers of these ledger rows, with their first radar, and all their radars (read once
+    for the batch: matching and the email's sections take them from here)."""
     with session_scope(engine) as session:
         rows = session.exec(
-            select(LedgerRow, Subscriber, InterestProfile)
-            .join(Subscriber, col(Subscriber.id) == LedgerRow.subscriber_id)
+            select(Subscriber, InterestProfile)
+            .join(LedgerRow, col(Subscriber.id) == LedgerRow.subscriber_id)
             .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
             .where(col(LedgerRow.id).in_(row_ids))
             .order_by(col(LedgerRow.id), col(InterestProfile.id))
         ).all()
-    out: Readers = []
-    for row, sub, profile in rows:  # a reader with several radars has a row per radar: the first is theirs
-        if not out or seen[-1] != row.id:
-            seen.append(row.id)
-            out.append((sub, profile or InterestProfile(subscriber_id=sub.key)))
-    return out
+    return _readers(rows)
 
 
 def deliver_claimed(
@@ -65,7 +79,8 @@ def deliver_claimed(
     mailer: Mailer | None = None,
 ) -> tuple[Tally, LlmReport]:
     """Deliver one claimed batch; safe to retry (the ledger sends each row once)."""
-    return _deliver(settings, engine, editions, day, readers_of(engine, row_ids), suppressed, dry_run, mailer)
+    readers, radars = readers_of(engine, row_ids)
+    return _deliver(settings, engine, editions, day, readers, radars, suppressed, dry_run, mailer)
 
 
 def deliver_channel_retries(
@@ -86,14 +101,15 @@ def deliver_channel_retries(
                 select(Subscriber, InterestProfile)
                 .join(InterestProfile, col(InterestProfile.subscriber_id) == Subscriber.id, isouter=True)
                 .where(col(Subscriber.id).in_(ids), Subscriber.status == "active")
+                .order_by(col(Subscriber.id), col(InterestProfile.id))
             ).all()
             if ids
             else []
         )
-    readers = [(sub, profile or InterestProfile(subscriber_id=sub.key)) for sub, profile in rows]
+    readers, radars = _readers(rows)  # each reader once, however many radars they have
     if not readers:
         return Tally(), LlmReport(model=settings.llm_model)
-    return _deliver(settings, engine, editions, day, readers, suppressed, False, mailer)
+    return _deliver(settings, engine, editions, day, readers, radars, suppressed, False, mailer)
 
 
 def _deliver(
@@ -102,6 +118,7 @@ def _deliver(
     editions: EditionCache,
     day: date,
     readers: Readers,
+    radars: Radars,
     suppressed: dict[str, str],
     dry_run: bool,
     mailer: Mailer | None,
@@ -120,11 +137,21 @@ def _deliver(
         mailer=mailer,
         deadline=deadline,
         matched=matched,
+        radars=radars,
     )
     if weekly:
         week = kept_edition(editions, settings, engine, day, days=7)
         more, weekly_report = deliver_group(
-            settings, engine, week, weekly, dry_run, suppressed, mailer=mailer, deadline=deadline, matched=matched
+            settings,
+            engine,
+            week,
+            weekly,
+            dry_run,
+            suppressed,
+            mailer=mailer,
+            deadline=deadline,
+            matched=matched,
+            radars=radars,
         )
         out += more
         report = report.merge(weekly_report)

@@ -235,9 +235,11 @@ def deliver_readers(
     readers: Readers,
     suppressed: dict[str, str] | None = None,
     mailer: Mailer | None = None,
+    radars: dict[int, list[str]] | None = None,
 ) -> list[Delivery]:
     """compose -> render -> send for each reader, through the ledger (``dry_run``: render only; else
-    through ``mailer``, the entry point's Services.mailer)."""
+    through ``mailer``, the entry point's Services.mailer). ``radars``: the names of each reader's
+    radars (the email's sections), when the caller has read them already."""
     if mailer is None and not dry_run:
         raise ValueError("deliver_readers: sending needs a mailer (Services.mailer)")
     out: list[Delivery] = []
@@ -247,9 +249,8 @@ def deliver_readers(
     with session_scope(engine) as session:
         ids = [sub.key for sub, _ in readers]  # a dry run reads the ledger (says what a run would do), never writes
         rows = ledger.existing(session, edition.day, ids) if dry_run else ledger.prepare(session, edition.day, ids)
-        radars = {
-            sid: [r.name for r in found] for sid, found in radars_for(session, [s.key for s, _ in readers]).items()
-        }
+        if radars is None:
+            radars = {sid: [r.name for r in found] for sid, found in radars_for(session, ids).items()}
     chan = None if dry_run else ChannelRun.start(engine, edition.day, [sub.key for sub, _ in readers])
     sender = (
         None
@@ -352,15 +353,16 @@ def deliver_group(
     deadline: Deadline | None = None,
     steps: Steps = LIBRARY_STEPS,
     matched: Counter | None = None,
+    radars: dict[int, list[InterestProfile]] | None = None,
 ) -> tuple[list[Delivery], LlmReport]:
     """match -> write -> compose, render and send, for readers of one edition (or one week's);
     ``deadline``: the LLM deadline shared with the other groups of the same batch. Readers whose
     matches prepare-edition kept (and whose radars, feedback and library have not changed since) are
     not matched again (``academichub/matching/kept.py``); ``matched`` counts readers ``kept`` and
-    matched ``afresh``."""
+    matched ``afresh``. ``radars``: the readers' radars, when the caller has read them already."""
     if not readers:
         return [], LlmReport(model=settings.llm_model)
-    profiles = load_profiles(engine, readers)
+    profiles = load_profiles(engine, readers, radars)
     matches, rest = kept_matches(engine, edition, readers, profiles, settings.representation, settings.min_score)
     if matched is not None:
         matched["kept"] += len(matches)
@@ -368,7 +370,10 @@ def deliver_group(
     if rest:
         matches.update(steps.match(engine, edition, rest, settings.representation, settings.min_score))
     pieces, llm_report = steps.write(settings, engine, edition, matches, readers, deadline=deadline)
-    delivered = steps.deliver(settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer)
+    names = None if radars is None else {sid: [r.name for r in found] for sid, found in radars.items()}
+    delivered = steps.deliver(
+        settings, engine, edition, matches, dry_run, pieces, readers, suppressed, mailer, radars=names
+    )
     return delivered, llm_report
 
 

@@ -67,12 +67,14 @@ def radar_specs(
     return [profile_spec(sub, r, per[r.id], texts, key=f"{sub.email}\n{r.id}") for r in radars]
 
 
-def load_profiles(engine: Engine, readers: Readers) -> list[ProfileSpec]:
+def load_profiles(
+    engine: Engine, readers: Readers, radars: dict[int, list[InterestProfile]] | None = None
+) -> list[ProfileSpec]:
     """Every radar of every reader (``readers`` carry their first radar; a profile not stored is
-    matched as it is)."""
+    matched as it is). ``radars``: the readers' radars when the caller has read them already."""
     ids = [s.key for s, _ in readers]
     with session_scope(engine) as session:
-        stored = radars_for(session, ids)
+        stored = radars_for(session, ids) if radars is None else radars
         votes = feedback_rows(session, ids)
         texts = store.paper_texts(session, sorted({f.paper_id for f in votes}))
     by_reader: dict[int, list[Feedback]] = {}
@@ -80,8 +82,8 @@ def load_profiles(engine: Engine, readers: Readers) -> list[ProfileSpec]:
         by_reader.setdefault(f.subscriber_id, []).append(f)
     specs: list[ProfileSpec] = []
     for s, p in readers:
-        radars = (stored.get(s.key) if p.id is not None else None) or [p]
-        specs += radar_specs(s, radars, by_reader.get(s.key, []), texts)
+        theirs = (stored.get(s.key) if p.id is not None else None) or [p]
+        specs += radar_specs(s, theirs, by_reader.get(s.key, []), texts)
     return specs
 
 
