@@ -312,21 +312,44 @@ def test_a_radar_with_enough_ratings_blends_a_classifier_and_one_without_is_unch
 def test_phrase_presence_found_once_per_phrase_is_what_reading_the_texts_gives():
     """The matcher's phrase index reads the texts once per new phrase: asked again, in another order,
     mixed with new phrases, it answers exactly as reading every text again would."""
-    from academichub.matching.words import PhrasePresence, _phrase_presence
+    import re
+
+    import numpy as np
+    import scipy.sparse as sp
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    from academichub.matching.words import TOKEN, PhrasePresence, _phrase_key
+
+    def _phrase_presence(texts, phrases):  # reading every text for the phrases, with scikit-learn
+        if not phrases:
+            return sp.csr_matrix((len(texts), 0), dtype=np.float32)
+        longest = max([len(p.split(" ")) for p in phrases] or [1])
+        cv = CountVectorizer(
+            vocabulary={p: i for i, p in enumerate(phrases)},
+            ngram_range=(1, longest),
+            binary=True,
+            token_pattern=TOKEN,
+            dtype=np.float32,
+        )
+        return cv.transform(texts).tocsr()
 
     texts = [
-        "quantum error correction with surface codes",
-        "large language models and prompt injection attacks",
-        "error correction for language models? no: for qubits",
-        "graph neural networks",
+        "Quantum error correction with surface codes",
+        "large language models and prompt injection attacks; error-correcting codes",
+        "error correction for language models? no: for qubits. Error error correction",
+        "graph neural networks, c++ and x-ray models models",
+        "",
     ]
     index = PhrasePresence(texts)
     for phrases in (
         ["error correction", "prompt injection"],
         ["prompt injection", "graph neural networks", "error correction", "surface"],
         [],
-        ["qubits", "absent phrase", "error correction"],
+        ["qubits", "absent phrase", "error correction", "error error correction", "models models"],
+        [_phrase_key(k) for k in ("C++", "X-ray models", "error-correcting codes", "codes")],
+        ["neural graph", "with", "correction error"],
     ):
-        assert (index(phrases) != _phrase_presence(texts, phrases)).nnz == 0
+        assert all(re.fullmatch(r"\S+( \S+)*", p) for p in phrases)
+        assert (index(phrases) != _phrase_presence(texts, phrases)).nnz == 0, phrases
         assert index(phrases).shape == (len(texts), len(phrases))
-    assert index(["error correction"]).toarray().ravel().tolist() == [1, 0, 1, 0]
+    assert index(["error correction"]).toarray().ravel().tolist() == [1, 0, 1, 0, 0]

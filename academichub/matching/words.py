@@ -8,7 +8,6 @@ from functools import lru_cache
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 from academichub.matching.zh import Term
 
@@ -36,41 +35,59 @@ def _binary(rows: list[list[int]], ncols: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(rows), ncols))
 
 
-def _phrase_presence(texts: list[str], phrases: list[str]) -> sp.csr_matrix:
-    """papers x phrases: 1 where the phrase's words occur in sequence in the text."""
-    if not phrases:
-        return sp.csr_matrix((len(texts), 0), dtype=np.float32)
-    vocab: dict[str, int] = {}
-    for p in phrases:
-        vocab.setdefault(p, len(vocab))
-    longest = max(len(re.findall(TOKEN, p)) for p in phrases) or 1
-    cv = CountVectorizer(
-        vocabulary=vocab, ngram_range=(1, longest), binary=True, token_pattern=TOKEN, lowercase=True, dtype=np.float32
-    )
-    return cv.transform(texts).tocsr()
-
-
 class PhrasePresence:
-    """``_phrase_presence`` over one edition's texts, each phrase's papers found once: prepare-edition's
-    slices of readers and deliver-due's batches name the same keywords again and again, and reading
-    6,000 abstracts costs far more than the phrases asked about. Kept on the edition's matcher."""
+    """Which of one edition's texts hold a phrase (its words in sequence, as the matcher tokenises
+    them), from an index of the texts' words built once: prepare-edition's slices of readers and
+    deliver-due's batches ask for new keywords again and again, and re-reading 6,000 abstracts for
+    each ask cost far more than the phrases themselves. Kept on the edition's matcher."""
 
     def __init__(self, texts: list[str]):
-        self.texts = texts
-        self._papers: dict[str, np.ndarray] = {}  # phrase -> the papers it occurs in
+        self.size = len(texts)
+        self._texts = texts
+        self._tokens: list[list[str]] = []
+        self._papers_of: dict[str, list[int]] = {}  # word -> the texts it occurs in, in order
+        self._found: dict[str, np.ndarray] = {}  # phrase -> the texts it occurs in
+
+    def _index(self) -> None:
+        self._tokens = [re.findall(TOKEN, t.lower()) for t in self._texts]
+        for j, words in enumerate(self._tokens):
+            for w in dict.fromkeys(words):
+                self._papers_of.setdefault(w, []).append(j)
+
+    def papers(self, phrase: str) -> np.ndarray:
+        """The texts holding ``phrase`` (a ``_phrase_key``: tokens joined by single spaces)."""
+        found = self._found.get(phrase)
+        if found is None:
+            if not self._tokens and self._texts:
+                self._index()
+            words = phrase.split(" ")
+            lists = [self._papers_of.get(w, []) for w in words]
+            hits = min(lists, key=len)
+            if len(words) > 1 and hits:
+                rest = set(hits).intersection(*map(set, lists))
+                hits = [j for j in sorted(rest) if _in_sequence(self._tokens[j], words)]
+            found = self._found[phrase] = np.asarray(hits, dtype=np.int32)
+        return found
 
     def __call__(self, phrases: list[str]) -> sp.csr_matrix:
-        """papers x ``phrases`` (distinct): 1 where the phrase occurs, as ``_phrase_presence``."""
-        new = [p for p in phrases if p not in self._papers]
-        if new:
-            found = _phrase_presence(self.texts, new).tocsc()
-            for j, p in enumerate(new):
-                self._papers[p] = found.indices[found.indptr[j] : found.indptr[j + 1]].copy()
-        cols = [self._papers[p] for p in phrases]
+        """texts x ``phrases``: 1 where the phrase occurs."""
+        cols = [self.papers(p) for p in phrases]
         indptr = np.cumsum([0] + [len(c) for c in cols])
         indices = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int32)
         data = np.ones(len(indices), dtype=np.float32)
-        return sp.csc_matrix((data, indices, indptr), shape=(len(self.texts), len(phrases))).tocsr()
+        return sp.csc_matrix((data, indices, indptr), shape=(self.size, len(phrases))).tocsr()
+
+
+def _in_sequence(tokens: list[str], words: list[str]) -> bool:
+    k, first = len(words), words[0]
+    at = -1
+    while True:
+        try:
+            at = tokens.index(first, at + 1)
+        except ValueError:
+            return False
+        if tokens[at : at + k] == words:
+            return True
 
 
 def _singular(word: str) -> str:
