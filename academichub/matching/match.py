@@ -357,7 +357,7 @@ class Matcher:
         if kws:
             reasons.append(Reason("keyword", kws[:3]))
         followed = {author_key(a): a for a in p.authors}
-        by = [a for a in self.papers[j].authors if author_key(a) in followed]
+        by = [a for a in self.papers[j].authors if author_key(a) in followed] if followed else []
         if by:
             reasons.append(Reason("author", by[:2]))
         if p.categories:
