@@ -239,8 +239,9 @@ class Matcher:
     # --- matching -------------------------------------------------------------------------------
 
     def match(
-        self, profiles: list[ProfileSpec], *, min_score: float = 0.05, explain: bool = True, block: int = 4096
+        self, profiles: list[ProfileSpec], *, min_score: float = 0.05, explain: bool = True, block: int = 2000
     ) -> dict[str, list[Match]]:
+        """``block`` profiles at a time: a block's profiles x papers matrices are the peak memory."""
         out: dict[str, list[Match]] = {p.key: [] for p in profiles}
         if not self.papers or not profiles:
             return out
