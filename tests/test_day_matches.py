@@ -12,7 +12,7 @@ from academichub.db import open_database, session_scope
 from academichub.delivery.engine import LIBRARY_STEPS, Steps, deliver_group
 from academichub.editions.caches import save_themes, themes_key
 from academichub.editions.edition import read_edition
-from academichub.matching.kept import encode, forget_matches, keep_matches, kept_matches, match_and_keep
+from academichub.matching.kept import encode, forget_matches, kept_matches, match_and_keep
 from academichub.matching.profiles import load_profiles, match_profiles
 from academichub.models import DayMatch
 from academichub.papers.ingest import run_ingest
@@ -48,7 +48,7 @@ def _prepare(settings: Settings, engine, edition):
     profiles = load_profiles(engine, readers)
     matches = match_profiles(engine, edition, profiles, settings.representation, settings.min_score)
     forget_matches(engine, DAY)
-    assert keep_matches(engine, edition, readers, profiles, matches, settings.representation, settings.min_score) == 4
+    assert match_and_keep(engine, edition, readers, settings.representation, settings.min_score).rows == 4
     return matches
 
 

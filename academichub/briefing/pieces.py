@@ -190,6 +190,18 @@ def theme_names(edition: EditionData, matches: dict[str, list[Match]], readers: 
     return out
 
 
+def _writer(settings: Settings, engine: Engine, deadline: Deadline | None, readers: int):
+    """The run's LLM client and writer (on the piece cache), and an empty report; without an LLM, no
+    client or writer and a report counting ``readers`` fallbacks."""
+    llm = make_llm(settings, deadline)
+    report = LlmReport(model=settings.llm_model)
+    if llm is None:
+        report.fallbacks = {"no_llm": readers} if readers else {}
+        return None, None, report
+    writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
+    return llm, writer, report
+
+
 def write_pieces(
     settings: Settings,
     engine: Engine,
@@ -200,12 +212,9 @@ def write_pieces(
 ) -> tuple[dict[str, Pieces], LlmReport]:
     """The LLM levels for ``readers``: per paper and language, per theme, per reader. ``deadline`` is
     the run's (shared by its groups); without one, these calls get a run's worth."""
-    llm = make_llm(settings, deadline)
-    report = LlmReport(model=settings.llm_model)
-    if llm is None:
-        report.fallbacks = {"no_llm": len(readers)} if readers else {}
+    llm, writer, report = _writer(settings, engine, deadline, len(readers))
+    if llm is None or writer is None:
         return theme_names(edition, matches, readers), report
-    writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
     need = _languages_needed(matches, readers)
     summaries = _paper_summaries(writer, edition, need)
     themes = _theme_syntheses(writer, edition, need, summaries)
@@ -227,12 +236,9 @@ def write_shared(
     languages of its readers, and each theme — written into the cache for deliver-due. ``received``:
     a reader language setting -> the papers its readers receive (``kept.match_and_keep``);
     ``readers``: how many readers they are (the report's fallback count without an LLM)."""
-    llm = make_llm(settings, deadline)
-    report = LlmReport(model=settings.llm_model)
-    if llm is None:
-        report.fallbacks = {"no_llm": readers} if readers else {}
+    llm, writer, report = _writer(settings, engine, deadline, readers)
+    if llm is None or writer is None:
         return report
-    writer = BriefingWriter(llm, DbPieceCache(engine), batch=settings.llm_batch, concurrency=settings.llm_concurrency)
     need: dict[str, set[str]] = {}
     for setting, ids in received.items():
         for lang in reader_languages(setting):

@@ -127,25 +127,16 @@ def _deliver(
     daily = [r for r in readers if r[0].frequency != "weekly"]
     deadline = run_deadline(settings)  # a batch runs on its own worker: its LLM work has its own deadline
     matched: Counter = Counter()
-    out, report = deliver_group(
-        settings,
-        engine,
-        kept_edition(editions, settings, engine, day),
-        daily,
-        dry_run,
-        suppressed,
-        mailer=mailer,
-        deadline=deadline,
-        matched=matched,
-        radars=radars,
-    )
-    if weekly:
-        week = kept_edition(editions, settings, engine, day, days=7)
-        more, weekly_report = deliver_group(
+    out: list = []
+    report = LlmReport(model=settings.llm_model)
+    for group, days in ((daily, 1), (weekly, 7)):
+        if not group and days == 7:
+            continue  # no weekly reader: the week's edition is not read
+        delivered, said = deliver_group(
             settings,
             engine,
-            week,
-            weekly,
+            kept_edition(editions, settings, engine, day, days=days),
+            group,
             dry_run,
             suppressed,
             mailer=mailer,
@@ -153,8 +144,8 @@ def _deliver(
             matched=matched,
             radars=radars,
         )
-        out += more
-        report = report.merge(weekly_report)
+        out += delivered
+        report = report.merge(said)
     report.calls_log = []  # every call is in the run's logs; the run keeps the totals
     tally = Tally.of(out)
     tally.matched.update(matched)

@@ -1,5 +1,5 @@
 """Each reader matched once a day: prepare-edition keeps every reader's matches of the edition
-(``keep_matches``, table ``day_match``), and deliver-due's batches read them (``kept_matches``)
+(``match_and_keep``, table ``day_match``), and deliver-due's batches read them (``kept_matches``)
 instead of matching everyone again.
 
 A kept row counts only while nothing the matcher reads has changed since:
@@ -41,7 +41,6 @@ from subscribers.models import InterestProfile, Subscriber
 
 MATCH_FORMAT = 1  # raise when the matcher's answer changes for the same inputs: kept rows then miss
 KEEP_DAYS = 2  # rows of editions older than this many days before the one prepared are removed
-ROWS = 2000  # readers encoded and inserted (or read) at a time
 # Readers prepare-edition matches and keeps at a time: small enough that their matches are a small
 # part of the process (100,000 readers' were 0.5 GiB), large enough that what each slice costs once
 # (profiles' queries, keyword indexes) does not show (2,000 at a time was 20 % slower overall).
@@ -140,22 +139,6 @@ def _write(
         copy_rows(session, DayMatch.__tablename__, _COLUMNS, rows)
         session.commit()
     return len(rows)
-
-
-def keep_matches(
-    engine: Engine,
-    edition: EditionData,
-    readers: Readers,
-    profiles: list[ProfileSpec],
-    matches: dict[str, list[Match]],
-    representation: str,
-    min_score: float,
-) -> int:
-    """Keep these readers' matches of ``edition`` (as ``match_profiles`` returned them for ``profiles``),
-    ``ROWS`` readers to a transaction, after ``forget_matches`` of the day. Returns how many rows were
-    written."""
-    ekey, specs = edition_key(edition, representation, min_score), _by_reader(profiles)
-    return sum(_write(engine, edition.day, ekey, part, specs, matches) for part in chunks(readers, ROWS))
 
 
 @dataclass(slots=True)
