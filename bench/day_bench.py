@@ -258,6 +258,7 @@ def main() -> None:
     print(
         f"\n{prepared.edition_size} papers x {args.subscribers} subscribers (LLM latency {args.llm_latency} s, "
         f"concurrency {args.llm_concurrency}; batches of {args.batch} on {where}); deliveries {states}; "
+        f"the ledger after the run {report.ledger}; "
         f"messages built in this process: {mocked.sent}, {mocked.bytes / 2**20:.0f} MiB"
     )
     for k, v in stages.items():

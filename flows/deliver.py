@@ -205,6 +205,8 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
     retried, retry_llm = retry_channels(settings, day, suppressed, started)
     tally, llm = tally.merge(retried), llm.merge(retry_llm)
     stages["retry channels"] = time.perf_counter() - t0
+    with session_scope(services.engine) as session:
+        in_ledger = ledger.day_states(session, day)
     report = DeliverReport(
         edition_date=day,
         edition_size=len(edition.facts),
@@ -214,6 +216,7 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
         tally=tally,
         llm=llm,
         stages=stages,
+        ledger=in_ledger,
     )
     create_markdown_artifact(
         key="deliver-due", markdown=deliver_markdown(report, now, batch_size), description=f"Deliveries for {day}"
@@ -223,6 +226,12 @@ def deliver_day(services: Services, day: date, prepared_at: datetime, now: datet
         print(
             f"WARNING: {failed} deliveries failed or are stuck: "
             "see the deliver-due artifact and `academichub deliveries`."
+        )
+    if report.unsettled:
+        print(
+            f"WARNING: {report.unsettled} readers of {day} are still queued or claimed in the ledger: "
+            "a later deliver-due sends the queued ones, and the claimed ones once their claim is an hour old "
+            "(`academichub deliveries` lists them)."
         )
     return report
 

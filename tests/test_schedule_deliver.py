@@ -343,13 +343,18 @@ def test_deliver_due_report_stays_small_and_names_the_failures():
     assert tally.sent == 5000 and tally.states["failed"] == 300 and len(tally.problems) == PROBLEMS_SHOWN
     assert tally.reasons[("failed", "permanent: mailbox | unavailable")] == 300
     md = deliver_markdown(
-        DeliverReport(date(2026, 6, 22), 120, 5301, 0, 3, tally, LlmReport(model="m")),
+        DeliverReport(
+            date(2026, 6, 22), 120, 5301, 0, 3, tally, LlmReport(model="m"), ledger={"sent": 5000, "failed": 300}
+        ),
         datetime(2026, 6, 22, 6, tzinfo=UTC),
         2000,
     )
     assert (
         "deliveries: failed 300, sent 5000, skipped 1" in md
         and "| failed | permanent: mailbox / unavailable | 300 |" in md
+    )
+    assert "ledger after this run" in md and md.split("ledger after this run")[1].split("\n")[0].endswith(
+        "already sent): failed 300, sent 5000"
     )
     assert "f0@example.org" in md and f"f{PROBLEMS_SHOWN}@example.org" not in md and "r0@example.org" not in md
     assert len(md) < 20_000

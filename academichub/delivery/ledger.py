@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from academichub.db import chunks, insert_new
@@ -158,6 +158,12 @@ def rows_for(session: Session, day: date | None = None, *, state: str | None = N
     if state is not None:
         query = query.where(Delivery.state == state)
     return [(d, e) for d, e in session.exec(query.order_by(col(Delivery.edition_date), Subscriber.email))]
+
+
+def day_states(session: Session, day: date) -> dict[str, int]:
+    """The day's rows by state: what has happened to its readers, whichever runs and workers did it."""
+    query = select(Delivery.state, func.count()).where(Delivery.edition_date == day).group_by(col(Delivery.state))
+    return {str(state): int(n) for state, n in session.exec(query)}
 
 
 def requeue(session: Session, day: date, emails: list[str] | None = None) -> list[str]:

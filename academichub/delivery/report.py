@@ -75,6 +75,13 @@ class DeliverReport:
     tally: Tally
     llm: LlmReport
     stages: dict[str, float] = field(default_factory=dict)
+    ledger: dict[str, int] = field(default_factory=dict)  # the day's ledger rows by state after the run
+
+    @property
+    def unsettled(self) -> int:
+        """The day's readers the ledger still has queued or claimed after the run (none, unless a run
+        failed or another is under way): they are sent by the next deliver-due."""
+        return sum(self.ledger.get(s, 0) for s in ("queued", "claimed"))
 
 
 def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
@@ -86,6 +93,12 @@ def deliver_markdown(r: DeliverReport, now: datetime, batch_size: int) -> str:
         f"batches: **{r.batches}** of up to {batch_size}",
         "- deliveries: " + (", ".join(f"{k} {v}" for k, v in sorted(r.tally.states.items())) or "none"),
     ]
+    if r.ledger:
+        lines.append(
+            "- the edition's ledger after this run (every run and worker of the day; the count to trust when a "
+            "batch was rerun after its worker was lost, since the rerun counts what the lost one sent as "
+            "skipped, already sent): " + ", ".join(f"{k} {v}" for k, v in sorted(r.ledger.items()))
+        )
     if r.tally.matched:
         lines.append(
             f"- matches: kept from prepare-edition for **{r.tally.matched['kept']}** readers, matched at delivery "
